@@ -1,0 +1,42 @@
+# casework — the two commands: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test test-db test-e2e lint install bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --disable-pip-version-check -q -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## make run: install, migrate, load demo data into an empty database, serve on :8000 (SQLite).
+run: install
+	$(BIN)/casework db upgrade
+	$(BIN)/casework demo load --if-empty
+	$(BIN)/casework serve --host 127.0.0.1 --port 8000
+
+## make test: lint, the whole suite on SQLite and PostgreSQL, then the browser tests.
+test: install lint test-db test-e2e
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+test-db: install
+	$(BIN)/pytest -m "not e2e" --ignore=tests/e2e -q
+
+# Browser tests run in their own pytest process (Playwright's loop breaks later asyncio tests).
+test-e2e: install
+	$(BIN)/pytest tests/e2e -q
+
+bench: install
+	$(BIN)/python bench/clock.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts

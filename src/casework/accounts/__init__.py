@@ -1,0 +1,1 @@
+"""Units (ministry → department → commune), users with roles, API tokens."""

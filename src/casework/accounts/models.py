@@ -1,0 +1,80 @@
+"""Tables of the accounts domain."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, String
+from sqlmodel import Field, SQLModel
+
+from casework.db import JSONType, UTCDateTime, utcnow
+
+
+class UnitKind(StrEnum):
+    ministry = "ministry"
+    department = "department"
+    commune = "commune"
+
+
+class Role(StrEnum):
+    receiver = "receiver"  # one-stop desk (tiếp nhận)
+    handler = "handler"  # specialist (thụ lý)
+    leader = "leader"  # signs (lãnh đạo)
+    mentor = "mentor"  # ministry coach
+    auditor = "auditor"  # reads, never writes
+    admin = "admin"  # users, units, calendars
+
+
+ROLE_LABELS = {
+    Role.receiver: "Tiếp nhận (một cửa)",
+    Role.handler: "Chuyên viên thụ lý",
+    Role.leader: "Lãnh đạo ký duyệt",
+    Role.mentor: "Cán bộ hướng dẫn của Bộ",
+    Role.auditor: "Kiểm tra, giám sát",
+    Role.admin: "Quản trị",
+}
+
+#: Roles that may fire actions on dossiers.
+ACTING_ROLES = frozenset({Role.receiver, Role.handler, Role.leader})
+
+
+class Unit(SQLModel, table=True):
+    """A node of the unit tree. `path` is the materialised path of ids, e.g. "/1/5/12/"."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(sa_column=Column(String(64), unique=True, nullable=False, index=True))
+    name: str = Field(max_length=255)
+    kind: str = Field(max_length=16)
+    parent_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
+    province: str | None = Field(default=None, max_length=64)
+    path: str = Field(default="/", max_length=255, index=True)
+    calendar_name: str | None = Field(default=None, max_length=64)
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(sa_column=Column(String(64), unique=True, nullable=False, index=True))
+    full_name: str = Field(max_length=255)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    roles: list[str] = Field(default_factory=list, sa_type=JSONType)
+    password_hash: str | None = Field(default=None, max_length=255)
+    is_active: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    def has_role(self, *roles: str) -> bool:
+        return any(r in self.roles for r in roles)
+
+
+class ApiToken(SQLModel, table=True):
+    """A personal API token; only its SHA-256 is stored."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    token_hash: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    label: str = Field(default="", max_length=255)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -1,0 +1,131 @@
+"""Use cases of the accounts domain: units, users, tokens. Each owns one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlmodel import Session, select
+
+from casework.accounts.models import ApiToken, Role, Unit, UnitKind, User
+from casework.accounts.security import hash_password, new_token, token_digest
+from casework.db import utcnow
+from casework.errors import NotAuthenticated, NotFound, ValidationFailed
+
+MIN_PASSWORD_LENGTH = 8
+
+
+def create_unit(
+    session: Session,
+    *,
+    code: str,
+    name: str,
+    kind: UnitKind | str,
+    parent: Unit | None = None,
+    province: str | None = None,
+    commit: bool = True,
+) -> Unit:
+    kind = UnitKind(kind)
+    if session.exec(select(Unit).where(Unit.code == code)).first():
+        raise ValidationFailed(
+            f"Mã đơn vị {code} đã tồn tại.", fields={"code": "Mã đơn vị đã được dùng."}
+        )
+    unit = Unit(
+        code=code,
+        name=name,
+        kind=kind,
+        parent_id=parent.id if parent else None,
+        province=province or (parent.province if parent else None),
+    )
+    session.add(unit)
+    session.flush()
+    unit.path = f"{parent.path if parent else '/'}{unit.id}/"
+    if commit:
+        session.commit()
+    return unit
+
+
+def get_unit(session: Session, code: str) -> Unit:
+    unit = session.exec(select(Unit).where(Unit.code == code)).first()
+    if unit is None:
+        raise NotFound(f"Không tìm thấy đơn vị có mã {code}.")
+    return unit
+
+
+def _check_roles(roles: Iterable[str]) -> list[str]:
+    known = {r.value for r in Role}
+    roles = list(dict.fromkeys(roles))
+    unknown = [r for r in roles if r not in known]
+    if unknown or not roles:
+        raise ValidationFailed(
+            "Vai trò không hợp lệ.",
+            fields={
+                "roles": f"Vai trò phải là một hoặc nhiều trong: {', '.join(sorted(known))}"
+                + (f" (không biết: {', '.join(unknown)})" if unknown else "")
+            },
+        )
+    return roles
+
+
+def create_user(
+    session: Session,
+    *,
+    username: str,
+    full_name: str,
+    unit: Unit,
+    roles: Iterable[str],
+    password: str | None = None,
+    commit: bool = True,
+) -> User:
+    fields: dict[str, str] = {}
+    username = username.strip()
+    if not username or not username.replace(".", "").replace("_", "").replace("-", "").isalnum():
+        fields["username"] = "Tên đăng nhập chỉ gồm chữ, số, dấu chấm, gạch ngang, gạch dưới."
+    elif session.exec(select(User).where(User.username == username)).first():
+        fields["username"] = f"Tên đăng nhập {username} đã có người dùng."
+    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
+        fields["password"] = f"Mật khẩu cần ít nhất {MIN_PASSWORD_LENGTH} ký tự."
+    if fields:
+        raise ValidationFailed("Không tạo được người dùng.", fields=fields)
+    assert unit.id is not None
+    user = User(
+        username=username,
+        full_name=full_name,
+        unit_id=unit.id,
+        roles=_check_roles(roles),
+        password_hash=hash_password(password) if password else None,
+    )
+    session.add(user)
+    if commit:
+        session.commit()
+    else:
+        session.flush()
+    return user
+
+
+def get_user(session: Session, username: str) -> User:
+    user = session.exec(select(User).where(User.username == username)).first()
+    if user is None:
+        raise NotFound(f"Không tìm thấy người dùng {username}.")
+    return user
+
+
+def issue_token(session: Session, *, user: User, label: str = "") -> str:
+    """Create a personal API token and return it; only its digest is kept."""
+    token = new_token()
+    assert user.id is not None
+    session.add(ApiToken(user_id=user.id, token_hash=token_digest(token), label=label))
+    session.commit()
+    return token
+
+
+def user_for_token(session: Session, token: str) -> User:
+    row = session.exec(select(ApiToken).where(ApiToken.token_hash == token_digest(token))).first()
+    if row is None or row.revoked_at is not None:
+        raise NotAuthenticated("Mã truy cập (token) không hợp lệ hoặc đã bị thu hồi.")
+    user = session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        raise NotAuthenticated("Tài khoản của mã truy cập này đã bị khóa.")
+    row.last_used_at = utcnow()
+    session.add(row)
+    session.commit()
+    return user

@@ -1,0 +1,194 @@
+"""Request and response bodies of the JSON API (documented in the OpenAPI description)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(examples=["conflict"])
+    message: str = Field(description="Thông báo tiếng Việt cho người dùng.")
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class ErrorOut(BaseModel):
+    error: ErrorDetail
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorOut, "description": "Thiếu hoặc sai mã truy cập."},
+    403: {"model": ErrorOut, "description": "Không đủ quyền (vai trò, đơn vị)."},
+    404: {"model": ErrorOut, "description": "Không tìm thấy (hoặc không được xem)."},
+    409: {"model": ErrorOut, "description": "Xung đột: hồ sơ đã đổi hoặc thao tác không hợp lệ ở bước này."},
+    422: {"model": ErrorOut, "description": "Dữ liệu gửi lên chưa đúng; details.fields nêu từng trường."},
+}
+
+
+class LimitOut(BaseModel):
+    value: float
+    unit: Literal["working_days", "days", "hours"]
+
+
+class StateOut(BaseModel):
+    id: str
+    label: str
+    national_status: int
+    roles: list[str]
+    allot: float | None
+    paused: bool
+    final: bool
+
+
+class ActionOut(BaseModel):
+    action: str
+    label: str
+    source: list[str]
+    target: str
+    roles: list[str]
+    requires: list[str]
+    slip: str | None
+
+
+class DocumentOut(BaseModel):
+    key: str
+    name: str
+    required: bool
+
+
+class ProcedureSummary(BaseModel):
+    code: str
+    version: int
+    name: str
+    level: str
+    kind: str
+    field: str
+    limit: LimitOut
+    needs_recheck: bool
+
+
+class ProcedureOut(ProcedureSummary):
+    legal_basis: list[str]
+    clock_starts: str
+    documents: list[DocumentOut]
+    states: list[StateOut]
+    actions: list[ActionOut]
+    source: str | None
+    verified_on: date | None
+
+
+class ApplicantIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=255, description="Tên cá nhân hoặc tổ chức.")
+    kind: Literal["person", "organisation"] = "person"
+    id_number: str = Field(default="", max_length=64, description="Số định danh / CCCD / MST.")
+    address: str = Field(default="", max_length=500)
+    phone: str = Field(default="", max_length=32)
+    email: str = Field(default="", max_length=255)
+
+
+class OpenDossierIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    procedure_code: str = Field(max_length=64, examples=["2.002131"])
+    mode: Literal["real", "practice"] = "real"
+    channel: Literal["in_person", "online", "post"] = "in_person"
+    received_at: datetime | None = Field(
+        default=None, description="Mặc định: bây giờ. Không có múi giờ = giờ Việt Nam."
+    )
+    applicant: ApplicantIn
+
+
+class ActionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    data: dict[str, Any] = Field(default_factory=dict, description="Các trường thao tác yêu cầu.")
+    expected_version: int | None = Field(
+        default=None,
+        description="Phiên bản hồ sơ mà người dùng đang xem; khác phiên bản hiện tại → 409.",
+    )
+
+
+class AllowedActionOut(BaseModel):
+    action: str
+    label: str
+    target: str
+    requires: list[str]
+    slip: str | None
+
+
+class ApplicantOut(BaseModel):
+    kind: str
+    name: str
+    id_number: str
+    address: str
+    phone: str
+    email: str
+
+
+class DossierOut(BaseModel):
+    code: str
+    procedure_code: str
+    procedure_version: int
+    procedure_name: str
+    mode: str
+    practice: bool
+    state: str
+    state_label: str
+    national_status: int
+    finished: bool
+    channel: str
+    applicant: ApplicantOut
+    receiving_unit: str
+    handling_unit: str
+    received_at: datetime
+    updated_at: datetime
+    finished_at: datetime | None
+    version: int
+    data: dict[str, Any]
+    allowed_actions: list[AllowedActionOut]
+
+
+class DossierPage(BaseModel):
+    items: list[DossierOut]
+    total: int
+    page: int
+    per_page: int
+    pages: int
+
+
+class EventOut(BaseModel):
+    seq: int
+    at: datetime
+    actor: str | None
+    kind: str
+    action: str | None
+    from_state: str | None
+    to_state: str | None
+    payload: dict[str, Any]
+    hash: str
+    prev_hash: str
+
+
+class SnapshotOut(BaseModel):
+    code: str
+    after_seq: int
+    at: datetime
+    state: str | None
+    state_label: str | None
+    national_status: int | None
+    finished: bool
+    mode: str | None
+    channel: str | None
+    received_at: str | None
+    applicant: dict[str, Any] | None
+    procedure: dict[str, Any] | None
+    data: dict[str, Any]
+
+
+class MeOut(BaseModel):
+    username: str
+    full_name: str
+    unit_code: str
+    unit_name: str
+    roles: list[str]

@@ -1,0 +1,276 @@
+"""`/api/v1` routes. Thin: parse, call one service, shape the answer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, status
+from sqlmodel import Session
+
+from casework.accounts.models import Unit, User
+from casework.api.schemas import (
+    ERROR_RESPONSES,
+    ActionIn,
+    ActionOut,
+    AllowedActionOut,
+    ApplicantOut,
+    DocumentOut,
+    DossierOut,
+    DossierPage,
+    EventOut,
+    LimitOut,
+    MeOut,
+    OpenDossierIn,
+    ProcedureOut,
+    ProcedureSummary,
+    SnapshotOut,
+    StateOut,
+)
+from casework.dossiers import queries, service
+from casework.dossiers.catalog import procedure_of
+from casework.dossiers.models import Dossier
+from casework.procedures import Procedure
+from casework.web.deps import ApiUser, RegistryDep, SessionDep, TzDep
+
+router = APIRouter(prefix="/api/v1", tags=["api v1"], responses=ERROR_RESPONSES)
+
+
+def _procedure_summary(p: Procedure) -> ProcedureSummary:
+    return ProcedureSummary(
+        code=p.code,
+        version=p.version,
+        name=p.name,
+        level=p.level,
+        kind=p.kind,
+        field=p.field,
+        limit=LimitOut(value=p.limit.value, unit=p.limit.unit),
+        needs_recheck=p.needs_recheck,
+    )
+
+
+def _procedure_out(p: Procedure) -> ProcedureOut:
+    return ProcedureOut(
+        **_procedure_summary(p).model_dump(),
+        legal_basis=list(p.legal_basis),
+        clock_starts=p.clock_starts,
+        documents=[DocumentOut(key=d.key, name=d.name, required=d.required) for d in p.documents],
+        states=[
+            StateOut(
+                id=sid,
+                label=s.label,
+                national_status=s.national_status,
+                roles=list(s.roles),
+                allot=s.allot,
+                paused=s.paused,
+                final=s.final,
+            )
+            for sid, s in p.states.items()
+        ],
+        actions=[
+            ActionOut(
+                action=t.action,
+                label=t.label,
+                source=list(t.source),
+                target=t.target,
+                roles=list(t.roles),
+                requires=list(t.requires),
+                slip=t.slip,
+            )
+            for t in p.transitions
+        ],
+        source=p.source,
+        verified_on=p.verified_on,
+    )
+
+
+def _dossier_out(session: Session, user: User, d: Dossier) -> DossierOut:
+    version, procedure = procedure_of(session, d)
+    units = {u.id: u.code for u in (session.get(Unit, d.receiving_unit_id), session.get(Unit, d.handling_unit_id)) if u}
+    state = procedure.states[d.state]
+    return DossierOut(
+        code=d.code,
+        procedure_code=d.procedure_code,
+        procedure_version=version.version,
+        procedure_name=procedure.name,
+        mode=d.mode,
+        practice=d.mode == "practice",
+        state=d.state,
+        state_label=state.label,
+        national_status=d.national_status,
+        finished=state.final,
+        channel=d.channel,
+        applicant=ApplicantOut(
+            kind=d.applicant_kind,
+            name=d.applicant_name,
+            id_number=d.applicant_id_number,
+            address=d.applicant_address,
+            phone=d.applicant_phone,
+            email=d.applicant_email,
+        ),
+        receiving_unit=units.get(d.receiving_unit_id, ""),
+        handling_unit=units.get(d.handling_unit_id, ""),
+        received_at=d.received_at,
+        updated_at=d.updated_at,
+        finished_at=d.finished_at,
+        version=d.version,
+        data=d.data,
+        allowed_actions=[
+            AllowedActionOut(
+                action=t.action, label=t.label, target=t.target, requires=list(t.requires), slip=t.slip
+            )
+            for t in service.allowed_actions(session, actor=user, dossier=d)
+        ],
+    )
+
+
+@router.get("/me", response_model=MeOut, summary="Người dùng của mã truy cập")
+def me(user: ApiUser, session: SessionDep) -> MeOut:
+    unit = session.get(Unit, user.unit_id)
+    assert unit is not None
+    return MeOut(
+        username=user.username,
+        full_name=user.full_name,
+        unit_code=unit.code,
+        unit_name=unit.name,
+        roles=list(user.roles),
+    )
+
+
+@router.get("/procedures", response_model=list[ProcedureSummary], summary="Danh sách thủ tục")
+def list_procedures(user: ApiUser, registry: RegistryDep) -> list[ProcedureSummary]:
+    return [_procedure_summary(p) for p in registry.all()]
+
+
+@router.get("/procedures/{code}", response_model=ProcedureOut, summary="Một thủ tục (phiên bản hiện hành)")
+def get_procedure(code: str, user: ApiUser, registry: RegistryDep) -> ProcedureOut:
+    return _procedure_out(registry.get(code))
+
+
+@router.post(
+    "/dossiers",
+    response_model=DossierOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Mở (tiếp nhận) một hồ sơ tại đơn vị của người dùng",
+)
+def open_dossier(
+    body: OpenDossierIn, user: ApiUser, session: SessionDep, registry: RegistryDep, tz: TzDep
+) -> DossierOut:
+    received_at = body.received_at
+    if received_at is not None and received_at.tzinfo is None:
+        received_at = received_at.replace(tzinfo=tz)
+    dossier = service.open_dossier(
+        session,
+        actor=user,
+        procedure=registry.get(body.procedure_code),
+        applicant=service.Applicant(**body.applicant.model_dump()),
+        mode=body.mode,
+        channel=body.channel,
+        received_at=received_at,
+        tz=tz,
+    )
+    return _dossier_out(session, user, dossier)
+
+
+@router.get("/dossiers", response_model=DossierPage, summary="Danh sách hồ sơ được xem")
+def list_dossiers(
+    user: ApiUser,
+    session: SessionDep,
+    state: str | None = None,
+    mode: Annotated[str | None, Query(pattern="^(real|practice)$")] = None,
+    procedure: str | None = None,
+    q: Annotated[str | None, Query(max_length=100, description="Mã hồ sơ hoặc tên người nộp")] = None,
+    received_from: datetime | None = None,
+    received_to: datetime | None = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=queries.MAX_PAGE_SIZE)] = 20,
+) -> DossierPage:
+    result = queries.list_dossiers(
+        session,
+        user=user,
+        filters=queries.DossierFilter(
+            state=state,
+            mode=mode,
+            procedure_code=procedure,
+            q=q,
+            received_from=received_from,
+            received_to=received_to,
+        ),
+        page=page,
+        per_page=per_page,
+    )
+    return DossierPage(
+        items=[_dossier_out(session, user, d) for d in result.items],
+        total=result.total,
+        page=result.page,
+        per_page=result.per_page,
+        pages=result.pages,
+    )
+
+
+@router.get("/dossiers/{code}", response_model=DossierOut, summary="Một hồ sơ")
+def get_dossier(code: str, user: ApiUser, session: SessionDep) -> DossierOut:
+    return _dossier_out(session, user, queries.get_dossier(session, user=user, code=code))
+
+
+@router.post(
+    "/dossiers/{code}/actions/{action}",
+    response_model=DossierOut,
+    summary="Thực hiện một thao tác (chuyển bước) trên hồ sơ",
+)
+def fire_action(
+    code: str, action: str, body: ActionIn, user: ApiUser, session: SessionDep, tz: TzDep
+) -> DossierOut:
+    dossier = service.fire_action(
+        session,
+        actor=user,
+        code=code,
+        action=action,
+        data=body.data,
+        expected_version=body.expected_version,
+        tz=tz,
+    )
+    return _dossier_out(session, user, dossier)
+
+
+@router.get("/dossiers/{code}/events", response_model=list[EventOut], summary="Nhật ký của hồ sơ")
+def list_events(code: str, user: ApiUser, session: SessionDep) -> list[EventOut]:
+    dossier = queries.get_dossier(session, user=user, code=code)
+    names = {}
+    out = []
+    for ev in queries.timeline(session, dossier):
+        if ev.actor_id is not None and ev.actor_id not in names:
+            actor = session.get(User, ev.actor_id)
+            names[ev.actor_id] = actor.full_name if actor else None
+        out.append(
+            EventOut(
+                seq=ev.seq,
+                at=ev.at,
+                actor=names.get(ev.actor_id) if ev.actor_id is not None else None,
+                kind=ev.kind,
+                action=ev.action,
+                from_state=ev.from_state,
+                to_state=ev.to_state,
+                payload=ev.payload,
+                hash=ev.hash,
+                prev_hash=ev.prev_hash,
+            )
+        )
+    return out
+
+
+@router.get(
+    "/dossiers/{code}/replay/{seq}",
+    response_model=SnapshotOut,
+    summary="Hồ sơ như tại thời điểm ngay sau dòng nhật ký số seq",
+)
+def replay(code: str, seq: int, user: ApiUser, session: SessionDep, request: Request) -> SnapshotOut:
+    dossier = queries.get_dossier(session, user=user, code=code)
+    snap = queries.replay(session, dossier, seq)
+    _, procedure = procedure_of(session, dossier)
+    state = procedure.states.get(snap["state"] or "")
+    return SnapshotOut(
+        **snap,
+        state_label=state.label if state else None,
+        finished=bool(state and state.final),
+    )

@@ -1,0 +1,189 @@
+"""The `casework` command. Each domain package contributes its own sub-commands."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+import typer
+from sqlmodel import Session
+
+from casework.clock.cli import calendar_app, clock_app
+from casework.errors import CaseworkError, ProcedureErrors
+from casework.procedures.cli import workflows_app
+from casework.settings import get_settings
+
+app = typer.Typer(help="casework: theo dõi hồ sơ TTHC KH&CN.", no_args_is_help=True)
+app.add_typer(workflows_app, name="workflows", help="Kiểm tra, xem các tệp quy trình (workflows/).")
+app.add_typer(clock_app, name="clock", help="Tính thời hạn giải quyết theo lịch làm việc.")
+app.add_typer(calendar_app, name="calendar", help="Lịch làm việc: ngày nghỉ, ngày làm bù.")
+db_app = typer.Typer(help="Cơ sở dữ liệu.", no_args_is_help=True)
+demo_app = typer.Typer(help="Dữ liệu mẫu (chỉ môi trường dev).", no_args_is_help=True)
+audit_app = typer.Typer(help="Kiểm tra tính toàn vẹn của nhật ký.", no_args_is_help=True)
+users_app = typer.Typer(help="Người dùng và mã truy cập API.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(demo_app, name="demo")
+app.add_typer(audit_app, name="audit")
+app.add_typer(users_app, name="users")
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    typer.echo(message, err=True)
+    return typer.Exit(code)
+
+
+def _engine():  # type: ignore[no-untyped-def]
+    from casework.db import make_engine
+
+    settings = get_settings()
+    _ensure_sqlite_dir(settings.database_url)
+    return make_engine(settings.database_url, sqlite_timeout=settings.sqlite_timeout)
+
+
+def _ensure_sqlite_dir(url: str) -> None:
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and url != "sqlite:///:memory:":
+        Path(url[len(prefix) :]).parent.mkdir(parents=True, exist_ok=True)
+
+
+@app.command()
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: int = 1,
+    reload: bool = False,
+) -> None:
+    """Chạy máy chủ web (uvicorn)."""
+    import uvicorn
+
+    from casework.main import create_app
+
+    try:
+        create_app()  # fail fast, before uvicorn, on an invalid procedure or setting
+    except ProcedureErrors as exc:
+        raise _fail(f"Không khởi động: có tệp quy trình không hợp lệ.\n{exc.message}") from exc
+    except ValueError as exc:
+        raise _fail(f"Không khởi động: cấu hình sai.\n{exc}") from exc
+    typer.echo(f"casework: http://{host}:{port}")
+    uvicorn.run(
+        "casework.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
+        log_level="info",
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Chạy các migration đến phiên bản mới nhất."""
+    from casework.migrations import upgrade
+
+    settings = get_settings()
+    _ensure_sqlite_dir(settings.database_url)
+    upgrade(settings.database_url, revision)
+    typer.echo("Cơ sở dữ liệu đã ở phiên bản mới nhất.")
+
+
+@demo_app.command("load")
+def demo_load(
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="Không báo lỗi nếu đã có dữ liệu; chỉ bỏ qua.")
+    ] = False,
+) -> None:
+    """Nạp dữ liệu mẫu vào cơ sở dữ liệu trống."""
+    from casework import demo
+    from casework.dossiers.catalog import sync_procedures
+    from casework.procedures import ProcedureRegistry
+
+    settings = get_settings()
+    if not settings.demo_allowed:
+        raise _fail("Không nạp dữ liệu mẫu ở môi trường production.")
+    registry = ProcedureRegistry.from_directory(settings.workflows_dir)
+    with Session(_engine(), expire_on_commit=False) as session:
+        if not demo.is_empty(session):
+            if if_empty:
+                typer.echo("Đã có dữ liệu: bỏ qua dữ liệu mẫu.")
+                return
+            raise _fail("Cơ sở dữ liệu đã có dữ liệu; không nạp dữ liệu mẫu.")
+        sync_procedures(session, registry.all())
+        counts = demo.load(session, registry, ZoneInfo(settings.timezone))
+    typer.echo(
+        f"Đã nạp {counts['units']} đơn vị, {counts['users']} người dùng, {counts['dossiers']} hồ sơ. "
+        f"Mật khẩu mẫu: {demo.DEMO_PASSWORD}"
+    )
+
+
+@audit_app.command("verify")
+def audit_verify(
+    dossier: Annotated[str | None, typer.Option("--dossier", help="Chỉ kiểm tra một hồ sơ.")] = None,
+) -> None:
+    """Tính lại chuỗi mã băm của nhật ký; báo mọi dòng bị sửa, thiếu hoặc thừa."""
+    from casework.dossiers import audit
+
+    with Session(_engine()) as session:
+        try:
+            report = audit.verify(session, code=dossier)
+        except CaseworkError as exc:
+            raise _fail(exc.message) from exc
+    for problem in report.problems:
+        typer.echo(f"LỖI {problem}", err=True)
+    summary = f"Đã kiểm tra {report.dossiers} hồ sơ, {report.events} dòng nhật ký"
+    if not report.ok:
+        raise _fail(f"{summary}: {len(report.problems)} lỗi toàn vẹn.")
+    typer.echo(f"{summary}: toàn vẹn.")
+
+
+@users_app.command("create")
+def users_create(
+    username: str,
+    name: Annotated[str, typer.Option("--name", help="Họ và tên.")],
+    unit: Annotated[str, typer.Option("--unit", help="Mã đơn vị, ví dụ SKHCN.HNI.")],
+    role: Annotated[list[str], typer.Option("--role", help="Vai trò; lặp lại để có nhiều vai trò.")],
+    password: Annotated[
+        str | None, typer.Option("--password", help="Mật khẩu (bỏ trống để nhập ẩn).")
+    ] = None,
+) -> None:
+    """Tạo người dùng thuộc một đơn vị, với một hoặc nhiều vai trò."""
+    from casework.accounts import service as accounts
+
+    if password is None and sys.stdin.isatty():
+        password = typer.prompt("Mật khẩu", hide_input=True, confirmation_prompt=True)
+    with Session(_engine(), expire_on_commit=False) as session:
+        try:
+            user = accounts.create_user(
+                session,
+                username=username,
+                full_name=name,
+                unit=accounts.get_unit(session, unit),
+                roles=role,
+                password=password,
+            )
+        except CaseworkError as exc:
+            fields = "; ".join(f"{k}: {v}" for k, v in exc.details.get("fields", {}).items())
+            raise _fail(f"{exc.message} {fields}".strip()) from exc
+    typer.echo(f"Đã tạo người dùng {user.username} ({', '.join(user.roles)}) tại {unit}.")
+
+
+@users_app.command("token")
+def users_token(
+    username: str,
+    label: Annotated[str, typer.Option("--label", help="Ghi chú mã dùng cho việc gì.")] = "",
+) -> None:
+    """Tạo mã truy cập API cá nhân (in ra một lần; chỉ lưu mã băm)."""
+    from casework.accounts import service as accounts
+
+    with Session(_engine(), expire_on_commit=False) as session:
+        try:
+            token = accounts.issue_token(session, user=accounts.get_user(session, username), label=label)
+        except CaseworkError as exc:
+            raise _fail(exc.message) from exc
+    typer.echo(token)
+
+
+def main() -> None:
+    app()

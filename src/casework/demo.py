@@ -1,0 +1,222 @@
+"""Demo data for `make run`: the ministry, the 34 provincial departments, a few communes, one user
+per role per demo unit (demo mode only) and dossiers in several states.
+
+Dossiers are made through the real services, so their events and hash chains are genuine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, select
+
+from casework.accounts import service as accounts
+from casework.accounts.models import Role, Unit, UnitKind, User
+from casework.db import utcnow
+from casework.dossiers import service as dossiers
+from casework.dossiers.models import Channel, Dossier, Mode
+from casework.errors import CaseworkError
+from casework.procedures import Procedure, ProcedureRegistry
+
+DEMO_PASSWORD = "casework-demo"
+
+MINISTRY = ("BKHCN", "Bộ Khoa học và Công nghệ")
+
+#: The 34 provinces and centrally-run cities after the 2025 merger (Resolution 202/2025/QH15),
+#: with the short code this project uses for their Sở KH&CN (a local code, not TT 10/2016's).
+PROVINCES: list[tuple[str, str]] = [
+    ("HNI", "Hà Nội"), ("HUE", "Huế"), ("LCH", "Lai Châu"), ("DBI", "Điện Biên"),
+    ("SLA", "Sơn La"), ("LSO", "Lạng Sơn"), ("QNI", "Quảng Ninh"), ("THO", "Thanh Hóa"),
+    ("NAN", "Nghệ An"), ("HTI", "Hà Tĩnh"), ("CBA", "Cao Bằng"), ("TQU", "Tuyên Quang"),
+    ("LCA", "Lào Cai"), ("TNG", "Thái Nguyên"), ("PTH", "Phú Thọ"), ("BNI", "Bắc Ninh"),
+    ("HYE", "Hưng Yên"), ("HPH", "Hải Phòng"), ("NBI", "Ninh Bình"), ("QTR", "Quảng Trị"),
+    ("DNG", "Đà Nẵng"), ("QNG", "Quảng Ngãi"), ("GLA", "Gia Lai"), ("KHA", "Khánh Hòa"),
+    ("LDO", "Lâm Đồng"), ("DLK", "Đắk Lắk"), ("HCM", "TP. Hồ Chí Minh"), ("DNA", "Đồng Nai"),
+    ("TNI", "Tây Ninh"), ("CTO", "Cần Thơ"), ("VLO", "Vĩnh Long"), ("DTH", "Đồng Tháp"),
+    ("CMA", "Cà Mau"), ("AGI", "An Giang"),
+]  # fmt: skip
+
+COMMUNES: list[tuple[str, str, str]] = [
+    ("HNI", "BADINH", "Phường Ba Đình"),
+    ("HNI", "HOANKIEM", "Phường Hoàn Kiếm"),
+    ("KHA", "THUANNAM", "Xã Thuận Nam"),
+    ("DTH", "CAOLANH", "Phường Cao Lãnh"),
+]
+
+#: username prefix → (unit code, roles). One user per role.
+DEMO_USERS: dict[str, tuple[str, list[Role]]] = {
+    "bo": ("BKHCN", [Role.mentor, Role.auditor, Role.admin]),
+    "hni": ("SKHCN.HNI", [Role.receiver, Role.handler, Role.leader, Role.auditor, Role.admin]),
+    "kha": ("SKHCN.KHA", [Role.receiver, Role.handler, Role.leader, Role.auditor, Role.admin]),
+    "badinh": ("HNI.BADINH", [Role.receiver, Role.handler, Role.leader]),
+    "thuannam": ("KHA.THUANNAM", [Role.receiver, Role.handler, Role.leader]),
+}
+
+PEOPLE = [
+    "Nguyễn Thị Lan", "Trần Văn Minh", "Lê Thu Hà", "Phạm Quốc Huy", "Hoàng Thị Mai",
+    "Vũ Đức Thắng", "Đặng Ngọc Anh", "Bùi Văn Nam", "Đỗ Thị Hương", "Ngô Minh Tuấn",
+    "Dương Thị Thảo", "Lý Văn Long", "Phan Thanh Bình", "Võ Thị Hồng", "Trịnh Văn Khoa",
+    "Hồ Thị Yến", "Mai Văn Tùng", "Tạ Thị Loan", "Đinh Công Sơn", "Cao Thị Nga",
+]  # fmt: skip
+
+
+def department_code(abbr: str) -> str:
+    return f"SKHCN.{abbr}"
+
+
+def is_empty(session: Session) -> bool:
+    return session.exec(select(Unit.id)).first() is None
+
+
+def load_units(session: Session) -> dict[str, Unit]:
+    ministry = accounts.create_unit(
+        session, code=MINISTRY[0], name=MINISTRY[1], kind=UnitKind.ministry, commit=False
+    )
+    units = {ministry.code: ministry}
+    for abbr, province in PROVINCES:
+        dept = accounts.create_unit(
+            session,
+            code=department_code(abbr),
+            name=f"Sở Khoa học và Công nghệ {province}",
+            kind=UnitKind.department,
+            parent=ministry,
+            province=province,
+            commit=False,
+        )
+        units[dept.code] = dept
+    for abbr, slug, name in COMMUNES:
+        commune = accounts.create_unit(
+            session,
+            code=f"{abbr}.{slug}",
+            name=f"UBND {name}",
+            kind=UnitKind.commune,
+            parent=units[department_code(abbr)],
+            commit=False,
+        )
+        units[commune.code] = commune
+    return units
+
+
+def load_users(session: Session, units: dict[str, Unit]) -> list[User]:
+    users = []
+    names = iter(PEOPLE)
+    for prefix, (unit_code, roles) in DEMO_USERS.items():
+        for role in roles:
+            users.append(
+                accounts.create_user(
+                    session,
+                    username=f"{prefix}.{role.value}",
+                    full_name=next(names),
+                    unit=units[unit_code],
+                    roles=[role.value],
+                    password=DEMO_PASSWORD,
+                    commit=False,
+                )
+            )
+    return users
+
+
+@dataclass(frozen=True)
+class DemoCase:
+    unit: str
+    procedure_level: str
+    applicant: str
+    steps: int  # how many actions of the main path to take
+    mode: str = Mode.real
+    branch: str | None = None  # an action to take after the steps (e.g. a refusal)
+
+
+DEMO_CASES = [
+    DemoCase("SKHCN.HNI", "province", "Bệnh viện Đa khoa Hồng Ngọc", 0),
+    DemoCase("SKHCN.HNI", "province", "Phòng khám Nha khoa Việt Mỹ", 1),
+    DemoCase("SKHCN.HNI", "province", "Công ty TNHH Thiết bị Y tế Minh An", 1, branch="request_supplement"),
+    DemoCase("SKHCN.HNI", "province", "Bệnh viện Mắt Sài Gòn – Hà Nội", 99),
+    DemoCase("SKHCN.HNI", "province", "Phòng khám Đa khoa Thái Hà", 0, branch="refuse_at_reception"),
+    DemoCase("SKHCN.HNI", "province", "Trung tâm Y tế phường (làm thử)", 1, mode=Mode.practice),
+    DemoCase("SKHCN.KHA", "province", "Bệnh viện Đa khoa tỉnh Khánh Hòa", 2),
+    DemoCase("HNI.BADINH", "commune", "Chợ Ngọc Hà — kiểm tra cân", 1),
+    DemoCase("KHA.THUANNAM", "commune", "Chợ Thuận Nam — kiểm tra cân", 99),
+]
+
+
+def _demo_value(procedure: Procedure, key: str, now: datetime) -> Any:
+    spec = procedure.field_spec(key)
+    if spec.type == "documents":
+        return [procedure.documents[0].key] if procedure.documents else []
+    if spec.type == "datetime":
+        return (now + timedelta(days=7)).isoformat()
+    if spec.type == "date":
+        return now.date().isoformat()
+    if spec.type == "number":
+        return 1
+    if spec.type == "choice":
+        return (spec.choices or [""])[0]
+    return f"{spec.label} (dữ liệu mẫu)"
+
+
+def _main_path(procedure: Procedure) -> list[str]:
+    """The actions of the straight path to a final state, skipping side branches."""
+    side = {"refuse_at_reception", "withdraw", "stop", "extend", "request_supplement", "refuse"}
+    path, state, seen = [], procedure.initial_state, set()
+    while state not in procedure.final_states and state not in seen:
+        seen.add(state)
+        options = [t for t in procedure.transitions_from(state) if t.action not in side and t.target != state]
+        if not options:
+            break
+        path.append(options[0].action)
+        state = options[0].target
+    return path
+
+
+def _act(session: Session, actor_for: dict[str, User], dossier: Dossier, procedure: Procedure,
+         action: str, now: datetime, tz: ZoneInfo) -> None:
+    transition = procedure.transition(dossier.state, action)
+    if transition is None:
+        return
+    actor = next(actor_for[r] for r in transition.roles if r in actor_for)
+    data = {key: _demo_value(procedure, key, now) for key in transition.requires}
+    dossiers.fire_action(session, actor=actor, code=dossier.code, action=action, data=data, tz=tz, now=now)
+
+
+def load_dossiers(session: Session, registry: ProcedureRegistry, tz: ZoneInfo) -> int:
+    count = 0
+    base = utcnow() - timedelta(days=3)
+    for i, case in enumerate(DEMO_CASES):
+        unit = session.exec(select(Unit).where(Unit.code == case.unit)).one()
+        staff = session.exec(select(User).where(User.unit_id == unit.id)).all()
+        actor_for = {u.roles[0]: u for u in staff}
+        candidates = [p for p in registry.all() if p.level == case.procedure_level]
+        procedure = next((p for p in candidates if p.kind == "application"), None) or candidates[0]
+        opener_role = procedure.states[procedure.initial_state].roles[0]
+        now = base + timedelta(hours=2 * i)
+        dossier = dossiers.open_dossier(
+            session,
+            actor=actor_for[opener_role],
+            procedure=procedure,
+            applicant=dossiers.Applicant(name=case.applicant, kind="organisation", phone="0243 826 1234"),
+            mode=case.mode,
+            channel=Channel.online if i % 3 == 0 else Channel.in_person,
+            received_at=now,
+            tz=tz,
+            now=now,
+        )
+        for step, action in enumerate(_main_path(procedure)[: case.steps]):
+            _act(session, actor_for, dossier, procedure, action, now + timedelta(minutes=30 * (step + 1)), tz)
+        if case.branch:
+            _act(session, actor_for, dossier, procedure, case.branch, now + timedelta(hours=1, minutes=50), tz)
+        count += 1
+    return count
+
+
+def load(session: Session, registry: ProcedureRegistry, tz: ZoneInfo) -> dict[str, int]:
+    """Load everything into an empty database; returns counts. Refuses a non-empty one."""
+    if not is_empty(session):
+        raise CaseworkError("Cơ sở dữ liệu đã có dữ liệu; không nạp dữ liệu mẫu.")
+    units = load_units(session)
+    users = load_users(session, units)
+    session.commit()
+    count = load_dossiers(session, registry, tz)
+    return {"units": len(units), "users": len(users), "dossiers": count}

@@ -1,0 +1,1 @@
+"""Dossiers: opening, firing actions, the event chain, replay."""

@@ -1,0 +1,80 @@
+"""Procedure versions in the database: each loaded definition is stored once, by content hash.
+
+A dossier pins the `ProcedureVersion` row it started on and is always rebuilt from that row's
+stored definition, so editing a workflow file never changes a running dossier.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from casework.dossiers.models import Dossier, ProcedureVersion
+from casework.errors import NotFound
+from casework.procedures import Procedure
+
+
+def version_row_for(
+    session: Session, procedure: Procedure, *, source_file: str = ""
+) -> ProcedureVersion:
+    """The stored row of this exact definition, created if new (the caller commits).
+
+    If the file kept its `version` number but its content changed, the stored version number is
+    bumped past the highest one known, so two different definitions never share a number.
+    """
+    digest = procedure.content_hash
+    row = session.exec(
+        select(ProcedureVersion).where(ProcedureVersion.content_hash == digest)
+    ).first()
+    if row is not None:
+        return row
+    version = procedure.version
+    taken = session.exec(
+        select(ProcedureVersion).where(
+            ProcedureVersion.code == procedure.code, ProcedureVersion.version == version
+        )
+    ).first()
+    if taken is not None:
+        highest = session.exec(
+            select(func.max(ProcedureVersion.version)).where(
+                ProcedureVersion.code == procedure.code
+            )
+        ).one()
+        version = int(highest or 0) + 1
+    row = ProcedureVersion(
+        code=procedure.code,
+        version=version,
+        name=procedure.name,
+        content_hash=digest,
+        definition=procedure.model_dump(mode="json", by_alias=True),
+        source_file=source_file,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def sync_procedures(session: Session, procedures: Iterable[Procedure]) -> list[ProcedureVersion]:
+    rows = [version_row_for(session, p) for p in procedures]
+    session.commit()
+    return rows
+
+
+#: Rebuilt definitions by content hash (immutable, so never invalidated).
+_REBUILT: dict[str, Procedure] = {}
+
+
+def procedure_of_version(row: ProcedureVersion) -> Procedure:
+    procedure = _REBUILT.get(row.content_hash)
+    if procedure is None:
+        procedure = _REBUILT[row.content_hash] = Procedure.model_validate(row.definition)
+    return procedure
+
+
+def procedure_of(session: Session, dossier: Dossier) -> tuple[ProcedureVersion, Procedure]:
+    row = session.get(ProcedureVersion, dossier.procedure_version_id)
+    if row is None:  # pragma: no cover - foreign key guarantees it
+        raise NotFound("Không tìm thấy phiên bản thủ tục của hồ sơ.")
+    return row, procedure_of_version(row)

@@ -1,0 +1,97 @@
+"""Cleaning the data a user sends with an action: required fields present, values well formed.
+
+Errors are collected per field, in Vietnamese, so a form can show each one beside its input.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from casework.errors import ValidationFailed
+from casework.procedures import Procedure, TransitionDef
+
+ALWAYS_ALLOWED = frozenset({"note"})
+
+
+def _clean_one(procedure: Procedure, key: str, value: Any, tz: ZoneInfo) -> Any:
+    spec = procedure.field_spec(key)
+    kind = spec.type
+    if kind in ("text", "textarea"):
+        if not isinstance(value, str):
+            raise ValueError("phải là chữ")
+        value = value.strip()
+        if len(value) > 5000:
+            raise ValueError("dài quá 5000 ký tự")
+        return value
+    if kind == "documents":
+        if isinstance(value, str):
+            value = [v for v in (x.strip() for x in value.split(",")) if v]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ValueError("phải là danh sách mã thành phần hồ sơ")
+        known = {d.key for d in procedure.documents}
+        unknown = [v for v in value if v not in known]
+        if unknown:
+            raise ValueError(
+                f"không có thành phần hồ sơ {', '.join(unknown)} trong thủ tục này "
+                f"(có: {', '.join(sorted(known))})"
+            )
+        return list(dict.fromkeys(value))
+    if kind == "datetime":
+        try:
+            parsed = datetime.fromisoformat(str(value))
+        except ValueError:
+            raise ValueError("phải là ngày giờ dạng 2026-03-02T17:00") from None
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=tz)
+        return parsed.isoformat(timespec="seconds")
+    if kind == "date":
+        try:
+            return date.fromisoformat(str(value)).isoformat()
+        except ValueError:
+            raise ValueError("phải là ngày dạng 2026-03-02") from None
+    if kind == "number":
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise ValueError("phải là số") from None
+    if kind == "choice":
+        choices = list(spec.choices or [])
+        if value not in choices:
+            raise ValueError(f"phải là một trong: {', '.join(map(str, choices))}")
+        return value
+    raise ValueError(f"kiểu trường {kind} không hỗ trợ")  # pragma: no cover
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str | list | dict) and len(value) == 0)
+
+
+def clean_action_data(
+    procedure: Procedure, transition: TransitionDef, data: dict[str, Any] | None, tz: ZoneInfo
+) -> dict[str, Any]:
+    """Return the cleaned data, or raise `ValidationFailed` naming every bad field."""
+    data = dict(data or {})
+    allowed = set(transition.requires) | ALWAYS_ALLOWED | set(procedure.fields)
+    errors: dict[str, str] = {}
+    cleaned: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in allowed:
+            errors[key] = "Trường này không dùng cho thao tác này."
+            continue
+        if _is_empty(value):
+            continue
+        try:
+            cleaned[key] = _clean_one(procedure, key, value, tz)
+        except ValueError as exc:
+            errors[key] = f"{procedure.field_spec(key).label}: {exc}."
+    for key in transition.requires:
+        if key not in errors and _is_empty(cleaned.get(key)):
+            errors[key] = f"Cần nhập {procedure.field_spec(key).label.lower()}."
+    if errors:
+        raise ValidationFailed(
+            f"Chưa thực hiện được '{transition.label}': thông tin chưa đủ hoặc chưa đúng.",
+            fields=errors,
+        )
+    return cleaned

@@ -1,0 +1,129 @@
+"""Tables of the dossier domain: stored procedure versions, dossiers, events, attachments."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Column, Date, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from casework.db import JSONType, UTCDateTime, utcnow
+
+
+class Mode(StrEnum):
+    real = "real"
+    practice = "practice"  # "làm thử": never counted, never exported, marked everywhere
+
+
+class Channel(StrEnum):
+    in_person = "in_person"  # KenhThucHien 1
+    online = "online"  # 2
+    post = "post"  # 3 (BCCI)
+
+
+class ApplicantKind(StrEnum):
+    person = "person"
+    organisation = "organisation"
+
+
+class EventKind(StrEnum):
+    opened = "opened"
+    action = "action"
+    comment = "comment"
+    attachment = "attachment"
+    clock = "clock"
+    audit = "audit"
+
+
+class ProcedureVersion(SQLModel, table=True):
+    """A procedure definition as loaded (normalised). Dossiers pin the row they started on."""
+
+    __tablename__ = "procedure_version"
+    __table_args__ = (UniqueConstraint("code", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=64, index=True)
+    version: int
+    name: str = Field(max_length=500)
+    content_hash: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    definition: dict[str, Any] = Field(sa_type=JSONType)
+    source_file: str = Field(default="", max_length=255)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Dossier(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(sa_column=Column(String(80), unique=True, nullable=False, index=True))
+    procedure_version_id: int = Field(foreign_key="procedure_version.id", index=True)
+    procedure_code: str = Field(max_length=64, index=True)
+    mode: str = Field(default=Mode.real, max_length=16, index=True)
+    state: str = Field(max_length=64, index=True)
+    national_status: int
+    applicant_kind: str = Field(default=ApplicantKind.person, max_length=16)
+    applicant_name: str = Field(max_length=255)
+    applicant_id_number: str = Field(default="", max_length=64)
+    applicant_address: str = Field(default="", max_length=500)
+    applicant_phone: str = Field(default="", max_length=32)
+    applicant_email: str = Field(default="", max_length=255)
+    channel: str = Field(default=Channel.in_person, max_length=16)
+    receiving_unit_id: int = Field(foreign_key="unit.id", index=True)
+    handling_unit_id: int = Field(foreign_key="unit.id", index=True)
+    assignee_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    received_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    #: Bumped on every change; clients send it back to detect a stale page.
+    version: int = 1
+    event_count: int = 0
+    last_event_hash: str = Field(default="", max_length=64)
+    #: Values of the procedure's fields collected so far (latest wins).
+    data: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
+
+
+class DossierCodeCounter(SQLModel, table=True):
+    """Per unit, per day, per mode sequence behind `<unit code>-YYMMDD-NNNN`."""
+
+    __tablename__ = "dossier_code_counter"
+
+    unit_id: int = Field(foreign_key="unit.id", primary_key=True)
+    day: date = Field(sa_column=Column(Date, primary_key=True))
+    mode: str = Field(max_length=16, primary_key=True)
+    last_value: int = 0
+
+
+class Event(SQLModel, table=True):
+    """One append-only row of a dossier's history, chained by hash to the previous row."""
+
+    __table_args__ = (UniqueConstraint("dossier_id", "seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    dossier_id: int = Field(foreign_key="dossier.id", index=True)
+    seq: int
+    at: datetime = Field(sa_type=UTCDateTime, index=True)
+    actor_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    kind: str = Field(max_length=16)
+    action: str | None = Field(default=None, max_length=64)
+    from_state: str | None = Field(default=None, max_length=64)
+    to_state: str | None = Field(default=None, max_length=64)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
+    prev_hash: str = Field(default="", max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class Attachment(SQLModel, table=True):
+    """Metadata of an uploaded file; the bytes live under the upload dir at `storage_key`."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    dossier_id: int = Field(foreign_key="dossier.id", index=True)
+    event_id: int | None = Field(default=None, foreign_key="event.id")
+    document_key: str = Field(default="", max_length=64)
+    filename: str = Field(max_length=255)
+    content_type: str = Field(max_length=127)
+    size: int
+    sha256: str = Field(max_length=64)
+    storage_key: str = Field(max_length=255)
+    uploaded_by_id: int | None = Field(default=None, foreign_key="user.id")
+    uploaded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

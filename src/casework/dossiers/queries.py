@@ -1,0 +1,129 @@
+"""Read side of the dossier domain: one dossier, lists with filters and paging, timeline, replay."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, col, select
+
+from casework.accounts.models import Unit, User
+from casework.dossiers.access import visible_filter
+from casework.dossiers.models import Dossier, Event
+from casework.errors import NotFound, ValidationFailed
+
+MAX_PAGE_SIZE = 100
+
+
+def get_dossier(session: Session, *, user: User, code: str) -> Dossier:
+    """The dossier if `user` may see it; otherwise 404 — never says whether it exists."""
+    unit = session.get(Unit, user.unit_id)
+    dossier = None
+    if unit is not None and user.is_active:
+        dossier = session.exec(
+            select(Dossier).where(Dossier.code == code, visible_filter(user, unit))
+        ).first()
+    if dossier is None:
+        raise NotFound(f"Không tìm thấy hồ sơ {code}.")
+    return dossier
+
+
+@dataclass(frozen=True)
+class DossierFilter:
+    state: str | None = None
+    mode: str | None = None
+    procedure_code: str | None = None
+    q: str | None = None  # dossier code or applicant name (substring, case-insensitive)
+    received_from: datetime | None = None
+    received_to: datetime | None = None
+
+
+@dataclass
+class Page:
+    items: list[Dossier]
+    total: int
+    page: int
+    per_page: int
+    pages: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.pages = max(1, -(-self.total // self.per_page))
+
+
+def list_dossiers(
+    session: Session, *, user: User, filters: DossierFilter, page: int = 1, per_page: int = 20
+) -> Page:
+    if page < 1 or not 1 <= per_page <= MAX_PAGE_SIZE:
+        raise ValidationFailed(
+            "Tham số phân trang không hợp lệ.",
+            fields={"page": "page ≥ 1", "per_page": f"1 ≤ per_page ≤ {MAX_PAGE_SIZE}"},
+        )
+    unit = session.get(Unit, user.unit_id)
+    if unit is None:
+        return Page(items=[], total=0, page=page, per_page=per_page)
+    where: list[Any] = [visible_filter(user, unit)]
+    if filters.state:
+        where.append(Dossier.state == filters.state)
+    if filters.mode:
+        where.append(Dossier.mode == filters.mode)
+    if filters.procedure_code:
+        where.append(Dossier.procedure_code == filters.procedure_code)
+    if filters.q:
+        needle = f"%{filters.q.strip().lower()}%"
+        where.append(
+            or_(
+                func.lower(Dossier.code).like(needle),
+                func.lower(Dossier.applicant_name).like(needle),
+            )
+        )
+    if filters.received_from:
+        where.append(Dossier.received_at >= filters.received_from)
+    if filters.received_to:
+        where.append(Dossier.received_at < filters.received_to)
+    total = int(session.exec(select(func.count()).select_from(Dossier).where(*where)).one())
+    items = session.exec(
+        select(Dossier)
+        .where(*where)
+        .order_by(col(Dossier.received_at).desc(), col(Dossier.id).desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    ).all()
+    return Page(items=list(items), total=total, page=page, per_page=per_page)
+
+
+def timeline(session: Session, dossier: Dossier) -> list[Event]:
+    return list(
+        session.exec(
+            select(Event).where(Event.dossier_id == dossier.id).order_by(col(Event.seq))
+        ).all()
+    )
+
+
+def replay(session: Session, dossier: Dossier, after_seq: int) -> dict[str, Any]:
+    """The dossier as it stood right after event `after_seq`, folded from the event log alone."""
+    events = [e for e in timeline(session, dossier) if e.seq <= after_seq]
+    if after_seq < 1 or len(events) != after_seq:
+        raise NotFound(f"Hồ sơ {dossier.code} không có dòng nhật ký số {after_seq}.")
+    opened = events[0].payload
+    snapshot: dict[str, Any] = {
+        "code": dossier.code,
+        "after_seq": after_seq,
+        "at": events[-1].at,
+        "procedure": opened.get("procedure"),
+        "mode": opened.get("mode"),
+        "channel": opened.get("channel"),
+        "received_at": opened.get("received_at"),
+        "applicant": opened.get("applicant"),
+        "state": None,
+        "national_status": opened.get("national_status"),
+        "data": {},
+    }
+    for ev in events:
+        if ev.to_state:
+            snapshot["state"] = ev.to_state
+        if "national_status" in ev.payload:
+            snapshot["national_status"] = ev.payload["national_status"]
+        snapshot["data"].update(ev.payload.get("data", {}))
+    return snapshot

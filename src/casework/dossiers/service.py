@@ -1,0 +1,328 @@
+"""Use cases of the dossier domain. Each function owns one transaction and commits once.
+
+Concurrency: firing an action locks the dossier row first (`SELECT … FOR UPDATE` on PostgreSQL;
+SQLite's `BEGIN IMMEDIATE` serialises writers), then re-checks the state. Of two people acting at
+once, one wins; the other gets `Conflict`/`ActionNotAllowed` naming who changed what. The
+`UNIQUE(dossier_id, seq)` constraint on events is the backstop: no event is ever lost or doubled.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+from statemachine.exceptions import TransitionNotAllowed
+
+from casework.accounts.models import Unit, UnitKind, User
+from casework.db import utcnow
+from casework.dossiers import access
+from casework.dossiers.catalog import procedure_of, version_row_for
+from casework.dossiers.events import record_event
+from casework.dossiers.fields import clean_action_data
+from casework.dossiers.models import (
+    ApplicantKind,
+    Channel,
+    Dossier,
+    DossierCodeCounter,
+    Event,
+    EventKind,
+    Mode,
+)
+from casework.errors import (
+    ActionNotAllowed,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
+from casework.procedures import Procedure, TransitionDef
+
+PRACTICE_PREFIX = "LT-"
+LEVEL_FOR_UNIT = {
+    UnitKind.commune: "commune",
+    UnitKind.department: "province",
+    UnitKind.ministry: "ministry",
+}
+LEVEL_LABELS = {"commune": "cấp xã", "province": "cấp tỉnh (Sở)", "ministry": "cấp Bộ"}
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^[0-9 +().-]{6,20}$")
+
+
+@dataclass(frozen=True)
+class Applicant:
+    name: str
+    kind: str = ApplicantKind.person
+    id_number: str = ""
+    address: str = ""
+    phone: str = ""
+    email: str = ""
+
+
+def fmt_local(at: datetime, tz: ZoneInfo) -> str:
+    return at.astimezone(tz).strftime("%H:%M %d/%m/%Y")
+
+
+def _check_applicant(applicant: Applicant, channel: str, mode: str) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not applicant.name.strip():
+        errors["applicant_name"] = "Cần nhập tên người nộp (cá nhân hoặc tổ chức)."
+    if applicant.kind not in {k.value for k in ApplicantKind}:
+        errors["applicant_kind"] = "Người nộp là 'person' (cá nhân) hoặc 'organisation' (tổ chức)."
+    if applicant.email and not _EMAIL.match(applicant.email):
+        errors["applicant_email"] = "Thư điện tử chưa đúng dạng, ví dụ ten@donvi.gov.vn."
+    if applicant.phone and not _PHONE.match(applicant.phone):
+        errors["applicant_phone"] = "Số điện thoại chỉ gồm chữ số (6–20 ký tự)."
+    if channel not in {c.value for c in Channel}:
+        errors["channel"] = (
+            "Kênh nộp là in_person (trực tiếp), online (trực tuyến) hoặc post (bưu chính)."
+        )
+    if mode not in {m.value for m in Mode}:
+        errors["mode"] = "Chế độ là real (thật) hoặc practice (làm thử)."
+    return errors
+
+
+def next_sequence(session: Session, *, unit_id: int, day: Any, mode: str) -> int:
+    """Atomically take the next number of the per-unit, per-day, per-mode counter."""
+    table = DossierCodeCounter.__table__  # type: ignore[attr-defined]
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = (
+        insert(table)
+        .values(unit_id=unit_id, day=day, mode=mode, last_value=1)
+        .on_conflict_do_update(
+            index_elements=["unit_id", "day", "mode"],
+            set_={"last_value": table.c.last_value + 1},
+        )
+        .returning(table.c.last_value)
+    )
+    return int(session.execute(stmt).scalar_one())
+
+
+def open_dossier(
+    session: Session,
+    *,
+    actor: User,
+    procedure: Procedure,
+    applicant: Applicant,
+    mode: str = Mode.real,
+    channel: str = Channel.in_person,
+    received_at: datetime | None = None,
+    tz: ZoneInfo,
+    now: datetime | None = None,
+) -> Dossier:
+    """Register a new dossier at the actor's unit, in the procedure's initial state."""
+    now = now or utcnow()
+    received_at = received_at or now
+    unit = session.get(Unit, actor.unit_id)
+    assert unit is not None
+    errors = _check_applicant(applicant, channel, mode)
+    if received_at.tzinfo is None:
+        errors["received_at"] = "Thời điểm nhận phải có múi giờ."
+    elif received_at > now + timedelta(minutes=5):
+        errors["received_at"] = "Thời điểm nhận hồ sơ không được ở tương lai."
+    if errors:
+        raise ValidationFailed(
+            "Chưa mở được hồ sơ: thông tin chưa đủ hoặc chưa đúng.", fields=errors
+        )
+
+    expected_level = LEVEL_FOR_UNIT[UnitKind(unit.kind)]
+    if procedure.level != expected_level:
+        raise PermissionDenied(
+            f"Thủ tục {procedure.code} thuộc {LEVEL_LABELS[procedure.level]}; "
+            f"đơn vị {unit.name} ({LEVEL_LABELS[expected_level]}) không giải quyết thủ tục này."
+        )
+    initial = procedure.states[procedure.initial_state]
+    if not actor.has_role(*initial.roles):
+        raise PermissionDenied(f"Mở hồ sơ thủ tục này cần vai trò: {', '.join(initial.roles)}.")
+
+    version = version_row_for(session, procedure)
+    assert unit.id is not None
+    assert version.id is not None
+    assert actor.id is not None
+    local_day = received_at.astimezone(tz).date()
+    seq = next_sequence(session, unit_id=unit.id, day=local_day, mode=mode)
+    code = f"{unit.code}-{local_day:%y%m%d}-{seq:04d}"
+    if mode == Mode.practice:
+        code = PRACTICE_PREFIX + code
+    dossier = Dossier(
+        code=code,
+        procedure_version_id=version.id,
+        procedure_code=procedure.code,
+        mode=mode,
+        state=procedure.initial_state,
+        national_status=initial.national_status,
+        applicant_kind=applicant.kind,
+        applicant_name=applicant.name.strip(),
+        applicant_id_number=applicant.id_number.strip(),
+        applicant_address=applicant.address.strip(),
+        applicant_phone=applicant.phone.strip(),
+        applicant_email=applicant.email.strip(),
+        channel=channel,
+        receiving_unit_id=unit.id,
+        handling_unit_id=unit.id,
+        received_at=received_at,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(dossier)
+    session.flush()
+    record_event(
+        session,
+        dossier=dossier,
+        kind=EventKind.opened,
+        at=now,
+        actor_id=actor.id,
+        to_state=dossier.state,
+        payload={
+            "procedure": {
+                "code": procedure.code,
+                "version": version.version,
+                "hash": version.content_hash,
+            },
+            "mode": mode,
+            "channel": channel,
+            "received_at": received_at.isoformat(),
+            "applicant": {
+                "kind": dossier.applicant_kind,
+                "name": dossier.applicant_name,
+                "id_number": dossier.applicant_id_number,
+                "address": dossier.applicant_address,
+                "phone": dossier.applicant_phone,
+                "email": dossier.applicant_email,
+            },
+            "national_status": dossier.national_status,
+        },
+    )
+    session.commit()
+    return dossier
+
+
+def _lock_dossier(session: Session, code: str) -> Dossier:
+    dossier = session.exec(select(Dossier).where(Dossier.code == code).with_for_update()).first()
+    if dossier is None:
+        raise NotFound(f"Không tìm thấy hồ sơ {code}.")
+    return dossier
+
+
+def _last_change(session: Session, dossier: Dossier, tz: ZoneInfo) -> str:
+    """'Nguyễn Văn A — Tiếp nhận hồ sơ lúc 10:31 22/11/2026', for conflict messages."""
+    assert dossier.id is not None
+    ev = session.exec(
+        select(Event).where(Event.dossier_id == dossier.id).order_by(Event.seq.desc())  # type: ignore[attr-defined]
+    ).first()
+    if ev is None:
+        return ""
+    who = session.get(User, ev.actor_id).full_name if ev.actor_id else "hệ thống"  # type: ignore[union-attr]
+    what = ev.payload.get("label") or ev.action or ev.kind
+    return f"{who} đã thực hiện '{what}' lúc {fmt_local(ev.at, tz)}"
+
+
+def allowed_actions(session: Session, *, actor: User, dossier: Dossier) -> list[TransitionDef]:
+    """The actions this user may fire on this dossier now (role, unit and state all checked)."""
+    if not access.can_act_in_unit(actor, dossier):
+        return []
+    _, procedure = procedure_of(session, dossier)
+    return [t for t in procedure.transitions_from(dossier.state) if actor.has_role(*t.roles)]
+
+
+def fire_action(
+    session: Session,
+    *,
+    actor: User,
+    code: str,
+    action: str,
+    data: dict[str, Any] | None = None,
+    expected_version: int | None = None,
+    tz: ZoneInfo,
+    now: datetime | None = None,
+) -> Dossier:
+    """Fire one action on a dossier: checks, state machine, event row with chain hash, commit."""
+    now = now or utcnow()
+    dossier = _lock_dossier(session, code)
+    if not access.can_view(session, actor, dossier):
+        raise NotFound(f"Không tìm thấy hồ sơ {code}.")
+    _, procedure = procedure_of(session, dossier)
+    state = procedure.states[dossier.state]
+    if expected_version is not None and expected_version != dossier.version:
+        raise Conflict(
+            f"Hồ sơ {code} vừa được người khác cập nhật: {_last_change(session, dossier, tz)}. "
+            f"Hồ sơ hiện ở bước '{state.label}'. Hãy tải lại để xem thay đổi rồi thao tác lại.",
+            details={"current_version": dossier.version, "state": dossier.state},
+        )
+    transition = procedure.transition(dossier.state, action)
+    if transition is None:
+        known = {t.action: t.label for t in procedure.transitions}
+        if action not in known:
+            raise ActionNotAllowed(
+                f"Thủ tục {procedure.code} không có thao tác '{action}'.",
+                details={"state": dossier.state},
+            )
+        raise ActionNotAllowed(
+            f"Không thực hiện được '{known[action]}': hồ sơ {code} đang ở bước '{state.label}' "
+            f"({_last_change(session, dossier, tz)}).",
+            details={"state": dossier.state, "current_version": dossier.version},
+        )
+    if not access.can_act_in_unit(actor, dossier):
+        raise PermissionDenied(
+            "Chỉ cán bộ của đơn vị giải quyết hồ sơ mới thực hiện được thao tác này."
+        )
+    if not actor.has_role(*transition.roles):
+        raise PermissionDenied(
+            f"Thao tác '{transition.label}' dành cho vai trò: {', '.join(transition.roles)}."
+        )
+    cleaned = clean_action_data(procedure, transition, data, tz)
+
+    before = dossier.state
+    machine = procedure.machine_class()(model=dossier, state_field="state")
+    try:
+        machine.send(action)
+    except TransitionNotAllowed as exc:  # pragma: no cover - checked above
+        raise ActionNotAllowed(str(exc)) from exc
+    target = procedure.states[dossier.state]
+    dossier.national_status = target.national_status
+    dossier.data = {**dossier.data, **cleaned}
+    dossier.version += 1
+    dossier.updated_at = now
+    if target.final:
+        dossier.finished_at = now
+    record_event(
+        session,
+        dossier=dossier,
+        kind=EventKind.action,
+        at=now,
+        actor_id=actor.id,
+        action=action,
+        from_state=before,
+        to_state=dossier.state,
+        payload={
+            "label": transition.label,
+            "data": cleaned,
+            "national_status": target.national_status,
+            "slip": transition.slip,
+        },
+    )
+    session.add(dossier)
+    try:
+        session.commit()
+    except IntegrityError as exc:  # the (dossier_id, seq) backstop
+        session.rollback()
+        raise Conflict(
+            f"Hồ sơ {code} vừa được người khác cập nhật cùng lúc. Hãy tải lại và thao tác lại."
+        ) from exc
+    return dossier
+
+
+def count_events(session: Session, dossier: Dossier) -> int:
+    return int(
+        session.exec(
+            select(func.count()).select_from(Event).where(Event.dossier_id == dossier.id)
+        ).one()
+    )

@@ -1,0 +1,66 @@
+"""`create_app()`: the FastAPI application, with settings and engine injectable for tests."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from casework import __version__
+from casework.api import v1
+from casework.db import make_engine
+from casework.dossiers.catalog import sync_procedures
+from casework.procedures import ProcedureRegistry
+from casework.settings import Settings, get_settings
+from casework.web import handlers, pages
+from casework.web.templating import make_templates
+
+DESCRIPTION = """
+API của **casework** — theo dõi hồ sơ thủ tục hành chính lĩnh vực KH&CN được phân cấp cho
+Sở KH&CN và UBND cấp xã (2025).
+
+Xác thực: `Authorization: Bearer <token>`; tạo mã bằng lệnh `casework users token TÊN_ĐĂNG_NHẬP`.
+Mọi lỗi trả về JSON `{"error": {"code", "message", "details"}}`, thông báo bằng tiếng Việt.
+Người dùng chỉ thấy hồ sơ của đơn vị mình (kiểm tra viên: cả đơn vị cấp dưới).
+"""
+
+
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
+    """Build the app. Refuses (raises `ProcedureErrors`) if any procedure file is invalid."""
+    settings = settings or get_settings()
+    registry = ProcedureRegistry.from_directory(settings.workflows_dir)
+    own_engine = engine is None
+    engine = engine or make_engine(settings.database_url, sqlite_timeout=settings.sqlite_timeout)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        with Session(engine) as session:
+            sync_procedures(session, registry.all())
+        logging.getLogger("casework").info(
+            "app_started procedures=%d database=%s", len(registry.all()), engine.url.get_backend_name()
+        )
+        yield
+        if own_engine:
+            engine.dispose()
+
+    app = FastAPI(
+        title="casework",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_tags=[{"name": "api v1", "description": "Thủ tục, hồ sơ, thao tác, nhật ký."}],
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.registry = registry
+    app.state.templates = make_templates(settings.templates_dir, settings.timezone)
+    handlers.install(app)
+    app.include_router(v1.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=settings.templates_dir / "static"), name="static")
+    return app

@@ -1,0 +1,53 @@
+"""Alembic environment: the same revision files run on SQLite (batch mode) and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+
+from alembic import context
+
+import casework.models  # noqa: F401  (registers every table)
+from casework.db import make_engine, metadata
+
+config = context.config
+url = os.environ.get("CASEWORK_ALEMBIC_URL") or config.get_main_option("sqlalchemy.url")
+if not url:
+    from casework.settings import get_settings
+
+    url = get_settings().database_url
+
+
+def run_migrations_offline() -> None:
+    context.configure(url=url, target_metadata=metadata, literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    connectable = config.attributes.get("connection")
+    if connectable is not None:
+        _run(connectable)
+        return
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            _run(connection)
+    finally:
+        engine.dispose()
+
+
+def _run(connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

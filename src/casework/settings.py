@@ -1,0 +1,48 @@
+"""Configuration from the environment (prefix CASEWORK_), with safe defaults for a laptop."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_SECRET = "dev-only-change-me"
+
+
+class Settings(BaseSettings):
+    """Every setting the app reads. See docs/admin-guide.md for each variable."""
+
+    model_config = SettingsConfigDict(env_prefix="CASEWORK_", env_file=".env", extra="ignore")
+
+    #: dev = a laptop (demo accounts allowed, default secret tolerated); production = refuse both.
+    env: Literal["dev", "test", "production"] = "dev"
+    database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'casework.db'}"
+    secret_key: str = DEFAULT_SECRET
+    timezone: str = "Asia/Ho_Chi_Minh"
+    upload_dir: Path = PROJECT_ROOT / "var" / "uploads"
+    workflows_dir: Path = PROJECT_ROOT / "workflows"
+    templates_dir: Path = PROJECT_ROOT / "templates"
+    #: SQLite busy timeout (seconds) when two writers meet.
+    sqlite_timeout: float = 30.0
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> Settings:
+        if self.env == "production" and self.secret_key == DEFAULT_SECRET:
+            raise ValueError(
+                "CASEWORK_SECRET_KEY chưa được đặt: không được chạy môi trường production với khóa "
+                "mặc định (set CASEWORK_SECRET_KEY to a long random value)."
+            )
+        return self
+
+    @property
+    def demo_allowed(self) -> bool:
+        return self.env != "production"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""HTTP glue shared by every domain: error mapping, templates, dependencies."""

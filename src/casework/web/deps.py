@@ -1,0 +1,59 @@
+"""FastAPI dependencies shared by the API and the pages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import Depends, Request
+from sqlmodel import Session
+
+from casework.accounts.models import User
+from casework.accounts.service import user_for_token
+from casework.errors import NotAuthenticated
+from casework.procedures import ProcedureRegistry
+from casework.settings import Settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    session = Session(request.app.state.engine, expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+def get_registry(request: Request) -> ProcedureRegistry:
+    registry: ProcedureRegistry = request.app.state.registry
+    return registry
+
+
+def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_tz(request: Request) -> ZoneInfo:
+    return ZoneInfo(request.app.state.settings.timezone)
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+RegistryDep = Annotated[ProcedureRegistry, Depends(get_registry)]
+TzDep = Annotated[ZoneInfo, Depends(get_tz)]
+
+
+def api_user(request: Request, session: SessionDep) -> User:
+    auth = request.headers.get("authorization", "")
+    scheme, _, token = auth.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise NotAuthenticated(
+            "Cần mã truy cập: gửi tiêu đề 'Authorization: Bearer <token>' "
+            "(tạo bằng lệnh: casework users token TÊN_ĐĂNG_NHẬP)."
+        )
+    user = user_for_token(session, token.strip())
+    request.state.username = user.username
+    return user
+
+
+ApiUser = Annotated[User, Depends(api_user)]

@@ -1,0 +1,98 @@
+"""The one place where domain errors become HTTP responses.
+
+API paths get JSON `{"error": {"code", "message", "details"}}` with a Vietnamese message; pages get
+an HTML error page. Refused accesses are logged (who, what, why) without the data.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from casework.errors import CaseworkError, NotAuthenticated, NotFound, PermissionDenied
+
+log = logging.getLogger("casework.access")
+
+HTTP_MESSAGES = {
+    400: "Yêu cầu không hợp lệ.",
+    401: "Cần đăng nhập hoặc mã truy cập (token).",
+    403: "Bạn không có quyền thực hiện việc này.",
+    404: "Không tìm thấy trang hoặc dữ liệu yêu cầu.",
+    405: "Phương thức không được hỗ trợ cho địa chỉ này.",
+    409: "Dữ liệu vừa bị thay đổi, hãy tải lại.",
+    422: "Dữ liệu gửi lên chưa đúng.",
+    500: "Lỗi hệ thống. Dữ liệu chưa bị thay đổi; hãy thử lại hoặc báo quản trị.",
+}
+
+
+def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "details": details or {}}}
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or "application/json" in request.headers.get(
+        "accept", ""
+    )
+
+
+def _respond(request: Request, status: int, code: str, message: str, details: Any = None) -> Response:
+    if _wants_json(request):
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return JSONResponse(error_body(code, message, details), status_code=status, headers=headers)
+    html = (
+        "<!doctype html><html lang=vi><meta charset=utf-8>"
+        "<meta name=viewport content='width=device-width,initial-scale=1'>"
+        f"<title>Lỗi {status}</title><main role=alert><h1>Lỗi {status}</h1><p>{_esc(message)}</p>"
+        "<p><a href='/'>Về trang chủ</a></p></main></html>"
+    )
+    return HTMLResponse(html, status_code=status)
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(CaseworkError)
+    async def _domain(request: Request, exc: CaseworkError) -> Response:
+        if isinstance(exc, PermissionDenied | NotFound | NotAuthenticated):
+            log.warning(
+                "access_refused status=%s path=%s user=%s reason=%s",
+                exc.status,
+                request.url.path,
+                getattr(request.state, "username", None),
+                exc.code,
+            )
+        return _respond(request, exc.status, exc.code, exc.message, exc.details)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        fields: dict[str, str] = {}
+        for err in exc.errors():
+            loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
+            fields[".".join(loc) or "body"] = _vi_validation(err)
+        return _respond(request, 422, "validation_failed", HTTP_MESSAGES[422], {"fields": fields})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        message = HTTP_MESSAGES.get(exc.status_code, str(exc.detail))
+        return _respond(request, exc.status_code, f"http_{exc.status_code}", message)
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception) -> Response:
+        logging.getLogger("casework").exception("unhandled_error path=%s", request.url.path)
+        return _respond(request, 500, "internal_error", HTTP_MESSAGES[500])
+
+
+def _vi_validation(err: dict[str, Any]) -> str:
+    kind = err.get("type", "")
+    if kind == "missing":
+        return "Thiếu trường bắt buộc."
+    if kind.endswith("_type") or kind.endswith("_parsing"):
+        return f"Sai kiểu dữ liệu ({err.get('msg', '')})."
+    return f"Giá trị không hợp lệ ({err.get('msg', '')})."

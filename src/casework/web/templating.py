@@ -1,0 +1,46 @@
+"""The Jinja2 environment (with block rendering for htmx fragments) and display filters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import jinja2
+from jinja2_fragments.fastapi import Jinja2Blocks
+
+STATUS_LABELS = {
+    1: "Mới đăng ký",
+    2: "Được tiếp nhận",
+    3: "Không được tiếp nhận",
+    4: "Đang xử lý",
+    5: "Yêu cầu bổ sung giấy tờ",
+    6: "Yêu cầu thực hiện nghĩa vụ tài chính",
+    7: "Công dân yêu cầu rút hồ sơ",
+    8: "Dừng xử lý",
+    9: "Đã xử lý xong",
+    10: "Đã trả kết quả",
+}
+LEVEL_LABELS = {"commune": "Cấp xã", "province": "Cấp tỉnh (Sở KH&CN)", "ministry": "Cấp Bộ"}
+UNIT_LABELS = {"working_days": "ngày làm việc", "days": "ngày", "hours": "giờ làm việc"}
+
+
+def make_templates(directory: Path, timezone: str) -> Jinja2Blocks:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(directory)),
+        autoescape=jinja2.select_autoescape(),
+        undefined=jinja2.StrictUndefined,
+    )
+    tz = ZoneInfo(timezone)
+
+    def local_dt(value: datetime | None) -> str:
+        return value.astimezone(tz).strftime("%H:%M %d/%m/%Y") if value else ""
+
+    def number(value: float) -> str:
+        return f"{value:g}".replace(".", ",")
+
+    env.filters.update(local_dt=local_dt, number=number)
+    env.globals.update(
+        STATUS_LABELS=STATUS_LABELS, LEVEL_LABELS=LEVEL_LABELS, UNIT_LABELS=UNIT_LABELS
+    )
+    return Jinja2Blocks(env=env)

@@ -1,0 +1,102 @@
+"""Shared fixtures: every database test runs on SQLite *and* on a real PostgreSQL server.
+
+PostgreSQL comes from CASEWORK_TEST_POSTGRES_URL (default: the local server). A fresh database is
+created for the session, migrated with Alembic, and dropped at the end. Without a server the
+PostgreSQL half is skipped — except under CI=true, where it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine, make_url
+from sqlmodel import Session, SQLModel
+
+import casework.models  # noqa: F401
+from casework.db import make_engine
+from casework.migrations import upgrade
+from casework.settings import PROJECT_ROOT
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def _admin_connect(url: str):  # type: ignore[no-untyped-def]
+    import psycopg
+
+    u = make_url(url)
+    return psycopg.connect(
+        host=u.host, port=u.port or 5432, user=u.username, password=u.password,
+        dbname=u.database or "postgres", autocommit=True, connect_timeout=3,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    base = os.environ.get("CASEWORK_TEST_POSTGRES_URL", PG_DEFAULT)
+    try:
+        admin = _admin_connect(base)
+    except Exception as exc:  # noqa: BLE001
+        if IN_CI:
+            pytest.fail(f"PostgreSQL is mandatory under CI=true but unreachable at {base}: {exc}")
+        pytest.skip(f"PostgreSQL not reachable at {base}: {exc}")
+    name = f"casework_test_{uuid.uuid4().hex[:10]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A migrated, empty database on each backend; emptied again after the test."""
+    if request.param == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        db = tmp_path / "casework.db"
+        shutil.copy(template, db)
+        eng = make_engine(f"sqlite:///{db}", sqlite_timeout=30)
+        yield eng
+        eng.dispose()
+        return
+    url: str = request.getfixturevalue("pg_url")
+    eng = make_engine(url, pool_size=20, max_overflow=20)
+    yield eng
+    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    with eng.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    eng.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as s:
+        yield s
+
+
+@pytest.fixture
+def tz() -> ZoneInfo:
+    return TZ
+
+
+@pytest.fixture(scope="session")
+def workflows_dir() -> Path:
+    return PROJECT_ROOT / "workflows"
