@@ -100,3 +100,23 @@ def tz() -> ZoneInfo:
 @pytest.fixture(scope="session")
 def workflows_dir() -> Path:
     return PROJECT_ROOT / "workflows"
+
+
+@pytest.fixture(scope="session")
+def registry(workflows_dir: Path):  # type: ignore[no-untyped-def]
+    from casework.procedures import ProcedureRegistry
+
+    return ProcedureRegistry.from_directory(workflows_dir)
+
+
+@pytest.fixture
+def xray(registry):  # type: ignore[no-untyped-def]
+    """The shipped procedure 2.002131 (medical X-ray declaration, 5 working days)."""
+    return registry.get("2.002131")
+
+
+@pytest.fixture
+def world(session: Session):  # type: ignore[no-untyped-def]
+    from tests.factories import build_world
+
+    return build_world(session)

@@ -134,7 +134,7 @@ DEMO_CASES = [
     DemoCase("SKHCN.HNI", "province", "Phòng khám Nha khoa Việt Mỹ", 1),
     DemoCase("SKHCN.HNI", "province", "Công ty TNHH Thiết bị Y tế Minh An", 1, branch="request_supplement"),
     DemoCase("SKHCN.HNI", "province", "Bệnh viện Mắt Sài Gòn – Hà Nội", 99),
-    DemoCase("SKHCN.HNI", "province", "Phòng khám Đa khoa Thái Hà", 0, branch="refuse_at_reception"),
+    DemoCase("SKHCN.HNI", "province", "Phòng khám Đa khoa Thái Hà", 0, branch="refuse_reception"),
     DemoCase("SKHCN.HNI", "province", "Trung tâm Y tế phường (làm thử)", 1, mode=Mode.practice),
     DemoCase("SKHCN.KHA", "province", "Bệnh viện Đa khoa tỉnh Khánh Hòa", 2),
     DemoCase("HNI.BADINH", "commune", "Chợ Ngọc Hà — kiểm tra cân", 1),
@@ -159,7 +159,7 @@ def _demo_value(procedure: Procedure, key: str, now: datetime) -> Any:
 
 def _main_path(procedure: Procedure) -> list[str]:
     """The actions of the straight path to a final state, skipping side branches."""
-    side = {"refuse_at_reception", "withdraw", "stop", "extend", "request_supplement", "refuse"}
+    side = {"refuse_reception", "withdraw", "stop", "extend", "request_supplement", "refuse", "send_back"}
     path, state, seen = [], procedure.initial_state, set()
     while state not in procedure.final_states and state not in seen:
         seen.add(state)

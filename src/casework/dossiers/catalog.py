@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from casework.dossiers.models import Dossier, ProcedureVersion
@@ -25,9 +26,7 @@ def version_row_for(
     bumped past the highest one known, so two different definitions never share a number.
     """
     digest = procedure.content_hash
-    row = session.exec(
-        select(ProcedureVersion).where(ProcedureVersion.content_hash == digest)
-    ).first()
+    row = _by_hash(session, digest)
     if row is not None:
         return row
     version = procedure.version
@@ -51,9 +50,21 @@ def version_row_for(
         definition=procedure.model_dump(mode="json", by_alias=True),
         source_file=source_file,
     )
-    session.add(row)
-    session.flush()
+    try:
+        with session.begin_nested():  # another worker may store the same definition right now
+            session.add(row)
+    except IntegrityError:
+        stored = _by_hash(session, digest)
+        if stored is None:
+            raise
+        return stored
     return row
+
+
+def _by_hash(session: Session, digest: str) -> ProcedureVersion | None:
+    return session.exec(
+        select(ProcedureVersion).where(ProcedureVersion.content_hash == digest)
+    ).first()
 
 
 def sync_procedures(session: Session, procedures: Iterable[Procedure]) -> list[ProcedureVersion]:

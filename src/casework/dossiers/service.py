@@ -206,7 +206,14 @@ def open_dossier(
 
 
 def _lock_dossier(session: Session, code: str) -> Dossier:
-    dossier = session.exec(select(Dossier).where(Dossier.code == code).with_for_update()).first()
+    # populate_existing: a row already in this session's identity map must be re-read under the
+    # lock, or a second action in the same session would work from stale counters.
+    dossier = session.exec(
+        select(Dossier)
+        .where(Dossier.code == code)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
     if dossier is None:
         raise NotFound(f"Không tìm thấy hồ sơ {code}.")
     return dossier
