@@ -113,14 +113,17 @@ def demo_load(
         sync_procedures(session, registry.all())
         counts = demo.load(session, registry, ZoneInfo(settings.timezone))
     typer.echo(
-        f"Đã nạp {counts['units']} đơn vị, {counts['users']} người dùng, {counts['dossiers']} hồ sơ. "
+        f"Đã nạp {counts['units']} đơn vị, {counts['users']} người dùng, "
+        f"{counts['dossiers']} hồ sơ. "
         f"Mật khẩu mẫu: {demo.DEMO_PASSWORD}"
     )
 
 
 @audit_app.command("verify")
 def audit_verify(
-    dossier: Annotated[str | None, typer.Option("--dossier", help="Chỉ kiểm tra một hồ sơ.")] = None,
+    dossier: Annotated[
+        str | None, typer.Option("--dossier", help="Chỉ kiểm tra một hồ sơ.")
+    ] = None,
 ) -> None:
     """Tính lại chuỗi mã băm của nhật ký; báo mọi dòng bị sửa, thiếu hoặc thừa."""
     from casework.dossiers import audit
@@ -143,7 +146,9 @@ def users_create(
     username: str,
     name: Annotated[str, typer.Option("--name", help="Họ và tên.")],
     unit: Annotated[str, typer.Option("--unit", help="Mã đơn vị, ví dụ SKHCN.HNI.")],
-    role: Annotated[list[str], typer.Option("--role", help="Vai trò; lặp lại để có nhiều vai trò.")],
+    role: Annotated[
+        list[str], typer.Option("--role", help="Vai trò; lặp lại để có nhiều vai trò.")
+    ],
     password: Annotated[
         str | None, typer.Option("--password", help="Mật khẩu (bỏ trống để nhập ẩn).")
     ] = None,
@@ -179,7 +184,9 @@ def users_token(
 
     with Session(_engine(), expire_on_commit=False) as session:
         try:
-            token = accounts.issue_token(session, user=accounts.get_user(session, username), label=label)
+            token = accounts.issue_token(
+                session, user=accounts.get_user(session, username), label=label
+            )
         except CaseworkError as exc:
             raise _fail(exc.message) from exc
     typer.echo(token)

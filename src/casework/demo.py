@@ -132,7 +132,13 @@ class DemoCase:
 DEMO_CASES = [
     DemoCase("SKHCN.HNI", "province", "Bệnh viện Đa khoa Hồng Ngọc", 0),
     DemoCase("SKHCN.HNI", "province", "Phòng khám Nha khoa Việt Mỹ", 1),
-    DemoCase("SKHCN.HNI", "province", "Công ty TNHH Thiết bị Y tế Minh An", 1, branch="request_supplement"),
+    DemoCase(
+        "SKHCN.HNI",
+        "province",
+        "Công ty TNHH Thiết bị Y tế Minh An",
+        1,
+        branch="request_supplement",
+    ),
     DemoCase("SKHCN.HNI", "province", "Bệnh viện Mắt Sài Gòn – Hà Nội", 99),
     DemoCase("SKHCN.HNI", "province", "Phòng khám Đa khoa Thái Hà", 0, branch="refuse_reception"),
     DemoCase("SKHCN.HNI", "province", "Trung tâm Y tế phường (làm thử)", 1, mode=Mode.practice),
@@ -159,11 +165,23 @@ def _demo_value(procedure: Procedure, key: str, now: datetime) -> Any:
 
 def _main_path(procedure: Procedure) -> list[str]:
     """The actions of the straight path to a final state, skipping side branches."""
-    side = {"refuse_reception", "withdraw", "stop", "extend", "request_supplement", "refuse", "send_back"}
+    side = {
+        "refuse_reception",
+        "withdraw",
+        "stop",
+        "extend",
+        "request_supplement",
+        "refuse",
+        "send_back",
+    }
     path, state, seen = [], procedure.initial_state, set()
     while state not in procedure.final_states and state not in seen:
         seen.add(state)
-        options = [t for t in procedure.transitions_from(state) if t.action not in side and t.target != state]
+        options = [
+            t
+            for t in procedure.transitions_from(state)
+            if t.action not in side and t.target != state
+        ]
         if not options:
             break
         path.append(options[0].action)
@@ -171,14 +189,23 @@ def _main_path(procedure: Procedure) -> list[str]:
     return path
 
 
-def _act(session: Session, actor_for: dict[str, User], dossier: Dossier, procedure: Procedure,
-         action: str, now: datetime, tz: ZoneInfo) -> None:
+def _act(
+    session: Session,
+    actor_for: dict[str, User],
+    dossier: Dossier,
+    procedure: Procedure,
+    action: str,
+    now: datetime,
+    tz: ZoneInfo,
+) -> None:
     transition = procedure.transition(dossier.state, action)
     if transition is None:
         return
     actor = next(actor_for[r] for r in transition.roles if r in actor_for)
     data = {key: _demo_value(procedure, key, now) for key in transition.requires}
-    dossiers.fire_action(session, actor=actor, code=dossier.code, action=action, data=data, tz=tz, now=now)
+    dossiers.fire_action(
+        session, actor=actor, code=dossier.code, action=action, data=data, tz=tz, now=now
+    )
 
 
 def load_dossiers(session: Session, registry: ProcedureRegistry, tz: ZoneInfo) -> int:
@@ -196,7 +223,9 @@ def load_dossiers(session: Session, registry: ProcedureRegistry, tz: ZoneInfo) -
             session,
             actor=actor_for[opener_role],
             procedure=procedure,
-            applicant=dossiers.Applicant(name=case.applicant, kind="organisation", phone="0243 826 1234"),
+            applicant=dossiers.Applicant(
+                name=case.applicant, kind="organisation", phone="0243 826 1234"
+            ),
             mode=case.mode,
             channel=Channel.online if i % 3 == 0 else Channel.in_person,
             received_at=now,
@@ -204,9 +233,25 @@ def load_dossiers(session: Session, registry: ProcedureRegistry, tz: ZoneInfo) -
             now=now,
         )
         for step, action in enumerate(_main_path(procedure)[: case.steps]):
-            _act(session, actor_for, dossier, procedure, action, now + timedelta(minutes=30 * (step + 1)), tz)
+            _act(
+                session,
+                actor_for,
+                dossier,
+                procedure,
+                action,
+                now + timedelta(minutes=30 * (step + 1)),
+                tz,
+            )
         if case.branch:
-            _act(session, actor_for, dossier, procedure, case.branch, now + timedelta(hours=1, minutes=50), tz)
+            _act(
+                session,
+                actor_for,
+                dossier,
+                procedure,
+                case.branch,
+                now + timedelta(hours=1, minutes=50),
+                tz,
+            )
         count += 1
     return count
 

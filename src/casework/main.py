@@ -42,7 +42,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         with Session(engine) as session:
             sync_procedures(session, registry.all())
         logging.getLogger("casework").info(
-            "app_started procedures=%d database=%s", len(registry.all()), engine.url.get_backend_name()
+            "app_started procedures=%d database=%s",
+            len(registry.all()),
+            engine.url.get_backend_name(),
         )
         yield
         if own_engine:

@@ -1,4 +1,4 @@
-"""Firing actions: the whole path, required fields, roles, units, stale pages — nothing half-written."""
+"""Firing actions: the path, required fields, roles, units, stale pages — nothing half-written."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from tests.factories import TZ, fire, open_xray
 
 
 def events_of(session, dossier):
-    return session.exec(select(Event).where(Event.dossier_id == dossier.id).order_by(Event.seq)).all()
+    return session.exec(
+        select(Event).where(Event.dossier_id == dossier.id).order_by(Event.seq)
+    ).all()
 
 
 def test_happy_path_with_a_supplement_loop_reaches_returned(session, world, xray):
@@ -116,8 +118,12 @@ def test_stale_version_is_a_conflict_naming_who_changed_what(session, world, xra
 
 def test_allowed_actions_depend_on_role_and_state(session, world, xray):
     d = open_xray(session, xray, world["hni.receiver"])
-    receiver = {t.action for t in service.allowed_actions(session, actor=world["hni.receiver"], dossier=d)}
-    handler = {t.action for t in service.allowed_actions(session, actor=world["hni.handler"], dossier=d)}
+    receiver = {
+        t.action for t in service.allowed_actions(session, actor=world["hni.receiver"], dossier=d)
+    }
+    handler = {
+        t.action for t in service.allowed_actions(session, actor=world["hni.handler"], dossier=d)
+    }
     assert receiver == {"accept", "refuse_reception", "withdraw"}
     assert handler == {"stop", "extend"}
     assert service.allowed_actions(session, actor=world["kha.receiver"], dossier=d) == []

@@ -105,6 +105,10 @@ def test_receipt_in_the_future_is_refused(session, world, xray):
     now = datetime(2026, 11, 22, 9, tzinfo=TZ)
     with pytest.raises(ValidationFailed) as err:
         open_xray(
-            session, xray, world["hni.receiver"], now=now, received_at=datetime(2026, 11, 23, 9, tzinfo=TZ)
+            session,
+            xray,
+            world["hni.receiver"],
+            now=now,
+            received_at=datetime(2026, 11, 23, 9, tzinfo=TZ),
         )
     assert "received_at" in err.value.fields

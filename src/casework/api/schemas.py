@@ -22,8 +22,14 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorOut, "description": "Thiếu hoặc sai mã truy cập."},
     403: {"model": ErrorOut, "description": "Không đủ quyền (vai trò, đơn vị)."},
     404: {"model": ErrorOut, "description": "Không tìm thấy (hoặc không được xem)."},
-    409: {"model": ErrorOut, "description": "Xung đột: hồ sơ đã đổi hoặc thao tác không hợp lệ ở bước này."},
-    422: {"model": ErrorOut, "description": "Dữ liệu gửi lên chưa đúng; details.fields nêu từng trường."},
+    409: {
+        "model": ErrorOut,
+        "description": "Xung đột: hồ sơ đã đổi hoặc thao tác không hợp lệ ở bước này.",
+    },
+    422: {
+        "model": ErrorOut,
+        "description": "Dữ liệu gửi lên chưa đúng; details.fields nêu từng trường.",
+    },
 }
 
 

@@ -86,7 +86,11 @@ def _procedure_out(p: Procedure) -> ProcedureOut:
 
 def _dossier_out(session: Session, user: User, d: Dossier) -> DossierOut:
     version, procedure = procedure_of(session, d)
-    units = {u.id: u.code for u in (session.get(Unit, d.receiving_unit_id), session.get(Unit, d.handling_unit_id)) if u}
+    units = {
+        u.id: u.code
+        for u in (session.get(Unit, d.receiving_unit_id), session.get(Unit, d.handling_unit_id))
+        if u
+    }
     state = procedure.states[d.state]
     return DossierOut(
         code=d.code,
@@ -117,7 +121,11 @@ def _dossier_out(session: Session, user: User, d: Dossier) -> DossierOut:
         data=d.data,
         allowed_actions=[
             AllowedActionOut(
-                action=t.action, label=t.label, target=t.target, requires=list(t.requires), slip=t.slip
+                action=t.action,
+                label=t.label,
+                target=t.target,
+                requires=list(t.requires),
+                slip=t.slip,
             )
             for t in service.allowed_actions(session, actor=user, dossier=d)
         ],
@@ -142,7 +150,9 @@ def list_procedures(user: ApiUser, registry: RegistryDep) -> list[ProcedureSumma
     return [_procedure_summary(p) for p in registry.all()]
 
 
-@router.get("/procedures/{code}", response_model=ProcedureOut, summary="Một thủ tục (phiên bản hiện hành)")
+@router.get(
+    "/procedures/{code}", response_model=ProcedureOut, summary="Một thủ tục (phiên bản hiện hành)"
+)
 def get_procedure(code: str, user: ApiUser, registry: RegistryDep) -> ProcedureOut:
     return _procedure_out(registry.get(code))
 
@@ -179,7 +189,9 @@ def list_dossiers(
     state: str | None = None,
     mode: Annotated[str | None, Query(pattern="^(real|practice)$")] = None,
     procedure: str | None = None,
-    q: Annotated[str | None, Query(max_length=100, description="Mã hồ sơ hoặc tên người nộp")] = None,
+    q: Annotated[
+        str | None, Query(max_length=100, description="Mã hồ sơ hoặc tên người nộp")
+    ] = None,
     received_from: datetime | None = None,
     received_to: datetime | None = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
@@ -264,7 +276,9 @@ def list_events(code: str, user: ApiUser, session: SessionDep) -> list[EventOut]
     response_model=SnapshotOut,
     summary="Hồ sơ như tại thời điểm ngay sau dòng nhật ký số seq",
 )
-def replay(code: str, seq: int, user: ApiUser, session: SessionDep, request: Request) -> SnapshotOut:
+def replay(
+    code: str, seq: int, user: ApiUser, session: SessionDep, request: Request
+) -> SnapshotOut:
     dossier = queries.get_dossier(session, user=user, code=code)
     snap = queries.replay(session, dossier, seq)
     _, procedure = procedure_of(session, dossier)

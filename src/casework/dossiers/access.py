@@ -25,7 +25,10 @@ def visible_filter(user: User, unit: Unit) -> Any:
     clauses: list[Any] = []
     if user.has_role(*ACTING_ROLES):
         clauses.append(
-            or_(Dossier.handling_unit_id == user.unit_id, Dossier.receiving_unit_id == user.unit_id)
+            or_(
+                col(Dossier.handling_unit_id) == user.unit_id,
+                col(Dossier.receiving_unit_id) == user.unit_id,
+            )
         )
     if user.has_role(Role.auditor, Role.admin):
         sub = _subtree_ids(unit.path)
@@ -34,7 +37,7 @@ def visible_filter(user: User, unit: Unit) -> Any:
         )
     if user.has_role(Role.mentor):
         clauses.append(
-            (Dossier.mode == Mode.practice)
+            (col(Dossier.mode) == Mode.practice)
             & col(Dossier.handling_unit_id).in_(_subtree_ids(unit.path))
         )
     return or_(*clauses) if clauses else false()

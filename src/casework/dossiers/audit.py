@@ -39,7 +39,9 @@ def verify(session: Session, *, code: str | None = None) -> AuditReport:
         ids = [d.id for d in batch]
         events: dict[int, list[Event]] = {i: [] for i in ids if i is not None}
         for ev in session.exec(
-            select(Event).where(col(Event.dossier_id).in_(ids)).order_by(col(Event.dossier_id), col(Event.seq))
+            select(Event)
+            .where(col(Event.dossier_id).in_(ids))
+            .order_by(col(Event.dossier_id), col(Event.seq))
         ):
             events[ev.dossier_id].append(ev)
         for dossier in batch:

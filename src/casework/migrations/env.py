@@ -10,11 +10,18 @@ import casework.models  # noqa: F401  (registers every table)
 from casework.db import make_engine, metadata
 
 config = context.config
-url = os.environ.get("CASEWORK_ALEMBIC_URL") or config.get_main_option("sqlalchemy.url")
-if not url:
+
+
+def _url() -> str:
+    url = os.environ.get("CASEWORK_ALEMBIC_URL") or config.get_main_option("sqlalchemy.url")
+    if url:
+        return url
     from casework.settings import get_settings
 
-    url = get_settings().database_url
+    return get_settings().database_url
+
+
+url = _url()
 
 
 def run_migrations_offline() -> None:

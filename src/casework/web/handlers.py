@@ -40,7 +40,9 @@ def _wants_json(request: Request) -> bool:
     )
 
 
-def _respond(request: Request, status: int, code: str, message: str, details: Any = None) -> Response:
+def _respond(
+    request: Request, status: int, code: str, message: str, details: Any = None
+) -> Response:
     if _wants_json(request):
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         return JSONResponse(error_body(code, message, details), status_code=status, headers=headers)

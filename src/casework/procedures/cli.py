@@ -1,0 +1,94 @@
+"""``casework workflows …``: check procedure files, draw a procedure as a diagram."""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from casework.errors import CaseworkError, ProcedureErrors, ProcedureFileError
+from casework.procedures.loader import load_directory, load_procedure_file
+from casework.procedures.registry import ProcedureRegistry
+from casework.procedures.schema import Procedure
+from casework.settings import get_settings
+
+workflows_app = typer.Typer(
+    help="Kiểm tra, xem các tệp quy trình (workflows/).", no_args_is_help=True
+)
+
+
+class DiagramFormat(enum.StrEnum):
+    mermaid = "mermaid"
+    md = "md"
+    rst = "rst"
+
+
+def _shown(path: Path) -> Path:
+    """A path relative to the working directory when it is under it (shorter error lines)."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
+
+
+def _load(path: Path) -> list[Procedure]:
+    if path.is_dir():
+        return load_directory(path)
+    if path.is_file():
+        return [load_procedure_file(path)]
+    raise ProcedureErrors(
+        [
+            ProcedureFileError(
+                file=str(path), path="", line=None, problem="Không có tệp/thư mục này."
+            )
+        ]
+    )
+
+
+@workflows_app.command("check")
+def check(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Tệp hoặc thư mục quy trình (mặc định: thư mục workflows)."),
+    ] = None,
+) -> None:
+    """Kiểm tra các tệp thủ tục; in mỗi thủ tục một dòng, hoặc từng lỗi kèm tệp và dòng."""
+    targets = paths or [_shown(get_settings().workflows_dir)]
+    procedures: list[Procedure] = []
+    errors: list[ProcedureFileError] = []
+    for target in targets:
+        try:
+            procedures.extend(_load(target))
+        except ProcedureErrors as exc:
+            errors.extend(exc.errors)
+    if errors:
+        for err in errors:
+            typer.echo(err.message, err=True)
+        typer.echo(f"{len(errors)} lỗi. Sửa các lỗi trên rồi chạy lại.", err=True)
+        raise typer.Exit(code=1)
+    for p in procedures:
+        typer.echo(
+            f"{p.code}\tv{p.version}\t{len(p.states)} bước\t{len(p.actions)} thao tác\t{p.name}"
+        )
+
+
+@workflows_app.command("diagram")
+def diagram(
+    code: Annotated[str, typer.Argument(help="Mã thủ tục, ví dụ 2.002131.")],
+    fmt: Annotated[
+        DiagramFormat, typer.Option("--format", "-f", help="Định dạng sơ đồ.")
+    ] = DiagramFormat.mermaid,
+    directory: Annotated[
+        Path | None, typer.Option("--dir", help="Thư mục quy trình (mặc định: workflows).")
+    ] = None,
+) -> None:
+    """In sơ đồ trạng thái của một thủ tục (Mermaid stateDiagram-v2, hoặc bảng md/rst)."""
+    try:
+        registry = ProcedureRegistry.from_directory(directory or get_settings().workflows_dir)
+        cls = registry.get(code).machine_class()
+    except CaseworkError as exc:
+        typer.echo(exc.message, err=True)
+        raise typer.Exit(code=1) from None
+    typer.echo(format(cls, fmt.value))

@@ -1,0 +1,742 @@
+"""The procedure file format, as pydantic models, and every check a procedure must pass.
+
+A procedure is validated twice in its life: from the YAML file (with ``include:`` still listing
+shared parts, so only the field checks run), and again in its **normalized form** (parts
+expanded, ``include: []``), where the graph checks run too. The normalized form is what the app
+stores; ``Procedure.model_validate(stored)`` runs the same checks again.
+
+Checks that need more than one field raise :class:`SchemaProblems`, a ``ValueError`` that carries
+several problems each with its own path relative to where it was raised, so the loader can point
+at the exact line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from functools import cached_property
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+if TYPE_CHECKING:
+    from statemachine import StateMachine
+
+Path = tuple[str | int, ...]
+
+# --------------------------------------------------------------------------------------------
+# Vocabulary
+# --------------------------------------------------------------------------------------------
+
+IDENT_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+ALL_ROLES = ("receiver", "handler", "leader", "mentor", "auditor", "admin")
+#: Roles that fire actions on dossiers. Mentors, auditors and admins never do.
+ACTING_ROLES = ("receiver", "handler", "leader")
+SLIP_KINDS = (
+    "receipt",
+    "supplement_request",
+    "refusal",
+    "apology_extension",
+    "stop_notice",
+    "result",
+    "inspection_decision",
+    "inspection_record",
+    "inspection_report",
+)
+FIELD_TYPES = ("text", "textarea", "date", "datetime", "number", "documents", "choice")
+#: Selectors allowed in the ``from`` of a shared part's transition.
+SOURCE_SELECTORS = ("@active", "@running", "@initial")
+#: Selector allowed in the ``to`` of a shared part's transition.
+TARGET_SELECTORS = ("@same",)
+
+Role = Literal["receiver", "handler", "leader", "mentor", "auditor", "admin"]
+SlipKind = Literal[
+    "receipt",
+    "supplement_request",
+    "refusal",
+    "apology_extension",
+    "stop_notice",
+    "result",
+    "inspection_decision",
+    "inspection_record",
+    "inspection_report",
+]
+FieldType = Literal["text", "textarea", "date", "datetime", "number", "documents", "choice"]
+
+
+class SchemaProblems(ValueError):
+    """Several problems found by one check; each has a path relative to where it was raised."""
+
+    def __init__(self, problems: list[tuple[Path, str]]) -> None:
+        super().__init__("; ".join(msg for _, msg in problems))
+        self.problems = problems
+
+
+def _check_ident(value: str) -> str:
+    if not IDENT_RE.match(value):
+        raise ValueError(
+            f"«{value}» không phải mã hợp lệ: chỉ dùng chữ thường không dấu, số và dấu gạch dưới, "
+            "bắt đầu bằng chữ (ví dụ request_supplement)."
+        )
+    return value
+
+
+def _check_ref(value: str) -> str:
+    """A state id, or a selector (the selector is refused later outside shared parts)."""
+    if value in SOURCE_SELECTORS or value in TARGET_SELECTORS:
+        return value
+    return _check_ident(value)
+
+
+def _check_acting_role(value: str) -> str:
+    if value not in ACTING_ROLES:
+        if value in ALL_ROLES:
+            raise ValueError(
+                f"Vai trò «{value}» không thao tác trên hồ sơ. Chỉ được dùng: "
+                + ", ".join(ACTING_ROLES)
+                + "."
+            )
+        raise ValueError(
+            f"Vai trò «{value}» không tồn tại. Chỉ được dùng: " + ", ".join(ACTING_ROLES) + "."
+        )
+    return value
+
+
+def _nonblank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("Không được để trống.")
+    return value
+
+
+Ident = Annotated[str, AfterValidator(_check_ident)]
+StateRef = Annotated[str, AfterValidator(_check_ref)]
+ActingRole = Annotated[str, AfterValidator(_check_acting_role)]
+Text = Annotated[str, AfterValidator(_nonblank)]
+
+
+def _as_list(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+def _merge_role_alias(data: Any) -> Any:
+    """Accept ``role: x`` as a one-item ``roles: [x]``."""
+    if isinstance(data, dict) and "role" in data:
+        if "roles" in data:
+            raise SchemaProblems([(("role",), "Chỉ dùng một trong hai khóa «role» hoặc «roles».")])
+        data = dict(data)
+        data["roles"] = _as_list(data.pop("role"))
+    if isinstance(data, dict) and isinstance(data.get("roles"), str):
+        data = dict(data)
+        data["roles"] = [data["roles"]]
+    return data
+
+
+def _check_state_ids(states: dict[str, Any]) -> dict[str, Any]:
+    problems: list[tuple[Path, str]] = [
+        ((key,), f"Mã bước «{key}» không hợp lệ: chỉ dùng chữ thường không dấu, số và _.")
+        for key in states
+        if not IDENT_RE.match(key)
+    ]
+    if problems:
+        raise SchemaProblems(problems)
+    return states
+
+
+_STRICT = ConfigDict(
+    extra="forbid",
+    validate_by_name=True,
+    validate_by_alias=True,
+    serialize_by_alias=True,
+)
+
+# --------------------------------------------------------------------------------------------
+# Parts of a procedure
+# --------------------------------------------------------------------------------------------
+
+
+class Limit(BaseModel):
+    """The legal time limit: ``value`` in ``unit``."""
+
+    model_config = _STRICT
+    value: float = Field(ge=0)
+    unit: Literal["working_days", "days", "hours"]
+
+
+class Fee(BaseModel):
+    model_config = _STRICT
+    amount_vnd: int | None = Field(default=None, ge=0)
+    note: str | None = None
+
+
+class DocumentDef(BaseModel):
+    """One component of the dossier (thành phần hồ sơ)."""
+
+    model_config = _STRICT
+    key: Ident
+    name: Text
+    required: bool = True
+    copies: str | None = None
+
+
+class FieldSpec(BaseModel):
+    """An input field an action may require: a label and a type (``choice`` lists choices)."""
+
+    model_config = _STRICT
+    label: Text
+    type: FieldType = "text"
+    choices: list[Text] | None = None
+
+    @model_validator(mode="after")
+    def _choices_for_choice(self) -> FieldSpec:
+        if self.type == "choice" and not self.choices:
+            raise SchemaProblems(
+                [
+                    (
+                        ("choices",),
+                        "Trường kiểu choice cần danh sách «choices» (ít nhất một lựa chọn).",
+                    )
+                ]
+            )
+        if self.type != "choice" and self.choices is not None:
+            raise SchemaProblems(
+                [(("choices",), "Chỉ trường kiểu choice mới có «choices»; hãy xóa khóa này.")]
+            )
+        return self
+
+
+#: Fields every procedure understands without declaring them.
+BUILTIN_FIELDS: dict[str, FieldSpec] = {
+    "reason": FieldSpec(label="Lý do", type="textarea"),
+    "note": FieldSpec(label="Ghi chú", type="textarea"),
+    "missing_documents": FieldSpec(label="Giấy tờ cần bổ sung, hoàn thiện", type="documents"),
+    "new_appointment": FieldSpec(label="Ngày hẹn trả kết quả mới", type="datetime"),
+    "decision_number": FieldSpec(label="Số văn bản, quyết định", type="text"),
+    "result_summary": FieldSpec(label="Tóm tắt kết quả", type="textarea"),
+}
+
+
+class StateDef(BaseModel):
+    """A step (bước) of the procedure."""
+
+    model_config = _STRICT
+    label: Text
+    national_status: int = Field(ge=1, le=10)
+    roles: list[ActingRole] = Field(default_factory=list)
+    allot: float | None = Field(default=None, gt=0)
+    clock: Literal["running", "paused"] = "running"
+    initial: bool = False
+    final: bool = False
+    outcome: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _role_alias(cls, data: Any) -> Any:
+        return _merge_role_alias(data)
+
+    @property
+    def paused(self) -> bool:
+        """True while the legal clock stands still in this state (waiting on the applicant)."""
+        return self.clock == "paused"
+
+    @model_validator(mode="after")
+    def _consistent(self) -> StateDef:
+        problems: list[tuple[Path, str]] = []
+        if self.allot is not None and self.paused:
+            problems.append(
+                (
+                    ("allot",),
+                    "Bước dừng đồng hồ (clock: paused) không có thời gian (allot); hãy xóa allot.",
+                )
+            )
+        if self.initial and self.final:
+            problems.append(
+                (("final",), "Một bước không thể vừa là bước đầu vừa là bước kết thúc.")
+            )
+        if self.outcome is not None and not self.final:
+            problems.append((("outcome",), "Chỉ bước kết thúc (final: true) mới có «outcome»."))
+        if self.final and self.allot is not None:
+            problems.append(
+                (("allot",), "Bước kết thúc không có thời gian (allot); hãy xóa allot.")
+            )
+        if len(set(self.roles)) != len(self.roles):
+            problems.append((("roles",), "Vai trò bị lặp trong danh sách roles."))
+        if problems:
+            raise SchemaProblems(problems)
+        return self
+
+
+class TransitionDef(BaseModel):
+    """An action (thao tác): from one or more states to one state, fired by some roles."""
+
+    model_config = _STRICT
+    action: Ident
+    label: Text
+    source: list[StateRef] = Field(alias="from", min_length=1)
+    target: StateRef = Field(alias="to")
+    roles: list[ActingRole] = Field(default_factory=list)
+    requires: list[Ident] = Field(default_factory=list)
+    slip: SlipKind | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _role_alias(cls, data: Any) -> Any:
+        return _merge_role_alias(data)
+
+    @field_validator("source", mode="before")
+    @classmethod
+    def _source_list(cls, value: Any) -> Any:
+        return _as_list(value)
+
+    @model_validator(mode="after")
+    def _no_repeats(self) -> TransitionDef:
+        problems: list[tuple[Path, str]] = []
+        for name, items in (
+            ("from", self.source),
+            ("roles", self.roles),
+            ("requires", self.requires),
+        ):
+            seen: set[str] = set()
+            for i, item in enumerate(items):
+                if item in seen:
+                    problems.append(((name, i), f"«{item}» bị lặp trong «{name}»."))
+                seen.add(item)
+        if problems:
+            raise SchemaProblems(problems)
+        return self
+
+
+# --------------------------------------------------------------------------------------------
+# A procedure
+# --------------------------------------------------------------------------------------------
+
+
+class Procedure(BaseModel):
+    """One version of one procedure (thủ tục), as written in ``workflows/<file>.yaml``."""
+
+    model_config = _STRICT
+
+    code: Text
+    version: int = Field(ge=1)
+    name: Text
+    level: Literal["commune", "province", "ministry"]
+    kind: Literal["application", "inspection"]
+    field: Text
+    legal_basis: list[Text] = Field(min_length=1)
+    limit: Limit
+    clock_starts: Literal["on_valid_dossier", "on_fee_paid"] = "on_valid_dossier"
+    fee: Fee | None = None
+    documents: list[DocumentDef] = Field(default_factory=list)
+    fields: dict[str, FieldSpec] = Field(default_factory=dict)
+    include: list[Ident] = Field(default_factory=list)
+    states: dict[str, StateDef] = Field(min_length=1)
+    transitions: list[TransitionDef] = Field(min_length=1)
+    guidance: dict[str, str] = Field(default_factory=dict)
+    checklists: dict[str, list[Text]] = Field(default_factory=dict)
+    source: str | None = None
+    verified_on: dt.date | None = None
+    needs_recheck: bool = False
+
+    # ---- field checks (always) --------------------------------------------------------------
+
+    @field_validator("code")
+    @classmethod
+    def _code_shape(cls, value: str) -> str:
+        if not re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", value):
+            raise ValueError(
+                f"Mã thủ tục «{value}» chỉ được gồm chữ, số, dấu chấm, gạch ngang "
+                '(ví dụ "2.002131" hoặc "KHCN-TDC-DDL").'
+            )
+        return value
+
+    @field_validator("documents")
+    @classmethod
+    def _unique_documents(cls, docs: list[DocumentDef]) -> list[DocumentDef]:
+        seen: dict[str, int] = {}
+        problems: list[tuple[Path, str]] = []
+        for i, doc in enumerate(docs):
+            if doc.key in seen:
+                problems.append(
+                    ((i, "key"), f"Mã giấy tờ «{doc.key}» bị trùng với documents[{seen[doc.key]}].")
+                )
+            seen.setdefault(doc.key, i)
+        if problems:
+            raise SchemaProblems(problems)
+        return docs
+
+    @field_validator("fields")
+    @classmethod
+    def _field_keys(cls, fields: dict[str, FieldSpec]) -> dict[str, FieldSpec]:
+        problems: list[tuple[Path, str]] = []
+        for key in fields:
+            if not IDENT_RE.match(key):
+                problems.append(((key,), f"Mã trường «{key}» không hợp lệ (chữ thường, số, _)."))
+            elif key in BUILTIN_FIELDS:
+                problems.append(
+                    ((key,), f"«{key}» là trường có sẵn; hãy đặt tên khác cho trường riêng.")
+                )
+        if problems:
+            raise SchemaProblems(problems)
+        return fields
+
+    @field_validator("states")
+    @classmethod
+    def _state_ids(cls, states: dict[str, StateDef]) -> dict[str, StateDef]:
+        return _check_state_ids(states)
+
+    @field_validator("include")
+    @classmethod
+    def _unique_include(cls, include: list[str]) -> list[str]:
+        problems = [
+            ((i,), f"Phần dùng chung «{name}» được include hai lần.")
+            for i, name in enumerate(include)
+            if name in include[:i]
+        ]
+        if problems:
+            raise SchemaProblems(list(problems))
+        return include
+
+    # ---- graph checks (normalized form only) ------------------------------------------------
+
+    @model_validator(mode="after")
+    def _graph(self) -> Procedure:
+        if self.include:
+            return self  # raw form: checked again after the shared parts are expanded
+        self._default_roles()
+        problems = check_graph(self)
+        if problems:
+            raise SchemaProblems(problems)
+        return self
+
+    def _default_roles(self) -> None:
+        for t in self.transitions:
+            if not t.roles:
+                roles = {r for s in t.source if s in self.states for r in self.states[s].roles}
+                t.roles = [r for r in ACTING_ROLES if r in roles]
+
+    # ---- queries ----------------------------------------------------------------------------
+
+    @property
+    def initial_state(self) -> str:
+        return next(sid for sid, s in self.states.items() if s.initial)
+
+    @property
+    def final_states(self) -> set[str]:
+        return {sid for sid, s in self.states.items() if s.final}
+
+    def transitions_from(self, state: str) -> list[TransitionDef]:
+        """The actions that leave ``state`` (self-transitions included), in file order."""
+        return [t for t in self.transitions if state in t.source]
+
+    def transition(self, state: str, action: str) -> TransitionDef | None:
+        """The transition ``action`` takes from ``state``, or None if it is not allowed there."""
+        for t in self.transitions:
+            if t.action == action and state in t.source:
+                return t
+        return None
+
+    @property
+    def actions(self) -> list[str]:
+        """Distinct action ids in file order."""
+        return list(dict.fromkeys(t.action for t in self.transitions))
+
+    def field_spec(self, key: str) -> FieldSpec:
+        """Label and type of a field an action may require (built-in or declared in ``fields``)."""
+        if key in self.fields:
+            return self.fields[key]
+        if key in BUILTIN_FIELDS:
+            return BUILTIN_FIELDS[key]
+        raise KeyError(key)
+
+    @cached_property
+    def content_hash(self) -> str:
+        """sha256 of the canonical JSON of this (normalized) procedure."""
+        return canonical_hash(self.model_dump(mode="json", by_alias=True))
+
+    def machine_class(self) -> type[StateMachine]:
+        """The strict ``StateMachine`` subclass for this procedure (built once per instance)."""
+        return self._machine_class
+
+    @cached_property
+    def _machine_class(self) -> type[StateMachine]:
+        from casework.procedures.machine import build_machine_class
+
+        return build_machine_class(self)
+
+
+def canonical_json(data: Any) -> str:
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def canonical_hash(data: Any) -> str:
+    return hashlib.sha256(canonical_json(data).encode("utf-8")).hexdigest()
+
+
+# --------------------------------------------------------------------------------------------
+# Shared parts
+# --------------------------------------------------------------------------------------------
+
+
+class Part(BaseModel):
+    """A shared piece of the one-stop lifecycle in ``workflows/common/<part>.yaml``."""
+
+    model_config = _STRICT
+    part: Ident
+    description: str | None = None
+    states: dict[str, StateDef] = Field(default_factory=dict)
+    transitions: list[TransitionDef] = Field(min_length=1)
+    guidance: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("states")
+    @classmethod
+    def _state_ids(cls, states: dict[str, StateDef]) -> dict[str, StateDef]:
+        return _check_state_ids(states)
+
+    @model_validator(mode="after")
+    def _refs(self) -> Part:
+        problems: list[tuple[Path, str]] = []
+        for key in self.guidance:
+            if key not in self.states:
+                problems.append(
+                    (
+                        ("guidance", key),
+                        f"Hướng dẫn cho bước «{key}» không thuộc phần dùng chung này.",
+                    )
+                )
+        for i, t in enumerate(self.transitions):
+            if t.target in SOURCE_SELECTORS:
+                problems.append(
+                    (
+                        (("transitions", i, "to")),
+                        f"«{t.target}» chỉ dùng được ở «from»; «to» dùng @same.",
+                    )
+                )
+            for j, s in enumerate(t.source):
+                if s in TARGET_SELECTORS:
+                    problems.append(
+                        (("transitions", i, "from", j), "«@same» chỉ dùng được ở «to».")
+                    )
+        if problems:
+            raise SchemaProblems(problems)
+        return self
+
+
+# --------------------------------------------------------------------------------------------
+# Graph checks
+# --------------------------------------------------------------------------------------------
+
+
+def _reserved_names() -> set[str]:
+    from statemachine import StateMachine
+
+    return {name for name in dir(StateMachine) if not name.startswith("_")}
+
+
+def check_graph(p: Procedure) -> list[tuple[Path, str]]:
+    """Every check that needs the whole (normalized) procedure. Paths use the YAML spelling."""
+    problems: list[tuple[Path, str]] = []
+    add = problems.append
+    states = p.states
+    field_keys = set(BUILTIN_FIELDS) | set(p.fields)
+    reserved = _reserved_names()
+
+    # states -----------------------------------------------------------------------------------
+    initials = [sid for sid, s in states.items() if s.initial]
+    if not initials:
+        add((("states",), "Chưa có bước khởi đầu: đánh dấu đúng một bước bằng «initial: true»."))
+    for sid in initials[1:]:
+        add(
+            (
+                ("states", sid, "initial"),
+                f"Chỉ được một bước khởi đầu; «{initials[0]}» đã là bước khởi đầu.",
+            )
+        )
+    if not any(s.final for s in states.values()):
+        add((("states",), "Chưa có bước kết thúc: cần ít nhất một bước «final: true»."))
+    for sid in states:
+        if sid in reserved:
+            add(
+                (
+                    (("states", sid)),
+                    f"Mã bước «{sid}» trùng tên dành riêng của máy trạng thái; đổi tên.",
+                )
+            )
+
+    # transitions ------------------------------------------------------------------------------
+    seen: dict[tuple[str, str], int] = {}
+    bad_refs = False
+    labels: dict[str, tuple[int, str]] = {}
+    for i, t in enumerate(p.transitions):
+        base: Path = ("transitions", i)
+        if t.action in states:
+            add(
+                (
+                    base + ("action",),
+                    f"Thao tác «{t.action}» trùng mã với một bước; đổi tên thao tác.",
+                )
+            )
+        elif t.action in reserved:
+            add(
+                (
+                    base + ("action",),
+                    f"Tên «{t.action}» dành riêng cho máy trạng thái; đổi tên thao tác.",
+                )
+            )
+        if t.action in labels and labels[t.action][1] != t.label:
+            add(
+                (
+                    base + ("label",),
+                    f"Thao tác «{t.action}» đã có nhãn «{labels[t.action][1]}» ở "
+                    f"transitions[{labels[t.action][0]}]; cùng một thao tác phải cùng nhãn.",
+                )
+            )
+        labels.setdefault(t.action, (i, t.label))
+        for j, s in enumerate(t.source):
+            if s.startswith("@"):
+                add(
+                    (
+                        base + ("from", j),
+                        f"Bộ chọn «{s}» chỉ dùng trong phần dùng chung (workflows/common/).",
+                    )
+                )
+            elif s not in states:
+                bad_refs = True
+                add(
+                    (
+                        base + ("from", j),
+                        f"Bước «{s}» không tồn tại. Các bước: {', '.join(states)}.",
+                    )
+                )
+            else:
+                if states[s].final:
+                    add(
+                        (
+                            base + ("from", j),
+                            f"Bước «{s}» là bước kết thúc, không được có thao tác đi ra.",
+                        )
+                    )
+                key = (s, t.action)
+                if key in seen:
+                    add(
+                        (
+                            base + ("from", j),
+                            f"Thao tác «{t.action}» từ bước «{s}» đã có ở "
+                            f"transitions[{seen[key]}].",
+                        )
+                    )
+                seen.setdefault(key, i)
+        if t.target.startswith("@"):
+            add((base + ("to",), f"Bộ chọn «{t.target}» chỉ dùng trong phần dùng chung."))
+        elif t.target not in states:
+            bad_refs = True
+            add(
+                (base + ("to",), f"Bước «{t.target}» không tồn tại. Các bước: {', '.join(states)}.")
+            )
+        if not t.roles:
+            add(
+                (
+                    base,
+                    "Không xác định được ai làm thao tác này: ghi «roles» cho thao tác "
+                    "hoặc cho bước nguồn.",
+                )
+            )
+        for j, req in enumerate(t.requires):
+            if req not in field_keys:
+                add(
+                    (
+                        base + ("requires", j),
+                        f"Trường «{req}» không có. Dùng trường có sẵn "
+                        f"({', '.join(BUILTIN_FIELDS)}) hoặc khai báo trong «fields».",
+                    )
+                )
+            if req == "missing_documents" and not p.documents:
+                add(
+                    (
+                        base + ("requires", j),
+                        "«missing_documents» cần danh sách «documents» của thủ tục.",
+                    )
+                )
+
+    # reachability: skipped while a transition names a missing state (it would only add noise)
+    if not bad_refs:
+        problems.extend(_check_reachability(p))
+
+    # allotments -------------------------------------------------------------------------------
+    total = sum(s.allot or 0 for s in states.values())
+    if p.limit.unit == "working_days" and total > p.limit.value + 1e-9:
+        add(
+            (
+                ("limit", "value"),
+                f"Tổng thời gian các bước (allot = {total:g} ngày làm việc) vượt thời hạn "
+                f"{p.limit.value:g} ngày làm việc; giảm allot hoặc sửa thời hạn.",
+            )
+        )
+
+    # guidance and checklists ------------------------------------------------------------------
+    for name in ("guidance", "checklists"):
+        for key in getattr(p, name):
+            if key not in states:
+                add(((name, key), f"Bước «{key}» không tồn tại. Các bước: {', '.join(states)}."))
+    return problems
+
+
+def _check_reachability(p: Procedure) -> list[tuple[Path, str]]:
+    problems: list[tuple[Path, str]] = []
+    add = problems.append
+    states = p.states
+    initials = [sid for sid, s in states.items() if s.initial]
+    edges: dict[str, set[str]] = {sid: set() for sid in states}
+    for t in p.transitions:
+        for src in t.source:
+            if src in states and t.target in states and t.target != src:
+                edges[src].add(t.target)
+    if initials:
+        reached = _reach(edges, initials[0])
+        for sid in states:
+            if sid not in reached:
+                add(
+                    (
+                        ("states", sid),
+                        f"Không có thao tác nào dẫn tới bước «{sid}» từ bước khởi đầu; "
+                        "thêm thao tác hoặc xóa bước.",
+                    )
+                )
+    finals = {sid for sid, s in states.items() if s.final}
+    for sid, state in states.items():
+        if state.final:
+            continue
+        if not edges[sid]:
+            add(
+                (
+                    ("states", sid),
+                    f"Bước «{sid}» không có thao tác nào đi ra bước khác; thêm thao tác hoặc "
+                    "đánh dấu «final: true».",
+                )
+            )
+        elif finals and not (_reach(edges, sid) & finals):
+            add(
+                (
+                    ("states", sid),
+                    f"Từ bước «{sid}» không có đường nào tới một bước kết thúc.",
+                )
+            )
+    return problems
+
+
+def _reach(edges: dict[str, set[str]], start: str) -> set[str]:
+    seen = {start}
+    todo = [start]
+    while todo:
+        for nxt in edges.get(todo.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
