@@ -1,0 +1,56 @@
+"""The legal clock (DESIGN §5): calendars, due instants, pauses, buckets, step deadlines.
+
+Pure functions, no database and no HTTP. See `docs/legal-clock.md` for the rules and examples.
+"""
+
+from casework.clock.calendar import (
+    CalendarEntry,
+    CalendarFileError,
+    SpecialDay,
+    WorkCalendar,
+    calendar_files,
+    default_calendar,
+    merge_calendars,
+)
+from casework.clock.deadlines import (
+    Bucket,
+    DueResult,
+    ExtensionBuckets,
+    LimitUnit,
+    Pause,
+    PauseLike,
+    StepResult,
+    bucket,
+    compute_due,
+    extension_buckets,
+    finished_bucket,
+    open_bucket,
+    remaining_working_minutes,
+    step_due,
+    step_status,
+)
+
+__all__ = [
+    "Bucket",
+    "CalendarEntry",
+    "CalendarFileError",
+    "DueResult",
+    "ExtensionBuckets",
+    "LimitUnit",
+    "Pause",
+    "PauseLike",
+    "SpecialDay",
+    "StepResult",
+    "WorkCalendar",
+    "bucket",
+    "calendar_files",
+    "compute_due",
+    "default_calendar",
+    "extension_buckets",
+    "finished_bucket",
+    "merge_calendars",
+    "open_bucket",
+    "remaining_working_minutes",
+    "step_due",
+    "step_status",
+]
