@@ -120,3 +120,31 @@ def world(session: Session):  # type: ignore[no-untyped-def]
     from tests.factories import build_world
 
     return build_world(session)
+
+
+@pytest.fixture
+def app(engine: Engine, tmp_path: Path):  # type: ignore[no-untyped-def]
+    from casework.main import create_app
+    from casework.settings import Settings
+
+    settings = Settings(env="test", database_url="sqlite://", upload_dir=tmp_path / "uploads")
+    return create_app(settings, engine=engine)
+
+
+@pytest.fixture
+def client(app):  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as c:
+        yield c
+
+
+@pytest.fixture
+def token_for(session: Session):  # type: ignore[no-untyped-def]
+    """token_for(user) -> headers with a fresh personal API token."""
+    from casework.accounts.service import issue_token
+
+    def make(user):  # type: ignore[no-untyped-def]
+        return {"Authorization": f"Bearer {issue_token(session, user=user)}"}
+
+    return make

@@ -86,6 +86,8 @@ def open_xray(
     )
 
 
-def fire(session: Session, actor: User, dossier: Dossier | str, action: str, **data: Any) -> Dossier:
+def fire(
+    session: Session, actor: User, dossier: Dossier | str, action: str, **data: Any
+) -> Dossier:
     code = dossier if isinstance(dossier, str) else dossier.code
     return service.fire_action(session, actor=actor, code=code, action=action, data=data, tz=TZ)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Query, status
 from sqlmodel import Session
 
 from casework.accounts.models import Unit, User
@@ -84,7 +85,8 @@ def _procedure_out(p: Procedure) -> ProcedureOut:
     )
 
 
-def _dossier_out(session: Session, user: User, d: Dossier) -> DossierOut:
+def _dossier_out(session: Session, user: User, d: Dossier, tz: ZoneInfo) -> DossierOut:
+    """The dossier as JSON; instants in Vietnam local time with their offset."""
     version, procedure = procedure_of(session, d)
     units = {
         u.id: u.code
@@ -114,9 +116,9 @@ def _dossier_out(session: Session, user: User, d: Dossier) -> DossierOut:
         ),
         receiving_unit=units.get(d.receiving_unit_id, ""),
         handling_unit=units.get(d.handling_unit_id, ""),
-        received_at=d.received_at,
-        updated_at=d.updated_at,
-        finished_at=d.finished_at,
+        received_at=d.received_at.astimezone(tz),
+        updated_at=d.updated_at.astimezone(tz),
+        finished_at=d.finished_at.astimezone(tz) if d.finished_at else None,
         version=d.version,
         data=d.data,
         allowed_actions=[
@@ -179,13 +181,14 @@ def open_dossier(
         received_at=received_at,
         tz=tz,
     )
-    return _dossier_out(session, user, dossier)
+    return _dossier_out(session, user, dossier, tz)
 
 
 @router.get("/dossiers", response_model=DossierPage, summary="Danh sách hồ sơ được xem")
 def list_dossiers(
     user: ApiUser,
     session: SessionDep,
+    tz: TzDep,
     state: str | None = None,
     mode: Annotated[str | None, Query(pattern="^(real|practice)$")] = None,
     procedure: str | None = None,
@@ -212,7 +215,7 @@ def list_dossiers(
         per_page=per_page,
     )
     return DossierPage(
-        items=[_dossier_out(session, user, d) for d in result.items],
+        items=[_dossier_out(session, user, d, tz) for d in result.items],
         total=result.total,
         page=result.page,
         per_page=result.per_page,
@@ -221,8 +224,8 @@ def list_dossiers(
 
 
 @router.get("/dossiers/{code}", response_model=DossierOut, summary="Một hồ sơ")
-def get_dossier(code: str, user: ApiUser, session: SessionDep) -> DossierOut:
-    return _dossier_out(session, user, queries.get_dossier(session, user=user, code=code))
+def get_dossier(code: str, user: ApiUser, session: SessionDep, tz: TzDep) -> DossierOut:
+    return _dossier_out(session, user, queries.get_dossier(session, user=user, code=code), tz)
 
 
 @router.post(
@@ -242,11 +245,11 @@ def fire_action(
         expected_version=body.expected_version,
         tz=tz,
     )
-    return _dossier_out(session, user, dossier)
+    return _dossier_out(session, user, dossier, tz)
 
 
 @router.get("/dossiers/{code}/events", response_model=list[EventOut], summary="Nhật ký của hồ sơ")
-def list_events(code: str, user: ApiUser, session: SessionDep) -> list[EventOut]:
+def list_events(code: str, user: ApiUser, session: SessionDep, tz: TzDep) -> list[EventOut]:
     dossier = queries.get_dossier(session, user=user, code=code)
     names = {}
     out = []
@@ -257,7 +260,7 @@ def list_events(code: str, user: ApiUser, session: SessionDep) -> list[EventOut]
         out.append(
             EventOut(
                 seq=ev.seq,
-                at=ev.at,
+                at=ev.at.astimezone(tz),
                 actor=names.get(ev.actor_id) if ev.actor_id is not None else None,
                 kind=ev.kind,
                 action=ev.action,
@@ -276,13 +279,12 @@ def list_events(code: str, user: ApiUser, session: SessionDep) -> list[EventOut]
     response_model=SnapshotOut,
     summary="Hồ sơ như tại thời điểm ngay sau dòng nhật ký số seq",
 )
-def replay(
-    code: str, seq: int, user: ApiUser, session: SessionDep, request: Request
-) -> SnapshotOut:
+def replay(code: str, seq: int, user: ApiUser, session: SessionDep, tz: TzDep) -> SnapshotOut:
     dossier = queries.get_dossier(session, user=user, code=code)
     snap = queries.replay(session, dossier, seq)
     _, procedure = procedure_of(session, dossier)
     state = procedure.states.get(snap["state"] or "")
+    snap["at"] = snap["at"].astimezone(tz)
     return SnapshotOut(
         **snap,
         state_label=state.label if state else None,
