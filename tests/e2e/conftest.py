@@ -1,0 +1,190 @@
+"""Browser tests: a live uvicorn server on a fresh SQLite file with the demo data, driven by the
+Debian Chromium through pytest-playwright.
+
+Run them in their own pytest process (`pytest tests/e2e`): after Playwright's sync fixtures, asyncio
+tests in the same session fail (microsoft/playwright-pytest#167).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlmodel import Session
+
+from casework.settings import PROJECT_ROOT
+
+HERE = Path(__file__).resolve().parent
+CHROMIUM = Path("/usr/bin/chromium")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "e2e"
+SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+#: Headless Chromium as root in a closed network: no GPU, no QUIC, no background traffic.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test in this folder is an `e2e` test."""
+    for item in items:
+        if HERE in item.path.resolve().parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+# --- the live server -------------------------------------------------------------------------
+
+
+class LiveServer:
+    """The running app: its base URL and the SQLite database it serves."""
+
+    def __init__(self, url: str, database_url: str) -> None:
+        self.url = url
+        self.database_url = database_url
+
+    def token_for(self, username: str) -> str:
+        """A fresh personal API token for a demo user, written to the served database."""
+        from sqlmodel import select
+
+        from casework.accounts.models import User
+        from casework.accounts.service import issue_token
+        from casework.db import make_engine
+
+        engine = make_engine(self.database_url)
+        try:
+            with Session(engine, expire_on_commit=False) as session:
+                user = session.exec(select(User).where(User.username == username)).one()
+                return issue_token(session, user=user, label="e2e")
+        finally:
+            engine.dispose()
+
+
+def _load_demo(url: str) -> None:
+    """Exactly what `casework demo load` does, against `url`."""
+    from casework import demo
+    from casework.db import make_engine
+    from casework.dossiers.catalog import sync_procedures
+    from casework.procedures import ProcedureRegistry
+
+    registry = ProcedureRegistry.from_directory(PROJECT_ROOT / "workflows")
+    engine = make_engine(url)
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            assert demo.is_empty(session)
+            sync_procedures(session, registry.all())
+            demo.load(session, registry, TZ)
+    finally:
+        engine.dispose()
+
+
+def _wait_healthy(base: str, thread: threading.Thread, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        if not thread.is_alive():
+            raise RuntimeError("the live server thread died during start-up")
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=1) as resp:
+                if resp.status == 200:
+                    return
+        except OSError as exc:
+            last = exc
+        time.sleep(0.05)
+    raise RuntimeError(f"live server at {base} did not answer /healthz in {timeout}s: {last}")
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """uvicorn in a daemon thread, on a free port, serving a migrated SQLite file with demo data."""
+    import uvicorn
+
+    from casework.main import create_app
+    from casework.migrations import upgrade
+    from casework.settings import Settings
+
+    tmp = tmp_path_factory.mktemp("e2e")
+    url = f"sqlite:///{tmp / 'casework.db'}"
+    upgrade(url)
+    _load_demo(url)
+    app = create_app(Settings(env="test", database_url=url, upload_dir=tmp / "uploads"))
+
+    # Bind the socket ourselves: the port is ours before the server starts (no free-port race).
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    host, port = sock.getsockname()
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name="e2e-uvicorn", daemon=True
+    )
+    thread.start()
+    base = f"http://{host}:{port}"
+    try:
+        _wait_healthy(base, thread)
+        yield LiveServer(base, url)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+# --- Chromium --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    """The Debian Chromium (no `playwright install` here). Missing: skip, or fail under CI=true."""
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} not found: install the Debian package `chromium`"
+        if IN_CI:
+            pytest.fail(f"Chromium is mandatory under CI=true. {message}")
+        pytest.skip(message)
+    args = [*browser_type_launch_args.get("args", []), *CHROMIUM_ARGS]
+    return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": args}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    """Vietnamese, as the users are (sends Accept-Language: vi-VN)."""
+    return {**browser_context_args, "locale": "vi-VN"}
+
+
+# --- screenshots -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def screenshot(request: pytest.FixtureRequest) -> Callable[..., Path]:
+    """screenshot(page, suffix="") -> test-artifacts/e2e/<test name>[-suffix].png (full page)."""
+
+    def take(page: Any, suffix: str = "") -> Path:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        name = re.sub(r"[^\w.-]+", "_", request.node.name) + (f"-{suffix}" if suffix else "")
+        path = ARTIFACTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
+@pytest.fixture(scope="session")
+def docs_screenshots() -> Path:
+    """Where the README's screenshots live; tests copy into it only after their asserts pass."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS

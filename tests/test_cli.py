@@ -1,0 +1,157 @@
+"""The `casework` command end to end, on a real SQLite file: db upgrade, demo load, users, tokens,
+the API round trip with a CLI-made token, and refusing to start on an invalid procedure file."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from casework import cli
+from casework.settings import PROJECT_ROOT, get_settings
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def sqlite_env(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'var' / 'casework.db'}"
+    monkeypatch.setenv("CASEWORK_DATABASE_URL", url)
+    monkeypatch.setenv("CASEWORK_UPLOAD_DIR", str(tmp_path / "uploads"))
+    get_settings.cache_clear()
+    yield url
+    get_settings.cache_clear()
+
+
+def invoke(*args):
+    result = runner.invoke(cli.app, list(args))
+    return result
+
+
+def test_upgrade_demo_users_token_and_api_round_trip(sqlite_env):
+    assert invoke("db", "upgrade").exit_code == 0
+    loaded = invoke("demo", "load")
+    assert loaded.exit_code == 0, loaded.output
+    assert "39 đơn vị" in loaded.output  # ministry + 34 departments + 4 communes
+    again = invoke("demo", "load")
+    assert again.exit_code == 1
+    assert "đã có dữ liệu" in again.output
+    assert invoke("demo", "load", "--if-empty").exit_code == 0
+
+    made = invoke(
+        "users", "create", "hni.tiepnhan2", "--name", "Nguyễn Văn Bình", "--unit", "SKHCN.HNI",
+        "--role", "receiver", "--password", "mat-khau-dai",
+    )  # fmt: skip
+    assert made.exit_code == 0, made.output
+    dup = invoke(
+        "users",
+        "create",
+        "hni.tiepnhan2",
+        "--name",
+        "X",
+        "--unit",
+        "SKHCN.HNI",
+        "--role",
+        "receiver",
+        "--password",
+        "mat-khau-dai",
+    )
+    assert dup.exit_code == 1
+    assert "đã có người dùng" in dup.output
+    bad_role = invoke(
+        "users",
+        "create",
+        "x.y",
+        "--name",
+        "X",
+        "--unit",
+        "SKHCN.HNI",
+        "--role",
+        "boss",
+        "--password",
+        "mat-khau-dai",
+    )
+    assert bad_role.exit_code == 1
+    assert "boss" in bad_role.output
+    no_unit = invoke(
+        "users",
+        "create",
+        "x.z",
+        "--name",
+        "X",
+        "--unit",
+        "NOWHERE",
+        "--role",
+        "receiver",
+        "--password",
+        "mat-khau-dai",
+    )
+    assert no_unit.exit_code == 1
+    assert "NOWHERE" in no_unit.output
+
+    tok = invoke("users", "token", "hni.tiepnhan2")
+    assert tok.exit_code == 0
+    token = tok.output.strip()
+    assert token.startswith("cw_")
+    assert invoke("users", "token", "khong.co").exit_code == 1
+
+    from casework.main import create_app
+
+    with TestClient(create_app()) as client:
+        h = {"Authorization": f"Bearer {token}"}
+        assert client.get("/api/v1/me", headers=h).json()["unit_code"] == "SKHCN.HNI"
+        listed = client.get("/api/v1/dossiers", headers=h).json()
+        assert listed["total"] >= 5  # the demo dossiers of SKHCN.HNI
+        states = {d["state"] for d in listed["items"]}
+        assert {"received", "reviewing", "returned"} <= states
+        r = client.post(
+            "/api/v1/dossiers",
+            headers=h,
+            json={"procedure_code": "2.002131", "applicant": {"name": "Phòng khám Kim Mã"}},
+        )
+        assert r.status_code == 201, r.text
+        r = client.post(f"/api/v1/dossiers/{r.json()['code']}/actions/accept", headers=h, json={})
+        assert r.json()["state"] == "reviewing"
+
+    verified = invoke("audit", "verify")
+    assert verified.exit_code == 0, verified.output
+    assert "toàn vẹn" in verified.output
+
+
+def test_workflows_check_through_the_main_command():
+    result = invoke("workflows", "check")
+    assert result.exit_code == 0
+    assert "2.002131" in result.output
+
+
+def test_the_app_refuses_to_start_on_an_invalid_procedure_file(tmp_path, sqlite_env, monkeypatch):
+    bad = tmp_path / "workflows"
+    shutil.copytree(PROJECT_ROOT / "workflows", bad)
+    path = bad / "x_quang_khai_bao.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("national_status: 4,", "national_status: 14,", 1),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("CASEWORK_WORKFLOWS_DIR", str(bad))
+    get_settings.cache_clear()
+    result = invoke("serve", "--port", "0")
+    assert result.exit_code == 1
+    assert "Không khởi động" in result.output
+    assert "x_quang_khai_bao.yaml:" in result.output
+    assert "states.reviewing.national_status" in result.output
+
+
+def test_the_installed_command_runs():
+    out = subprocess.run(
+        [str(Path(sys.executable).parent / "casework"), "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "workflows" in out.stdout
+    assert "audit" in out.stdout
