@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -10,6 +11,7 @@ from zoneinfo import ZoneInfo
 import typer
 from sqlmodel import Session
 
+from casework.clock import cli as clock_cli
 from casework.clock.cli import calendar_app, clock_app
 from casework.errors import CaseworkError, ProcedureErrors
 from casework.procedures.cli import workflows_app
@@ -190,6 +192,108 @@ def users_token(
         except CaseworkError as exc:
             raise _fail(exc.message) from exc
     typer.echo(token)
+
+
+def _stored_overrides(cal, unit_code):  # type: ignore[no-untyped-def]
+    """`calendar show`: the project calendar plus the admins' stored changes."""
+    from casework.accounts import service as accounts
+    from casework.dossiers.clockwork import CalendarSource
+
+    with Session(_engine()) as session:
+        try:
+            unit = accounts.get_unit(session, unit_code) if unit_code else None
+        except CaseworkError as exc:
+            raise _fail(exc.message) from exc
+        source = CalendarSource(cal)
+        if unit is None:
+            rows = source.overrides(session, ["*"])
+            from casework.clock import CalendarEntry
+
+            return cal.with_entries(CalendarEntry(r.day, r.kind, r.name) for r in rows)  # type: ignore[arg-type]
+        assert unit.id is not None
+        return source.for_unit(session, unit.id)
+
+
+clock_cli.STORED_OVERRIDES = _stored_overrides
+
+
+def _set_day(day: str, kind: str, name: str, unit: str | None, by: str) -> None:
+    from casework.dossiers import calendars
+    from casework.dossiers.clockwork import CalendarSource
+
+    parsed = _parse_day(day)
+    with Session(_engine(), expire_on_commit=False) as session:
+        try:
+            moved = calendars.set_day(
+                session, day=parsed, kind=kind, name=name, unit_code=unit, by=by,  # type: ignore[arg-type]
+                calendars=CalendarSource(),
+            )  # fmt: skip
+        except CaseworkError as exc:
+            raise _fail(exc.message) from exc
+    _report_moved(moved)
+
+
+def _parse_day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise _fail(f"Lỗi DATE: ngày phải có dạng 2026-01-02, nhận được {value!r}.", 2) from None
+
+
+def _report_moved(moved) -> None:  # type: ignore[no-untyped-def]
+    tz = ZoneInfo(get_settings().timezone)
+    typer.echo(f"Đã lưu. {len(moved)} hồ sơ đang mở được tính lại hạn.")
+    for m in moved:
+        old = m.old_due.astimezone(tz).strftime("%H:%M %d/%m/%Y") if m.old_due else "—"
+        typer.echo(f"  {m.code}: {old} → {m.new_due.astimezone(tz).strftime('%H:%M %d/%m/%Y')}")
+
+
+UnitOpt = Annotated[
+    str | None, typer.Option("--unit", help="Chỉ lịch của đơn vị này (bỏ trống: toàn quốc).")
+]
+ByOpt = Annotated[str, typer.Option("--by", help="Người thay đổi (ghi vào lịch sử).")]
+
+
+@calendar_app.command("add-day-off")
+def calendar_add_day_off(
+    day: Annotated[str, typer.Argument(metavar="DATE", help="Ngày, ví dụ 2026-01-02.")],
+    name: Annotated[str, typer.Option("--name", help="Tên / lý do của ngày nghỉ.")],
+    unit: UnitOpt = None,
+    by: ByOpt = "",
+) -> None:
+    """Thêm một ngày nghỉ; hạn của các hồ sơ đang mở được tính lại."""
+    _set_day(day, "day_off", name, unit, by)
+
+
+@calendar_app.command("add-workday")
+def calendar_add_workday(
+    day: Annotated[str, typer.Argument(metavar="DATE", help="Ngày, ví dụ 2026-01-10.")],
+    name: Annotated[str, typer.Option("--name", help="Tên / lý do của ngày làm bù.")],
+    unit: UnitOpt = None,
+    by: ByOpt = "",
+) -> None:
+    """Thêm một ngày làm việc (ví dụ thứ Bảy làm bù); hạn các hồ sơ đang mở được tính lại."""
+    _set_day(day, "workday", name, unit, by)
+
+
+@calendar_app.command("remove")
+def calendar_remove(
+    day: Annotated[str, typer.Argument(metavar="DATE", help="Ngày, ví dụ 2026-01-02.")],
+    unit: UnitOpt = None,
+) -> None:
+    """Bỏ một thay đổi lịch đã thêm; hạn các hồ sơ đang mở được tính lại."""
+    from casework.dossiers import calendars
+    from casework.dossiers.clockwork import CalendarSource
+
+    parsed = _parse_day(day)
+    with Session(_engine(), expire_on_commit=False) as session:
+        try:
+            moved = calendars.remove_day(
+                session, day=parsed, unit_code=unit, calendars=CalendarSource()
+            )
+        except CaseworkError as exc:
+            raise _fail(exc.message) from exc
+    _report_moved(moved)
 
 
 def main() -> None:

@@ -13,8 +13,10 @@ from sqlmodel import Session
 
 from casework import __version__
 from casework.api import v1
+from casework.clock import default_calendar
 from casework.db import make_engine
 from casework.dossiers.catalog import sync_procedures
+from casework.dossiers.clockwork import CalendarSource
 from casework.procedures import ProcedureRegistry
 from casework.settings import Settings, get_settings
 from casework.web import handlers, pages
@@ -60,6 +62,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.settings = settings
     app.state.engine = engine
     app.state.registry = registry
+    app.state.calendars = CalendarSource(default_calendar(settings.workflows_dir))
     app.state.templates = make_templates(settings.templates_dir, settings.timezone)
     handlers.install(app)
     app.include_router(v1.router)

@@ -3,19 +3,25 @@
 from casework.accounts.models import ApiToken, Unit, User
 from casework.dossiers.models import (
     Attachment,
+    CalendarOverride,
+    ClockPause,
     Dossier,
     DossierCodeCounter,
     Event,
     ProcedureVersion,
+    StepRecord,
 )
 
 __all__ = [
     "ApiToken",
     "Attachment",
+    "CalendarOverride",
+    "ClockPause",
     "Dossier",
     "DossierCodeCounter",
     "Event",
     "ProcedureVersion",
+    "StepRecord",
     "Unit",
     "User",
 ]

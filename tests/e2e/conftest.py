@@ -145,6 +145,16 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         sock.close()
 
 
+@pytest.fixture(scope="session")
+def base_url(live_server: LiveServer) -> str:
+    """The live server, as Playwright's base URL (`page.goto("/")`).
+
+    Also replaces pytest-playwright 0.10.0's fallback `base_url`, a session fixture defined as an
+    instance method, which pytest 9.2 deprecates (PytestRemovedIn10Warning, an error here).
+    """
+    return live_server.url
+
+
 # --- Chromium --------------------------------------------------------------------------------
 
 

@@ -132,6 +132,55 @@ class ApplicantOut(BaseModel):
     email: str
 
 
+class PauseOut(BaseModel):
+    state: str
+    started_at: datetime
+    ended_at: datetime | None
+    reason: str
+    legal_basis: str
+
+
+class StepOut(BaseModel):
+    ordinal: int
+    state: str
+    label: str
+    entered_at: datetime
+    left_at: datetime | None
+    left_action: str | None
+    allot: float | None = Field(description="Thời gian của bước, ngày làm việc.")
+    due_at: datetime | None
+    bucket: str | None = Field(
+        description="early | on_time | late (đã xong); overdue | due_soon | on_track."
+    )
+
+
+class ClockOut(BaseModel):
+    """The legal clock (DESIGN §5): due, status, pauses, steps, and how the due was reached."""
+
+    started_at: datetime | None = Field(description="Bắt đầu tính hạn (nhận hồ sơ hoặc nộp phí).")
+    effective_receipt_day: date | None
+    due: datetime | None = Field(
+        description="Hạn giải quyết theo luật (đã cộng thời gian tạm dừng)."
+    )
+    appointment: datetime | None = Field(
+        description="Ngày hẹn trả cho người nộp (sau gia hạn nếu có)."
+    )
+    extended: bool
+    status: str | None = Field(
+        description="Đã xong: early/on_time/late. Đang giải quyết: overdue/due_soon/on_track."
+    )
+    status_label: str | None
+    waiting_on_applicant: bool
+    paused: bool
+    paused_working_minutes: int
+    supplement_requests: int
+    extensions: int
+    processing_ended_at: datetime | None
+    trace: list[str] = Field(description="Giải thích bằng tiếng Việt hạn được tính thế nào.")
+    pauses: list[PauseOut]
+    steps: list[StepOut]
+
+
 class DossierOut(BaseModel):
     code: str
     procedure_code: str
@@ -152,6 +201,7 @@ class DossierOut(BaseModel):
     finished_at: datetime | None
     version: int
     data: dict[str, Any]
+    clock: ClockOut
     allowed_actions: list[AllowedActionOut]
 
 

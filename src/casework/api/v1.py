@@ -16,6 +16,7 @@ from casework.api.schemas import (
     ActionOut,
     AllowedActionOut,
     ApplicantOut,
+    ClockOut,
     DocumentOut,
     DossierOut,
     DossierPage,
@@ -23,16 +24,20 @@ from casework.api.schemas import (
     LimitOut,
     MeOut,
     OpenDossierIn,
+    PauseOut,
     ProcedureOut,
     ProcedureSummary,
     SnapshotOut,
     StateOut,
+    StepOut,
 )
-from casework.dossiers import queries, service
+from casework.db import utcnow
+from casework.dossiers import clockwork, queries, service
 from casework.dossiers.catalog import procedure_of
+from casework.dossiers.clockwork import CalendarSource
 from casework.dossiers.models import Dossier
 from casework.procedures import Procedure
-from casework.web.deps import ApiUser, RegistryDep, SessionDep, TzDep
+from casework.web.deps import ApiUser, CalendarsDep, RegistryDep, SessionDep, TzDep
 
 router = APIRouter(prefix="/api/v1", tags=["api v1"], responses=ERROR_RESPONSES)
 
@@ -85,7 +90,55 @@ def _procedure_out(p: Procedure) -> ProcedureOut:
     )
 
 
-def _dossier_out(session: Session, user: User, d: Dossier, tz: ZoneInfo) -> DossierOut:
+def _clock_out(view: clockwork.ClockView, tz: ZoneInfo) -> ClockOut:
+    def loc(value: datetime | None) -> datetime | None:
+        return value.astimezone(tz) if value else None
+
+    return ClockOut(
+        started_at=loc(view.started_at),
+        effective_receipt_day=view.effective_receipt_day,
+        due=loc(view.due_at),
+        appointment=loc(view.appointment_at),
+        extended=view.extended,
+        status=view.status.value if view.status else None,
+        status_label=view.status.label if view.status else None,
+        waiting_on_applicant=view.waiting_on_applicant,
+        paused=view.paused,
+        paused_working_minutes=view.paused_working_minutes,
+        supplement_requests=view.supplement_requests,
+        extensions=view.extensions,
+        processing_ended_at=loc(view.processing_ended_at),
+        trace=view.trace,
+        pauses=[
+            PauseOut(
+                state=p.state,
+                started_at=p.started_at.astimezone(tz),
+                ended_at=loc(p.ended_at),
+                reason=p.reason,
+                legal_basis=p.legal_basis,
+            )
+            for p in view.pauses
+        ],
+        steps=[
+            StepOut(
+                ordinal=s.ordinal,
+                state=s.state,
+                label=s.label,
+                entered_at=s.entered_at.astimezone(tz),
+                left_at=loc(s.left_at),
+                left_action=s.left_action,
+                allot=s.allot,
+                due_at=loc(s.due_at),
+                bucket=s.bucket,
+            )
+            for s in view.steps
+        ],
+    )
+
+
+def _dossier_out(
+    session: Session, user: User, d: Dossier, tz: ZoneInfo, calendars: CalendarSource
+) -> DossierOut:
     """The dossier as JSON; instants in Vietnam local time with their offset."""
     version, procedure = procedure_of(session, d)
     units = {
@@ -121,6 +174,16 @@ def _dossier_out(session: Session, user: User, d: Dossier, tz: ZoneInfo) -> Doss
         finished_at=d.finished_at.astimezone(tz) if d.finished_at else None,
         version=d.version,
         data=d.data,
+        clock=_clock_out(
+            clockwork.clock_view(
+                session,
+                dossier=d,
+                procedure=procedure,
+                cal=calendars.for_unit(session, d.handling_unit_id),
+                now=utcnow(),
+            ),
+            tz,
+        ),
         allowed_actions=[
             AllowedActionOut(
                 action=t.action,
@@ -166,7 +229,12 @@ def get_procedure(code: str, user: ApiUser, registry: RegistryDep) -> ProcedureO
     summary="Mở (tiếp nhận) một hồ sơ tại đơn vị của người dùng",
 )
 def open_dossier(
-    body: OpenDossierIn, user: ApiUser, session: SessionDep, registry: RegistryDep, tz: TzDep
+    body: OpenDossierIn,
+    user: ApiUser,
+    session: SessionDep,
+    registry: RegistryDep,
+    tz: TzDep,
+    calendars: CalendarsDep,
 ) -> DossierOut:
     received_at = body.received_at
     if received_at is not None and received_at.tzinfo is None:
@@ -180,8 +248,9 @@ def open_dossier(
         channel=body.channel,
         received_at=received_at,
         tz=tz,
+        calendars=calendars,
     )
-    return _dossier_out(session, user, dossier, tz)
+    return _dossier_out(session, user, dossier, tz, calendars)
 
 
 @router.get("/dossiers", response_model=DossierPage, summary="Danh sách hồ sơ được xem")
@@ -189,6 +258,7 @@ def list_dossiers(
     user: ApiUser,
     session: SessionDep,
     tz: TzDep,
+    calendars: CalendarsDep,
     state: str | None = None,
     mode: Annotated[str | None, Query(pattern="^(real|practice)$")] = None,
     procedure: str | None = None,
@@ -215,7 +285,7 @@ def list_dossiers(
         per_page=per_page,
     )
     return DossierPage(
-        items=[_dossier_out(session, user, d, tz) for d in result.items],
+        items=[_dossier_out(session, user, d, tz, calendars) for d in result.items],
         total=result.total,
         page=result.page,
         per_page=result.per_page,
@@ -224,8 +294,12 @@ def list_dossiers(
 
 
 @router.get("/dossiers/{code}", response_model=DossierOut, summary="Một hồ sơ")
-def get_dossier(code: str, user: ApiUser, session: SessionDep, tz: TzDep) -> DossierOut:
-    return _dossier_out(session, user, queries.get_dossier(session, user=user, code=code), tz)
+def get_dossier(
+    code: str, user: ApiUser, session: SessionDep, tz: TzDep, calendars: CalendarsDep
+) -> DossierOut:
+    return _dossier_out(
+        session, user, queries.get_dossier(session, user=user, code=code), tz, calendars
+    )
 
 
 @router.post(
@@ -234,7 +308,13 @@ def get_dossier(code: str, user: ApiUser, session: SessionDep, tz: TzDep) -> Dos
     summary="Thực hiện một thao tác (chuyển bước) trên hồ sơ",
 )
 def fire_action(
-    code: str, action: str, body: ActionIn, user: ApiUser, session: SessionDep, tz: TzDep
+    code: str,
+    action: str,
+    body: ActionIn,
+    user: ApiUser,
+    session: SessionDep,
+    tz: TzDep,
+    calendars: CalendarsDep,
 ) -> DossierOut:
     dossier = service.fire_action(
         session,
@@ -244,8 +324,9 @@ def fire_action(
         data=body.data,
         expected_version=body.expected_version,
         tz=tz,
+        calendars=calendars,
     )
-    return _dossier_out(session, user, dossier, tz)
+    return _dossier_out(session, user, dossier, tz, calendars)
 
 
 @router.get("/dossiers/{code}/events", response_model=list[EventOut], summary="Nhật ký của hồ sơ")

@@ -82,6 +82,24 @@ class Dossier(SQLModel, table=True):
     #: Values of the procedure's fields collected so far (latest wins).
     data: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
 
+    # ---- the legal clock: summary columns kept in the same transaction as each action ----
+    #: When counting starts: the receipt, or the fee payment for `clock_starts: on_fee_paid`.
+    clock_started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    #: The legal due instant (closed pauses added). Extensions never move it: statistics use it.
+    due_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    #: What the applicant was told: the due, or the new appointment of the latest extension.
+    appointment_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    #: End of processing F (DESIGN §5): result ready, returned, refused, withdrawn or stopped.
+    processing_ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    #: early / on_time / late, fixed at F.
+    result_bucket: str | None = Field(default=None, max_length=16, index=True)
+    supplement_requests: int = 0
+    extensions: int = 0
+    #: Set while the clock stands still (a `clock: paused` state).
+    paused_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    step_entered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    step_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
 
 class DossierCodeCounter(SQLModel, table=True):
     """Per unit, per day, per mode sequence behind `<unit code>-YYMMDD-NNNN`."""
@@ -127,3 +145,57 @@ class Attachment(SQLModel, table=True):
     storage_key: str = Field(max_length=255)
     uploaded_by_id: int | None = Field(default=None, foreign_key="user.id")
     uploaded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ClockPause(SQLModel, table=True):
+    """One interval during which the legal clock stood still, with its reason and legal basis."""
+
+    __tablename__ = "clock_pause"
+
+    id: int | None = Field(default=None, primary_key=True)
+    dossier_id: int = Field(foreign_key="dossier.id", index=True)
+    state: str = Field(max_length=64)
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reason: str = Field(default="", max_length=5000)
+    legal_basis: str = Field(default="", max_length=500)
+    opened_by_id: int | None = Field(default=None, foreign_key="user.id")
+    closed_by_id: int | None = Field(default=None, foreign_key="user.id")
+
+
+class StepRecord(SQLModel, table=True):
+    """One row of the process-control slip (Mẫu 06): a step's hand-over in and out."""
+
+    __tablename__ = "step_record"
+    __table_args__ = (UniqueConstraint("dossier_id", "ordinal"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    dossier_id: int = Field(foreign_key="dossier.id", index=True)
+    ordinal: int
+    state: str = Field(max_length=64)
+    entered_at: datetime = Field(sa_type=UTCDateTime)
+    entered_by_id: int | None = Field(default=None, foreign_key="user.id")
+    left_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    left_by_id: int | None = Field(default=None, foreign_key="user.id")
+    left_action: str | None = Field(default=None, max_length=64)
+    allot: float | None = None
+    due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    bucket: str | None = Field(default=None, max_length=16)
+
+
+class CalendarOverride(SQLModel, table=True):
+    """An admin's change to the working calendar: an extra day off or a working Saturday.
+
+    `scope` is "*" for the national calendar or a unit code for that unit's own calendar.
+    """
+
+    __tablename__ = "calendar_override"
+    __table_args__ = (UniqueConstraint("scope", "day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    scope: str = Field(default="*", max_length=64)
+    day: date = Field(sa_column=Column(Date, nullable=False))
+    kind: str = Field(max_length=16)  # day_off | workday
+    name: str = Field(max_length=255)
+    created_by: str = Field(default="", max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -23,8 +23,9 @@ from statemachine.exceptions import TransitionNotAllowed
 
 from casework.accounts.models import Unit, UnitKind, User
 from casework.db import utcnow
-from casework.dossiers import access
+from casework.dossiers import access, clockwork
 from casework.dossiers.catalog import procedure_of, version_row_for
+from casework.dossiers.clockwork import CalendarSource
 from casework.dossiers.events import record_event
 from casework.dossiers.fields import clean_action_data
 from casework.dossiers.models import (
@@ -52,6 +53,16 @@ LEVEL_FOR_UNIT = {
     UnitKind.ministry: "ministry",
 }
 LEVEL_LABELS = {"commune": "cấp xã", "province": "cấp tỉnh (Sở)", "ministry": "cấp Bộ"}
+_DEFAULT_CALENDARS: CalendarSource | None = None
+
+
+def default_calendars() -> CalendarSource:
+    global _DEFAULT_CALENDARS
+    if _DEFAULT_CALENDARS is None:
+        _DEFAULT_CALENDARS = CalendarSource()
+    return _DEFAULT_CALENDARS
+
+
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^[0-9 +().-]{6,20}$")
 
@@ -117,8 +128,12 @@ def open_dossier(
     received_at: datetime | None = None,
     tz: ZoneInfo,
     now: datetime | None = None,
+    calendars: CalendarSource | None = None,
 ) -> Dossier:
-    """Register a new dossier at the actor's unit, in the procedure's initial state."""
+    """Register a new dossier at the actor's unit, in the procedure's initial state.
+
+    With `clock_starts: on_valid_dossier` the legal clock starts at `received_at` and the due
+    instant (the appointment on the receipt slip) is set now."""
     now = now or utcnow()
     received_at = received_at or now
     unit = session.get(Unit, actor.unit_id)
@@ -174,6 +189,10 @@ def open_dossier(
     )
     session.add(dossier)
     session.flush()
+    cal = (calendars or default_calendars()).for_unit(session, unit.id)
+    clock = clockwork.on_open(
+        session, dossier=dossier, procedure=procedure, actor_id=actor.id, now=now, cal=cal
+    )
     record_event(
         session,
         dossier=dossier,
@@ -199,6 +218,7 @@ def open_dossier(
                 "email": dossier.applicant_email,
             },
             "national_status": dossier.national_status,
+            "clock": clock,
         },
     )
     session.commit()
@@ -228,7 +248,7 @@ def _last_change(session: Session, dossier: Dossier, tz: ZoneInfo) -> str:
     if ev is None:
         return ""
     who = session.get(User, ev.actor_id).full_name if ev.actor_id else "hệ thống"  # type: ignore[union-attr]
-    what = ev.payload.get("label") or ev.action or ev.kind
+    what = ev.payload.get("label") or ev.payload.get("reason") or ev.action or ev.kind
     return f"{who} đã thực hiện '{what}' lúc {fmt_local(ev.at, tz)}"
 
 
@@ -250,8 +270,9 @@ def fire_action(
     expected_version: int | None = None,
     tz: ZoneInfo,
     now: datetime | None = None,
+    calendars: CalendarSource | None = None,
 ) -> Dossier:
-    """Fire one action on a dossier: checks, state machine, event row with chain hash, commit."""
+    """Fire one action: checks, state machine, clock, event row with chain hash — one commit."""
     now = now or utcnow()
     dossier = _lock_dossier(session, code)
     if not access.can_view(session, actor, dossier):
@@ -300,6 +321,17 @@ def fire_action(
     dossier.updated_at = now
     if target.final:
         dossier.finished_at = now
+    clock = clockwork.on_transition(
+        session,
+        dossier=dossier,
+        procedure=procedure,
+        transition=transition,
+        before=before,
+        data=cleaned,
+        actor_id=actor.id,
+        now=now,
+        cal=(calendars or default_calendars()).for_unit(session, dossier.handling_unit_id),
+    )
     record_event(
         session,
         dossier=dossier,
@@ -314,6 +346,7 @@ def fire_action(
             "data": cleaned,
             "national_status": target.national_status,
             "slip": transition.slip,
+            "clock": clock,
         },
     )
     session.add(dossier)

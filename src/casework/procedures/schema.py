@@ -233,6 +233,8 @@ class StateDef(BaseModel):
     roles: list[ActingRole] = Field(default_factory=list)
     allot: float | None = Field(default=None, gt=0)
     clock: Literal["running", "paused"] = "running"
+    #: Legal basis of the pause, recorded on every pause row (paused states only).
+    clock_basis: str | None = None
     initial: bool = False
     final: bool = False
     outcome: str | None = None
@@ -255,6 +257,13 @@ class StateDef(BaseModel):
                 (
                     ("allot",),
                     "Bước dừng đồng hồ (clock: paused) không có thời gian (allot); hãy xóa allot.",
+                )
+            )
+        if self.clock_basis is not None and not self.paused:
+            problems.append(
+                (
+                    ("clock_basis",),
+                    "«clock_basis» (căn cứ dừng đồng hồ) chỉ dùng cho bước «clock: paused».",
                 )
             )
         if self.initial and self.final:
@@ -285,6 +294,8 @@ class TransitionDef(BaseModel):
     roles: list[ActingRole] = Field(default_factory=list)
     requires: list[Ident] = Field(default_factory=list)
     slip: SlipKind | None = None
+    #: For `clock_starts: on_fee_paid`: this action records the payment and starts the clock.
+    starts_clock: bool = False
 
     @model_validator(mode="before")
     @classmethod
@@ -664,6 +675,26 @@ def check_graph(p: Procedure) -> list[tuple[Path, str]]:
                         "«missing_documents» cần danh sách «documents» của thủ tục.",
                     )
                 )
+
+    # when the clock starts --------------------------------------------------------------------
+    starters = [i for i, t in enumerate(p.transitions) if t.starts_clock]
+    if p.clock_starts == "on_fee_paid" and not starters:
+        add(
+            (
+                ("clock_starts",),
+                "Thủ tục tính hạn từ khi nộp phí (on_fee_paid) cần một thao tác ghi nhận nộp phí "
+                "có «starts_clock: true».",
+            )
+        )
+    if p.clock_starts == "on_valid_dossier":
+        for i in starters:
+            add(
+                (
+                    ("transitions", i, "starts_clock"),
+                    "«starts_clock» chỉ dùng khi «clock_starts: on_fee_paid»; thủ tục này tính hạn "
+                    "từ khi nhận hồ sơ hợp lệ.",
+                )
+            )
 
     # reachability: skipped while a transition names a missing state (it would only add noise)
     if not bad_refs:

@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from casework.accounts.models import User
 from casework.accounts.service import user_for_token
+from casework.dossiers.clockwork import CalendarSource
 from casework.errors import NotAuthenticated
 from casework.procedures import ProcedureRegistry
 from casework.settings import Settings
@@ -34,6 +35,11 @@ def get_settings_dep(request: Request) -> Settings:
     return settings
 
 
+def get_calendars(request: Request) -> CalendarSource:
+    calendars: CalendarSource = request.app.state.calendars
+    return calendars
+
+
 def get_tz(request: Request) -> ZoneInfo:
     return ZoneInfo(request.app.state.settings.timezone)
 
@@ -41,6 +47,7 @@ def get_tz(request: Request) -> ZoneInfo:
 SessionDep = Annotated[Session, Depends(get_session)]
 RegistryDep = Annotated[ProcedureRegistry, Depends(get_registry)]
 TzDep = Annotated[ZoneInfo, Depends(get_tz)]
+CalendarsDep = Annotated[CalendarSource, Depends(get_calendars)]
 
 
 def api_user(request: Request, session: SessionDep) -> User:

@@ -1,0 +1,161 @@
+"""Admin changes to the working calendar, and what they do to open dossiers.
+
+Adding or removing a day off / working Saturday is one transaction: the override row, then every
+open dossier whose calendar it touches gets its due instant recomputed; each one that moves gets
+a `clock` event saying why (old and new due, the day and its name).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Literal
+
+from sqlmodel import Session, col, select
+
+from casework.accounts.models import Unit
+from casework.clock import WorkCalendar
+from casework.clock.calendar import fmt_date
+from casework.db import utcnow
+from casework.dossiers import clockwork
+from casework.dossiers.catalog import procedure_of
+from casework.dossiers.clockwork import NATIONAL_SCOPE, CalendarSource
+from casework.dossiers.events import record_event
+from casework.dossiers.models import CalendarOverride, Dossier, EventKind
+from casework.errors import NotFound, ValidationFailed
+
+Kind = Literal["day_off", "workday"]
+KIND_LABELS = {"day_off": "ngày nghỉ", "workday": "ngày làm việc bù"}
+
+
+@dataclass(frozen=True)
+class Moved:
+    code: str
+    old_due: datetime | None
+    new_due: datetime
+
+
+def _scope(session: Session, unit_code: str | None) -> tuple[str, Unit | None]:
+    if unit_code is None:
+        return NATIONAL_SCOPE, None
+    unit = session.exec(select(Unit).where(Unit.code == unit_code)).first()
+    if unit is None:
+        raise NotFound(f"Không tìm thấy đơn vị có mã {unit_code}.")
+    return unit.code, unit
+
+
+def set_day(
+    session: Session,
+    *,
+    day: date,
+    kind: Kind,
+    name: str,
+    unit_code: str | None = None,
+    by: str = "",
+    calendars: CalendarSource,
+    now: datetime | None = None,
+) -> list[Moved]:
+    """Make `day` a day off or a working day (nationally, or for one unit); recompute dues."""
+    if kind not in KIND_LABELS:
+        raise ValidationFailed("Loại ngày không hợp lệ.", fields={"kind": "day_off hoặc workday"})
+    if not name.strip():
+        raise ValidationFailed(
+            "Cần ghi tên / lý do của ngày.", fields={"name": "Không được trống."}
+        )
+    scope, unit = _scope(session, unit_code)
+    row = session.exec(
+        select(CalendarOverride).where(CalendarOverride.scope == scope, CalendarOverride.day == day)
+    ).first()
+    if row is None:
+        row = CalendarOverride(scope=scope, day=day, kind=kind, name=name.strip(), created_by=by)
+    else:
+        row.kind, row.name, row.created_by = kind, name.strip(), by
+    session.add(row)
+    session.flush()
+    why = f"Lịch làm việc thay đổi: {fmt_date(day)} thành {KIND_LABELS[kind]} ({name.strip()})"
+    return _recompute(session, unit=unit, why=why, calendars=calendars, now=now or utcnow())
+
+
+def remove_day(
+    session: Session,
+    *,
+    day: date,
+    unit_code: str | None = None,
+    calendars: CalendarSource,
+    now: datetime | None = None,
+) -> list[Moved]:
+    scope, unit = _scope(session, unit_code)
+    row = session.exec(
+        select(CalendarOverride).where(CalendarOverride.scope == scope, CalendarOverride.day == day)
+    ).first()
+    if row is None:
+        raise NotFound(f"Không có thay đổi lịch nào cho ngày {fmt_date(day)} ở phạm vi này.")
+    why = f"Lịch làm việc thay đổi: bỏ {KIND_LABELS[row.kind]} {fmt_date(day)} ({row.name})"
+    session.delete(row)
+    session.flush()
+    return _recompute(session, unit=unit, why=why, calendars=calendars, now=now or utcnow())
+
+
+def list_days(session: Session, *, unit_code: str | None = None) -> list[CalendarOverride]:
+    scope, _ = _scope(session, unit_code)
+    return list(
+        session.exec(
+            select(CalendarOverride)
+            .where(CalendarOverride.scope == scope)
+            .order_by(col(CalendarOverride.day))
+        ).all()
+    )
+
+
+def _recompute(
+    session: Session, *, unit: Unit | None, why: str, calendars: CalendarSource, now: datetime
+) -> list[Moved]:
+    """Recompute the due of every open dossier on the changed calendar; commit once."""
+    query = (
+        select(Dossier)
+        .where(col(Dossier.clock_started_at).is_not(None))
+        .where(col(Dossier.processing_ended_at).is_(None))
+        .order_by(col(Dossier.id))
+        .with_for_update()
+    )
+    if unit is not None:
+        query = query.where(Dossier.handling_unit_id == unit.id)
+    moved: list[Moved] = []
+    cals: dict[int, WorkCalendar] = {}
+    for dossier in session.exec(query).all():
+        cal = cals.get(dossier.handling_unit_id)
+        if cal is None:
+            cal = cals[dossier.handling_unit_id] = calendars.for_unit(
+                session, dossier.handling_unit_id
+            )
+        _, procedure = procedure_of(session, dossier)
+        result = clockwork.legal_due(
+            dossier,
+            procedure,
+            clockwork.pauses_of(session, dossier),
+            cal,
+        )
+        if result is None or result.due == dossier.due_at:
+            continue
+        old = dossier.due_at
+        dossier.due_at = result.due
+        if dossier.extensions == 0:
+            dossier.appointment_at = result.due
+        dossier.version += 1
+        dossier.updated_at = now
+        session.add(dossier)
+        record_event(
+            session,
+            dossier=dossier,
+            kind=EventKind.clock,
+            at=now,
+            actor_id=None,
+            payload={
+                "reason": why,
+                "old_due": old.isoformat() if old else None,
+                "new_due": result.due.isoformat(),
+            },
+        )
+        moved.append(Moved(code=dossier.code, old_due=old, new_due=result.due))
+    session.commit()
+    return moved

@@ -1,0 +1,357 @@
+"""The legal clock applied to stored dossiers (DESIGN §5, docs/legal-clock.md).
+
+`casework.clock` is pure; this module keeps a dossier's clock columns, pause rows and step rows
+right, inside the caller's transaction, and explains them on request:
+
+- the clock starts at receipt (`on_valid_dossier`) or when an action with `starts_clock` records
+  the fee payment (`on_fee_paid`); the due instant is computed then and goes on the receipt slip;
+- entering a `clock: paused` state opens a pause row (reason, legal basis, actor); leaving it
+  closes the row and moves the due later by the paused working time;
+- an action with the slip `supplement_request` counts a supplement request; one with
+  `apology_extension` (Mẫu 04) records a new appointment, never moving the legal due;
+- each state change closes the current step row and opens the next (Mẫu 06);
+- the end of processing F is the first entry into a state with national status 3, 7, 8, 9 or 10,
+  and fixes the result bucket.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from casework.accounts.models import Unit
+from casework.clock import (
+    Bucket,
+    CalendarEntry,
+    DueResult,
+    Pause,
+    WorkCalendar,
+    compute_due,
+    default_calendar,
+    finished_bucket,
+    open_bucket,
+    step_due,
+    step_status,
+)
+from casework.dossiers.models import CalendarOverride, ClockPause, Dossier, StepRecord
+from casework.procedures import Procedure, StateDef, TransitionDef
+
+#: National status codes that end processing (DESIGN §5: result ready, returned, refused at
+#: reception, withdrawn, stopped).
+END_STATUSES = frozenset({3, 7, 8, 9, 10})
+NATIONAL_SCOPE = "*"
+
+
+class CalendarSource:
+    """The calendar of a unit: the project calendar + national overrides + the unit's own."""
+
+    def __init__(self, base: WorkCalendar | None = None) -> None:
+        self.base = base or default_calendar()
+
+    def overrides(self, session: Session, scopes: list[str]) -> list[CalendarOverride]:
+        rows = session.exec(
+            select(CalendarOverride).where(col(CalendarOverride.scope).in_(scopes))
+        ).all()
+        # national first, the unit's own after: later entries win
+        return sorted(rows, key=lambda r: (r.scope != NATIONAL_SCOPE, r.day))
+
+    def for_unit(self, session: Session, unit_id: int) -> WorkCalendar:
+        unit = session.get(Unit, unit_id)
+        scopes = [NATIONAL_SCOPE] + ([unit.code] if unit is not None else [])
+        rows = self.overrides(session, scopes)
+        if not rows:
+            return self.base
+        return self.base.with_entries(CalendarEntry(r.day, r.kind, r.name) for r in rows)  # type: ignore[arg-type]
+
+
+def pauses_of(session: Session, dossier: Dossier) -> list[ClockPause]:
+    return list(
+        session.exec(
+            select(ClockPause)
+            .where(ClockPause.dossier_id == dossier.id)
+            .order_by(col(ClockPause.started_at))
+        ).all()
+    )
+
+
+def legal_due(
+    dossier: Dossier,
+    procedure: Procedure,
+    pauses: list[ClockPause],
+    cal: WorkCalendar,
+    *,
+    now: datetime | None = None,
+    explain: bool = False,
+) -> DueResult | None:
+    """The legal due from the clock start and the pauses (an open one is closed at `now`)."""
+    if dossier.clock_started_at is None:
+        return None
+    spans = [
+        Pause(p.started_at, p.ended_at, p.reason)
+        for p in pauses
+        if p.ended_at is not None or now is not None
+    ]
+    return compute_due(
+        dossier.clock_started_at,
+        procedure.limit.value,
+        procedure.limit.unit,
+        cal,
+        pauses=spans,
+        now=now,
+        explain=explain,
+    )
+
+
+def _open_step(
+    session: Session, dossier: Dossier, state: StateDef, state_id: str, at: datetime,
+    actor_id: int | None, cal: WorkCalendar, ordinal: int,
+) -> None:  # fmt: skip
+    due = step_due(at, state.allot, cal, explain=False).due if state.allot else None
+    assert dossier.id is not None
+    session.add(
+        StepRecord(
+            dossier_id=dossier.id,
+            ordinal=ordinal,
+            state=state_id,
+            entered_at=at,
+            entered_by_id=actor_id,
+            allot=state.allot,
+            due_at=due,
+        )
+    )
+    dossier.step_entered_at = at
+    dossier.step_due_at = due
+
+
+def _start_clock(dossier: Dossier, procedure: Procedure, at: datetime, cal: WorkCalendar) -> None:
+    dossier.clock_started_at = at
+    result = legal_due(dossier, procedure, [], cal)
+    assert result is not None
+    dossier.due_at = result.due
+    dossier.appointment_at = result.due
+
+
+def on_open(
+    session: Session, *, dossier: Dossier, procedure: Procedure, actor_id: int | None,
+    now: datetime, cal: WorkCalendar,
+) -> dict[str, Any]:  # fmt: skip
+    """Clock columns of a new dossier; returns what the opening event should record."""
+    if procedure.clock_starts == "on_valid_dossier":
+        _start_clock(dossier, procedure, dossier.received_at, cal)
+    initial = procedure.states[procedure.initial_state]
+    _open_step(session, dossier, initial, procedure.initial_state, now, actor_id, cal, 1)
+    return {"due": _iso(dossier.due_at)}
+
+
+def on_transition(
+    session: Session,
+    *,
+    dossier: Dossier,
+    procedure: Procedure,
+    transition: TransitionDef,
+    before: str,
+    data: dict[str, Any],
+    actor_id: int | None,
+    now: datetime,
+    cal: WorkCalendar,
+) -> dict[str, Any]:
+    """Apply one fired action to the clock; returns a summary for the action's event payload."""
+    source, target = procedure.states[before], procedure.states[dossier.state]
+    changed = dossier.state != before
+    summary: dict[str, Any] = {}
+    due_before = dossier.due_at
+
+    if transition.starts_clock and dossier.clock_started_at is None:
+        _start_clock(dossier, procedure, now, cal)
+        summary["clock_started"] = _iso(now)
+    if changed and source.paused:
+        pause = session.exec(
+            select(ClockPause).where(
+                ClockPause.dossier_id == dossier.id, col(ClockPause.ended_at).is_(None)
+            )
+        ).first()
+        if pause is not None:
+            pause.ended_at = now
+            pause.closed_by_id = actor_id
+            session.add(pause)
+            session.flush()
+        dossier.paused_since = None
+        summary["pause_closed"] = True
+    if changed and target.paused:
+        assert dossier.id is not None
+        session.add(
+            ClockPause(
+                dossier_id=dossier.id,
+                state=dossier.state,
+                started_at=now,
+                reason=str(data.get("reason") or transition.label),
+                legal_basis=target.clock_basis or "",
+                opened_by_id=actor_id,
+            )
+        )
+        dossier.paused_since = now
+        summary["pause_opened"] = True
+    if transition.slip == "supplement_request":
+        dossier.supplement_requests += 1
+    if transition.slip == "apology_extension" and "new_appointment" in data:
+        dossier.extensions += 1
+        dossier.appointment_at = datetime.fromisoformat(data["new_appointment"])
+        summary["appointment"] = data["new_appointment"]
+    if summary.get("pause_closed") and dossier.clock_started_at is not None:
+        result = legal_due(dossier, procedure, pauses_of(session, dossier), cal)
+        assert result is not None
+        dossier.due_at = result.due
+        if dossier.extensions == 0:
+            dossier.appointment_at = result.due
+    if changed:
+        _close_step(session, dossier, transition.action, actor_id, now, cal)
+        _open_step(
+            session, dossier, target, dossier.state, now, actor_id, cal,
+            _step_count(session, dossier) + 1,
+        )  # fmt: skip
+    if (
+        changed
+        and dossier.processing_ended_at is None
+        and (target.national_status in END_STATUSES or target.final)
+    ):
+        dossier.processing_ended_at = now
+        if dossier.due_at is not None:
+            dossier.result_bucket = finished_bucket(
+                dossier.due_at, now, supplement_requests=dossier.supplement_requests, calendar=cal
+            ).value
+        summary["processing_ended"] = _iso(now)
+    if dossier.due_at != due_before:
+        summary["due"] = _iso(dossier.due_at)
+    return summary
+
+
+def _step_count(session: Session, dossier: Dossier) -> int:
+    rows = session.exec(select(StepRecord.ordinal).where(StepRecord.dossier_id == dossier.id)).all()
+    return max(rows, default=0)
+
+
+def _close_step(
+    session: Session, dossier: Dossier, action: str, actor_id: int | None, now: datetime,
+    cal: WorkCalendar,
+) -> None:  # fmt: skip
+    step = session.exec(
+        select(StepRecord).where(
+            StepRecord.dossier_id == dossier.id, col(StepRecord.left_at).is_(None)
+        )
+    ).first()
+    if step is None:
+        return
+    step.left_at = now
+    step.left_by_id = actor_id
+    step.left_action = action
+    if step.allot:
+        step.bucket = step_status(step.entered_at, step.allot, left=now, calendar=cal).bucket.value
+    session.add(step)
+    session.flush()
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+# ---- reading the clock ----------------------------------------------------------------------
+
+
+@dataclass
+class StepView:
+    ordinal: int
+    state: str
+    label: str
+    entered_at: datetime
+    left_at: datetime | None
+    left_action: str | None
+    allot: float | None
+    due_at: datetime | None
+    bucket: str | None
+
+
+@dataclass
+class ClockView:
+    """Everything the dossier page and the API show about the clock, computed at `now`."""
+
+    started_at: datetime | None
+    due_at: datetime | None
+    appointment_at: datetime | None
+    extended: bool
+    status: Bucket | None
+    waiting_on_applicant: bool
+    paused: bool
+    paused_working_minutes: int
+    supplement_requests: int
+    extensions: int
+    processing_ended_at: datetime | None
+    trace: list[str]
+    pauses: list[ClockPause] = field(default_factory=list)
+    steps: list[StepView] = field(default_factory=list)
+    effective_receipt_day: Any = None
+
+
+def clock_view(
+    session: Session, *, dossier: Dossier, procedure: Procedure, cal: WorkCalendar, now: datetime
+) -> ClockView:
+    pauses = pauses_of(session, dossier)
+    result = legal_due(dossier, procedure, pauses, cal, now=now, explain=True)
+    status: Bucket | None = None
+    waiting = False
+    if dossier.processing_ended_at is not None and dossier.result_bucket:
+        status = Bucket(dossier.result_bucket)
+    elif result is not None and dossier.due_at is not None:
+        if dossier.paused_since is not None and dossier.supplement_requests == 1:
+            # Decision 766: waiting on the applicant after a single request — the request is F.
+            waiting = True
+            status = finished_bucket(
+                dossier.due_at, dossier.paused_since, supplement_requests=1, calendar=cal
+            )
+        else:
+            status = open_bucket(
+                result.due, now, supplement_requests=dossier.supplement_requests, calendar=cal
+            )
+    steps = [
+        StepView(
+            ordinal=s.ordinal,
+            state=s.state,
+            label=procedure.states[s.state].label if s.state in procedure.states else s.state,
+            entered_at=s.entered_at,
+            left_at=s.left_at,
+            left_action=s.left_action,
+            allot=s.allot,
+            due_at=s.due_at,
+            bucket=s.bucket
+            or (
+                step_status(s.entered_at, s.allot, now=now, calendar=cal).bucket.value
+                if s.allot and s.left_at is None
+                else None
+            ),
+        )
+        for s in session.exec(
+            select(StepRecord)
+            .where(StepRecord.dossier_id == dossier.id)
+            .order_by(col(StepRecord.ordinal))
+        ).all()
+    ]
+    trace = list(result.trace) if result else ["Chưa bắt đầu tính thời hạn (chờ nộp phí, lệ phí)."]
+    return ClockView(
+        started_at=dossier.clock_started_at,
+        due_at=result.due if result else None,
+        appointment_at=dossier.appointment_at,
+        extended=dossier.extensions > 0,
+        status=status,
+        waiting_on_applicant=waiting,
+        paused=dossier.paused_since is not None,
+        paused_working_minutes=result.paused_working_minutes if result else 0,
+        supplement_requests=dossier.supplement_requests,
+        extensions=dossier.extensions,
+        processing_ended_at=dossier.processing_ended_at,
+        trace=trace,
+        pauses=pauses,
+        steps=steps,
+        effective_receipt_day=result.effective_receipt_day if result else None,
+    )
