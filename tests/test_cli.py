@@ -155,3 +155,36 @@ def test_the_installed_command_runs():
     )
     assert "workflows" in out.stdout
     assert "audit" in out.stdout
+
+
+def test_calendar_admin_commands_recompute_open_dossiers(sqlite_env):
+    assert invoke("db", "upgrade").exit_code == 0
+    assert invoke("demo", "load").exit_code == 0
+    added = invoke(
+        "calendar",
+        "add-day-off",
+        "2026-12-31",
+        "--name",
+        "Nghỉ cuối năm (thử)",
+        "--by",
+        "hni.admin",
+    )
+    assert added.exit_code == 0, added.output
+    assert "hồ sơ đang mở được tính lại hạn" in added.output
+    shown = invoke("calendar", "show", "2026")
+    assert "31/12/2026" in shown.output
+    assert "Nghỉ cuối năm (thử)" in shown.output
+    unit = invoke(
+        "calendar", "add-workday", "2026-12-26", "--name", "Làm bù", "--unit", "SKHCN.HNI"
+    )
+    assert unit.exit_code == 0, unit.output
+    assert "26/12/2026" in invoke("calendar", "show", "2026", "--unit", "SKHCN.HNI").output
+    assert "26/12/2026" not in invoke("calendar", "show", "2026").output
+    assert invoke("calendar", "remove", "2026-12-26", "--unit", "SKHCN.HNI").exit_code == 0
+    missing = invoke("calendar", "remove", "2026-12-26", "--unit", "SKHCN.HNI")
+    assert missing.exit_code == 1
+    assert "Không có thay đổi lịch" in missing.output
+    bad = invoke("calendar", "add-day-off", "31/12/2026", "--name", "x")
+    assert bad.exit_code == 2
+    assert "DATE" in bad.output
+    assert invoke("audit", "verify").exit_code == 0

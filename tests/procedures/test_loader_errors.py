@@ -400,6 +400,29 @@ CASES: list[tuple[str, str | bytes, str, int | None, str]] = [
         20,
         "cần danh sách «documents»",
     ),
+    (
+        "fee_start_without_a_starting_action",
+        edit(BASE, ("clock_starts: on_valid_dossier", "clock_starts: on_fee_paid")),
+        "clock_starts",
+        9,
+        "starts_clock: true",
+    ),
+    (
+        "starts_clock_on_a_valid_dossier_procedure",
+        edit(BASE, ("slip: receipt}", "slip: receipt, starts_clock: true}")),
+        "transitions[0].starts_clock",
+        21,
+        "chỉ dùng khi «clock_starts: on_fee_paid»",
+    ),
+    (
+        "clock_basis_on_a_running_state",
+        edit(
+            BASE, ("roles: [handler], allot: 3}", "roles: [handler], allot: 3, clock_basis: Luật}")
+        ),
+        "states.reviewing.clock_basis",
+        17,
+        "chỉ dùng cho bước «clock: paused»",
+    ),
 ]
 
 

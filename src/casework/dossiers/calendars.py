@@ -152,8 +152,8 @@ def _recompute(
             actor_id=None,
             payload={
                 "reason": why,
-                "old_due": old.isoformat() if old else None,
-                "new_due": result.due.isoformat(),
+                "old_due": old.astimezone(cal.tz).isoformat() if old else None,
+                "new_due": result.due.astimezone(cal.tz).isoformat(),
             },
         )
         moved.append(Moved(code=dossier.code, old_due=old, new_due=result.due))

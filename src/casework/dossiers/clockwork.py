@@ -143,7 +143,7 @@ def on_open(
         _start_clock(dossier, procedure, dossier.received_at, cal)
     initial = procedure.states[procedure.initial_state]
     _open_step(session, dossier, initial, procedure.initial_state, now, actor_id, cal, 1)
-    return {"due": _iso(dossier.due_at)}
+    return {"due": _iso(dossier.due_at, cal)}
 
 
 def on_transition(
@@ -166,7 +166,7 @@ def on_transition(
 
     if transition.starts_clock and dossier.clock_started_at is None:
         _start_clock(dossier, procedure, now, cal)
-        summary["clock_started"] = _iso(now)
+        summary["clock_started"] = _iso(now, cal)
     if changed and source.paused:
         pause = session.exec(
             select(ClockPause).where(
@@ -222,9 +222,9 @@ def on_transition(
             dossier.result_bucket = finished_bucket(
                 dossier.due_at, now, supplement_requests=dossier.supplement_requests, calendar=cal
             ).value
-        summary["processing_ended"] = _iso(now)
+        summary["processing_ended"] = _iso(now, cal)
     if dossier.due_at != due_before:
-        summary["due"] = _iso(dossier.due_at)
+        summary["due"] = _iso(dossier.due_at, cal)
     return summary
 
 
@@ -253,8 +253,9 @@ def _close_step(
     session.flush()
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
+def _iso(value: datetime | None, cal: WorkCalendar) -> str | None:
+    """Instants in event payloads are written in the calendar's local time, with the offset."""
+    return value.astimezone(cal.tz).isoformat() if value else None
 
 
 # ---- reading the clock ----------------------------------------------------------------------
