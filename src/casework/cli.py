@@ -12,7 +12,7 @@ import typer
 from sqlmodel import Session
 
 from casework.clock import cli as clock_cli
-from casework.clock.cli import calendar_app, clock_app
+from casework.clock.cli import clock_app
 from casework.errors import CaseworkError, ProcedureErrors
 from casework.procedures.cli import workflows_app
 from casework.settings import get_settings
@@ -20,7 +20,8 @@ from casework.settings import get_settings
 app = typer.Typer(help="casework: theo dõi hồ sơ TTHC KH&CN.", no_args_is_help=True)
 app.add_typer(workflows_app, name="workflows", help="Kiểm tra, xem các tệp quy trình (workflows/).")
 app.add_typer(clock_app, name="clock", help="Tính thời hạn giải quyết theo lịch làm việc.")
-app.add_typer(calendar_app, name="calendar", help="Lịch làm việc: ngày nghỉ, ngày làm bù.")
+calendar_app = typer.Typer(help="Lịch làm việc: ngày nghỉ, ngày làm bù.", no_args_is_help=True)
+app.add_typer(calendar_app, name="calendar")
 db_app = typer.Typer(help="Cơ sở dữ liệu.", no_args_is_help=True)
 demo_app = typer.Typer(help="Dữ liệu mẫu (chỉ môi trường dev).", no_args_is_help=True)
 audit_app = typer.Typer(help="Kiểm tra tính toàn vẹn của nhật ký.", no_args_is_help=True)
@@ -194,27 +195,31 @@ def users_token(
     typer.echo(token)
 
 
-def _stored_overrides(cal, unit_code):  # type: ignore[no-untyped-def]
-    """`calendar show`: the project calendar plus the admins' stored changes."""
+@calendar_app.command("show")
+def calendar_show(
+    year: Annotated[int, typer.Argument(help="Năm, ví dụ 2026.")],
+    calendar: Annotated[
+        Path | None,
+        typer.Option("--calendar", help="Chỉ dùng tệp lịch TOML này (không dùng cơ sở dữ liệu)."),
+    ] = None,
+    unit: Annotated[
+        str | None, typer.Option("--unit", help="Lịch riêng của đơn vị (mã đơn vị).")
+    ] = None,
+) -> None:
+    """Liệt kê ngày nghỉ và ngày làm bù trong năm, gồm cả các thay đổi quản trị đã lưu."""
     from casework.accounts import service as accounts
     from casework.dossiers.clockwork import CalendarSource
 
+    if calendar is not None:
+        clock_cli.print_year(clock_cli._load_calendar(calendar), year)
+        return
     with Session(_engine()) as session:
         try:
-            unit = accounts.get_unit(session, unit_code) if unit_code else None
+            unit_id = accounts.get_unit(session, unit).id if unit else None
         except CaseworkError as exc:
             raise _fail(exc.message) from exc
-        source = CalendarSource(cal)
-        if unit is None:
-            rows = source.overrides(session, ["*"])
-            from casework.clock import CalendarEntry
-
-            return cal.with_entries(CalendarEntry(r.day, r.kind, r.name) for r in rows)  # type: ignore[arg-type]
-        assert unit.id is not None
-        return source.for_unit(session, unit.id)
-
-
-clock_cli.STORED_OVERRIDES = _stored_overrides
+        cal = CalendarSource().for_unit(session, unit_id)
+    clock_cli.print_year(cal, year)
 
 
 def _set_day(day: str, kind: str, name: str, unit: str | None, by: str) -> None:

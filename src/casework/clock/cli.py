@@ -7,7 +7,6 @@ one-line message on stderr naming the bad argument.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -143,25 +142,19 @@ def due(
     typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
 
 
-#: Set by the application's CLI to add the admins' stored changes (national, or of `--unit`) to
-#: the project calendar; this package itself never touches the database.
-STORED_OVERRIDES: Callable[[WorkCalendar, str | None], WorkCalendar] | None = None
-
-
 @calendar_app.command("show")
 def show(
     year: Annotated[int, typer.Argument(help="Năm, ví dụ 2026.")],
     calendar: CalendarOpt = None,
-    unit: Annotated[
-        str | None, typer.Option("--unit", help="Lịch riêng của đơn vị (mã đơn vị).")
-    ] = None,
 ) -> None:
     """Liệt kê ngày nghỉ và ngày làm bù (cuối tuần đi làm) trong năm."""
+    print_year(_load_calendar(calendar), year)
+
+
+def print_year(cal: WorkCalendar, year: int) -> None:
+    """Print the days off and the working weekend days of `year` (shared with the app's CLI)."""
     if not 1900 <= year <= 2200:
         _bad("YEAR", f"năm ngoài khoảng 1900–2200: {year}")
-    cal = _load_calendar(calendar)
-    if calendar is None and STORED_OVERRIDES is not None:
-        cal = STORED_OVERRIDES(cal, unit)
     days = cal.special_days(year)
     typer.echo(f"{cal.name} — năm {year}")
     typer.echo("Ngày nghỉ:")

@@ -58,8 +58,9 @@ class CalendarSource:
         # national first, the unit's own after: later entries win
         return sorted(rows, key=lambda r: (r.scope != NATIONAL_SCOPE, r.day))
 
-    def for_unit(self, session: Session, unit_id: int) -> WorkCalendar:
-        unit = session.get(Unit, unit_id)
+    def for_unit(self, session: Session, unit_id: int | None) -> WorkCalendar:
+        """The calendar of a unit; `None` gives the national one (no unit overrides)."""
+        unit = session.get(Unit, unit_id) if unit_id is not None else None
         scopes = [NATIONAL_SCOPE] + ([unit.code] if unit is not None else [])
         rows = self.overrides(session, scopes)
         if not rows:
