@@ -22,30 +22,19 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-def event_hash(
-    *,
-    dossier_code: str,
-    seq: int,
-    at: datetime,
-    actor_id: int | None,
-    kind: str,
-    action: str | None,
-    from_state: str | None,
-    to_state: str | None,
-    payload: dict[str, Any],
-    prev_hash: str,
-) -> str:
+def event_hash(ev: Event, dossier_code: str) -> str:
+    """SHA-256 over the row's content and the previous row's hash (`ev.prev_hash`)."""
     body = {
         "dossier": dossier_code,
-        "seq": seq,
-        "at": at.astimezone(UTC).isoformat(timespec="microseconds"),
-        "actor": actor_id,
-        "kind": kind,
-        "action": action,
-        "from": from_state,
-        "to": to_state,
-        "payload": payload,
-        "prev": prev_hash,
+        "seq": ev.seq,
+        "at": ev.at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "actor": ev.actor_id,
+        "kind": ev.kind,
+        "action": ev.action,
+        "from": ev.from_state,
+        "to": ev.to_state,
+        "payload": ev.payload,
+        "prev": ev.prev_hash,
     }
     return hashlib.sha256(canonical_json(body).encode()).hexdigest()
 
@@ -63,38 +52,24 @@ def record_event(
     payload: dict[str, Any] | None = None,
 ) -> Event:
     """Add the next event of `dossier` to the session (the caller commits) and advance the chain."""
-    payload = json.loads(canonical_json(payload or {}))  # JSON types only, as stored
-    at = at.astimezone(UTC)
-    seq = dossier.event_count + 1
-    digest = event_hash(
-        dossier_code=dossier.code,
-        seq=seq,
-        at=at,
-        actor_id=actor_id,
-        kind=kind,
-        action=action,
-        from_state=from_state,
-        to_state=to_state,
-        payload=payload,
-        prev_hash=dossier.last_event_hash,
-    )
     assert dossier.id is not None
     row = Event(
         dossier_id=dossier.id,
-        seq=seq,
-        at=at,
+        seq=dossier.event_count + 1,
+        at=at.astimezone(UTC),
         actor_id=actor_id,
         kind=kind,
         action=action,
         from_state=from_state,
         to_state=to_state,
-        payload=payload,
+        payload=json.loads(canonical_json(payload or {})),  # JSON types only, as stored
         prev_hash=dossier.last_event_hash,
-        hash=digest,
+        hash="",
     )
+    row.hash = event_hash(row, dossier.code)
     session.add(row)
-    dossier.event_count = seq
-    dossier.last_event_hash = digest
+    dossier.event_count = row.seq
+    dossier.last_event_hash = row.hash
     return row
 
 
@@ -122,18 +97,7 @@ def verify_chain(dossier: Dossier, events: Sequence[Event]) -> list[ChainProblem
             )
         if ev.prev_hash != prev:
             problems.append(ChainProblem(dossier.code, ev.seq, "không khớp mã băm của dòng trước"))
-        digest = event_hash(
-            dossier_code=dossier.code,
-            seq=ev.seq,
-            at=ev.at,
-            actor_id=ev.actor_id,
-            kind=ev.kind,
-            action=ev.action,
-            from_state=ev.from_state,
-            to_state=ev.to_state,
-            payload=ev.payload,
-            prev_hash=ev.prev_hash,
-        )
+        digest = event_hash(ev, dossier.code)
         if digest != ev.hash:
             problems.append(
                 ChainProblem(dossier.code, ev.seq, "nội dung đã bị sửa sau khi ghi (mã băm sai)")

@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -358,11 +357,3 @@ def fire_action(
             f"Hồ sơ {code} vừa được người khác cập nhật cùng lúc. Hãy tải lại và thao tác lại."
         ) from exc
     return dossier
-
-
-def count_events(session: Session, dossier: Dossier) -> int:
-    return int(
-        session.exec(
-            select(func.count()).select_from(Event).where(Event.dossier_id == dossier.id)
-        ).one()
-    )
