@@ -10,8 +10,10 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
+from starlette.middleware.sessions import SessionMiddleware
 
 from casework import __version__
+from casework.accounts import views as account_views
 from casework.api import v1
 from casework.clock import default_calendar
 from casework.db import make_engine
@@ -64,8 +66,17 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.registry = registry
     app.state.calendars = CalendarSource(default_calendar(settings.workflows_dir))
     app.state.templates = make_templates(settings.templates_dir, settings.timezone)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="casework_session",
+        max_age=settings.session_max_age_hours * 3600,
+        same_site="lax",
+        https_only=settings.secure_cookies,
+    )
     handlers.install(app)
     app.include_router(v1.router)
     app.include_router(pages.router)
+    app.include_router(account_views.router)
     app.mount("/static", StaticFiles(directory=settings.templates_dir / "static"), name="static")
     return app

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     templates_dir: Path = PROJECT_ROOT / "templates"
     #: SQLite busy timeout (seconds) when two writers meet.
     sqlite_timeout: float = 30.0
+    #: Signed-in sessions end after this many idle minutes, and at the latest after max_age hours.
+    session_idle_minutes: int = 30
+    session_max_age_hours: int = 12
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
@@ -41,6 +44,10 @@ class Settings(BaseSettings):
     @property
     def demo_allowed(self) -> bool:
         return self.env != "production"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.env == "production"
 
 
 @lru_cache

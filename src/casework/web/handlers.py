@@ -11,10 +11,11 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from casework.errors import CaseworkError, NotAuthenticated, NotFound, PermissionDenied
+from casework.web.auth import LoginRequired, login_url
 
 log = logging.getLogger("casework.access")
 
@@ -60,6 +61,13 @@ def _esc(text: str) -> str:
 
 
 def install(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, exc: LoginRequired) -> Response:
+        target = login_url(exc.next_url)
+        if request.headers.get("hx-request") == "true":
+            return Response(status_code=204, headers={"HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
+
     @app.exception_handler(CaseworkError)
     async def _domain(request: Request, exc: CaseworkError) -> Response:
         if isinstance(exc, PermissionDenied | NotFound | NotAuthenticated):

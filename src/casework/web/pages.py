@@ -5,18 +5,18 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from casework.web.auth import OptionalUser
 from casework.web.deps import RegistryDep
+from casework.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, registry: RegistryDep) -> Response:
+def home(request: Request, registry: RegistryDep, user: OptionalUser) -> Response:
     procedures = registry.all()
     levels = sorted({p.level for p in procedures})
-    return request.app.state.templates.TemplateResponse(
-        request, "home.html", {"procedures": procedures, "levels": levels}
-    )
+    return render(request, "home.html", {"procedures": procedures, "levels": levels}, user=user)
 
 
 @router.get("/healthz")

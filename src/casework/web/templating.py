@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import jinja2
+from fastapi import Request
+from fastapi.responses import Response
 from jinja2_fragments.fastapi import Jinja2Blocks
+
+from casework.accounts.models import User
 
 STATUS_LABELS = {
     1: "Mới đăng ký",
@@ -44,3 +49,31 @@ def make_templates(directory: Path, timezone: str) -> Jinja2Blocks:
         STATUS_LABELS=STATUS_LABELS, LEVEL_LABELS=LEVEL_LABELS, UNIT_LABELS=UNIT_LABELS
     )
     return Jinja2Blocks(env=env)
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any],
+    *,
+    user: User | None = None,
+    status_code: int = 200,
+    block_names: list[str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """Render a page (or, for htmx, some of its blocks) with what every page needs."""
+    from casework.web.auth import csrf_token
+
+    ctx = {"user": user, "csrf_token": csrf_token(request), "request": request, **context}
+    templates: Jinja2Blocks = request.app.state.templates
+    if block_names:
+        return templates.TemplateResponse(
+            request, name, ctx, status_code=status_code, block_names=block_names, headers=headers
+        )
+    return templates.TemplateResponse(request, name, ctx, status_code=status_code, headers=headers)
+
+
+def is_htmx(request: Request) -> bool:
+    return (
+        request.headers.get("hx-request") == "true" and request.headers.get("hx-boosted") != "true"
+    )
