@@ -39,6 +39,23 @@ def _admin_connect(url: str):  # type: ignore[no-untyped-def]
     )  # fmt: skip
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _no_real_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """No test may touch the developer's var/casework.db: point the default URL elsewhere."""
+    from casework.settings import get_settings
+
+    path = tmp_path_factory.mktemp("default-db") / "casework.db"
+    old = os.environ.get("CASEWORK_DATABASE_URL")
+    os.environ["CASEWORK_DATABASE_URL"] = f"sqlite:///{path}"
+    get_settings.cache_clear()
+    yield
+    if old is None:
+        os.environ.pop("CASEWORK_DATABASE_URL", None)
+    else:
+        os.environ["CASEWORK_DATABASE_URL"] = old
+    get_settings.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
     base = os.environ.get("CASEWORK_TEST_POSTGRES_URL", PG_DEFAULT)

@@ -188,3 +188,75 @@ def test_calendar_admin_commands_recompute_open_dossiers(sqlite_env):
     assert bad.exit_code == 2
     assert "DATE" in bad.output
     assert invoke("audit", "verify").exit_code == 0
+
+
+def test_units_and_user_administration(sqlite_env):
+    assert invoke("db", "upgrade").exit_code == 0
+    assert (
+        invoke("units", "create", "BKHCN", "--name", "Bộ KH&CN", "--kind", "ministry").exit_code
+        == 0
+    )
+    made = invoke(
+        "units",
+        "create",
+        "SKHCN.HNI",
+        "--name",
+        "Sở KH&CN Hà Nội",
+        "--kind",
+        "department",
+        "--parent",
+        "BKHCN",
+    )
+    assert made.exit_code == 0, made.output
+    assert invoke("units", "create", "X", "--name", "X", "--kind", "village").exit_code == 2
+    assert (
+        "Mã đơn vị SKHCN.HNI đã tồn tại"
+        in invoke("units", "create", "SKHCN.HNI", "--name", "X", "--kind", "department").output
+    )
+    listed = invoke("units", "list").output
+    assert "BKHCN" in listed
+    assert "  SKHCN.HNI\tdepartment" in listed  # indented under its parent
+
+    invoke(
+        "users",
+        "create",
+        "hni.api",
+        "--name",
+        "Máy chủ tích hợp",
+        "--unit",
+        "SKHCN.HNI",
+        "--role",
+        "auditor",
+    )
+    token = invoke("users", "token", "hni.api").output.strip()
+    assert "hni.api\tauditor\tSKHCN.HNI" in invoke("users", "list", "--unit", "SKHCN.HNI").output
+
+    from casework.main import create_app
+
+    with TestClient(create_app()) as client:
+        h = {"Authorization": f"Bearer {token}"}
+        assert client.get("/api/v1/me", headers=h).status_code == 200
+        assert invoke("users", "deactivate", "hni.api").exit_code == 0
+        assert "ĐÃ KHÓA" in invoke("users", "list").output
+        assert client.get("/api/v1/me", headers=h).status_code == 401
+        assert invoke("users", "activate", "hni.api").exit_code == 0
+        assert client.get("/api/v1/me", headers=h).status_code == 200
+        revoked = invoke("users", "revoke-tokens", "hni.api")
+        assert "Đã thu hồi 1 mã" in revoked.output
+        assert client.get("/api/v1/me", headers=h).status_code == 401
+
+
+def test_bad_production_settings_give_a_clean_message(monkeypatch):
+    monkeypatch.setenv("CASEWORK_ENV", "production")
+    monkeypatch.delenv("CASEWORK_SECRET_KEY", raising=False)
+    get_settings.cache_clear()
+    try:
+        out = subprocess.run(
+            [str(Path(sys.executable).parent / "casework"), "users", "list"],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+    finally:
+        get_settings.cache_clear()
+    assert out.returncode == 1
+    assert "CASEWORK_SECRET_KEY" in out.stderr
+    assert "Traceback" not in out.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic import command
 from sqlalchemy import inspect
 
@@ -24,3 +25,64 @@ def test_every_table_exists_after_upgrade(engine):
         "event",
         "attachment",
     } <= tables
+
+
+def _fresh_url(request, tmp_path, backend):
+    """An empty database (no tables) on `backend`, dropped after the test."""
+    import uuid
+
+    from sqlalchemy.engine import make_url
+
+    from tests.conftest import _admin_connect
+
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'old.db'}"
+    base = request.getfixturevalue("pg_url")
+    name = f"casework_mig_{uuid.uuid4().hex[:8]}"
+    admin = _admin_connect(base)
+    admin.execute(f'CREATE DATABASE "{name}"')
+    request.addfinalizer(
+        lambda: (admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)'), admin.close())
+    )
+    return make_url(base).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_upgrading_a_database_with_dossiers_keeps_them(request, tmp_path, backend):
+    from sqlalchemy import text
+
+    from casework.db import make_engine
+    from casework.migrations import upgrade
+
+    url = _fresh_url(request, tmp_path, backend)
+    upgrade(url, "0001")
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO unit (id, code, name, kind, path) VALUES (1, 'SKHCN.HNI', 'Sở', 'department', '/1/')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO procedure_version (id, code, version, name, content_hash, definition, source_file, created_at) "
+                "VALUES (1, '2.002131', 1, 'X', 'h', '{}', '', CURRENT_TIMESTAMP)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO dossier (id, code, procedure_version_id, procedure_code, mode, state, national_status, "
+                "applicant_kind, applicant_name, applicant_id_number, applicant_address, applicant_phone, "
+                "applicant_email, channel, receiving_unit_id, handling_unit_id, received_at, created_at, updated_at, "
+                "version, event_count, last_event_hash, data) VALUES (1, 'SKHCN.HNI-260213-0001', 1, '2.002131', "
+                "'real', 'received', 2, 'organisation', 'Bệnh viện Đa khoa Hồng Ngọc', '', '', '', '', 'in_person', "
+                "1, 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1, 0, '', '{}')"
+            )
+        )
+    upgrade(url)
+    with engine.connect() as conn:
+        row = conn.execute(
+            text("SELECT supplement_requests, extensions, search_text FROM dossier")
+        ).one()
+    engine.dispose()
+    assert tuple(row) == (0, 0, "skhcn.hni-260213-0001 benh vien da khoa hong ngoc")

@@ -9,7 +9,7 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import typer
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from casework.clock import cli as clock_cli
 from casework.clock.cli import clock_app
@@ -26,10 +26,12 @@ db_app = typer.Typer(help="Cơ sở dữ liệu.", no_args_is_help=True)
 demo_app = typer.Typer(help="Dữ liệu mẫu (chỉ môi trường dev).", no_args_is_help=True)
 audit_app = typer.Typer(help="Kiểm tra tính toàn vẹn của nhật ký.", no_args_is_help=True)
 users_app = typer.Typer(help="Người dùng và mã truy cập API.", no_args_is_help=True)
+units_app = typer.Typer(help="Đơn vị: Bộ, Sở KH&CN, UBND cấp xã.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(audit_app, name="audit")
 app.add_typer(users_app, name="users")
+app.add_typer(units_app, name="units")
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -175,6 +177,8 @@ def users_create(
             fields = "; ".join(f"{k}: {v}" for k, v in exc.details.get("fields", {}).items())
             raise _fail(f"{exc.message} {fields}".strip()) from exc
     typer.echo(f"Đã tạo người dùng {user.username} ({', '.join(user.roles)}) tại {unit}.")
+    if password is None:
+        typer.echo("Chưa đặt mật khẩu: tài khoản chỉ dùng được mã truy cập API (users token).")
 
 
 @users_app.command("token")
@@ -285,6 +289,7 @@ def calendar_add_workday(
 def calendar_remove(
     day: Annotated[str, typer.Argument(metavar="DATE", help="Ngày, ví dụ 2026-01-02.")],
     unit: UnitOpt = None,
+    by: ByOpt = "",
 ) -> None:
     """Bỏ một thay đổi lịch đã thêm; hạn các hồ sơ đang mở được tính lại."""
     from casework.dossiers import calendars
@@ -294,12 +299,114 @@ def calendar_remove(
     with Session(_engine(), expire_on_commit=False) as session:
         try:
             moved = calendars.remove_day(
-                session, day=parsed, unit_code=unit, calendars=CalendarSource()
+                session, day=parsed, unit_code=unit, by=by, calendars=CalendarSource()
             )
         except CaseworkError as exc:
             raise _fail(exc.message) from exc
     _report_moved(moved)
 
 
+@units_app.command("create")
+def units_create(
+    code: Annotated[str, typer.Argument(help="Mã đơn vị, ví dụ SKHCN.HNI hoặc HNI.BADINH.")],
+    name: Annotated[str, typer.Option("--name", help="Tên đơn vị.")],
+    kind: Annotated[str, typer.Option("--kind", help="ministry | department | commune")],
+    parent: Annotated[str | None, typer.Option("--parent", help="Mã đơn vị cấp trên.")] = None,
+    province: Annotated[str | None, typer.Option("--province", help="Tỉnh/thành phố.")] = None,
+) -> None:
+    """Tạo một đơn vị trong cây Bộ → Sở → xã."""
+    from casework.accounts import service as accounts
+
+    with Session(_engine(), expire_on_commit=False) as session:
+        try:
+            parent_unit = accounts.get_unit(session, parent) if parent else None
+            unit = accounts.create_unit(
+                session, code=code, name=name, kind=kind, parent=parent_unit, province=province
+            )
+        except CaseworkError as exc:
+            raise _fail(exc.message) from exc
+        except ValueError:
+            raise _fail("Lỗi --kind: phải là ministry, department hoặc commune.", 2) from None
+    typer.echo(f"Đã tạo đơn vị {unit.code} — {unit.name}.")
+
+
+@units_app.command("list")
+def units_list() -> None:
+    """Liệt kê các đơn vị theo cây."""
+    from casework.accounts import service as accounts
+
+    with Session(_engine()) as session:
+        for unit in accounts.list_units(session):
+            depth = unit.path.count("/") - 2
+            typer.echo(f"{'  ' * depth}{unit.code}\t{unit.kind}\t{unit.name}")
+
+
+@users_app.command("list")
+def users_list(
+    unit: Annotated[
+        str | None, typer.Option("--unit", help="Chỉ người dùng của đơn vị này.")
+    ] = None,
+) -> None:
+    """Liệt kê người dùng (tên đăng nhập, vai trò, đơn vị, trạng thái)."""
+    from casework.accounts import service as accounts
+    from casework.accounts.models import Unit
+
+    with Session(_engine()) as session:
+        try:
+            unit_row = accounts.get_unit(session, unit) if unit else None
+        except CaseworkError as exc:
+            raise _fail(exc.message) from exc
+        codes = {u.id: u.code for u in session.exec(select(Unit)).all()}
+        for user in accounts.list_users(session, unit=unit_row):
+            state = "" if user.is_active else "\tĐÃ KHÓA"
+            typer.echo(
+                f"{user.username}\t{','.join(user.roles)}\t{codes.get(user.unit_id, '')}"
+                f"\t{user.full_name}{state}"
+            )
+
+
+def _set_active(username: str, active: bool) -> None:
+    from casework.accounts import service as accounts
+
+    with Session(_engine(), expire_on_commit=False) as session:
+        try:
+            user = accounts.set_active(
+                session, user=accounts.get_user(session, username), active=active
+            )
+        except CaseworkError as exc:
+            raise _fail(exc.message) from exc
+    typer.echo(f"{'Đã mở khóa' if active else 'Đã khóa'} tài khoản {user.username}.")
+
+
+@users_app.command("deactivate")
+def users_deactivate(username: str) -> None:
+    """Khóa tài khoản: đăng nhập, phiên và mã truy cập của người này ngừng có hiệu lực."""
+    _set_active(username, False)
+
+
+@users_app.command("activate")
+def users_activate(username: str) -> None:
+    """Mở khóa tài khoản."""
+    _set_active(username, True)
+
+
+@users_app.command("revoke-tokens")
+def users_revoke_tokens(username: str) -> None:
+    """Thu hồi mọi mã truy cập API của một người dùng."""
+    from casework.accounts import service as accounts
+
+    with Session(_engine(), expire_on_commit=False) as session:
+        try:
+            count = accounts.revoke_tokens(session, user=accounts.get_user(session, username))
+        except CaseworkError as exc:
+            raise _fail(exc.message) from exc
+    typer.echo(f"Đã thu hồi {count} mã truy cập của {username}.")
+
+
 def main() -> None:
+    try:
+        get_settings()
+    except ValueError as exc:  # pydantic's ValidationError: a bad CASEWORK_* variable
+        typer.echo(f"Cấu hình sai (biến môi trường CASEWORK_*):\n{exc}", err=True)
+        raise SystemExit(1) from None
     app()

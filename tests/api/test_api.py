@@ -86,6 +86,7 @@ def test_round_trip_open_act_list_events_replay(client, world, token_for):
         "Thẩm định hồ sơ",
         False,
     )
+    assert snap["received_at"] == "2026-02-13T16:20:00+07:00"
 
     page = client.get(
         "/api/v1/dossiers", params={"state": "awaiting_supplement"}, headers=rec
@@ -200,3 +201,19 @@ def test_home_page_lists_procedures(client):
     assert "Khai báo thiết bị X-quang chẩn đoán trong y tế" in r.text
     assert client.get("/healthz").json() == {"status": "ok"}
     assert client.get("/static/vendor/htmx-2.0.11.min.js").status_code == 200
+
+
+@pytest.mark.parametrize("q", ["Đa khoa", "da khoa", "DA KHOA HỒNG", "hong ngoc", "260213"])
+def test_search_ignores_diacritics_and_case_on_both_databases(client, world, token_for, q):
+    h = token_for(world["hni.receiver"])
+    open_one(client, h)  # Bệnh viện Đa khoa Hồng Ngọc, received 13/02/2026
+    open_one(client, h, applicant={"name": "Phòng khám Kim Mã"}, received_at="2026-02-16T09:00:00")
+    found = client.get("/api/v1/dossiers", params={"q": q}, headers=h).json()
+    assert [d["applicant"]["name"] for d in found["items"]] == ["Bệnh viện Đa khoa Hồng Ngọc"]
+
+
+def test_search_treats_like_wildcards_literally(client, world, token_for):
+    h = token_for(world["hni.receiver"])
+    open_one(client, h)
+    assert client.get("/api/v1/dossiers", params={"q": "%"}, headers=h).json()["total"] == 0
+    assert client.get("/api/v1/dossiers", params={"q": "_"}, headers=h).json()["total"] == 0

@@ -215,6 +215,7 @@ def test_a_calendar_change_recomputes_open_dossiers_and_says_why(session, world,
     assert "06/03/2026" in ev.payload["reason"]
     assert "Nghỉ đột xuất do bão" in ev.payload["reason"]
     assert ev.payload["old_due"] == at(9, 3, 17).isoformat()
+    assert ev.payload["by"] == "admin"
     assert (
         session.get(Dossier, done.id).event_count == events_before[done.id]
     )  # finished: untouched

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from casework.accounts.models import ApiToken, Role, Unit, UnitKind, User
 from casework.accounts.security import hash_password, new_token, token_digest
@@ -129,3 +129,34 @@ def user_for_token(session: Session, token: str) -> User:
     session.add(row)
     session.commit()
     return user
+
+
+def list_units(session: Session) -> list[Unit]:
+    return list(session.exec(select(Unit).order_by(Unit.path)).all())
+
+
+def list_users(session: Session, *, unit: Unit | None = None) -> list[User]:
+    query = select(User).order_by(User.username)
+    if unit is not None:
+        query = query.where(User.unit_id == unit.id)
+    return list(session.exec(query).all())
+
+
+def set_active(session: Session, *, user: User, active: bool) -> User:
+    """Lock or unlock an account; a locked account's tokens and sessions stop working at once."""
+    user.is_active = active
+    session.add(user)
+    session.commit()
+    return user
+
+
+def revoke_tokens(session: Session, *, user: User) -> int:
+    rows = session.exec(
+        select(ApiToken).where(ApiToken.user_id == user.id, col(ApiToken.revoked_at).is_(None))
+    ).all()
+    now = utcnow()
+    for row in rows:
+        row.revoked_at = now
+        session.add(row)
+    session.commit()
+    return len(rows)

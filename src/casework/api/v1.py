@@ -366,6 +366,8 @@ def replay(code: str, seq: int, user: ApiUser, session: SessionDep, tz: TzDep) -
     _, procedure = procedure_of(session, dossier)
     state = procedure.states.get(snap["state"] or "")
     snap["at"] = snap["at"].astimezone(tz)
+    if snap["received_at"]:
+        snap["received_at"] = datetime.fromisoformat(snap["received_at"]).astimezone(tz).isoformat()
     return SnapshotOut(
         **snap,
         state_label=state.label if state else None,

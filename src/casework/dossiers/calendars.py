@@ -73,7 +73,7 @@ def set_day(
     session.add(row)
     session.flush()
     why = f"Lịch làm việc thay đổi: {fmt_date(day)} thành {KIND_LABELS[kind]} ({name.strip()})"
-    return _recompute(session, unit=unit, why=why, calendars=calendars, now=now or utcnow())
+    return _recompute(session, unit=unit, why=why, by=by, calendars=calendars, now=now or utcnow())
 
 
 def remove_day(
@@ -81,6 +81,7 @@ def remove_day(
     *,
     day: date,
     unit_code: str | None = None,
+    by: str = "",
     calendars: CalendarSource,
     now: datetime | None = None,
 ) -> list[Moved]:
@@ -93,7 +94,7 @@ def remove_day(
     why = f"Lịch làm việc thay đổi: bỏ {KIND_LABELS[row.kind]} {fmt_date(day)} ({row.name})"
     session.delete(row)
     session.flush()
-    return _recompute(session, unit=unit, why=why, calendars=calendars, now=now or utcnow())
+    return _recompute(session, unit=unit, why=why, by=by, calendars=calendars, now=now or utcnow())
 
 
 def list_days(session: Session, *, unit_code: str | None = None) -> list[CalendarOverride]:
@@ -108,7 +109,13 @@ def list_days(session: Session, *, unit_code: str | None = None) -> list[Calenda
 
 
 def _recompute(
-    session: Session, *, unit: Unit | None, why: str, calendars: CalendarSource, now: datetime
+    session: Session,
+    *,
+    unit: Unit | None,
+    why: str,
+    by: str,
+    calendars: CalendarSource,
+    now: datetime,
 ) -> list[Moved]:
     """Recompute the due of every open dossier on the changed calendar; commit once."""
     query = (
@@ -152,6 +159,7 @@ def _recompute(
             actor_id=None,
             payload={
                 "reason": why,
+                "by": by,
                 "old_due": old.astimezone(cal.tz).isoformat() if old else None,
                 "new_due": result.due.astimezone(cal.tz).isoformat(),
             },

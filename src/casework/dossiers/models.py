@@ -67,6 +67,10 @@ class Dossier(SQLModel, table=True):
     applicant_address: str = Field(default="", max_length=500)
     applicant_phone: str = Field(default="", max_length=32)
     applicant_email: str = Field(default="", max_length=255)
+    #: Code and applicant name folded (no diacritics, lower case), for search on any database.
+    search_text: str = Field(
+        default="", max_length=600, index=True, sa_column_kwargs={"server_default": ""}
+    )
     channel: str = Field(default=Channel.in_person, max_length=16)
     receiving_unit_id: int = Field(foreign_key="unit.id", index=True)
     handling_unit_id: int = Field(foreign_key="unit.id", index=True)
@@ -93,8 +97,8 @@ class Dossier(SQLModel, table=True):
     processing_ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     #: early / on_time / late, fixed at F.
     result_bucket: str | None = Field(default=None, max_length=16, index=True)
-    supplement_requests: int = 0
-    extensions: int = 0
+    supplement_requests: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    extensions: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     #: Set while the clock stands still (a `clock: paused` state).
     paused_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
     step_entered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -6,13 +6,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from casework.accounts.models import Unit, User
 from casework.dossiers.access import visible_filter
 from casework.dossiers.models import Dossier, Event
 from casework.errors import NotFound, ValidationFailed
+from casework.text import fold
 
 MAX_PAGE_SIZE = 100
 
@@ -70,14 +71,9 @@ def list_dossiers(
         where.append(Dossier.mode == filters.mode)
     if filters.procedure_code:
         where.append(Dossier.procedure_code == filters.procedure_code)
-    if filters.q:
-        needle = f"%{filters.q.strip().lower()}%"
-        where.append(
-            or_(
-                func.lower(Dossier.code).like(needle),
-                func.lower(Dossier.applicant_name).like(needle),
-            )
-        )
+    if filters.q and fold(filters.q):
+        needle = fold(filters.q).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        where.append(col(Dossier.search_text).like(f"%{needle}%", escape="\\"))
     if filters.received_from:
         where.append(Dossier.received_at >= filters.received_from)
     if filters.received_to:

@@ -44,6 +44,7 @@ from casework.errors import (
     ValidationFailed,
 )
 from casework.procedures import Procedure, TransitionDef
+from casework.text import fold
 
 PRACTICE_PREFIX = "LT-"
 LEVEL_FOR_UNIT = {
@@ -179,6 +180,7 @@ def open_dossier(
         applicant_address=applicant.address.strip(),
         applicant_phone=applicant.phone.strip(),
         applicant_email=applicant.email.strip(),
+        search_text=fold(f"{code} {applicant.name}"),
         channel=channel,
         receiving_unit_id=unit.id,
         handling_unit_id=unit.id,

@@ -106,8 +106,12 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("result_bucket", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True)
         )
-        batch_op.add_column(sa.Column("supplement_requests", sa.Integer(), nullable=False))
-        batch_op.add_column(sa.Column("extensions", sa.Integer(), nullable=False))
+        batch_op.add_column(
+            sa.Column("supplement_requests", sa.Integer(), nullable=False, server_default="0")
+        )
+        batch_op.add_column(
+            sa.Column("extensions", sa.Integer(), nullable=False, server_default="0")
+        )
         batch_op.add_column(
             sa.Column("paused_since", casework.db.UTCDateTime(timezone=True), nullable=True)
         )

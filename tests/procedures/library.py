@@ -1,0 +1,62 @@
+"""Table-driven checks for the procedure library: one row per path, one due check per procedure.
+
+Each group of procedures has its own test module that lists
+- PATHS: (code, path name, [actions…], expected final state, expected national status)
+- DUES: (code, received "YYYY-MM-DDTHH:MM" local, fired actions before the clock starts or "",
+  expected due "YYYY-MM-DDTHH:MM" local) — the due for one case per procedure, worked out by hand
+and calls `check_path` / `check_due` from parametrized tests.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cache
+from zoneinfo import ZoneInfo
+
+from casework.clock import compute_due, default_calendar
+from casework.procedures import Procedure, load_directory
+from tests.procedures.support import WORKFLOWS, Dossier
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+@cache
+def library() -> dict[str, Procedure]:
+    return {p.code: p for p in load_directory(WORKFLOWS)}
+
+
+def check_path(code: str, actions: list[str], state: str, national: int) -> None:
+    """Fire `actions` from the initial state; every step must be allowed; end where expected."""
+    p = library()[code]
+    dossier = Dossier()
+    machine = p.machine_class()(model=dossier, state_field="state")
+    for action in actions:
+        assert p.transition(dossier.state, action) is not None, (
+            f"{code}: '{action}' is not allowed in '{dossier.state}'"
+        )
+        machine.send(action)
+    assert dossier.state == state
+    assert p.states[state].national_status == national
+    assert state in p.final_states, f"{code}: '{state}' is not final"
+
+
+def check_due(code: str, received: str, expected: str) -> None:
+    """The legal due of a dossier received (or, for on_fee_paid, paid) at `received`."""
+    p = library()[code]
+    start = datetime.fromisoformat(received).replace(tzinfo=TZ)
+    result = compute_due(
+        start, p.limit.value, p.limit.unit, default_calendar(WORKFLOWS), explain=False
+    )
+    assert result.due == datetime.fromisoformat(expected).replace(tzinfo=TZ), (
+        f"{code}: due {result.due:%Y-%m-%d %H:%M}, expected {expected}"
+    )
+
+
+def check_allotments(code: str) -> None:
+    """Step allotments (working days) add up to the limit for a working-days procedure."""
+    p = library()[code]
+    total = sum(s.allot or 0 for s in p.states.values())
+    if p.limit.unit == "working_days":
+        assert abs(total - p.limit.value) < 1e-9, f"{code}: allot {total} ≠ limit {p.limit.value}"
+    else:
+        assert total > 0, f"{code}: no step allotments"
