@@ -13,11 +13,13 @@ from casework.procedures.cli import workflows_app
 from casework.procedures.loader import procedure_files
 from tests.procedures.support import BASE, WORKFLOWS, edit, write_workdir
 
+#: Procedures whose file these tests pin by name; the library holds many more (issue C: ≥ 15).
 SHIPPED = {
     "2.002131": "x_quang_khai_bao.yaml",
     "KHCN-TDC-DDL": "dau_dinh_luong_cong_bo.yaml",
     "XA-DL-KTNN": "kiem_tra_do_luong_xa.yaml",
 }
+LIBRARY_MINIMUM = 15
 
 
 @pytest.fixture(scope="module")
@@ -26,8 +28,9 @@ def shipped() -> dict[str, Procedure]:
 
 
 def test_every_shipped_file_loads(shipped: dict[str, Procedure]) -> None:
-    assert set(shipped) == set(SHIPPED)
-    assert [p.name for p in procedure_files(WORKFLOWS)] == sorted(SHIPPED.values())
+    assert set(SHIPPED) <= set(shipped)
+    assert len(shipped) == len(procedure_files(WORKFLOWS)) >= LIBRARY_MINIMUM
+    assert {p.level for p in shipped.values()} == {"commune", "province"}  # both tiers
     for code, file in SHIPPED.items():
         assert load_procedure_file(WORKFLOWS / file) == shipped[code]
 
@@ -86,21 +89,23 @@ def test_check_cli_lists_each_procedure() -> None:
     result = CliRunner().invoke(workflows_app, ["check", str(WORKFLOWS)])
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert len(lines) == 3
-    assert lines[0].split("\t") == [
+    assert len(lines) == len(procedure_files(WORKFLOWS))
+    assert next(line for line in lines if line.startswith("2.002131")).split("\t") == [
         "2.002131",
         "v1",
         "11 bước",
         "13 thao tác",
         "Khai báo thiết bị X-quang chẩn đoán trong y tế",
     ]
-    assert [line.split("\t")[0] for line in lines] == sorted(SHIPPED)
+    codes = [line.split("\t")[0] for line in lines]
+    assert codes == sorted(codes)
+    assert set(SHIPPED) <= set(codes)
 
 
 def test_check_cli_defaults_to_the_settings_directory() -> None:
     result = CliRunner().invoke(workflows_app, ["check"])
     assert result.exit_code == 0, result.stderr
-    assert len(result.stdout.splitlines()) == 3
+    assert len(result.stdout.splitlines()) == len(procedure_files(WORKFLOWS))
 
 
 def test_check_cli_accepts_single_files() -> None:
