@@ -403,6 +403,32 @@ def users_revoke_tokens(username: str) -> None:
     typer.echo(f"Đã thu hồi {count} mã truy cập của {username}.")
 
 
+@workflows_app.command("diff")
+def workflows_diff(
+    code: Annotated[str, typer.Argument(help="Mã thủ tục, ví dụ 2.002131.")],
+    v1: Annotated[int, typer.Argument(help="Phiên bản cũ.")],
+    v2: Annotated[int, typer.Argument(help="Phiên bản mới.")],
+) -> None:
+    """So sánh hai phiên bản đã lưu của một thủ tục (các tệp hiện tại được lưu trước)."""
+    from casework.dossiers.catalog import procedure_of_version, stored_version, sync_procedures
+    from casework.procedures import ProcedureRegistry
+    from casework.procedures.diff import diff
+
+    with Session(_engine()) as session:
+        try:
+            sync_procedures(
+                session, ProcedureRegistry.from_directory(get_settings().workflows_dir).all()
+            )
+            old = procedure_of_version(stored_version(session, code, v1))
+            new = procedure_of_version(stored_version(session, code, v2))
+        except CaseworkError as exc:
+            raise _fail(exc.message) from exc
+    changes = diff(old, new)
+    typer.echo(f"{code}: phiên bản {v1} → {v2}")
+    for line in changes or ["Không có thay đổi."]:
+        typer.echo(f"  {line}")
+
+
 def main() -> None:
     try:
         get_settings()

@@ -19,6 +19,7 @@ from casework.clock import default_calendar
 from casework.db import make_engine
 from casework.dossiers.catalog import sync_procedures
 from casework.dossiers.clockwork import CalendarSource
+from casework.handbook import views as handbook_views
 from casework.procedures import ProcedureRegistry
 from casework.settings import Settings, get_settings
 from casework.web import handlers, pages
@@ -78,5 +79,6 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(v1.router)
     app.include_router(pages.router)
     app.include_router(account_views.router)
+    app.include_router(handbook_views.router)
     app.mount("/static", StaticFiles(directory=settings.templates_dir / "static"), name="static")
     return app

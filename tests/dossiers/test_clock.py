@@ -257,3 +257,27 @@ def test_the_dossier_json_carries_the_clock(client, world, token_for):
     assert any("Tết" in line for line in clock["trace"])
     assert clock["status"] in {"overdue", "due_soon", "on_track"}
     assert clock["status_label"]
+
+
+def test_a_fee_wait_is_not_taken_for_waiting_on_a_supplement(session, world):
+    """Only a pause opened by a supplement request ends processing early (Decision 766)."""
+    from casework.procedures import load_procedure_file as load
+
+    fee = load(
+        PROJECT_ROOT / "tests/fixtures/workflows/phi_tam_dung.yaml",
+        parts=load_parts(PROJECT_ROOT / "workflows/common"),
+    )
+    d = open_xray(session, fee, world["hni.receiver"], received_at=at(2, 3, 9), now=at(2, 3, 9))
+    act(session, world["hni.receiver"], d, "accept", at(2, 3, 10))
+    act(
+        session, world["hni.handler"], d, "request_supplement", at(3, 3, 9),
+        reason="Thiếu", missing_documents=["don"],
+    )  # fmt: skip
+    act(session, world["hni.receiver"], d, "receive_supplement", at(3, 3, 10))
+    act(session, world["hni.handler"], d, "request_fee", at(4, 3, 9))
+    kinds = [p.kind for p in session.exec(select(ClockPause).where(ClockPause.dossier_id == d.id).order_by(ClockPause.started_at)).all()]
+    assert kinds == ["supplement", "fee"]
+    v = view(session, d, fee, at(5, 3, 9))
+    assert v.paused
+    assert not v.waiting_on_applicant
+    assert v.status == Bucket.ON_TRACK

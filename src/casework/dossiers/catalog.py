@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from casework.dossiers.models import Dossier, ProcedureVersion
 from casework.errors import NotFound
@@ -89,3 +89,27 @@ def procedure_of(session: Session, dossier: Dossier) -> tuple[ProcedureVersion, 
     if row is None:  # pragma: no cover - foreign key guarantees it
         raise NotFound("Không tìm thấy phiên bản thủ tục của hồ sơ.")
     return row, procedure_of_version(row)
+
+
+def stored_version(session: Session, code: str, version: int) -> ProcedureVersion:
+    row = session.exec(
+        select(ProcedureVersion).where(
+            ProcedureVersion.code == code, ProcedureVersion.version == version
+        )
+    ).first()
+    if row is None:
+        known = versions_of(session, code)
+        listed = ", ".join(str(r.version) for r in known) or "chưa có"
+        raise NotFound(f"Thủ tục {code} không có phiên bản {version} (đã lưu: {listed}).")
+    return row
+
+
+def versions_of(session: Session, code: str) -> list[ProcedureVersion]:
+    """Every stored version of a procedure, newest first."""
+    return list(
+        session.exec(
+            select(ProcedureVersion)
+            .where(ProcedureVersion.code == code)
+            .order_by(col(ProcedureVersion.version).desc())
+        ).all()
+    )

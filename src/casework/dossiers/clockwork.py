@@ -187,6 +187,7 @@ def on_transition(
             ClockPause(
                 dossier_id=dossier.id,
                 state=dossier.state,
+                kind=pause_kind(transition, target),
                 started_at=now,
                 reason=str(data.get("reason") or transition.label),
                 legal_basis=target.clock_basis or "",
@@ -227,6 +228,15 @@ def on_transition(
     if dossier.due_at != due_before:
         summary["due"] = _iso(dossier.due_at, cal)
     return summary
+
+
+def pause_kind(transition: TransitionDef, target: StateDef) -> str:
+    """Why the clock stopped: a supplement request, a fee notice (national status 6), or other."""
+    if transition.slip == "supplement_request":
+        return "supplement"
+    if target.national_status == 6:
+        return "fee"
+    return "other"
 
 
 def _step_count(session: Session, dossier: Dossier) -> int:
@@ -306,11 +316,12 @@ def clock_view(
     if dossier.processing_ended_at is not None and dossier.result_bucket:
         status = Bucket(dossier.result_bucket)
     elif result is not None and dossier.due_at is not None:
-        if dossier.paused_since is not None and dossier.supplement_requests == 1:
+        open_pause = next((p for p in pauses if p.ended_at is None), None)
+        if open_pause and open_pause.kind == "supplement" and dossier.supplement_requests == 1:
             # Decision 766: waiting on the applicant after a single request — the request is F.
             waiting = True
             status = finished_bucket(
-                dossier.due_at, dossier.paused_since, supplement_requests=1, calendar=cal
+                dossier.due_at, open_pause.started_at, supplement_requests=1, calendar=cal
             )
         else:
             status = open_bucket(

@@ -159,6 +159,8 @@ class ClockPause(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     dossier_id: int = Field(foreign_key="dossier.id", index=True)
     state: str = Field(max_length=64)
+    #: supplement (waiting for the applicant's supplement), fee (waiting for payment) or other.
+    kind: str = Field(default="other", max_length=16, sa_column_kwargs={"server_default": "other"})
     started_at: datetime = Field(sa_type=UTCDateTime)
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     reason: str = Field(default="", max_length=5000)

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from casework.errors import CaseworkError, ProcedureErrors, ProcedureFileError
+from casework.procedures import diagrams
 from casework.procedures.loader import load_directory, load_procedure_file
 from casework.procedures.registry import ProcedureRegistry
 from casework.procedures.schema import Procedure
@@ -21,6 +22,8 @@ workflows_app = typer.Typer(
 
 class DiagramFormat(enum.StrEnum):
     mermaid = "mermaid"
+    svg = "svg"
+    dot = "dot"
     md = "md"
     rst = "rst"
 
@@ -83,12 +86,20 @@ def diagram(
     directory: Annotated[
         Path | None, typer.Option("--dir", help="Thư mục quy trình (mặc định: workflows).")
     ] = None,
+    current: Annotated[
+        str | None, typer.Option("--current", help="Tô đậm bước này (svg, dot).")
+    ] = None,
 ) -> None:
-    """In sơ đồ trạng thái của một thủ tục (Mermaid stateDiagram-v2, hoặc bảng md/rst)."""
+    """In sơ đồ trạng thái của một thủ tục: Mermaid, SVG hoặc DOT (Graphviz), bảng md/rst."""
     try:
         registry = ProcedureRegistry.from_directory(directory or get_settings().workflows_dir)
-        cls = registry.get(code).machine_class()
+        procedure = registry.get(code)
+        if fmt is DiagramFormat.svg:
+            typer.echo(diagrams.to_svg(procedure, current=current))
+        elif fmt is DiagramFormat.dot:
+            typer.echo(diagrams.to_dot(procedure, current=current))
+        else:
+            typer.echo(format(procedure.machine_class(), fmt.value))
     except CaseworkError as exc:
         typer.echo(exc.message, err=True)
         raise typer.Exit(code=1) from None
-    typer.echo(format(cls, fmt.value))

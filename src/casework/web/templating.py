@@ -11,8 +11,10 @@ import jinja2
 from fastapi import Request
 from fastapi.responses import Response
 from jinja2_fragments.fastapi import Jinja2Blocks
+from markdown_it import MarkdownIt
+from markupsafe import Markup
 
-from casework.accounts.models import User
+from casework.accounts.models import ROLE_LABELS, User
 
 STATUS_LABELS = {
     1: "Mới đăng ký",
@@ -28,6 +30,17 @@ STATUS_LABELS = {
 }
 LEVEL_LABELS = {"commune": "Cấp xã", "province": "Cấp tỉnh (Sở KH&CN)", "ministry": "Cấp Bộ"}
 UNIT_LABELS = {"working_days": "ngày làm việc", "days": "ngày", "hours": "giờ làm việc"}
+SLIP_LABELS = {
+    "receipt": "Mẫu 01 — Giấy tiếp nhận và hẹn trả kết quả",
+    "supplement_request": "Mẫu 02 — Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ",
+    "refusal": "Mẫu 03 — Phiếu từ chối tiếp nhận",
+    "apology_extension": "Mẫu 04 — Văn bản xin lỗi và đề nghị gia hạn",
+    "stop_notice": "Mẫu 05 — Thông báo dừng giải quyết hồ sơ",
+    "result": "văn bản kết quả",
+    "inspection_decision": "quyết định kiểm tra",
+    "inspection_record": "biên bản kiểm tra",
+    "inspection_report": "báo cáo kết quả kiểm tra",
+}
 
 
 def make_templates(directory: Path, timezone: str) -> Jinja2Blocks:
@@ -44,9 +57,22 @@ def make_templates(directory: Path, timezone: str) -> Jinja2Blocks:
     def number(value: float) -> str:
         return f"{value:g}".replace(".", ",")
 
-    env.filters.update(local_dt=local_dt, number=number)
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False})
+
+    def markdown(text: str | None) -> Markup:
+        # html disabled: raw HTML in a procedure file is shown as text, never injected
+        return Markup(md.render(text or ""))  # noqa: S704
+
+    def vnd(amount: int | None) -> str:
+        return f"{amount:,}".replace(",", ".") + " đồng" if amount is not None else ""
+
+    env.filters.update(local_dt=local_dt, number=number, markdown=markdown, vnd=vnd)
     env.globals.update(
-        STATUS_LABELS=STATUS_LABELS, LEVEL_LABELS=LEVEL_LABELS, UNIT_LABELS=UNIT_LABELS
+        STATUS_LABELS=STATUS_LABELS,
+        LEVEL_LABELS=LEVEL_LABELS,
+        UNIT_LABELS=UNIT_LABELS,
+        SLIP_LABELS=SLIP_LABELS,
+        ROLE_LABELS=ROLE_LABELS,
     )
     return Jinja2Blocks(env=env)
 

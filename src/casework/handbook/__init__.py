@@ -1,0 +1,1 @@
+"""The digital handbook: procedure pages with guidance per step, search that ignores diacritics."""

@@ -1,0 +1,111 @@
+"""Handbook pages: the procedure list (filters, accent-insensitive search) and a procedure page."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+
+from casework.accounts.models import ACTING_ROLES, Unit, User
+from casework.dossiers.catalog import procedure_of_version, stored_version, versions_of
+from casework.dossiers.service import LEVEL_FOR_UNIT
+from casework.handbook.search import HandbookFilter, search
+from casework.procedures import Procedure, diagrams
+from casework.procedures.diff import diff
+from casework.web.auth import OptionalUser, verify_csrf
+from casework.web.deps import RegistryDep, SessionDep
+from casework.web.templating import is_htmx, render
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
+
+
+@router.get("/procedures")
+def procedure_list(
+    request: Request,
+    registry: RegistryDep,
+    user: OptionalUser,
+    level: Annotated[str | None, Query(max_length=20)] = None,
+    field: Annotated[str | None, Query(max_length=200)] = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    procedures = registry.all()
+    f = HandbookFilter(level=level or None, field=field or None, q=q or None)
+    context = {
+        "found": search(procedures, f),
+        "filter": f,
+        "levels": sorted({p.level for p in procedures}),
+        "fields": sorted({p.field for p in procedures}),
+        "total": len(procedures),
+    }
+    if is_htmx(request):
+        return render(request, "handbook/list.html", context, user=user, block_names=["results"])
+    return render(request, "handbook/list.html", context, user=user)
+
+
+def _can_open(session: SessionDep, user: User | None, procedure: Procedure) -> bool:
+    if user is None or not user.has_role(*ACTING_ROLES):
+        return False
+    unit = session.get(Unit, user.unit_id)
+    initial_roles = procedure.states[procedure.initial_state].roles
+    return (
+        unit is not None
+        and LEVEL_FOR_UNIT.get(unit.kind) == procedure.level  # type: ignore[call-overload]
+        and user.has_role(*initial_roles)
+    )
+
+
+@router.get("/procedures/{code}")
+def procedure_page(
+    code: str, request: Request, registry: RegistryDep, session: SessionDep, user: OptionalUser
+) -> Response:
+    procedure = registry.get(code)
+    rows = versions_of(session, code)
+    history = []
+    for newer, older in zip(rows, rows[1:], strict=False):
+        history.append((newer, diff(procedure_of_version(older), procedure_of_version(newer))))
+    if rows:
+        history.append((rows[-1], []))
+    common = diagrams.everywhere_actions(procedure)
+    return render(
+        request,
+        "handbook/detail.html",
+        {
+            "p": procedure,
+            "history": history,
+            "current_hash": procedure.content_hash,
+            "diagram": diagrams.dot_available(),
+            "common_actions": common,
+            "can_open": _can_open(session, user, procedure),
+            "faq": [],
+        },
+        user=user,
+    )
+
+
+@router.get("/procedures/{code}/diagram.svg")
+def procedure_diagram(
+    code: str,
+    registry: RegistryDep,
+    session: SessionDep,
+    version: Annotated[int | None, Query(ge=1)] = None,
+    current: Annotated[str | None, Query(max_length=64)] = None,
+) -> Response:
+    """The state diagram as SVG; `version` for a stored version, `current` to highlight a step."""
+    procedure = (
+        procedure_of_version(stored_version(session, code, version))
+        if version is not None
+        else registry.get(code)
+    )
+    if current is not None and current not in procedure.states:
+        current = None
+    svg = diagrams.to_svg(procedure, current=current)
+    return Response(
+        svg,
+        media_type="image/svg+xml",
+        headers={
+            "Cache-Control": "public, max-age=3600",
+            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
