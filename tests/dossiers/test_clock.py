@@ -275,9 +275,62 @@ def test_a_fee_wait_is_not_taken_for_waiting_on_a_supplement(session, world):
     )  # fmt: skip
     act(session, world["hni.receiver"], d, "receive_supplement", at(3, 3, 10))
     act(session, world["hni.handler"], d, "request_fee", at(4, 3, 9))
-    kinds = [p.kind for p in session.exec(select(ClockPause).where(ClockPause.dossier_id == d.id).order_by(ClockPause.started_at)).all()]
+    kinds = [
+        p.kind
+        for p in session.exec(
+            select(ClockPause).where(ClockPause.dossier_id == d.id).order_by(ClockPause.started_at)
+        ).all()
+    ]
     assert kinds == ["supplement", "fee"]
     v = view(session, d, fee, at(5, 3, 9))
     assert v.paused
     assert not v.waiting_on_applicant
     assert v.status == Bucket.ON_TRACK
+
+
+def test_before_the_clock_starts_no_extension_and_no_supplement_count(session, world, registry):
+    """Fee-first licence (KHCN-BX-CP): a completeness request before payment is not a 766
+    supplement request, and there is no due yet to apologise for."""
+    cp = registry.get("KHCN-BX-CP")
+    d = open_xray(session, cp, world["hni.receiver"], received_at=at(2, 3, 9), now=at(2, 3, 9))
+    offered = {
+        t.action for t in service.allowed_actions(session, actor=world["hni.leader"], dossier=d)
+    }
+    assert "extend" not in offered
+    with pytest.raises(service.ActionNotAllowed, match="chưa bắt đầu tính"):
+        act(
+            session,
+            world["hni.leader"],
+            d,
+            "extend",
+            at(2, 3, 10),
+            reason="x",
+            new_appointment="2026-04-01T17:00",
+        )
+    act(session, world["hni.receiver"], d, "accept", at(2, 3, 10))
+    act(
+        session, world["hni.handler"], d, "request_supplement", at(2, 3, 11),
+        reason="Thiếu đơn", missing_documents=["don_de_nghi"],
+    )  # fmt: skip
+    assert d.supplement_requests == 0  # completeness guidance, before the clock runs
+    act(session, world["hni.receiver"], d, "receive_supplement", at(3, 3, 9))
+    act(
+        session,
+        world["hni.handler"],
+        d,
+        "notify_fee",
+        at(3, 3, 10),
+        so_thiet_bi=1,
+        phi_tham_dinh=3000000,
+    )
+    # paid Wed 04/03 10:00 → R = 04/03; D = 04/03 + 25 days = Sun 29/03 → Mon 30/03, 17:00
+    act(session, world["hni.receiver"], d, "record_fee_paid", at(4, 3, 10), chung_tu_phi="BL-0012")
+    assert d.due_at == at(30, 3, 17)
+    act(
+        session, world["hni.handler"], d, "request_supplement", at(5, 3, 9),
+        reason="Thiếu kết quả đo liều", missing_documents=["don_de_nghi"],
+    )  # fmt: skip
+    assert d.supplement_requests == 1
+    assert "extend" not in {
+        t.action for t in service.allowed_actions(session, actor=world["hni.leader"], dossier=d)
+    }  # paused: nothing to apologise for while waiting on the applicant

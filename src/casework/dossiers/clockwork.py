@@ -196,7 +196,9 @@ def on_transition(
         )
         dossier.paused_since = now
         summary["pause_opened"] = True
-    if transition.slip == "supplement_request":
+    if transition.slip == "supplement_request" and dossier.clock_started_at is not None:
+        # a request at the completeness check, before the clock runs (fee-first procedures),
+        # is guidance on an incomplete dossier, not a supplement request of processing (766)
         dossier.supplement_requests += 1
     if transition.slip == "apology_extension" and "new_appointment" in data:
         dossier.extensions += 1
@@ -228,6 +230,11 @@ def on_transition(
     if dossier.due_at != due_before:
         summary["due"] = _iso(dossier.due_at, cal)
     return summary
+
+
+def extension_possible(dossier: Dossier, transition: TransitionDef) -> bool:
+    """An apology and new appointment (Mẫu 04) needs a running clock to apologise for."""
+    return transition.slip != "apology_extension" or dossier.clock_started_at is not None
 
 
 def pause_kind(transition: TransitionDef, target: StateDef) -> str:

@@ -258,7 +258,11 @@ def allowed_actions(session: Session, *, actor: User, dossier: Dossier) -> list[
     if not access.can_act_in_unit(actor, dossier):
         return []
     _, procedure = procedure_of(session, dossier)
-    return [t for t in procedure.transitions_from(dossier.state) if actor.has_role(*t.roles)]
+    return [
+        t
+        for t in procedure.transitions_from(dossier.state)
+        if actor.has_role(*t.roles) and clockwork.extension_possible(dossier, t)
+    ]
 
 
 def fire_action(
@@ -298,6 +302,11 @@ def fire_action(
             f"Không thực hiện được '{known[action]}': hồ sơ {code} đang ở bước '{state.label}' "
             f"({_last_change(session, dossier, tz)}).",
             details={"state": dossier.state, "current_version": dossier.version},
+        )
+    if not clockwork.extension_possible(dossier, transition):
+        raise ActionNotAllowed(
+            f"Chưa thể '{transition.label}': thời hạn giải quyết chưa bắt đầu tính "
+            "(chờ hồ sơ hợp lệ hoặc chờ nộp phí), nên chưa có hạn để gia hạn."
         )
     if not access.can_act_in_unit(actor, dossier):
         raise PermissionDenied(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -16,20 +17,29 @@ class HandbookFilter:
     q: str | None = None
 
 
-def _haystack(p: Procedure) -> str:
-    return fold(" ".join([p.code, p.name, p.field, *p.legal_basis]))
+_TOKEN = re.compile(r"[a-z0-9]+(?:[.\-][a-z0-9]+)*")
+
+
+def _tokens(p: Procedure) -> list[str]:
+    return _TOKEN.findall(fold(" ".join([p.code, p.name, p.field, *p.legal_basis])))
+
+
+def _matches(tokens: list[str], words: list[str]) -> bool:
+    """Every word is a whole syllable of the text; the last may be a prefix (typing)."""
+    vocabulary = set(tokens)
+    *whole, last = words
+    return all(w in vocabulary for w in whole) and any(t.startswith(last) for t in tokens)
 
 
 def search(procedures: Iterable[Procedure], f: HandbookFilter) -> list[Procedure]:
     """Procedures matching the level, the field and every word of `q` (accents and case ignored)."""
-    words = fold(f.q or "").split()
+    words = _TOKEN.findall(fold(f.q or ""))
     found = []
     for p in procedures:
         if f.level and p.level != f.level:
             continue
         if f.field and p.field != f.field:
             continue
-        hay = _haystack(p)
-        if all(w in hay for w in words):
+        if not words or _matches(_tokens(p), words):
             found.append(p)
     return sorted(found, key=lambda p: (p.level, fold(p.name)))
