@@ -165,3 +165,27 @@ def token_for(session: Session):  # type: ignore[no-untyped-def]
         return {"Authorization": f"Bearer {issue_token(session, user=user)}"}
 
     return make
+
+
+@pytest.fixture
+def sign_in(session: Session, client):  # type: ignore[no-untyped-def]
+    """sign_in(user) -> the CSRF token of the signed-in session (the client keeps the cookie)."""
+    import re
+
+    from casework.accounts.security import hash_password
+
+    def login(user):  # type: ignore[no-untyped-def]
+        user.password_hash = hash_password("mat-khau-123")
+        session.add(user)
+        session.commit()
+        client.cookies.clear()
+        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
+        r = client.post(
+            "/login",
+            data={"username": user.username, "password": "mat-khau-123", "csrf_token": token},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303, r.text
+        return re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").text).group(1)
+
+    return login

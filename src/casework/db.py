@@ -82,9 +82,20 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        # Take the write lock at the start: two writers wait in turn (busy timeout) instead of
-        # one failing half-way when it upgrades a read lock.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A write session takes the write lock at the start: two writers wait in turn (busy
+        # timeout) instead of one failing half-way when it upgrades a read snapshot. Reads stay
+        # deferred, so with WAL they never block a writer.
+        write = conn.get_execution_options().get(WRITE_OPTION)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+#: Execution option marking an engine (and its sessions) as writing; see `write_engine`.
+WRITE_OPTION = "casework_write"
+
+
+def write_engine(engine: Engine) -> Engine:
+    """The same engine, for sessions that will write (SQLite: `BEGIN IMMEDIATE`)."""
+    return engine.execution_options(**{WRITE_OPTION: True})
 
 
 @contextmanager

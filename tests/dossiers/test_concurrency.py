@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlmodel import Session, func, select
 
 from casework.accounts.models import User
+from casework.db import write_engine
 from casework.dossiers import audit, service
 from casework.dossiers.models import Dossier, Event
 from casework.errors import ActionNotAllowed, Conflict
@@ -26,7 +27,7 @@ def run_at_once(engine, n, work):
     barrier = threading.Barrier(n)
 
     def wrapped(i):
-        with Session(engine, expire_on_commit=False) as s:
+        with Session(write_engine(engine), expire_on_commit=False) as s:
             barrier.wait()
             try:
                 return work(i, s)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 
 from sqlmodel import Session, col, select
 
@@ -12,6 +13,7 @@ from casework.db import utcnow
 from casework.errors import NotAuthenticated, NotFound, ValidationFailed
 
 MIN_PASSWORD_LENGTH = 8
+TOKEN_TOUCH_INTERVAL = timedelta(minutes=10)
 
 
 def create_unit(
@@ -125,9 +127,12 @@ def user_for_token(session: Session, token: str) -> User:
     user = session.get(User, row.user_id)
     if user is None or not user.is_active:
         raise NotAuthenticated("Tài khoản của mã truy cập này đã bị khóa.")
-    row.last_used_at = utcnow()
-    session.add(row)
-    session.commit()
+    now = utcnow()
+    if row.last_used_at is None or now - row.last_used_at > TOKEN_TOUCH_INTERVAL:
+        # a write at most every few minutes per token, not one per API request
+        row.last_used_at = now
+        session.add(row)
+        session.commit()
     return user
 
 

@@ -6,12 +6,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import false, func, or_
 from sqlmodel import Session, col, select
 
 from casework.accounts.models import Unit, User
+from casework.db import utcnow
 from casework.dossiers.access import visible_filter
-from casework.dossiers.models import Dossier, Event
+from casework.dossiers.catalog import procedure_of_version
+from casework.dossiers.models import Dossier, Event, ProcedureVersion
 from casework.errors import NotFound, ValidationFailed
 from casework.text import fold
 
@@ -31,8 +33,20 @@ def get_dossier(session: Session, *, user: User, code: str) -> Dossier:
     return dossier
 
 
+QUEUES = ("mine", "unit", "due_soon", "overdue", "waiting", "finished")
+QUEUE_LABELS = {
+    "mine": "Việc của tôi",
+    "unit": "Cả đơn vị (đang giải quyết)",
+    "due_soon": "Sắp đến hạn",
+    "overdue": "Quá hạn",
+    "waiting": "Chờ người nộp",
+    "finished": "Đã xong",
+}
+
+
 @dataclass(frozen=True)
 class DossierFilter:
+    queue: str | None = None
     state: str | None = None
     mode: str | None = None
     procedure_code: str | None = None
@@ -53,8 +67,73 @@ class Page:
         self.pages = max(1, -(-self.total // self.per_page))
 
 
+def my_states_clause(session: Session, user: User) -> Any:
+    """Dossiers whose current step is worked by one of `user`'s roles (per procedure version)."""
+    clauses = []
+    for row in session.exec(select(ProcedureVersion)).all():
+        procedure = procedure_of_version(row)
+        states = [sid for sid, s in procedure.states.items() if user.has_role(*s.roles)]
+        if states:
+            clauses.append(
+                (col(Dossier.procedure_version_id) == row.id) & col(Dossier.state).in_(states)
+            )
+    return or_(*clauses) if clauses else false()
+
+
+def queue_clause(session: Session, user: User, queue: str, *, now: datetime, soon: datetime) -> Any:
+    """The WHERE clause of a work queue. `soon`: the instant one working day after `now`."""
+    open_ = col(Dossier.finished_at).is_(None)
+    running = (
+        open_ & col(Dossier.processing_ended_at).is_(None) & col(Dossier.paused_since).is_(None)
+    )
+    if queue == "mine":
+        return (
+            open_
+            & my_states_clause(session, user)
+            & or_(
+                col(Dossier.handling_unit_id) == user.unit_id,
+                col(Dossier.receiving_unit_id) == user.unit_id,
+            )
+        )
+    if queue == "unit":
+        return open_
+    if queue == "due_soon":
+        return running & (col(Dossier.due_at) > now) & (col(Dossier.due_at) <= soon)
+    if queue == "overdue":
+        return running & (col(Dossier.due_at) < now)
+    if queue == "waiting":
+        return open_ & col(Dossier.paused_since).is_not(None)
+    if queue == "finished":
+        return col(Dossier.finished_at).is_not(None)
+    raise ValidationFailed("Hàng việc không hợp lệ.", fields={"queue": ", ".join(QUEUES)})
+
+
+def queue_counts(session: Session, *, user: User, now: datetime, soon: datetime) -> dict[str, int]:
+    unit = session.get(Unit, user.unit_id)
+    if unit is None:
+        return dict.fromkeys(QUEUES, 0)
+    visible = visible_filter(user, unit)
+    return {
+        q: int(
+            session.exec(
+                select(func.count())
+                .select_from(Dossier)
+                .where(visible, queue_clause(session, user, q, now=now, soon=soon))
+            ).one()
+        )
+        for q in QUEUES
+    }
+
+
 def list_dossiers(
-    session: Session, *, user: User, filters: DossierFilter, page: int = 1, per_page: int = 20
+    session: Session,
+    *,
+    user: User,
+    filters: DossierFilter,
+    page: int = 1,
+    per_page: int = 20,
+    now: datetime | None = None,
+    soon: datetime | None = None,
 ) -> Page:
     if page < 1 or not 1 <= per_page <= MAX_PAGE_SIZE:
         raise ValidationFailed(
@@ -65,6 +144,9 @@ def list_dossiers(
     if unit is None:
         return Page(items=[], total=0, page=page, per_page=per_page)
     where: list[Any] = [visible_filter(user, unit)]
+    if filters.queue:
+        now = now or utcnow()
+        where.append(queue_clause(session, user, filters.queue, now=now, soon=soon or now))
     if filters.state:
         where.append(Dossier.state == filters.state)
     if filters.mode:

@@ -9,8 +9,10 @@ once, one wins; the other gets `Conflict`/`ActionNotAllowed` naming who changed 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,9 +22,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 from statemachine.exceptions import TransitionNotAllowed
 
-from casework.accounts.models import Unit, UnitKind, User
+from casework.accounts.models import ACTING_ROLES, Unit, UnitKind, User
 from casework.db import utcnow
-from casework.dossiers import access, clockwork
+from casework.dossiers import access, attachments, clockwork
 from casework.dossiers.catalog import procedure_of, version_row_for
 from casework.dossiers.clockwork import CalendarSource
 from casework.dossiers.events import record_event
@@ -129,8 +131,11 @@ def open_dossier(
     tz: ZoneInfo,
     now: datetime | None = None,
     calendars: CalendarSource | None = None,
+    uploads: Sequence[attachments.Upload] = (),
+    upload_dir: Path | None = None,
 ) -> Dossier:
-    """Register a new dossier at the actor's unit, in the procedure's initial state.
+    """Register a new dossier at the actor's unit, in the procedure's initial state, with its
+    uploaded documents (all or nothing: on any failure no row and no file remains).
 
     With `clock_starts: on_valid_dossier` the legal clock starts at `received_at` and the due
     instant (the appointment on the receipt slip) is set now."""
@@ -222,7 +227,26 @@ def open_dossier(
             "clock": clock,
         },
     )
-    session.commit()
+    stored = attachments.Stored()
+    try:
+        if uploads:
+            if upload_dir is None:
+                raise ValueError("upload_dir is required with uploads")
+            attachments.store(
+                session,
+                dossier=dossier,
+                uploads=list(uploads),
+                allowed_keys={d.key for d in procedure.documents},
+                upload_dir=upload_dir,
+                actor_id=actor.id,
+                now=now,
+                stored=stored,
+            )
+        session.commit()
+    except BaseException:
+        session.rollback()
+        stored.discard()
+        raise
     return dossier
 
 
@@ -368,3 +392,47 @@ def fire_action(
             f"Hồ sơ {code} vừa được người khác cập nhật cùng lúc. Hãy tải lại và thao tác lại."
         ) from exc
     return dossier
+
+
+def add_attachments(
+    session: Session,
+    *,
+    actor: User,
+    code: str,
+    uploads: Sequence[attachments.Upload],
+    upload_dir: Path,
+    now: datetime | None = None,
+) -> list[Any]:
+    """Attach more documents to an open dossier (e.g. the applicant's supplement); one commit."""
+    now = now or utcnow()
+    dossier = _lock_dossier(session, code)
+    if not access.can_view(session, actor, dossier):
+        raise NotFound(f"Không tìm thấy hồ sơ {code}.")
+    if not (access.can_act_in_unit(actor, dossier) and actor.has_role(*ACTING_ROLES)):
+        raise PermissionDenied("Chỉ cán bộ của đơn vị giải quyết hồ sơ mới đính kèm được tệp.")
+    if dossier.finished_at is not None:
+        raise ActionNotAllowed(f"Hồ sơ {code} đã kết thúc; không đính kèm thêm tệp.")
+    if not uploads:
+        raise ValidationFailed("Chưa chọn tệp nào.", fields={"files": "Chọn ít nhất một tệp."})
+    _, procedure = procedure_of(session, dossier)
+    stored = attachments.Stored()
+    try:
+        rows = attachments.store(
+            session,
+            dossier=dossier,
+            uploads=list(uploads),
+            allowed_keys={d.key for d in procedure.documents},
+            upload_dir=upload_dir,
+            actor_id=actor.id,
+            now=now,
+            stored=stored,
+        )
+        dossier.version += 1
+        dossier.updated_at = now
+        session.add(dossier)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        stored.discard()
+        raise
+    return rows

@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from casework.accounts.models import User
 from casework.accounts.service import user_for_token
+from casework.db import write_engine
 from casework.dossiers.clockwork import CalendarSource
 from casework.errors import NotAuthenticated
 from casework.procedures import ProcedureRegistry
@@ -18,7 +19,11 @@ from casework.settings import Settings
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    session = Session(request.app.state.engine, expire_on_commit=False)
+    """One session per request; unsafe methods get a write session (see `db.write_engine`)."""
+    engine = request.app.state.engine
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        engine = write_engine(engine)
+    session = Session(engine, expire_on_commit=False)
     try:
         yield session
     finally:

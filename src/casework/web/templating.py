@@ -66,7 +66,14 @@ def make_templates(directory: Path, timezone: str) -> Jinja2Blocks:
     def vnd(amount: int | None) -> str:
         return f"{amount:,}".replace(",", ".") + " đồng" if amount is not None else ""
 
-    env.filters.update(local_dt=local_dt, number=number, markdown=markdown, vnd=vnd)
+    def event_label(ev: Any) -> str:
+        from casework.dossiers.views import event_label as label
+
+        return label(ev)
+
+    env.filters.update(
+        local_dt=local_dt, number=number, markdown=markdown, vnd=vnd, event_label=event_label
+    )
     env.globals.update(
         STATUS_LABELS=STATUS_LABELS,
         LEVEL_LABELS=LEVEL_LABELS,

@@ -1,0 +1,495 @@
+"""Staff pages: work queues, a new dossier with uploads, the dossier page and its actions.
+
+Every page works as plain forms with post/redirect/get; htmx swaps the `dossier` block after an
+action and the `queue` block when filtering. Errors keep what was typed and say why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import FileResponse, RedirectResponse, Response
+from sqlmodel import Session, col, select
+from starlette.datastructures import FormData, UploadFile
+
+from casework.accounts.models import ACTING_ROLES, Unit, User
+from casework.clock import open_bucket, step_due
+from casework.db import utcnow
+from casework.dossiers import attachments, clockwork, queries, service
+from casework.dossiers.catalog import procedure_of
+from casework.dossiers.clockwork import CalendarSource
+from casework.dossiers.models import Attachment, Dossier, Event
+from casework.errors import ActionNotAllowed, Conflict, NotFound, ValidationFailed
+from casework.procedures import Procedure, TransitionDef
+from casework.web.auth import PageUser, verify_csrf
+from casework.web.deps import CalendarsDep, RegistryDep, SessionDep, TzDep
+from casework.web.templating import is_htmx, render
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
+
+PER_PAGE = 20
+CHANNEL_LABELS = {"in_person": "Trực tiếp", "online": "Trực tuyến", "post": "Bưu chính công ích"}
+MODE_LABELS = {"real": "Hồ sơ thật", "practice": "Làm thử"}
+
+
+# ---- work queues --------------------------------------------------------------------------
+
+
+def _local_day_start(d: date | None, tz: ZoneInfo) -> datetime | None:
+    return datetime.combine(d, time(0), tzinfo=tz) if d else None
+
+
+@dataclass
+class Row:
+    dossier: Dossier
+    procedure: Procedure
+    state_label: str
+    status: str | None
+    status_label: str
+
+
+def _row(session: Session, d: Dossier, now: datetime, calendars: CalendarSource) -> Row:
+    _, procedure = procedure_of(session, d)
+    state = procedure.states[d.state]
+    if d.finished_at is not None or d.processing_ended_at is not None:
+        status = d.result_bucket
+    elif d.paused_since is not None:
+        status = "waiting"
+    elif d.due_at is None:
+        status = None
+    else:
+        cal = calendars.for_unit(session, d.handling_unit_id)
+        status = open_bucket(
+            d.due_at, now, supplement_requests=d.supplement_requests, calendar=cal
+        ).value
+    labels = {
+        "early": "Trước hạn",
+        "on_time": "Đúng hạn",
+        "late": "Trễ hạn",
+        "overdue": "Quá hạn",
+        "due_soon": "Sắp đến hạn",
+        "on_track": "Trong hạn",
+        "waiting": "Chờ người nộp",
+    }
+    return Row(d, procedure, state.label, status, labels.get(status or "", "Chưa tính hạn"))
+
+
+@router.get("/dossiers")
+def queue_page(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    calendars: CalendarsDep,
+    tz: TzDep,
+    registry: RegistryDep,
+    queue: Annotated[
+        str, Query(pattern="^(mine|unit|due_soon|overdue|waiting|finished)$")
+    ] = "mine",
+    procedure: Annotated[str | None, Query(max_length=64)] = None,
+    state: Annotated[str | None, Query(max_length=64)] = None,
+    mode: Annotated[str | None, Query(pattern="^(real|practice)?$")] = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    received_from: date | None = None,
+    received_to: date | None = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:
+    now = utcnow()
+    soon = step_due(now, 1, calendars.for_unit(session, user.unit_id), explain=False).due
+    filters = queries.DossierFilter(
+        queue=queue,
+        procedure_code=procedure or None,
+        state=state or None,
+        mode=mode or None,
+        q=q or None,
+        received_from=_local_day_start(received_from, tz),
+        received_to=_local_day_start(received_to + timedelta(days=1), tz) if received_to else None,
+    )
+    result = queries.list_dossiers(
+        session, user=user, filters=filters, page=page, per_page=PER_PAGE, now=now, soon=soon
+    )
+    context = {
+        "queues": queries.QUEUE_LABELS,
+        "queue": queue,
+        "counts": queries.queue_counts(session, user=user, now=now, soon=soon),
+        "rows": [_row(session, d, now, calendars) for d in result.items],
+        "page": result,
+        "filters": filters,
+        "form": {
+            "procedure": procedure or "",
+            "state": state or "",
+            "mode": mode or "",
+            "q": q or "",
+            "received_from": received_from.isoformat() if received_from else "",
+            "received_to": received_to.isoformat() if received_to else "",
+        },
+        "procedures": registry.all(),
+        "states": sorted({(sid, s.label) for p in registry.all() for sid, s in p.states.items()}),
+        "can_open": user.has_role(*ACTING_ROLES),
+    }
+    blocks = ["queue"] if is_htmx(request) else None
+    return render(request, "dossiers/queue.html", context, user=user, block_names=blocks)
+
+
+# ---- a new dossier --------------------------------------------------------------------------
+
+
+def _openable(session: Session, user: User, procedures: list[Procedure]) -> list[Procedure]:
+    unit = session.get(Unit, user.unit_id)
+    level = service.LEVEL_FOR_UNIT.get(unit.kind) if unit else None  # type: ignore[call-overload]
+    return [
+        p
+        for p in procedures
+        if p.level == level and user.has_role(*p.states[p.initial_state].roles)
+    ]
+
+
+def _new_context(
+    session: Session,
+    user: User,
+    registry: Any,
+    values: dict[str, str],
+    tz: ZoneInfo,
+    errors: dict[str, str] | None = None,
+    message: str | None = None,
+) -> dict[str, Any]:
+    choices = _openable(session, user, registry.all())
+    chosen = next((p for p in choices if p.code == values.get("procedure")), None)
+    return {
+        "choices": choices,
+        "chosen": chosen,
+        "values": values,
+        "errors": errors or {},
+        "message": message,
+        "channels": CHANNEL_LABELS,
+        "now_local": utcnow().astimezone(tz).strftime("%Y-%m-%dT%H:%M"),
+        "max_mb": attachments.MAX_BYTES // (1024 * 1024),
+        "allowed_label": attachments.ALLOWED_LABEL,
+    }
+
+
+@router.get("/dossiers/new")
+def new_dossier_form(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    registry: RegistryDep,
+    tz: TzDep,
+    procedure: Annotated[str | None, Query(max_length=64)] = None,
+    mode: Annotated[str, Query(pattern="^(real|practice)$")] = "real",
+) -> Response:
+    values = {"procedure": procedure or "", "mode": mode, "channel": "in_person", "kind": "person"}
+    context = _new_context(session, user, registry, values, tz)
+    blocks = ["documents"] if is_htmx(request) else None
+    return render(request, "dossiers/new.html", context, user=user, block_names=blocks)
+
+
+async def _uploads(form: FormData, procedure: Procedure) -> list[attachments.Upload]:
+    uploads = []
+    for doc in procedure.documents:
+        for item in form.getlist(f"doc_{doc.key}"):
+            if isinstance(item, UploadFile) and item.filename:
+                data = await item.read(attachments.MAX_BYTES + 1)
+                uploads.append(attachments.Upload(doc.key, item.filename, data))
+    return uploads
+
+
+@router.post("/dossiers")
+async def create_dossier(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    registry: RegistryDep,
+    tz: TzDep,
+    calendars: CalendarsDep,
+) -> Response:
+    form = await request.form()
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    errors: dict[str, str] = {}
+    procedure = next(
+        (p for p in _openable(session, user, registry.all()) if p.code == values.get("procedure")),
+        None,
+    )
+    if procedure is None:
+        errors["procedure"] = "Chọn thủ tục."
+    received_at = None
+    if values.get("received_at"):
+        try:
+            received_at = datetime.fromisoformat(values["received_at"]).replace(tzinfo=tz)
+        except ValueError:
+            errors["received_at"] = "Thời điểm nhận chưa đúng dạng ngày giờ."
+    if errors or procedure is None:
+        ctx = _new_context(session, user, registry, values, tz, errors, "Chưa mở được hồ sơ.")
+        return render(request, "dossiers/new.html", ctx, user=user, status_code=422)
+    try:
+        dossier = service.open_dossier(
+            session,
+            actor=user,
+            procedure=procedure,
+            applicant=service.Applicant(
+                name=values.get("applicant_name", ""),
+                kind=values.get("kind", "person"),
+                id_number=values.get("applicant_id_number", ""),
+                address=values.get("applicant_address", ""),
+                phone=values.get("applicant_phone", ""),
+                email=values.get("applicant_email", ""),
+            ),
+            mode=values.get("mode", "real"),
+            channel=values.get("channel", "in_person"),
+            received_at=received_at,
+            tz=tz,
+            calendars=calendars,
+            uploads=await _uploads(form, procedure),
+            upload_dir=request.app.state.settings.upload_dir,
+        )
+    except ValidationFailed as exc:
+        message = exc.message
+        if any(isinstance(v, UploadFile) and v.filename for _, v in form.multi_items()):
+            message += " Hãy chọn lại các tệp đính kèm (trình duyệt không giữ tệp sau khi gửi)."
+        ctx = _new_context(session, user, registry, values, tz, exc.fields, message)
+        return render(request, "dossiers/new.html", ctx, user=user, status_code=422)
+    return RedirectResponse(f"/dossiers/{dossier.code}?opened=1", status_code=303)
+
+
+# ---- the dossier page -----------------------------------------------------------------------
+
+
+def _field_inputs(procedure: Procedure, t: TransitionDef) -> list[dict[str, Any]]:
+    keys = list(t.requires) + [k for k in ("note",) if k not in t.requires]
+    inputs = []
+    for key in keys:
+        spec = procedure.field_spec(key)
+        inputs.append(
+            {
+                "key": key,
+                "label": spec.label,
+                "type": spec.type,
+                "choices": list(spec.choices or []),
+                "required": key in t.requires,
+            }
+        )
+    return inputs
+
+
+def dossier_context(
+    session: Session,
+    user: User,
+    dossier: Dossier,
+    calendars: CalendarSource,
+    tz: ZoneInfo,
+    *,
+    after: int | None = None,
+    errors: dict[str, str] | None = None,
+    failed_action: str | None = None,
+    values: dict[str, Any] | None = None,
+    message: str | None = None,
+    message_kind: str = "notice",
+) -> dict[str, Any]:
+    version, procedure = procedure_of(session, dossier)
+    now = utcnow()
+    cal = calendars.for_unit(session, dossier.handling_unit_id)
+    events = queries.timeline(session, dossier)
+    names = {
+        u.id: u.full_name
+        for u in session.exec(
+            select(User).where(col(User.id).in_({e.actor_id for e in events if e.actor_id}))
+        ).all()
+    }
+    units = {
+        u.id: u
+        for u in session.exec(
+            select(Unit).where(
+                col(Unit.id).in_({dossier.receiving_unit_id, dossier.handling_unit_id})
+            )
+        ).all()
+    }
+    allowed = service.allowed_actions(session, actor=user, dossier=dossier) if after is None else []
+    snapshot = queries.replay(session, dossier, after) if after is not None else None
+    shown_state = snapshot["state"] if snapshot else dossier.state
+    return {
+        "d": dossier,
+        "version": version,
+        "p": procedure,
+        "state": procedure.states[shown_state],
+        "state_id": shown_state,
+        "clock": clockwork.clock_view(
+            session, dossier=dossier, procedure=procedure, cal=cal, now=now
+        ),
+        "events": events,
+        "names": names,
+        "units": units,
+        "actions": [(t, _field_inputs(procedure, t)) for t in allowed],
+        "attachments": session.exec(
+            select(Attachment)
+            .where(Attachment.dossier_id == dossier.id)
+            .order_by(col(Attachment.uploaded_at))
+        ).all(),
+        "snapshot": snapshot,
+        "after": after,
+        "errors": errors or {},
+        "failed_action": failed_action,
+        "values": values or {},
+        "message": message,
+        "message_kind": message_kind,
+        "channels": CHANNEL_LABELS,
+        "modes": MODE_LABELS,
+        "can_upload": bool(allowed) and procedure.documents,
+        "max_mb": attachments.MAX_BYTES // (1024 * 1024),
+        "allowed_label": attachments.ALLOWED_LABEL,
+    }
+
+
+@router.get("/dossiers/{code}")
+def dossier_page(
+    code: str,
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    calendars: CalendarsDep,
+    tz: TzDep,
+    after: Annotated[int | None, Query(ge=1)] = None,
+    opened: bool = False,
+) -> Response:
+    dossier = queries.get_dossier(session, user=user, code=code)
+    message = "Đã mở hồ sơ. In giấy tiếp nhận và hẹn trả kết quả cho người nộp." if opened else None
+    ctx = dossier_context(session, user, dossier, calendars, tz, after=after, message=message)
+    return render(request, "dossiers/detail.html", ctx, user=user)
+
+
+def _action_data(form: FormData, procedure: Procedure, t: TransitionDef) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for field in _field_inputs(procedure, t):
+        key = field["key"]
+        if field["type"] == "documents":
+            data[key] = [v for v in form.getlist(key) if isinstance(v, str)]
+        else:
+            value = form.get(key)
+            if isinstance(value, str):
+                data[key] = value
+    return data
+
+
+@router.post("/dossiers/{code}/actions/{action}")
+async def fire_action(
+    code: str,
+    action: str,
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    calendars: CalendarsDep,
+    tz: TzDep,
+) -> Response:
+    dossier = queries.get_dossier(session, user=user, code=code)
+    _, procedure = procedure_of(session, dossier)
+    form = await request.form()
+    transition = procedure.transition(dossier.state, action)
+    data = _action_data(form, procedure, transition) if transition else {}
+    raw_version = form.get("expected_version")
+    expected = int(raw_version) if isinstance(raw_version, str) and raw_version.isdigit() else None
+    try:
+        service.fire_action(
+            session,
+            actor=user,
+            code=code,
+            action=action,
+            data=data,
+            expected_version=expected,
+            tz=tz,
+            calendars=calendars,
+        )
+    except ValidationFailed as exc:
+        session.rollback()
+        fresh = queries.get_dossier(session, user=user, code=code)
+        ctx = dossier_context(
+            session, user, fresh, calendars, tz, errors=exc.fields, failed_action=action,
+            values=data, message=exc.message, message_kind="error",
+        )  # fmt: skip
+        return _respond(request, ctx, user, 422)
+    except (Conflict, ActionNotAllowed) as exc:
+        session.rollback()
+        session.expire_all()
+        fresh = queries.get_dossier(session, user=user, code=code)
+        ctx = dossier_context(
+            session, user, fresh, calendars, tz, message=exc.message, message_kind="error"
+        )
+        return _respond(request, ctx, user, 409)
+    if not is_htmx(request):
+        return RedirectResponse(f"/dossiers/{code}", status_code=303)
+    session.expire_all()
+    fresh = queries.get_dossier(session, user=user, code=code)
+    label = transition.label if transition else action
+    ctx = dossier_context(session, user, fresh, calendars, tz, message=f"Đã thực hiện: {label}.")
+    return _respond(request, ctx, user, 200)
+
+
+def _respond(request: Request, ctx: dict[str, Any], user: User, status: int) -> Response:
+    blocks = ["dossier"] if is_htmx(request) else None
+    return render(
+        request, "dossiers/detail.html", ctx, user=user, status_code=status, block_names=blocks
+    )
+
+
+@router.post("/dossiers/{code}/attachments")
+async def add_attachments(
+    code: str,
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    calendars: CalendarsDep,
+    tz: TzDep,
+) -> Response:
+    dossier = queries.get_dossier(session, user=user, code=code)
+    _, procedure = procedure_of(session, dossier)
+    uploads = await _uploads(await request.form(), procedure)
+    try:
+        service.add_attachments(
+            session,
+            actor=user,
+            code=code,
+            uploads=uploads,
+            upload_dir=request.app.state.settings.upload_dir,
+        )
+    except ValidationFailed as exc:
+        session.rollback()
+        ctx = dossier_context(
+            session, user, dossier, calendars, tz, errors=exc.fields,
+            message=exc.message, message_kind="error",
+        )  # fmt: skip
+        return _respond(request, ctx, user, 422)
+    return RedirectResponse(f"/dossiers/{code}#attachments", status_code=303)
+
+
+@router.get("/dossiers/{code}/attachments/{attachment_id}")
+def download_attachment(
+    code: str, attachment_id: int, request: Request, session: SessionDep, user: PageUser
+) -> Response:
+    dossier = queries.get_dossier(session, user=user, code=code)
+    row = session.get(Attachment, attachment_id)
+    if row is None or row.dossier_id != dossier.id:
+        raise NotFound("Không tìm thấy tệp đính kèm.")
+    path = request.app.state.settings.upload_dir / row.storage_key
+    if not path.is_file():
+        raise NotFound("Tệp đính kèm không còn trên máy chủ; hãy báo quản trị.")
+    return FileResponse(
+        path,
+        media_type=row.content_type,
+        filename=row.filename,
+        headers={
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "sandbox; default-src 'none'",
+        },
+    )
+
+
+def event_label(ev: Event) -> str:
+    labels = {
+        "opened": "Mở hồ sơ",
+        "attachment": "Đính kèm tệp",
+        "clock": "Tính lại thời hạn",
+        "comment": "Góp ý",
+        "audit": "Kiểm tra toàn vẹn",
+    }
+    return str(ev.payload.get("label") or labels.get(ev.kind, ev.kind))

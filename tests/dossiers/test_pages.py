@@ -1,0 +1,181 @@
+"""The staff pages on both databases: queues, a new dossier with uploads, the dossier page,
+actions (plain form and htmx), errors that keep what was typed, conflicts, replay, downloads."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+from sqlmodel import func, select
+
+from casework.dossiers.models import Attachment, Dossier
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def docx_bytes() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", "<w:document/>")
+    return buf.getvalue()
+
+
+def open_via_form(client, token, **extra):
+    data = {
+        "csrf_token": token,
+        "procedure": "2.002131",
+        "mode": "real",
+        "kind": "organisation",
+        "applicant_name": "Bệnh viện Đa khoa Hồng Ngọc",
+        "applicant_phone": "0243 927 5568",
+        "channel": "in_person",
+        "received_at": "2026-02-13T16:20",
+        **extra,
+    }
+    files = {"doc_phieu_khai_bao": ("phieu khai bao.pdf", PDF, "application/pdf")}
+    return client.post("/dossiers", data=data, files=files, follow_redirects=False)
+
+
+def test_pages_need_sign_in(client):
+    r = client.get("/dossiers?queue=overdue", follow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["location"] == "/login?next=%2Fdossiers%3Fqueue%3Doverdue"
+    hx = client.get("/dossiers", headers={"HX-Request": "true"}, follow_redirects=False)
+    assert hx.headers["HX-Redirect"].startswith("/login")
+
+
+def test_open_a_dossier_with_an_upload_then_see_it(client, session, world, sign_in, app, tmp_path):
+    token = sign_in(world["hni.receiver"])
+    form = client.get("/dossiers/new?procedure=2.002131&mode=practice")
+    assert "Phiếu khai báo thiết bị X-quang chẩn đoán trong y tế" in form.text
+    assert 'value="practice" checked' in form.text
+    r = open_via_form(client, token)
+    assert r.status_code == 303, r.text
+    assert r.headers["location"] == "/dossiers/SKHCN.HNI-260213-0001?opened=1"
+    page = client.get(r.headers["location"]).text
+    assert "In giấy tiếp nhận" in page
+    assert "17:00 02/03/2026" in page  # the due of the design example
+    assert "Vì sao là ngày này?" in page
+    assert "Tết" in page  # the trace explains the skipped days
+    assert "<strong>Kiểm tra:</strong>" in page  # guidance of the current step
+    assert "phieu khai bao.pdf" in page
+    row = session.exec(select(Attachment)).one()
+    assert row.sha256 == __import__("hashlib").sha256(PDF).hexdigest()
+    assert "/" in row.storage_key
+    assert "phieu" not in row.storage_key  # the user's name never reaches a path
+    stored = app.state.settings.upload_dir / row.storage_key
+    assert stored.read_bytes() == PDF
+    dl = client.get(f"/dossiers/SKHCN.HNI-260213-0001/attachments/{row.id}")
+    assert dl.content == PDF
+    assert dl.headers["x-content-type-options"] == "nosniff"
+    assert "attachment" in dl.headers["content-disposition"]
+
+
+def test_a_disguised_file_is_refused_nothing_is_kept_and_the_form_keeps_its_data(
+    client, session, world, sign_in, app
+):
+    token = sign_in(world["hni.receiver"])
+    r = client.post(
+        "/dossiers",
+        data={
+            "csrf_token": token, "procedure": "2.002131", "mode": "real", "kind": "person",
+            "applicant_name": "Nguyễn Văn Bình", "applicant_phone": "0912 345 678", "channel": "post",
+        },
+        files={"doc_phieu_khai_bao": ("phieu.pdf", b"<html><script>alert(1)</script></html>", "application/pdf")},
+    )  # fmt: skip
+    assert r.status_code == 422
+    assert "không phải PDF" in r.text
+    assert 'value="Nguyễn Văn Bình"' in r.text
+    assert 'value="0912 345 678"' in r.text
+    assert "Hãy chọn lại các tệp" in r.text
+    assert session.exec(select(func.count()).select_from(Dossier)).one() == 0
+    upload_dir = app.state.settings.upload_dir
+    assert not upload_dir.exists() or not [p for p in upload_dir.rglob("*") if p.is_file()]
+
+
+def test_missing_name_is_named_and_nothing_written(client, session, world, sign_in):
+    token = sign_in(world["hni.receiver"])
+    r = open_via_form(client, token, applicant_name="  ", applicant_email="khong-hop-le")
+    assert r.status_code == 422
+    assert "Cần nhập tên người nộp" in r.text
+    assert "Thư điện tử chưa đúng dạng" in r.text
+    assert session.exec(select(func.count()).select_from(Dossier)).one() == 0
+
+
+def version_on_page(client, code):
+    return re.search(r'name="expected_version" value="(\d+)"', client.get(f"/dossiers/{code}").text).group(1)
+
+
+def act(client, token, code, action, htmx=False, **data):
+    headers = {"HX-Request": "true"} if htmx else {}
+    return client.post(
+        f"/dossiers/{code}/actions/{action}",
+        data={"csrf_token": token, **data},
+        headers=headers,
+        follow_redirects=False,
+    )
+
+
+def test_actions_plain_and_htmx_errors_and_conflicts(client, world, sign_in):
+    token = sign_in(world["hni.receiver"])
+    code = open_via_form(client, token).headers["location"].split("?")[0].rsplit("/", 1)[1]
+    page = client.get(f"/dossiers/{code}").text
+    assert 'id="action-accept"' in page
+    assert 'id="action-sign"' not in page  # only what this user may do now
+    r = act(client, token, code, "accept", expected_version=version_on_page(client, code))
+    assert r.status_code == 303  # plain form: post/redirect/get
+
+    token = sign_in(world["hni.handler"])
+    seen = version_on_page(client, code)
+    r = act(
+        client, token, code, "request_supplement", htmx=True, expected_version=seen,
+        reason="Thiếu số sê-ri",
+    )  # fmt: skip
+    assert r.status_code == 422
+    assert 'id="dossier"' in r.text
+    assert "<h1>" in r.text  # the dossier block, not the whole page
+    assert "<header" not in r.text
+    assert "Cần nhập" in r.text
+    assert "Thiếu số sê-ri</textarea>" in r.text  # what was typed is kept
+    r = act(
+        client, token, code, "request_supplement", htmx=True, expected_version=seen,
+        reason="Thiếu số sê-ri", missing_documents="phieu_khai_bao",
+    )  # fmt: skip
+    assert r.status_code == 200, r.text
+    assert "Chờ bổ sung hồ sơ" in r.text
+    assert "Đã thực hiện: Yêu cầu bổ sung hồ sơ" in r.text
+    stale = act(client, token, code, "stop", expected_version=seen, reason="x")
+    assert stale.status_code == 409
+    assert "Cán bộ hni.handler" in stale.text  # who changed it
+    replay = client.get(f"/dossiers/{code}?after=3").text
+    assert "như ngay sau dòng nhật ký #3" in replay
+    assert "Thẩm định hồ sơ" in replay
+
+
+def test_queues_count_and_filter(client, world, sign_in):
+    token = sign_in(world["hni.receiver"])
+    code = open_via_form(client, token).headers["location"].split("?")[0].rsplit("/", 1)[1]
+    open_via_form(client, token, mode="practice", applicant_name="Tập huấn")
+    page = client.get("/dossiers").text
+    assert re.search(r'data-testid="count-mine">2<', page)
+    assert re.search(r'data-testid="count-overdue">2<', page)  # received in Feb 2026, still open
+    assert "LÀM THỬ" in page
+    block = client.get(
+        "/dossiers", params={"q": "hong ngoc", "mode": "real"}, headers={"HX-Request": "true"}
+    )
+    assert block.text.lstrip().startswith('<section id="queue"')
+    assert code in block.text
+    assert "Tập huấn" not in block.text
+    assert "1 hồ sơ" in block.text
+
+
+def test_another_unit_gets_404_on_pages_and_files(client, session, world, sign_in):
+    token = sign_in(world["hni.receiver"])
+    code = open_via_form(client, token).headers["location"].split("?")[0].rsplit("/", 1)[1]
+    att = session.exec(select(Attachment)).one()
+    sign_in(world["kha.receiver"])
+    assert client.get(f"/dossiers/{code}").status_code == 404
+    assert client.get(f"/dossiers/{code}/attachments/{att.id}").status_code == 404
+    assert code not in client.get("/dossiers?queue=unit").text
