@@ -17,6 +17,7 @@ from casework.accounts import views as account_views
 from casework.api import v1
 from casework.clock import default_calendar
 from casework.db import make_engine
+from casework.dossiers import slip_views
 from casework.dossiers import views as dossier_views
 from casework.dossiers.catalog import sync_procedures
 from casework.dossiers.clockwork import CalendarSource
@@ -82,5 +83,6 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(account_views.router)
     app.include_router(handbook_views.router)
     app.include_router(dossier_views.router)
+    app.include_router(slip_views.router)
     app.mount("/static", StaticFiles(directory=settings.templates_dir / "static"), name="static")
     return app

@@ -55,7 +55,7 @@ def test_open_a_dossier_with_an_upload_then_see_it(client, session, world, sign_
     assert r.status_code == 303, r.text
     assert r.headers["location"] == "/dossiers/SKHCN.HNI-260213-0001?opened=1"
     page = client.get(r.headers["location"]).text
-    assert "In giấy tiếp nhận" in page
+    assert "Tiếp nhận hồ sơ" in page  # the next step: accept, then print Mẫu 01
     assert "17:00 02/03/2026" in page  # the due of the design example
     assert "Vì sao là ngày này?" in page
     assert "Tết" in page  # the trace explains the skipped days

@@ -354,7 +354,12 @@ def dossier_page(
     opened: bool = False,
 ) -> Response:
     dossier = queries.get_dossier(session, user=user, code=code)
-    message = "Đã mở hồ sơ. In giấy tiếp nhận và hẹn trả kết quả cho người nộp." if opened else None
+    message = (
+        "Đã mở hồ sơ. Kiểm tra thành phần hồ sơ; đủ thì bấm «Tiếp nhận hồ sơ» rồi in Giấy tiếp "
+        "nhận và hẹn trả kết quả (Mẫu 01) cho người nộp."
+        if opened
+        else None
+    )
     ctx = dossier_context(session, user, dossier, calendars, tz, after=after, message=message)
     return render(request, "dossiers/detail.html", ctx, user=user)
 
