@@ -24,7 +24,7 @@ from casework.dossiers.clockwork import CalendarSource
 from casework.handbook import views as handbook_views
 from casework.procedures import ProcedureRegistry
 from casework.settings import Settings, get_settings
-from casework.web import handlers, pages
+from casework.web import handlers, pages, security
 from casework.web.templating import make_templates
 
 DESCRIPTION = """
@@ -78,6 +78,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         https_only=settings.secure_cookies,
     )
     handlers.install(app)
+    security.install(app, hsts=settings.secure_cookies)
     app.include_router(v1.router)
     app.include_router(pages.router)
     app.include_router(account_views.router)
