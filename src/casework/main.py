@@ -14,6 +14,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from casework import __version__
 from casework.accounts import views as account_views
+from casework.admin import views as admin_views
 from casework.api import v1
 from casework.clock import default_calendar
 from casework.db import make_engine
@@ -22,6 +23,7 @@ from casework.dossiers import views as dossier_views
 from casework.dossiers.catalog import sync_procedures
 from casework.dossiers.clockwork import CalendarSource
 from casework.handbook import views as handbook_views
+from casework.notifications import views as notification_views
 from casework.procedures import ProcedureRegistry
 from casework.settings import Settings, get_settings
 from casework.web import handlers, pages, security
@@ -85,5 +87,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(handbook_views.router)
     app.include_router(dossier_views.router)
     app.include_router(slip_views.router)
+    app.include_router(admin_views.router)
+    app.include_router(notification_views.router)
     app.mount("/static", StaticFiles(directory=settings.templates_dir / "static"), name="static")
     return app

@@ -11,6 +11,7 @@ from casework.dossiers.models import (
     ProcedureVersion,
     StepRecord,
 )
+from casework.notifications.models import NotificationSeen
 
 __all__ = [
     "ApiToken",
@@ -20,6 +21,7 @@ __all__ = [
     "Dossier",
     "DossierCodeCounter",
     "Event",
+    "NotificationSeen",
     "ProcedureVersion",
     "StepRecord",
     "Unit",

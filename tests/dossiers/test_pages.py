@@ -105,7 +105,9 @@ def test_missing_name_is_named_and_nothing_written(client, session, world, sign_
 
 
 def version_on_page(client, code):
-    return re.search(r'name="expected_version" value="(\d+)"', client.get(f"/dossiers/{code}").text).group(1)
+    return re.search(
+        r'name="expected_version" value="(\d+)"', client.get(f"/dossiers/{code}").text
+    ).group(1)
 
 
 def act(client, token, code, action, htmx=False, **data):

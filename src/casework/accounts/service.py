@@ -165,3 +165,58 @@ def revoke_tokens(session: Session, *, user: User) -> int:
         session.add(row)
     session.commit()
     return len(rows)
+
+
+def update_user(
+    session: Session,
+    *,
+    user: User,
+    full_name: str,
+    unit: Unit,
+    roles: Iterable[str],
+    commit: bool = True,
+) -> User:
+    """Change a user's name, unit and roles (the username never changes: events refer to it)."""
+    fields: dict[str, str] = {}
+    if not full_name.strip():
+        fields["full_name"] = "Cần nhập họ tên."
+    try:
+        checked = _check_roles(roles)
+    except ValidationFailed as exc:
+        fields.update(exc.fields)
+    if fields:
+        raise ValidationFailed("Không lưu được người dùng.", fields=fields)
+    assert unit.id is not None
+    user.full_name = full_name.strip()
+    user.unit_id = unit.id
+    user.roles = checked
+    session.add(user)
+    if commit:
+        session.commit()
+    else:
+        session.flush()
+    return user
+
+
+def set_password(session: Session, *, user: User, password: str, commit: bool = True) -> User:
+    """Set a new password (an admin's reset); the user's open sessions are not ended by this."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(
+            "Không đặt được mật khẩu.",
+            fields={"password": f"Mật khẩu cần ít nhất {MIN_PASSWORD_LENGTH} ký tự."},
+        )
+    user.password_hash = hash_password(password)
+    session.add(user)
+    if commit:
+        session.commit()
+    return user
+
+
+def count_active_tokens(session: Session, *, user: User) -> int:
+    return len(
+        session.exec(
+            select(ApiToken.id).where(
+                ApiToken.user_id == user.id, col(ApiToken.revoked_at).is_(None)
+            )
+        ).all()
+    )

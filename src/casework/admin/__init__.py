@@ -1,0 +1,1 @@
+"""Admin pages: users, units and calendars under the admin's own unit."""

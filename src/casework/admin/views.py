@@ -1,0 +1,445 @@
+"""Admin pages: users, units and calendars under the admin's own unit.
+
+Thin views: parse the form, call one function of `admin.service`, pick a template. A non-admin
+gets a 403; a user or unit outside the admin's subtree is a 404. Forms post and redirect; a
+rejected form is shown again (422) with what was typed and the reason next to each field. htmx
+swaps the `users` block when filtering. A calendar change answers with the page itself (no
+redirect), because its result is the list of open dossiers whose due moved.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
+from starlette.datastructures import FormData
+
+from casework.accounts import service as accounts
+from casework.accounts.models import ROLE_LABELS, Role, Unit, UnitKind, User
+from casework.admin import service
+from casework.clock.calendar import fmt_date
+from casework.db import utcnow
+from casework.dossiers import calendars
+from casework.dossiers.clockwork import CalendarSource
+from casework.errors import NotFound, ValidationFailed
+from casework.web.auth import PageUser, verify_csrf
+from casework.web.deps import CalendarsDep, SessionDep, TzDep
+from casework.web.templating import is_htmx, render
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
+
+
+def _texts(form: FormData) -> dict[str, Any]:
+    values: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
+    values["roles"] = [r for r in form.getlist("roles") if isinstance(r, str)]
+    return values
+
+
+def _unit_choices(session: Session, scope: service.Scope) -> list[tuple[Unit, int]]:
+    return [(u, service.depth(scope, u)) for u in service.units(session, scope)]
+
+
+def _base(session: Session, scope: service.Scope, section: str) -> dict[str, Any]:
+    return {
+        "section": section,
+        "root": scope.root,
+        "unit_choices": _unit_choices(session, scope),
+        "role_labels": ROLE_LABELS,
+        "kind_labels": service.KIND_LABELS,
+    }
+
+
+# ---- users ----------------------------------------------------------------------------------
+
+
+@router.get("/admin")
+def admin_home(session: SessionDep, user: PageUser) -> Response:
+    service.scope_of(session, user)
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.get("/admin/users")
+def users_page(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    unit: Annotated[str | None, Query(max_length=12)] = None,
+    role: Annotated[str | None, Query(max_length=16)] = None,
+    active: Annotated[str | None, Query(pattern="^(1|0)?$")] = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    created: str | None = None,
+) -> Response:
+    scope = service.scope_of(session, user)
+    unit_id = int(unit) if unit and unit.isdigit() else None
+    filters = service.UserFilter(
+        unit_id=unit_id,
+        role=role if role in {r.value for r in Role} else None,
+        active=None if not active else active == "1",
+        q=q or None,
+    )
+    result = service.list_users(session, scope, filters, page=page)
+    form = {
+        "unit": str(unit_id or ""),
+        "role": filters.role or "",
+        "active": active or "",
+        "q": q or "",
+    }
+    units = {u.id: u for u, _ in _unit_choices(session, scope)}
+    context = {
+        **_base(session, scope, "users"),
+        "page": result,
+        "form": form,
+        "units": units,
+        "query": urlencode(form),
+        "message": f"Đã tạo tài khoản {created}." if created else None,
+    }
+    blocks = ["users"] if is_htmx(request) else None
+    return render(request, "admin/users.html", context, user=user, block_names=blocks)
+
+
+def _new_user_form(
+    request: Request,
+    session: Session,
+    scope: service.Scope,
+    admin: User,
+    values: dict[str, Any],
+    errors: dict[str, str] | None = None,
+    message: str | None = None,
+) -> Response:
+    context = {
+        **_base(session, scope, "users"),
+        "values": values,
+        "errors": errors or {},
+        "message": message,
+        "min_password": accounts.MIN_PASSWORD_LENGTH,
+    }
+    status = 422 if errors or message else 200
+    return render(request, "admin/user_new.html", context, user=admin, status_code=status)
+
+
+@router.get("/admin/users/new")
+def new_user_form(request: Request, session: SessionDep, user: PageUser) -> Response:
+    scope = service.scope_of(session, user)
+    values = {"unit_id": str(scope.root.id), "roles": [Role.receiver.value]}
+    return _new_user_form(request, session, scope, user, values)
+
+
+@router.post("/admin/users")
+async def create_user(request: Request, session: SessionDep, user: PageUser) -> Response:
+    scope = service.scope_of(session, user)
+    values = _texts(await request.form())
+    try:
+        created = service.create_user(session, scope, values)
+    except ValidationFailed as exc:
+        session.rollback()
+        values["password"] = ""  # never echo a password back into the page
+        return _new_user_form(request, session, scope, user, values, exc.fields, exc.message)
+    return RedirectResponse(f"/admin/users/{created.id}?created=1", status_code=303)
+
+
+def _user_page(
+    request: Request,
+    session: Session,
+    scope: service.Scope,
+    admin: User,
+    target: User,
+    *,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    failed: str | None = None,
+    message: str | None = None,
+    message_kind: str = "notice",
+    status_code: int = 200,
+) -> Response:
+    context = {
+        **_base(session, scope, "users"),
+        "target": target,
+        "target_unit": session.get(Unit, target.unit_id),
+        "values": values
+        or {"full_name": target.full_name, "unit_id": str(target.unit_id), "roles": target.roles},
+        "errors": errors or {},
+        "failed": failed,
+        "message": message,
+        "message_kind": message_kind,
+        "tokens": accounts.count_active_tokens(session, user=target),
+        "is_self": target.id == admin.id,
+        "min_password": accounts.MIN_PASSWORD_LENGTH,
+    }
+    return render(request, "admin/user_edit.html", context, user=admin, status_code=status_code)
+
+
+DONE_MESSAGES = {
+    "created": "Đã tạo tài khoản. Báo cho người dùng tên đăng nhập và mật khẩu ban đầu.",
+    "saved": "Đã lưu thay đổi.",
+    "locked": "Đã khóa tài khoản: người dùng không đăng nhập và không dùng API được nữa.",
+    "unlocked": "Đã mở khóa tài khoản.",
+    "password": "Đã đặt mật khẩu mới. Báo cho người dùng và nhắc họ giữ kín.",
+    "revoked": "Đã thu hồi các mã truy cập API.",
+}
+
+
+@router.get("/admin/users/{user_id}")
+def user_page(
+    user_id: int,
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    created: bool = False,
+    done: Annotated[str | None, Query(max_length=16)] = None,
+    n: Annotated[int | None, Query(ge=0)] = None,
+) -> Response:
+    scope = service.scope_of(session, user)
+    target = service.user_in_scope(session, scope, user_id)
+    message = DONE_MESSAGES.get("created" if created else done or "")
+    if done == "revoked" and n is not None:
+        message = f"Đã thu hồi {n} mã truy cập API."
+    return _user_page(request, session, scope, user, target, message=message)
+
+
+@router.post("/admin/users/{user_id}")
+async def update_user(
+    user_id: int, request: Request, session: SessionDep, user: PageUser
+) -> Response:
+    scope = service.scope_of(session, user)
+    target = service.user_in_scope(session, scope, user_id)
+    values = _texts(await request.form())
+    try:
+        service.update_user(session, scope, target, values)
+    except ValidationFailed as exc:
+        session.rollback()
+        target = service.user_in_scope(session, scope, user_id)
+        return _user_page(
+            request, session, scope, user, target, values=values, errors=exc.fields,
+            failed="edit", message=exc.message, message_kind="error", status_code=422,
+        )  # fmt: skip
+    return RedirectResponse(f"/admin/users/{user_id}?done=saved", status_code=303)
+
+
+@router.post("/admin/users/{user_id}/active")
+async def set_active(
+    user_id: int, request: Request, session: SessionDep, user: PageUser
+) -> Response:
+    scope = service.scope_of(session, user)
+    target = service.user_in_scope(session, scope, user_id)
+    active = (await request.form()).get("active") == "1"
+    try:
+        service.set_active(session, scope, target, active=active)
+    except ValidationFailed as exc:
+        return _user_page(
+            request, session, scope, user, target, errors=exc.fields, failed="active",
+            message=exc.message, message_kind="error", status_code=422,
+        )  # fmt: skip
+    done = "unlocked" if active else "locked"
+    return RedirectResponse(f"/admin/users/{user_id}?done={done}", status_code=303)
+
+
+@router.post("/admin/users/{user_id}/password")
+async def reset_password(
+    user_id: int, request: Request, session: SessionDep, user: PageUser
+) -> Response:
+    scope = service.scope_of(session, user)
+    target = service.user_in_scope(session, scope, user_id)
+    form = await request.form()
+    password = form.get("password")
+    password = password if isinstance(password, str) else ""
+    errors: dict[str, str] = {}
+    if password != form.get("password_again"):
+        errors["password_again"] = "Hai lần nhập mật khẩu chưa giống nhau."
+    try:
+        if errors:
+            raise ValidationFailed("Chưa đặt được mật khẩu.", fields=errors)
+        accounts.set_password(session, user=target, password=password)
+    except ValidationFailed as exc:
+        session.rollback()
+        return _user_page(
+            request, session, scope, user, target, errors={**errors, **exc.fields},
+            failed="password", message=exc.message, message_kind="error", status_code=422,
+        )  # fmt: skip
+    return RedirectResponse(f"/admin/users/{user_id}?done=password", status_code=303)
+
+
+@router.post("/admin/users/{user_id}/tokens/revoke")
+def revoke_tokens(user_id: int, session: SessionDep, user: PageUser) -> Response:
+    scope = service.scope_of(session, user)
+    target = service.user_in_scope(session, scope, user_id)
+    n = accounts.revoke_tokens(session, user=target)
+    return RedirectResponse(f"/admin/users/{user_id}?done=revoked&n={n}", status_code=303)
+
+
+# ---- units ----------------------------------------------------------------------------------
+
+
+def _units_page(
+    request: Request,
+    session: Session,
+    scope: service.Scope,
+    admin: User,
+    *,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    message: str | None = None,
+    message_kind: str = "notice",
+    status_code: int = 200,
+) -> Response:
+    context = {
+        **_base(session, scope, "units"),
+        "values": values or {"parent_id": str(scope.root.id), "kind": UnitKind.commune.value},
+        "errors": errors or {},
+        "message": message,
+        "message_kind": message_kind,
+        "kinds": [k.value for k in UnitKind if k != UnitKind.ministry],
+    }
+    return render(request, "admin/units.html", context, user=admin, status_code=status_code)
+
+
+@router.get("/admin/units")
+def units_page(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    created: Annotated[str | None, Query(max_length=64)] = None,
+) -> Response:
+    scope = service.scope_of(session, user)
+    message = f"Đã tạo đơn vị {created}." if created else None
+    return _units_page(request, session, scope, user, message=message)
+
+
+@router.post("/admin/units")
+async def create_unit(request: Request, session: SessionDep, user: PageUser) -> Response:
+    scope = service.scope_of(session, user)
+    values = _texts(await request.form())
+    try:
+        unit = service.create_unit(session, scope, values)
+    except ValidationFailed as exc:
+        session.rollback()
+        return _units_page(
+            request, session, scope, user, values=values, errors=exc.fields,
+            message=exc.message, message_kind="error", status_code=422,
+        )  # fmt: skip
+    return RedirectResponse(f"/admin/units?{urlencode({'created': unit.code})}", status_code=303)
+
+
+# ---- calendars --------------------------------------------------------------------------------
+
+
+def _calendar_page(
+    request: Request,
+    session: Session,
+    scope: service.Scope,
+    admin: User,
+    source: CalendarSource,
+    tz: ZoneInfo,
+    year: int,
+    *,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    moved: list[calendars.Moved] | None = None,
+    message: str | None = None,
+    message_kind: str = "notice",
+    status_code: int = 200,
+) -> Response:
+    this_year = utcnow().astimezone(tz).year
+    context = {
+        **_base(session, scope, "calendar"),
+        "year": year,
+        "years": list(range(min(year, this_year) - 1, max(year, this_year) + 2)),
+        "rows": service.calendar_rows(session, scope, source, year),
+        "national": scope.national,
+        "values": values or {"kind": "day_off", "scope": "unit"},
+        "errors": errors or {},
+        "moved": moved,
+        "message": message,
+        "message_kind": message_kind,
+        "kind_labels": calendars.KIND_LABELS,
+    }
+    blocks = ["calendar"] if is_htmx(request) else None
+    return render(
+        request,
+        "admin/calendar.html",
+        context,
+        user=admin,
+        status_code=status_code,
+        block_names=blocks,
+    )
+
+
+@router.get("/admin/calendar")
+def calendar_page(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    calendars_: CalendarsDep,
+    tz: TzDep,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+) -> Response:
+    scope = service.scope_of(session, user)
+    year = year or utcnow().astimezone(tz).year
+    return _calendar_page(request, session, scope, user, calendars_, tz, year)
+
+
+def _year_of(values: dict[str, Any], tz: ZoneInfo) -> int:
+    try:
+        return date.fromisoformat(str(values.get("day", ""))).year
+    except ValueError:
+        year = str(values.get("year", ""))
+        ok = year.isdigit() and 2000 <= int(year) <= 2100
+        return int(year) if ok else utcnow().astimezone(tz).year
+
+
+def _vn_date(value: str) -> str:
+    return fmt_date(date.fromisoformat(value.strip()))
+
+
+def _moved_message(moved: list[calendars.Moved], what: str) -> str:
+    if not moved:
+        return f"{what} Không hồ sơ đang giải quyết nào đổi hạn."
+    return f"{what} {len(moved)} hồ sơ đang giải quyết đã được tính lại hạn (xem danh sách)."
+
+
+@router.post("/admin/calendar/days")
+async def add_day(
+    request: Request, session: SessionDep, user: PageUser, calendars_: CalendarsDep, tz: TzDep
+) -> Response:
+    scope = service.scope_of(session, user)
+    values = _texts(await request.form())
+    year = _year_of(values, tz)
+    try:
+        moved = service.set_day(session, scope, calendars_, values)
+    except ValidationFailed as exc:
+        session.rollback()
+        return _calendar_page(
+            request, session, scope, user, calendars_, tz, year, values=values,
+            errors=exc.fields, message=exc.message, message_kind="error", status_code=422,
+        )  # fmt: skip
+    what = f"Đã lưu {calendars.KIND_LABELS[values['kind']]} {_vn_date(values['day'])}."
+    return _calendar_page(
+        request, session, scope, user, calendars_, tz, year, moved=moved,
+        message=_moved_message(moved, what),
+    )  # fmt: skip
+
+
+@router.post("/admin/calendar/days/remove")
+async def remove_day(
+    request: Request, session: SessionDep, user: PageUser, calendars_: CalendarsDep, tz: TzDep
+) -> Response:
+    scope = service.scope_of(session, user)
+    values = _texts(await request.form())
+    year = _year_of(values, tz)
+    try:
+        moved = service.remove_day(session, scope, calendars_, values)
+    except (ValidationFailed, NotFound) as exc:
+        session.rollback()
+        return _calendar_page(
+            request, session, scope, user, calendars_, tz, year, message=exc.message,
+            message_kind="error", status_code=422,
+        )  # fmt: skip
+    return _calendar_page(
+        request, session, scope, user, calendars_, tz, year, moved=moved,
+        message=_moved_message(moved, "Đã bỏ thay đổi lịch của ngày này."),
+    )  # fmt: skip
