@@ -9,7 +9,7 @@ and calendar services, which own the transaction.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -22,6 +22,7 @@ from casework.dossiers import calendars
 from casework.dossiers.clockwork import NATIONAL_SCOPE, CalendarSource
 from casework.dossiers.models import CalendarOverride
 from casework.errors import NotFound, PermissionDenied, ValidationFailed
+from casework.paging import Page
 from casework.text import fold
 
 PER_PAGE = 20
@@ -108,21 +109,9 @@ class UserFilter:
     q: str | None = None
 
 
-@dataclass
-class UserPage:
-    items: list[User]
-    total: int
-    page: int
-    per_page: int
-    pages: int = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.pages = max(1, -(-self.total // self.per_page))
-
-
 def list_users(
     session: Session, scope: Scope, filters: UserFilter, *, page: int = 1, per_page: int = PER_PAGE
-) -> UserPage:
+) -> Page[User]:
     """Users of the subtree, by username; `q` matches username or name without accents.
 
     The accent-insensitive match runs in Python over (id, username, full_name) of the filtered
@@ -147,12 +136,12 @@ def list_users(
         ids = [r[0] for r in rows if needle in fold(f"{r[1]} {r[2]}")]
         chosen = ids[(page - 1) * per_page : page * per_page]
         found = {u.id: u for u in session.exec(select(User).where(col(User.id).in_(chosen)))}
-        return UserPage([found[i] for i in chosen], len(ids), page, per_page)
+        return Page[User]([found[i] for i in chosen], len(ids), page, per_page)
     total = int(session.exec(select(func.count()).select_from(User).where(*where)).one())
     items = session.exec(
         select(User).where(*where).order_by(*order).offset((page - 1) * per_page).limit(per_page)
     ).all()
-    return UserPage(list(items), total, page, per_page)
+    return Page[User](list(items), total, page, per_page)
 
 
 def _roles_and_unit(

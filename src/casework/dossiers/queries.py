@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +15,7 @@ from casework.dossiers.access import visible_filter
 from casework.dossiers.catalog import procedure_of_version
 from casework.dossiers.models import Dossier, Event, ProcedureVersion
 from casework.errors import NotFound, ValidationFailed
+from casework.paging import Page
 from casework.text import fold
 
 MAX_PAGE_SIZE = 100
@@ -53,18 +54,6 @@ class DossierFilter:
     q: str | None = None  # dossier code or applicant name (substring, case-insensitive)
     received_from: datetime | None = None
     received_to: datetime | None = None
-
-
-@dataclass
-class Page:
-    items: list[Dossier]
-    total: int
-    page: int
-    per_page: int
-    pages: int = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.pages = max(1, -(-self.total // self.per_page))
 
 
 def my_states_clause(session: Session, user: User) -> Any:
@@ -134,7 +123,7 @@ def list_dossiers(
     per_page: int = 20,
     now: datetime | None = None,
     soon: datetime | None = None,
-) -> Page:
+) -> Page[Dossier]:
     if page < 1 or not 1 <= per_page <= MAX_PAGE_SIZE:
         raise ValidationFailed(
             "Tham số phân trang không hợp lệ.",

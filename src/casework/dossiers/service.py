@@ -232,16 +232,7 @@ def open_dossier(
         if uploads:
             if upload_dir is None:
                 raise ValueError("upload_dir is required with uploads")
-            attachments.store(
-                session,
-                dossier=dossier,
-                uploads=list(uploads),
-                allowed_keys={d.key for d in procedure.documents},
-                upload_dir=upload_dir,
-                actor_id=actor.id,
-                now=now,
-                stored=stored,
-            )
+            _store(session, dossier, procedure, uploads, upload_dir, actor, now, stored)
         session.commit()
     except BaseException:
         session.rollback()
@@ -417,16 +408,7 @@ def add_attachments(
     _, procedure = procedure_of(session, dossier)
     stored = attachments.Stored()
     try:
-        rows = attachments.store(
-            session,
-            dossier=dossier,
-            uploads=list(uploads),
-            allowed_keys={d.key for d in procedure.documents},
-            upload_dir=upload_dir,
-            actor_id=actor.id,
-            now=now,
-            stored=stored,
-        )
+        rows = _store(session, dossier, procedure, uploads, upload_dir, actor, now, stored)
         dossier.version += 1
         dossier.updated_at = now
         session.add(dossier)
@@ -436,3 +418,26 @@ def add_attachments(
         stored.discard()
         raise
     return rows
+
+
+def _store(
+    session: Session,
+    dossier: Dossier,
+    procedure: Procedure,
+    uploads: Sequence[attachments.Upload],
+    upload_dir: Path,
+    actor: User,
+    now: datetime,
+    stored: attachments.Stored,
+) -> list[Any]:
+    """Store uploads for one of the procedure's documents (the caller commits or discards)."""
+    return attachments.store(
+        session,
+        dossier=dossier,
+        uploads=list(uploads),
+        allowed_keys={d.key for d in procedure.documents},
+        upload_dir=upload_dir,
+        actor_id=actor.id,
+        now=now,
+        stored=stored,
+    )
