@@ -211,7 +211,17 @@ def test_units_and_user_administration(sqlite_env):
     assert invoke("units", "create", "X", "--name", "X", "--kind", "village").exit_code == 2
     assert (
         "Mã đơn vị SKHCN.HNI đã tồn tại"
-        in invoke("units", "create", "SKHCN.HNI", "--name", "X", "--kind", "department").output
+        in invoke(
+            "units",
+            "create",
+            "SKHCN.HNI",
+            "--name",
+            "X",
+            "--kind",
+            "department",
+            "--parent",
+            "BKHCN",
+        ).output
     )
     listed = invoke("units", "list").output
     assert "BKHCN" in listed
@@ -260,3 +270,43 @@ def test_bad_production_settings_give_a_clean_message(monkeypatch):
     assert out.returncode == 1
     assert "CASEWORK_SECRET_KEY" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_unit_kinds_follow_the_tree(sqlite_env):
+    assert invoke("db", "upgrade").exit_code == 0
+    assert invoke("units", "create", "BKHCN", "--name", "Bộ", "--kind", "ministry").exit_code == 0
+    assert (
+        invoke(
+            "units",
+            "create",
+            "SKHCN.HNI",
+            "--name",
+            "Sở",
+            "--kind",
+            "department",
+            "--parent",
+            "BKHCN",
+        ).exit_code
+        == 0
+    )
+    wrong = invoke(
+        "units", "create", "X", "--name", "X", "--kind", "ministry", "--parent", "SKHCN.HNI"
+    )
+    assert wrong.exit_code == 1
+    assert "Không tạo được đơn vị loại ministry dưới SKHCN.HNI" in wrong.output
+    orphan = invoke("units", "create", "Y", "--name", "Y", "--kind", "commune")
+    assert orphan.exit_code == 1
+    for i in range(2, 12):  # numeric, not string, order of the tree paths
+        invoke(
+            "units",
+            "create",
+            f"SKHCN.X{i:02d}",
+            "--name",
+            "Sở",
+            "--kind",
+            "department",
+            "--parent",
+            "BKHCN",
+        )
+    listed = [line.strip().split("\t")[0] for line in invoke("units", "list").output.splitlines()]
+    assert listed[:3] == ["BKHCN", "SKHCN.HNI", "SKHCN.X02"]

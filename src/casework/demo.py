@@ -119,6 +119,10 @@ def load_users(session: Session, units: dict[str, Unit]) -> list[User]:
     return users
 
 
+#: The procedure of the demo dossiers at each level.
+DEMO_PROCEDURE = {"province": "2.002131", "commune": "XA-DL-KTNN"}
+
+
 @dataclass(frozen=True)
 class DemoCase:
     unit: str
@@ -215,8 +219,7 @@ def load_dossiers(session: Session, registry: ProcedureRegistry, tz: ZoneInfo) -
         unit = session.exec(select(Unit).where(Unit.code == case.unit)).one()
         staff = session.exec(select(User).where(User.unit_id == unit.id)).all()
         actor_for = {u.roles[0]: u for u in staff}
-        candidates = [p for p in registry.all() if p.level == case.procedure_level]
-        procedure = next((p for p in candidates if p.kind == "application"), None) or candidates[0]
+        procedure = registry.get(DEMO_PROCEDURE[case.procedure_level])
         opener_role = procedure.states[procedure.initial_state].roles[0]
         now = base + timedelta(hours=2 * i)
         dossier = dossiers.open_dossier(

@@ -109,3 +109,8 @@ def test_words_match_whole_syllables_and_the_last_as_a_prefix(registry):
     assert "KHCN-BX-CP" not in codes("kiem tra do luong")  # its "chẩn đoán" has no syllable "do"
     assert "XA-DL-KTNN" in codes("kiem tra do lu")  # still typing the last word
     assert codes("buc x") >= {"KHCN-BX-CP", "KHCN-BX-GH", "KHCN-BX-SD"}
+
+
+@pytest.mark.parametrize("q", ["x quang", "X-QUANG khai bao", "quang khai"])
+def test_hyphenated_words_split_into_syllables(registry, q):
+    assert "2.002131" in {p.code for p in search(registry.all(), HandbookFilter(q=q))}

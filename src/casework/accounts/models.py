@@ -35,6 +35,13 @@ ROLE_LABELS = {
     Role.admin: "Quản trị",
 }
 
+#: Which kind of unit may sit under which (a commune has no children; only a ministry is a root).
+CHILD_KINDS: dict[str, tuple[str, ...]] = {
+    UnitKind.ministry: (UnitKind.department, UnitKind.commune),
+    UnitKind.department: (UnitKind.commune,),
+    UnitKind.commune: (),
+}
+
 #: Roles that may fire actions on dossiers.
 ACTING_ROLES = frozenset({Role.receiver, Role.handler, Role.leader})
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlmodel import Session, col, select
 
-from casework.accounts.models import ApiToken, Role, Unit, UnitKind, User
+from casework.accounts.models import CHILD_KINDS, ApiToken, Role, Unit, UnitKind, User
 from casework.accounts.security import hash_password, new_token, token_digest
 from casework.db import utcnow
 from casework.errors import NotAuthenticated, NotFound, ValidationFailed
@@ -27,6 +27,14 @@ def create_unit(
     commit: bool = True,
 ) -> Unit:
     kind = UnitKind(kind)
+    allowed = CHILD_KINDS[UnitKind(parent.kind)] if parent else (UnitKind.ministry,)
+    if kind not in allowed:
+        where = f"dưới {parent.code}" if parent else "ở gốc cây đơn vị (không có cấp trên)"
+        choices = ", ".join(UnitKind(k).value for k in allowed) or "không loại nào"
+        raise ValidationFailed(
+            f"Không tạo được đơn vị loại {kind.value} {where}.",
+            fields={"kind": f"Chỉ được: {choices}."},
+        )
     if session.exec(select(Unit).where(Unit.code == code)).first():
         raise ValidationFailed(
             f"Mã đơn vị {code} đã tồn tại.", fields={"code": "Mã đơn vị đã được dùng."}
@@ -137,7 +145,9 @@ def user_for_token(session: Session, token: str) -> User:
 
 
 def list_units(session: Session) -> list[Unit]:
-    return list(session.exec(select(Unit).order_by(Unit.path)).all())
+    """Every unit in tree order (parents before children, siblings by creation)."""
+    units = session.exec(select(Unit)).all()
+    return sorted(units, key=lambda u: [int(x) for x in u.path.strip("/").split("/") if x])
 
 
 def list_users(session: Session, *, unit: Unit | None = None) -> list[User]:

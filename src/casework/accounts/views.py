@@ -45,7 +45,8 @@ def login(
     next: Annotated[str, Form()] = "/",
 ) -> Response:
     found = session.exec(select(User).where(User.username == username.strip())).first()
-    if found is None or not found.is_active or not verify_password(password, found.password_hash):
+    ok = verify_password(password, found.password_hash if found else None)
+    if found is None or not found.is_active or not ok:
         return render(
             request,
             "accounts/login.html",

@@ -17,7 +17,7 @@ from sqlalchemy import String, cast, func
 from sqlmodel import Session, col, select
 
 from casework.accounts import service as accounts
-from casework.accounts.models import Role, Unit, UnitKind, User
+from casework.accounts.models import CHILD_KINDS, Role, Unit, UnitKind, User
 from casework.dossiers import calendars
 from casework.dossiers.clockwork import NATIONAL_SCOPE, CalendarSource
 from casework.dossiers.models import CalendarOverride
@@ -28,12 +28,6 @@ from casework.text import fold
 PER_PAGE = 20
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-#: Which kind of unit may sit under which (a commune has no children).
-CHILD_KINDS: dict[str, tuple[str, ...]] = {
-    UnitKind.ministry: (UnitKind.department, UnitKind.commune),
-    UnitKind.department: (UnitKind.commune,),
-    UnitKind.commune: (),
-}
 KIND_LABELS = {
     UnitKind.ministry: "Bộ",
     UnitKind.department: "Sở",

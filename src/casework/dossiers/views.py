@@ -127,7 +127,15 @@ def queue_page(
             "received_to": received_to.isoformat() if received_to else "",
         },
         "procedures": registry.all(),
-        "states": sorted({(sid, s.label) for p in registry.all() for sid, s in p.states.items()}),
+        "states": sorted(
+            {
+                (sid, s.label)
+                for p in registry.all()
+                if not procedure or p.code == procedure
+                for sid, s in p.states.items()
+            },
+            key=lambda item: item[1],
+        ),
         "can_open": user.has_role(*ACTING_ROLES),
     }
     blocks = ["queue"] if is_htmx(request) else None

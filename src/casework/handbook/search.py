@@ -17,7 +17,8 @@ class HandbookFilter:
     q: str | None = None
 
 
-_TOKEN = re.compile(r"[a-z0-9]+(?:[.\-][a-z0-9]+)*")
+#: Syllables and numbers: "X-quang" is "x" + "quang", "2.002131" is "2" + "002131".
+_TOKEN = re.compile(r"[a-z0-9]+")
 
 
 def _tokens(p: Procedure) -> list[str]:
