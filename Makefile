@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test test-db test-e2e lint install bench clean
+.PHONY: run test test-db test-e2e lint install bench clean i18n
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,14 @@ test-db: install
 # Browser tests run in their own pytest process (Playwright's loop breaks later asyncio tests).
 test-e2e: install
 	$(BIN)/pytest tests/e2e -q
+
+## make i18n: extract the interface strings (templates + N_() in templating.py) into
+## locales/messages.pot and merge them into locales/en/LC_MESSAGES/messages.po (docs/i18n.md).
+i18n: install
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --project casework --sort-by-file \
+		--msgid-bugs-address "" --copyright-holder "" -o locales/messages.pot .
+	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages -l en --ignore-obsolete \
+		--width 100
 
 bench: install
 	$(BIN)/python bench/clock.py

@@ -27,6 +27,7 @@ from casework.notifications import views as notification_views
 from casework.procedures import ProcedureRegistry
 from casework.settings import Settings, get_settings
 from casework.web import handlers, pages, security
+from casework.web.i18n import LocaleMiddleware
 from casework.web.templating import make_templates
 
 DESCRIPTION = """
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         same_site="lax",
         https_only=settings.secure_cookies,
     )
+    app.add_middleware(LocaleMiddleware, secure=settings.secure_cookies)
     handlers.install(app)
     security.install(app, hsts=settings.secure_cookies)
     app.include_router(v1.router)

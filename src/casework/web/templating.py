@@ -15,6 +15,8 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from casework.accounts.models import ROLE_LABELS, User
+from casework.web import i18n
+from casework.web.i18n import N_
 
 STATUS_LABELS = {
     1: "Mới đăng ký",
@@ -28,8 +30,18 @@ STATUS_LABELS = {
     9: "Đã xử lý xong",
     10: "Đã trả kết quả",
 }
-LEVEL_LABELS = {"commune": "Cấp xã", "province": "Cấp tỉnh (Sở KH&CN)", "ministry": "Cấp Bộ"}
-UNIT_LABELS = {"working_days": "ngày làm việc", "days": "ngày", "hours": "giờ làm việc"}
+# LEVEL_LABELS and UNIT_LABELS are interface words (templates show them through `_()`); the
+# national statuses and the official forms' names (SLIP_LABELS) are legal text and stay Vietnamese.
+LEVEL_LABELS = {
+    "commune": N_("Cấp xã"),
+    "province": N_("Cấp tỉnh (Sở KH&CN)"),
+    "ministry": N_("Cấp Bộ"),
+}
+UNIT_LABELS = {
+    "working_days": N_("ngày làm việc"),
+    "days": N_("ngày"),
+    "hours": N_("giờ làm việc"),
+}
 SLIP_LABELS = {
     "receipt": "Mẫu 01 — Giấy tiếp nhận và hẹn trả kết quả",
     "supplement_request": "Mẫu 02 — Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ",
@@ -48,6 +60,15 @@ def make_templates(directory: Path, timezone: str) -> Jinja2Blocks:
         loader=jinja2.FileSystemLoader(str(directory)),
         autoescape=jinja2.select_autoescape(),
         undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+    )
+    # Callables reading the request's language (a ContextVar), installed once on the shared env.
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        i18n.gettext,
+        i18n.ngettext,
+        newstyle=True,
+        pgettext=i18n.pgettext,
+        npgettext=i18n.npgettext,
     )
     tz = ZoneInfo(timezone)
 
@@ -74,14 +95,32 @@ def make_templates(directory: Path, timezone: str) -> Jinja2Blocks:
     env.filters.update(
         local_dt=local_dt, number=number, markdown=markdown, vnd=vnd, event_label=event_label
     )
+    # `{{ LEVEL_LABELS[x]|t }}`: translate a string marked with N_() in Python. Unlike `_()`, the
+    # result is plain text, so autoescape still applies (e.g. "KH&CN").
+    env.filters["t"] = i18n.gettext
     env.globals.update(
         STATUS_LABELS=STATUS_LABELS,
         LEVEL_LABELS=LEVEL_LABELS,
         UNIT_LABELS=UNIT_LABELS,
         SLIP_LABELS=SLIP_LABELS,
         ROLE_LABELS=ROLE_LABELS,
+        current_lang=i18n.current_lang.get,
+        lang_switch=lang_switch,
     )
     return Jinja2Blocks(env=env)
+
+
+def lang_switch(request: Request) -> tuple[str, str, str]:
+    """(language, its name, URL) for the header's language link: the other language of the two.
+
+    The URL is this page with `?lang=` for GET requests; after a POST it is the home page."""
+    other = "en" if i18n.current_lang.get() == "vi" else "vi"
+    if request.method == "GET":
+        url = request.url.include_query_params(lang=other)
+        target = url.path + ("?" + url.query if url.query else "")
+    else:
+        target = f"/?lang={other}"
+    return other, i18n.LANG_NAMES[other], target
 
 
 def render(
