@@ -181,3 +181,25 @@ def test_another_unit_gets_404_on_pages_and_files(client, session, world, sign_i
     assert client.get(f"/dossiers/{code}").status_code == 404
     assert client.get(f"/dossiers/{code}/attachments/{att.id}").status_code == 404
     assert code not in client.get("/dossiers?queue=unit").text
+
+
+def test_timeline_shows_names_and_local_times_and_only_printable_slips(client, world, sign_in):
+    token = sign_in(world["hni.receiver"])
+    code = open_via_form(client, token).headers["location"].split("?")[0].rsplit("/", 1)[1]
+    act(client, token, code, "accept")
+    token = sign_in(world["hni.handler"])
+    act(client, token, code, "extend", reason="Cần xác minh", new_appointment="2026-12-04T17:00")
+    act(
+        client, token, code, "submit_for_signing",
+        ket_qua_tham_dinh="Đủ điều kiện xác nhận khai báo", result_summary="Xác nhận 01 máy",
+    )  # fmt: skip
+    token = sign_in(world["hni.leader"])
+    act(client, token, code, "sign", decision_number="12/XN")
+    page = client.get(f"/dossiers/{code}").text
+    assert "Ngày hẹn trả mới" in page or "17:00 04/12/2026" in page
+    assert "17:00 04/12/2026" in page  # not the raw ISO text
+    assert "2026-12-04T17:00:00+07:00" not in page
+    assert f"/dossiers/{code}/slips/apology_extension" in page
+    assert f"/dossiers/{code}/slips/result" not in page  # no such printable slip
+    assert "current=signing" not in page
+    assert f"/procedures/2.002131/diagram.svg?version=1&amp;current=result_ready" in page

@@ -23,8 +23,9 @@ from casework.dossiers import attachments, clockwork, queries, service
 from casework.dossiers.catalog import procedure_of
 from casework.dossiers.clockwork import CalendarSource
 from casework.dossiers.models import Attachment, Dossier, Event
+from casework.dossiers.slips import DOSSIER_SLIPS
 from casework.errors import ActionNotAllowed, Conflict, NotFound, ValidationFailed
-from casework.procedures import Procedure, TransitionDef
+from casework.procedures import Procedure, TransitionDef, diagrams
 from casework.web.auth import PageUser, verify_csrf
 from casework.web.deps import CalendarsDep, RegistryDep, SessionDep, TzDep
 from casework.web.templating import is_htmx, render
@@ -315,6 +316,7 @@ def dossier_context(
         ).all()
     }
     allowed = service.allowed_actions(session, actor=user, dossier=dossier) if after is None else []
+    event_data = {ev.seq: _data_rows(procedure, ev.payload.get("data", {}), tz) for ev in events}
     snapshot = queries.replay(session, dossier, after) if after is not None else None
     shown_state = snapshot["state"] if snapshot else dossier.state
     return {
@@ -327,6 +329,9 @@ def dossier_context(
             session, dossier=dossier, procedure=procedure, cal=cal, now=now
         ),
         "events": events,
+        "event_data": event_data,
+        "printable_slips": set(DOSSIER_SLIPS),
+        "diagram": diagrams.dot_available(),
         "names": names,
         "units": units,
         "actions": [(t, _field_inputs(procedure, t)) for t in allowed],
@@ -348,6 +353,28 @@ def dossier_context(
         "max_mb": attachments.MAX_BYTES // (1024 * 1024),
         "allowed_label": attachments.ALLOWED_LABEL,
     }
+
+
+def _data_rows(procedure: Procedure, data: dict[str, Any], tz: ZoneInfo) -> list[tuple[str, str]]:
+    """An action's recorded data as (label, text) lines: document names, local date-times."""
+    names = {d.key: d.name for d in procedure.documents}
+    rows = []
+    for key, value in data.items():
+        try:
+            spec = procedure.field_spec(key)
+        except KeyError:
+            rows.append((key, str(value)))
+            continue
+        if spec.type == "documents" and isinstance(value, list):
+            text = "; ".join(str(names.get(v, v)) for v in value)
+        elif spec.type == "datetime" and isinstance(value, str):
+            text = datetime.fromisoformat(value).astimezone(tz).strftime("%H:%M %d/%m/%Y")
+        elif spec.type == "date" and isinstance(value, str):
+            text = date.fromisoformat(value).strftime("%d/%m/%Y")
+        else:
+            text = str(value)
+        rows.append((spec.label, text))
+    return rows
 
 
 @router.get("/dossiers/{code}")
