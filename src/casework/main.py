@@ -18,7 +18,7 @@ from casework.admin import views as admin_views
 from casework.api import v1
 from casework.clock import default_calendar
 from casework.db import make_engine
-from casework.dossiers import slip_views
+from casework.dossiers import practice, slip_views
 from casework.dossiers import views as dossier_views
 from casework.dossiers.catalog import sync_procedures
 from casework.dossiers.clockwork import CalendarSource
@@ -89,6 +89,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(handbook_views.router)
     app.include_router(dossier_views.router)
     app.include_router(slip_views.router)
+    app.include_router(practice.router)
     app.include_router(admin_views.router)
     app.include_router(notification_views.router)
     app.mount("/static", StaticFiles(directory=settings.templates_dir / "static"), name="static")

@@ -25,6 +25,13 @@ class AuditReport:
 
 
 def verify(session: Session, *, code: str | None = None) -> AuditReport:
+    """Recompute the chains of every dossier (or one), reading committed data in a session of
+    its own, in batches, so the caller's session and objects are left as they were."""
+    with Session(session.get_bind()) as own:
+        return _verify(own, code=code)
+
+
+def _verify(session: Session, *, code: str | None) -> AuditReport:
     report = AuditReport()
     query = select(Dossier).order_by(col(Dossier.id))
     if code is not None:
@@ -51,4 +58,4 @@ def verify(session: Session, *, code: str | None = None) -> AuditReport:
             report.events += len(chain)
             report.problems.extend(verify_chain(dossier, chain))
         last_id = batch[-1].id or last_id
-        session.expunge_all()
+        session.expunge_all()  # bounded memory (this session is ours alone)

@@ -133,6 +133,7 @@ def open_dossier(
     calendars: CalendarSource | None = None,
     uploads: Sequence[attachments.Upload] = (),
     upload_dir: Path | None = None,
+    commit: bool = True,
 ) -> Dossier:
     """Register a new dossier at the actor's unit, in the procedure's initial state, with its
     uploaded documents (all or nothing: on any failure no row and no file remains).
@@ -233,7 +234,10 @@ def open_dossier(
             if upload_dir is None:
                 raise ValueError("upload_dir is required with uploads")
             _store(session, dossier, procedure, uploads, upload_dir, actor, now, stored)
-        session.commit()
+        if commit:
+            session.commit()
+        else:  # part of a larger use case that commits (e.g. resetting a practice dossier)
+            session.flush()
     except BaseException:
         session.rollback()
         stored.discard()
