@@ -202,4 +202,4 @@ def test_timeline_shows_names_and_local_times_and_only_printable_slips(client, w
     assert f"/dossiers/{code}/slips/apology_extension" in page
     assert f"/dossiers/{code}/slips/result" not in page  # no such printable slip
     assert "current=signing" not in page
-    assert f"/procedures/2.002131/diagram.svg?version=1&amp;current=result_ready" in page
+    assert "/procedures/2.002131/diagram.svg?version=1&amp;current=result_ready" in page
