@@ -25,6 +25,8 @@ from casework.dossiers.clockwork import CalendarSource
 from casework.handbook import views as handbook_views
 from casework.notifications import views as notification_views
 from casework.procedures import ProcedureRegistry
+from casework.scenarios import views as scenario_views
+from casework.scenarios.schema import ScenarioRegistry
 from casework.settings import Settings, get_settings
 from casework.web import handlers, pages, security
 from casework.web.i18n import LocaleMiddleware
@@ -44,6 +46,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     """Build the app. Refuses (raises `ProcedureErrors`) if any procedure file is invalid."""
     settings = settings or get_settings()
     registry = ProcedureRegistry.from_directory(settings.workflows_dir)
+    scenarios = ScenarioRegistry.from_directory(settings.workflows_dir / "scenarios", registry)
     own_engine = engine is None
     engine = engine or make_engine(settings.database_url, sqlite_timeout=settings.sqlite_timeout)
 
@@ -70,6 +73,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.settings = settings
     app.state.engine = engine
     app.state.registry = registry
+    app.state.scenarios = scenarios
     app.state.calendars = CalendarSource(default_calendar(settings.workflows_dir))
     app.state.templates = make_templates(settings.templates_dir, settings.timezone)
     app.add_middleware(
@@ -90,6 +94,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(dossier_views.router)
     app.include_router(slip_views.router)
     app.include_router(practice.router)
+    app.include_router(scenario_views.router)
     app.include_router(admin_views.router)
     app.include_router(notification_views.router)
     app.mount("/static", StaticFiles(directory=settings.templates_dir / "static"), name="static")

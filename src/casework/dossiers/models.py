@@ -35,6 +35,7 @@ class EventKind(StrEnum):
     attachment = "attachment"
     clock = "clock"
     audit = "audit"
+    applicant = "applicant"  # the simulated applicant of a practice scenario
 
 
 class ProcedureVersion(SQLModel, table=True):

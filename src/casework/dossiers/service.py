@@ -49,6 +49,8 @@ from casework.procedures import Procedure, TransitionDef
 from casework.text import fold
 
 PRACTICE_PREFIX = "LT-"
+#: In a practice dossier's data: the scripted applicant's answers, [{after: action, note: …}].
+SCRIPT_KEY = "_applicant_script"
 LEVEL_FOR_UNIT = {
     UnitKind.commune: "commune",
     UnitKind.department: "province",
@@ -378,6 +380,16 @@ def fire_action(
             "clock": clock,
         },
     )
+    for response in dossier.data.get(SCRIPT_KEY, []):
+        if response.get("after") == action:  # a practice scenario's applicant answers
+            record_event(
+                session,
+                dossier=dossier,
+                kind=EventKind.applicant,
+                at=now,
+                actor_id=None,
+                payload={"label": "Người nộp (mô phỏng) phản hồi", "note": response["note"]},
+            )
     session.add(dossier)
     try:
         session.commit()

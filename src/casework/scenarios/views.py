@@ -1,0 +1,79 @@
+"""Scenario pages: the list with briefings, starting one, and the step-by-step feedback."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+
+from casework.accounts.models import ACTING_ROLES, Unit
+from casework.dossiers import queries
+from casework.dossiers.service import LEVEL_FOR_UNIT
+from casework.errors import PermissionDenied
+from casework.scenarios import service
+from casework.scenarios.schema import TRAP_LABELS, ScenarioRegistry
+from casework.web.auth import PageUser, verify_csrf
+from casework.web.deps import CalendarsDep, RegistryDep, SessionDep, TzDep
+from casework.web.templating import render
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
+
+
+def _scenarios(request: Request) -> ScenarioRegistry:
+    registry: ScenarioRegistry = request.app.state.scenarios
+    return registry
+
+
+@router.get("/scenarios")
+def scenario_list(
+    request: Request, session: SessionDep, user: PageUser, registry: RegistryDep
+) -> Response:
+    unit = session.get(Unit, user.unit_id)
+    level = LEVEL_FOR_UNIT.get(unit.kind) if unit else None  # type: ignore[call-overload]
+    items = [(s, registry.get(s.procedure)) for s in _scenarios(request).all()]
+    return render(
+        request,
+        "scenarios/list.html",
+        {
+            "items": items,
+            "level": level,
+            "can_start": user.has_role(*ACTING_ROLES),
+            "traps": TRAP_LABELS,
+            "runs": service.runs_of_unit(session, user=user),
+        },
+        user=user,
+    )
+
+
+@router.post("/scenarios/{scenario_id}/start")
+def start_scenario(
+    scenario_id: str,
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    registry: RegistryDep,
+    tz: TzDep,
+    calendars: CalendarsDep,
+) -> Response:
+    scenario = _scenarios(request).get(scenario_id)
+    if not user.has_role(*ACTING_ROLES):
+        raise PermissionDenied("Chỉ cán bộ tiếp nhận, thụ lý, lãnh đạo mới làm bài thực hành.")
+    dossier = service.start(
+        session, actor=user, scenario=scenario, procedures=registry, tz=tz, calendars=calendars
+    )
+    return RedirectResponse(f"/dossiers/{dossier.code}?opened=1", status_code=303)
+
+
+@router.get("/dossiers/{code}/feedback")
+def scenario_feedback(
+    code: str, request: Request, session: SessionDep, user: PageUser, calendars: CalendarsDep
+) -> Response:
+    dossier = queries.get_dossier(session, user=user, code=code)
+    scenario, fb = service.feedback(
+        session, dossier=dossier, scenarios=_scenarios(request), calendars=calendars
+    )
+    return render(
+        request,
+        "scenarios/feedback.html",
+        {"d": dossier, "scenario": scenario, "fb": fb, "traps": TRAP_LABELS},
+        user=user,
+    )
