@@ -20,6 +20,7 @@ from casework.dossiers import service as dossiers
 from casework.dossiers.models import Channel, Dossier, Mode
 from casework.errors import CaseworkError
 from casework.procedures import Procedure, ProcedureRegistry
+from casework.reviews.models import MentorAssignment
 
 DEMO_PASSWORD = "casework-demo"
 
@@ -265,6 +266,13 @@ def load(session: Session, registry: ProcedureRegistry, tz: ZoneInfo) -> dict[st
         raise CaseworkError("Cơ sở dữ liệu đã có dữ liệu; không nạp dữ liệu mẫu.")
     units = load_units(session)
     users = load_users(session, units)
+    session.commit()
+    mentor = next(u for u in users if u.username == "bo.mentor")
+    for code, real in (("SKHCN.HNI", True), ("SKHCN.KHA", False)):
+        unit = units[code]
+        assert mentor.id is not None
+        assert unit.id is not None
+        session.add(MentorAssignment(mentor_id=mentor.id, unit_id=unit.id, can_view_real=real))
     session.commit()
     count = load_dossiers(session, registry, tz)
     return {"units": len(units), "users": len(users), "dossiers": count}

@@ -12,6 +12,8 @@ from casework.dossiers.models import (
     StepRecord,
 )
 from casework.notifications.models import NotificationSeen
+from casework.questions.models import Question  # noqa: F401  (registers the table)
+from casework.reviews.models import MentorAssignment  # noqa: F401  (registers the table)
 
 __all__ = [
     "ApiToken",

@@ -159,11 +159,19 @@ def test_auditors_read_their_subtree_mentors_only_practice(client, world, token_
     assert (client.get(f"/api/v1/dossiers/{d['code']}", headers=h).status_code == 200) is sees
 
 
-def test_mentor_sees_practice_dossiers_but_cannot_act(client, world, token_for):
+def test_mentor_sees_practice_dossiers_of_assigned_units_but_cannot_act(
+    client, session, world, token_for
+):
+    from casework.reviews.models import MentorAssignment
+
     d = open_one(client, token_for(world["hni.receiver"]), mode="practice")
     assert d["practice"] is True
     assert d["code"].startswith("LT-")
     h = token_for(world["bo.mentor"])
+    # being at the ministry gives a mentor nothing: only an assignment does
+    assert client.get(f"/api/v1/dossiers/{d['code']}", headers=h).status_code == 404
+    session.add(MentorAssignment(mentor_id=world["bo.mentor"].id, unit_id=world.hni.id))
+    session.commit()
     got = client.get(f"/api/v1/dossiers/{d['code']}", headers=h).json()
     assert got["allowed_actions"] == []
     r = client.post(f"/api/v1/dossiers/{d['code']}/actions/accept", json={}, headers=h)

@@ -2,7 +2,9 @@
 
 - receiver / handler / leader: dossiers their unit receives or handles;
 - auditor / admin: every dossier handled or received under their unit (read only for auditors);
-- mentor: practice dossiers under their unit (DESIGN §6; per-unit assignments come later).
+- mentor: practice dossiers of the units assigned to them and of every unit below those
+  (`reviews.models.MentorAssignment`); real ones too, read only, where the assignment grants
+  `can_view_real` (DESIGN §6). A mentor's own unit gives them nothing by itself.
 """
 
 from __future__ import annotations
@@ -10,10 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import false, or_
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from casework.accounts.models import ACTING_ROLES, Role, Unit, User
 from casework.dossiers.models import Dossier, Mode
+from casework.reviews.models import MentorAssignment
 
 
 def _subtree_ids(path: str) -> Any:
@@ -36,11 +40,34 @@ def visible_filter(user: User, unit: Unit) -> Any:
             or_(col(Dossier.handling_unit_id).in_(sub), col(Dossier.receiving_unit_id).in_(sub))
         )
     if user.has_role(Role.mentor):
-        clauses.append(
-            (col(Dossier.mode) == Mode.practice)
-            & col(Dossier.handling_unit_id).in_(_subtree_ids(unit.path))
-        )
+        clauses.append(mentor_filter(user))
     return or_(*clauses) if clauses else false()
+
+
+def mentor_filter(user: User) -> Any:
+    """The dossiers `user` may review as a mentor: practice dossiers handled in an assigned unit
+    or below it, and real ones (read only) under an assignment with `can_view_real`. One clause,
+    two uncorrelated sub-selects of unit ids."""
+    if user.id is None or not user.has_role(Role.mentor):
+        return false()
+    return or_(
+        (col(Dossier.mode) == Mode.practice)
+        & col(Dossier.handling_unit_id).in_(_assigned_subtrees(user.id)),
+        col(Dossier.handling_unit_id).in_(_assigned_subtrees(user.id, real=True)),
+    )
+
+
+def _assigned_subtrees(mentor_id: int, *, real: bool = False) -> Any:
+    """Ids of every unit at or below a unit assigned to the mentor (only `can_view_real` ones
+    with `real`)."""
+    assigned = aliased(Unit)
+    query = (
+        select(Unit.id)
+        .join(assigned, col(Unit.path).startswith(assigned.path))
+        .join(MentorAssignment, col(MentorAssignment.unit_id) == assigned.id)
+        .where(col(MentorAssignment.mentor_id) == mentor_id)
+    )
+    return query.where(col(MentorAssignment.can_view_real)) if real else query
 
 
 def can_view(session: Session, user: User, dossier: Dossier) -> bool:

@@ -26,6 +26,7 @@ from casework.dossiers.models import Attachment, Dossier, Event
 from casework.dossiers.slips import DOSSIER_SLIPS
 from casework.errors import ActionNotAllowed, Conflict, NotFound, ValidationFailed
 from casework.procedures import Procedure, TransitionDef, diagrams
+from casework.reviews import service as reviews
 from casework.web.auth import PageUser, verify_csrf
 from casework.web.deps import CalendarsDep, RegistryDep, SessionDep, TzDep
 from casework.web.templating import is_htmx, render
@@ -352,6 +353,8 @@ def dossier_context(
         "can_upload": bool(allowed) and procedure.documents,
         "max_mb": attachments.MAX_BYTES // (1024 * 1024),
         "allowed_label": attachments.ALLOWED_LABEL,
+        # mentor review: comments and scores under their event, the verdict, the mentor's forms
+        "review": reviews.review_view(session, user, dossier, procedure, events),
     }
 
 
@@ -530,6 +533,8 @@ def event_label(ev: Event) -> str:
         "attachment": "Đính kèm tệp",
         "clock": "Tính lại thời hạn",
         "comment": "Góp ý",
+        "score": "Chấm điểm",
+        "review": "Nhận xét của cán bộ hướng dẫn",
         "audit": "Kiểm tra toàn vẹn",
     }
     return str(ev.payload.get("label") or labels.get(ev.kind, ev.kind))

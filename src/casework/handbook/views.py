@@ -13,8 +13,9 @@ from casework.dossiers.service import LEVEL_FOR_UNIT
 from casework.handbook.search import HandbookFilter, search
 from casework.procedures import Procedure, diagrams
 from casework.procedures.diff import diff
+from casework.questions import service as questions
 from casework.web.auth import OptionalUser, verify_csrf
-from casework.web.deps import RegistryDep, SessionDep
+from casework.web.deps import CalendarsDep, RegistryDep, SessionDep
 from casework.web.templating import is_htmx, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
@@ -57,9 +58,26 @@ def _can_open(session: SessionDep, user: User | None, procedure: Procedure) -> b
 
 @router.get("/procedures/{code}")
 def procedure_page(
-    code: str, request: Request, registry: RegistryDep, session: SessionDep, user: OptionalUser
+    code: str,
+    request: Request,
+    registry: RegistryDep,
+    session: SessionDep,
+    user: OptionalUser,
+    calendars: CalendarsDep,
+    faq_q: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
     procedure = registry.get(code)
+    faq = questions.faq(
+        session, procedure=procedure, calendar=calendars.for_unit(session, None), q=faq_q
+    )
+    if is_htmx(request):  # the FAQ search swaps only its results
+        return render(
+            request,
+            "handbook/detail.html",
+            {"p": procedure, "faq": faq, "can_ask": questions.can_ask(user)},
+            user=user,
+            block_names=["faq"],
+        )
     rows = versions_of(session, code)
     history = []
     for newer, older in zip(rows, rows[1:], strict=False):
@@ -77,7 +95,8 @@ def procedure_page(
             "diagram": diagrams.dot_available(),
             "common_actions": common,
             "can_open": _can_open(session, user, procedure),
-            "faq": [],
+            "faq": faq,
+            "can_ask": questions.can_ask(user),
         },
         user=user,
     )

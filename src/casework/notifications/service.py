@@ -14,6 +14,10 @@ What a user is told about, always limited to dossiers they may see (`visible_fil
 - due soon since: ``due_at > soon(seen_at)`` (it was not yet within one working day then);
 - arrived since: ``step_entered_at > seen_at`` (it entered its current step after they looked).
 
+- **comments and verdicts** (mentor review): a mentor's comment, checklist score or verdict on a
+  dossier the user opened or acted on (`reviews.service.trainee_notes`); new when written after
+  ``seen_at``. The badge adds these events to the dossiers above.
+
 A dossier that is both overdue and waiting for the user counts once. Someone who never marked
 anything as seen has everything counted. Viewing the page does not mark it seen by itself: the
 button does, and it carries the instant the page was drawn, so what arrived meanwhile stays new.
@@ -21,7 +25,7 @@ button does, and it carries the instant the page was drawn, so what arrived mean
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -37,6 +41,7 @@ from casework.dossiers.access import visible_filter
 from casework.dossiers.clockwork import CalendarSource
 from casework.dossiers.models import Dossier
 from casework.notifications.models import NotificationSeen
+from casework.reviews.service import ReviewNote, trainee_notes
 
 LIST_LIMIT = 50
 KINDS = ("overdue", "due_soon", "mine")
@@ -68,6 +73,10 @@ class Notifications:
     seen_at: datetime | None
     new_count: int
     now: datetime
+    #: mentors' comments, scores and verdicts on the user's dossiers, newest first
+    reviews: list[ReviewNote] = field(default_factory=list)
+    reviews_total: int = 0
+    reviews_new: int = 0
 
 
 def seen_at(session: Session, *, user: User) -> datetime | None:
@@ -137,7 +146,10 @@ def badge_count(
     c = _Clauses(session, user, calendars, now or utcnow())
     if not c.base:
         return 0
-    return _count(session, [*c.base, c.any_new()])
+    _, _, reviews_new = trainee_notes(
+        session, user=user, visible=c.base[0], seen_at=c.seen, limit=0
+    )
+    return _count(session, [*c.base, c.any_new()]) + reviews_new
 
 
 def collect(
@@ -163,7 +175,21 @@ def collect(
         new = _count(session, [*c.base, c.is_new(kind)])
         sections.append(Section(kind, KIND_LABELS[kind], items, total, new))
     new_count = _count(session, [*c.base, c.any_new()]) if c.base else 0
-    return Notifications(sections=sections, seen_at=c.seen, new_count=new_count, now=now)
+    reviews: list[ReviewNote] = []
+    reviews_total = reviews_new = 0
+    if c.base:
+        reviews, reviews_total, reviews_new = trainee_notes(
+            session, user=user, visible=c.base[0], seen_at=c.seen, limit=limit
+        )
+    return Notifications(
+        sections=sections,
+        seen_at=c.seen,
+        new_count=new_count + reviews_new,
+        now=now,
+        reviews=reviews,
+        reviews_total=reviews_total,
+        reviews_new=reviews_new,
+    )
 
 
 def mark_seen(
