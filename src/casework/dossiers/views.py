@@ -333,6 +333,10 @@ def dossier_context(
         "event_data": event_data,
         "printable_slips": set(DOSSIER_SLIPS),
         "diagram": diagrams.dot_available(),
+        "can_reset": dossier.mode == "practice"
+        and not dossier.data.get("replaced_by")
+        and user.has_role(*ACTING_ROLES)
+        and user.unit_id in (dossier.handling_unit_id, dossier.receiving_unit_id),
         "names": names,
         "units": units,
         "actions": [(t, _field_inputs(procedure, t)) for t in allowed],
