@@ -40,7 +40,10 @@ Sở KH&CN và UBND cấp xã (2025).
 
 Xác thực: `Authorization: Bearer <token>`; tạo mã bằng lệnh `casework users token TÊN_ĐĂNG_NHẬP`.
 Mọi lỗi trả về JSON `{"error": {"code", "message", "details"}}`, thông báo bằng tiếng Việt.
-Người dùng chỉ thấy hồ sơ của đơn vị mình (kiểm tra viên: cả đơn vị cấp dưới).
+Người dùng chỉ thấy hồ sơ của đơn vị mình (kiểm tra viên, quản trị: cả đơn vị cấp dưới).
+Cán bộ hướng dẫn chỉ thấy hồ sơ làm thử của các đơn vị **được phân công** (và đơn vị cấp dưới);
+hồ sơ thật chỉ khi phân công cho phép, và chỉ xem. Góp ý, chấm điểm, nhận xét, bài thực hành và
+hỏi đáp có trên trang web, chưa có trong API.
 """
 
 

@@ -146,3 +146,13 @@ def test_the_pages(client, world, sign_in):
     fb = client.get(f"/dossiers/{code}/feedback").text
     assert "Điểm: 0/100" in fb
     assert "Chưa làm" in fb
+
+
+def test_starting_a_scenario_again_keeps_the_scenario(session, world, scenarios, registry):
+    from casework.dossiers.practice import reset_practice
+
+    d = play(session, world, scenarios, registry, "xquang-thieu-so-seri")
+    fresh = reset_practice(session, actor=world["hni.receiver"], code=d.code, tz=TZ)
+    assert fresh.data["_scenario"] == "xquang-thieu-so-seri"
+    assert fresh.data["_applicant_script"][0]["after"] == "request_supplement"
+    assert score(session, fresh, scenarios).score == 0

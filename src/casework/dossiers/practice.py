@@ -26,6 +26,9 @@ from casework.errors import ActionNotAllowed, NotFound, PermissionDenied
 from casework.web.auth import PageUser, verify_csrf
 from casework.web.deps import CalendarsDep, SessionDep, TzDep
 
+#: Keys of a practice dossier's data that its fresh copy keeps (a scenario's id and script).
+CARRIED_KEYS = ("_scenario", service.SCRIPT_KEY)
+
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 
 
@@ -70,6 +73,11 @@ def reset_practice(
         calendars=calendars,
         commit=False,
     )
+    # a scenario stays a scenario: same scripted applicant, same feedback
+    carried = {k: old.data[k] for k in CARRIED_KEYS if k in old.data}
+    if carried:
+        fresh.data = {**fresh.data, **carried}
+        session.add(fresh)
     record_event(
         session,
         dossier=old,
