@@ -25,6 +25,7 @@ from casework.dossiers.clockwork import CalendarSource
 from casework.handbook import views as handbook_views
 from casework.notifications import views as notification_views
 from casework.procedures import ProcedureRegistry
+from casework.progress import views as progress_views
 from casework.questions import views as question_views
 from casework.reviews import views as review_views
 from casework.scenarios import views as scenario_views
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(scenario_views.router)
     app.include_router(question_views.router)
     app.include_router(review_views.router)
+    app.include_router(progress_views.router)
     app.include_router(admin_views.router)
     app.include_router(notification_views.router)
     app.mount("/static", StaticFiles(directory=settings.templates_dir / "static"), name="static")

@@ -12,6 +12,7 @@ from casework.dossiers.models import (
     StepRecord,
 )
 from casework.notifications.models import NotificationSeen
+from casework.progress.models import SignOff, UnitOptOut  # noqa: F401  (registers the tables)
 from casework.questions.models import Question  # noqa: F401  (registers the table)
 from casework.reviews.models import MentorAssignment  # noqa: F401  (registers the table)
 

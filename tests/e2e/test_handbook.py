@@ -22,7 +22,13 @@ def test_search_without_diacritics_and_the_diagram(
     expect(page.get_by_role("heading", level=1)).to_contain_text("Kiểm tra nhà nước về đo lường")
     diagram = page.locator("figure.diagram img")
     expect(diagram).to_be_visible()
-    page.wait_for_function("document.querySelector('figure.diagram img').naturalWidth > 0")
+    # The page's CSP forbids string eval, so poll from outside instead of wait_for_function.
+    for _ in range(100):
+        if diagram.evaluate("img => img.complete && img.naturalWidth > 0"):
+            break
+        page.wait_for_timeout(100)
+    else:
+        raise AssertionError("the diagram image never loaded")
     expect(page.locator(".guidance").first).to_be_visible()
     path = screenshot(page, "procedure")
     shutil.copy(path, docs_screenshots / "handbook-procedure.png")

@@ -1,0 +1,1 @@
+"""Progress and sign-off of trainees: progress pages, certificate, points, leaderboard."""

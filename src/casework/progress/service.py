@@ -1,0 +1,443 @@
+"""Progress of trainees: who may see it, mentor sign-offs, the computed summary, points, badges,
+the mentor dashboard and the leaderboard.
+
+- A **trainee** is an active user with an acting role (tiếp nhận, thụ lý, lãnh đạo).
+- A trainee's progress is seen by the trainee, by a mentor assigned to the trainee's unit or a
+  unit above it, and by an admin of that unit or a unit above it; anyone else gets a 404.
+- **Scenarios done**: practice dossiers with ``data["_scenario"]`` whose first event (``opened``)
+  is the trainee's, scored by `scenarios.service.feedback`.
+- **Verdicts**: the latest mentor verdict (event kind ``review``) of each practice dossier the
+  trainee opened.
+- **Sign-offs** (`SignOff`): only an assigned mentor signs or revokes; one transaction each.
+- **Points and badges** are computed on every read, never stored (`score_of`).
+- **Leaderboard**: trainees of the units of one province, except units with a `UnitOptOut` row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from casework.accounts.models import ACTING_ROLES, Role, Unit, User
+from casework.db import utcnow
+from casework.dossiers.clockwork import CalendarSource
+from casework.dossiers.models import Dossier, Event, Mode
+from casework.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from casework.procedures import ProcedureRegistry
+from casework.progress.models import SignOff, UnitOptOut
+from casework.reviews.models import MentorAssignment
+from casework.reviews.service import latest_verdicts
+from casework.scenarios import service as scenarios_service
+from casework.scenarios.schema import ScenarioRegistry
+
+MAX_NOTE = 1000
+NO_PROVINCE = "Chưa ghi tỉnh/thành"
+LEADERBOARD_SIZE = 50
+
+#: Points: per scenario finished (its best score), plus a tenth of that score; per sign-off.
+POINTS_PER_SCENARIO = 10
+POINTS_PER_SIGN_OFF = 30
+BADGE_FIRST = "Bài đầu tiên"
+BADGE_PERFECT = "Điểm tuyệt đối"
+BADGE_ALONE = "Làm được độc lập"
+BADGE_HINTS = {
+    BADGE_FIRST: "Hoàn thành bài thực hành đầu tiên",
+    BADGE_PERFECT: "Đạt 100 điểm một bài thực hành",
+    BADGE_ALONE: "Được ký xác nhận có thể làm độc lập ít nhất một thủ tục",
+}
+
+
+# ---- who sees whom ----------------------------------------------------------------------------
+
+
+def is_trainee(user: User) -> bool:
+    return user.is_active and user.has_role(*ACTING_ROLES)
+
+
+def _ancestor_ids(unit: Unit) -> list[int]:
+    return [int(p) for p in unit.path.strip("/").split("/") if p]
+
+
+def mentor_covers(session: Session, mentor: User, unit: Unit) -> bool:
+    """An active mentor assigned to `unit` or to a unit above it."""
+    if not mentor.is_active or not mentor.has_role(Role.mentor) or mentor.id is None:
+        return False
+    found = session.exec(
+        select(MentorAssignment.id).where(
+            MentorAssignment.mentor_id == mentor.id,
+            col(MentorAssignment.unit_id).in_(_ancestor_ids(unit) or [-1]),
+        )
+    ).first()
+    return found is not None
+
+
+def admin_covers(session: Session, admin: User, unit: Unit) -> bool:
+    """An active admin of `unit` or of a unit above it."""
+    if not admin.is_active or not admin.has_role(Role.admin):
+        return False
+    return admin.unit_id in _ancestor_ids(unit)
+
+
+def can_view_trainee(session: Session, viewer: User, trainee: User) -> bool:
+    if viewer.id == trainee.id:
+        return True
+    unit = session.get(Unit, trainee.unit_id)
+    if unit is None:
+        return False
+    return mentor_covers(session, viewer, unit) or admin_covers(session, viewer, unit)
+
+
+def visible_trainee(session: Session, viewer: User, username: str) -> User:
+    """The user `username` if `viewer` may see their progress (404 otherwise, nothing leaks)."""
+    trainee = session.exec(select(User).where(User.username == username)).first()
+    if trainee is None or not can_view_trainee(session, viewer, trainee):
+        raise NotFound(f"Không tìm thấy tiến độ của {username}.")
+    return trainee
+
+
+def visible_unit(session: Session, viewer: User, code: str) -> Unit:
+    """The unit `code` if `viewer` is a mentor assigned to it (or above) or its admin (or above)."""
+    unit = session.exec(select(Unit).where(Unit.code == code)).first()
+    if unit is None or not (
+        mentor_covers(session, viewer, unit) or admin_covers(session, viewer, unit)
+    ):
+        raise NotFound(f"Không tìm thấy đơn vị {code}.")
+    return unit
+
+
+# ---- sign-offs --------------------------------------------------------------------------------
+
+
+def sign_off(
+    session: Session,
+    *,
+    mentor: User,
+    trainee: User,
+    procedure_code: str,
+    note: str,
+    procedures: ProcedureRegistry,
+    now: datetime | None = None,
+) -> SignOff:
+    """Sign `procedure_code` off for `trainee` ("có thể làm độc lập"); signing again replaces
+    the mentor, note and time. One transaction."""
+    unit = session.get(Unit, trainee.unit_id)
+    if unit is None or not mentor_covers(session, mentor, unit):
+        raise PermissionDenied(
+            "Chỉ cán bộ hướng dẫn được phân công cho đơn vị của học viên mới ký xác nhận."
+        )
+    errors: dict[str, str] = {}
+    code = (procedure_code or "").strip()
+    if code not in procedures:
+        errors["procedure_code"] = "Chọn một thủ tục có trong sổ tay."
+    note = (note or "").strip()
+    if len(note) > MAX_NOTE:
+        errors["note"] = f"Ghi chú tối đa {MAX_NOTE} ký tự."
+    if not is_trainee(trainee):
+        errors["trainee"] = (
+            "Chỉ ký xác nhận cho cán bộ tiếp nhận, thụ lý hoặc lãnh đạo đang hoạt động."
+        )
+    if errors:
+        raise ValidationFailed("Chưa ký xác nhận được.", fields=errors)
+    assert mentor.id is not None and trainee.id is not None
+    row = session.exec(
+        select(SignOff).where(SignOff.trainee_id == trainee.id, SignOff.procedure_code == code)
+    ).first()
+    if row is None:
+        row = SignOff(trainee_id=trainee.id, procedure_code=code, mentor_id=mentor.id)
+    row.mentor_id = mentor.id
+    row.note = note
+    row.signed_at = now or utcnow()
+    session.add(row)
+    try:
+        session.commit()
+    except IntegrityError as exc:  # the same sign-off made twice at once
+        session.rollback()
+        raise Conflict("Thủ tục này vừa được ký xác nhận. Hãy tải lại trang.") from exc
+    return row
+
+
+def revoke_sign_off(session: Session, *, mentor: User, trainee: User, procedure_code: str) -> None:
+    unit = session.get(Unit, trainee.unit_id)
+    if unit is None or not mentor_covers(session, mentor, unit):
+        raise PermissionDenied(
+            "Chỉ cán bộ hướng dẫn được phân công cho đơn vị của học viên mới thu hồi xác nhận."
+        )
+    row = session.exec(
+        select(SignOff).where(
+            SignOff.trainee_id == trainee.id, SignOff.procedure_code == procedure_code
+        )
+    ).first()
+    if row is None:
+        raise NotFound("Không tìm thấy xác nhận này.")
+    session.delete(row)
+    session.commit()
+
+
+def sign_offs_of(session: Session, user_ids: Sequence[int]) -> dict[int, list[SignOff]]:
+    found: dict[int, list[SignOff]] = {i: [] for i in user_ids}
+    if not user_ids:
+        return found
+    for row in session.exec(
+        select(SignOff)
+        .where(col(SignOff.trainee_id).in_(user_ids))
+        .order_by(col(SignOff.signed_at), col(SignOff.id))
+    ).all():
+        found[row.trainee_id].append(row)
+    return found
+
+
+# ---- the summary ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Run:
+    """One scenario dossier opened by the trainee, scored."""
+
+    dossier: Dossier
+    scenario_id: str
+    title: str
+    score: int
+    finished: bool
+
+
+@dataclass(frozen=True)
+class Score:
+    points: int
+    badges: list[str]
+
+
+def score_of(runs: Iterable[Run], sign_offs: Sequence[SignOff]) -> Score:
+    """Points: for each scenario finished, 10 + a tenth of its best score; 30 per sign-off.
+    Replaying a scenario improves its best score; it never counts twice."""
+    best: dict[str, int] = {}
+    for r in runs:
+        if r.finished:
+            best[r.scenario_id] = max(best.get(r.scenario_id, 0), r.score)
+    points = sum(POINTS_PER_SCENARIO + s // 10 for s in best.values())
+    points += POINTS_PER_SIGN_OFF * len(sign_offs)
+    badges = []
+    if best:
+        badges.append(BADGE_FIRST)
+    if any(s >= 100 for s in best.values()):
+        badges.append(BADGE_PERFECT)
+    if sign_offs:
+        badges.append(BADGE_ALONE)
+    return Score(points, badges)
+
+
+@dataclass
+class Progress:
+    user: User
+    runs: list[Run] = field(default_factory=list)
+    verdicts: list[tuple[Dossier, Event]] = field(default_factory=list)
+    sign_offs: list[SignOff] = field(default_factory=list)
+
+    @property
+    def finished(self) -> int:
+        """Distinct scenarios finished."""
+        return len({r.scenario_id for r in self.runs if r.finished})
+
+    @property
+    def passes(self) -> int:
+        return sum(1 for _, ev in self.verdicts if ev.action == "pass")
+
+    @property
+    def redos(self) -> int:
+        return sum(1 for _, ev in self.verdicts if ev.action == "redo")
+
+    @property
+    def score(self) -> Score:
+        return score_of(self.runs, self.sign_offs)
+
+
+def _practice_opened_by(session: Session, user_ids: Sequence[int]) -> list[tuple[Dossier, int]]:
+    """Practice dossiers whose first event is by one of `user_ids`, with that user's id."""
+    if not user_ids:
+        return []
+    rows = session.exec(
+        select(Dossier, Event.actor_id)
+        .join(Event, col(Event.dossier_id) == Dossier.id)
+        .where(
+            Event.seq == 1,
+            col(Event.actor_id).in_(user_ids),
+            Dossier.mode == Mode.practice,
+        )
+        .order_by(col(Dossier.id).desc())
+    ).all()
+    return [(d, int(uid)) for d, uid in rows if uid is not None]
+
+
+def progress_of(
+    session: Session,
+    users: Sequence[User],
+    *,
+    scenarios: ScenarioRegistry,
+    calendars: CalendarSource,
+) -> dict[int, Progress]:
+    """The progress of each user (by id): runs newest first, verdicts, sign-offs."""
+    ids = [u.id for u in users if u.id is not None]
+    result = {u.id: Progress(u) for u in users if u.id is not None}
+    opened = _practice_opened_by(session, ids)
+    verdicts = latest_verdicts(session, [d.id for d, _ in opened if d.id is not None])
+    for dossier, uid in opened:
+        progress = result[uid]
+        scenario_id = dossier.data.get(scenarios_service.SCENARIO_KEY)
+        if scenario_id:
+            try:
+                scenario, fb = scenarios_service.feedback(
+                    session, dossier=dossier, scenarios=scenarios, calendars=calendars
+                )
+            except NotFound:  # a scenario no longer shipped: not counted
+                pass
+            else:
+                progress.runs.append(
+                    Run(dossier, scenario.id, scenario.title, fb.score, fb.finished)
+                )
+        verdict = verdicts.get(dossier.id) if dossier.id is not None else None
+        if verdict is not None:
+            progress.verdicts.append((dossier, verdict))
+    for uid, rows in sign_offs_of(session, ids).items():
+        result[uid].sign_offs = rows
+    return result
+
+
+# ---- units, the dashboard ---------------------------------------------------------------------
+
+
+def trainees_of(session: Session, unit_ids: Sequence[int]) -> list[User]:
+    if not unit_ids:
+        return []
+    users = session.exec(
+        select(User)
+        .where(col(User.unit_id).in_(unit_ids), col(User.is_active))
+        .order_by(col(User.full_name), col(User.username))
+    ).all()
+    return [u for u in users if is_trainee(u)]
+
+
+def covered_units(session: Session, viewer: User) -> list[Unit]:
+    """Units at or below the viewer's mentor assignments, or below the admin's own unit."""
+    paths: list[str] = []
+    if viewer.is_active and viewer.has_role(Role.mentor):
+        paths += list(
+            session.exec(
+                select(Unit.path)
+                .join(MentorAssignment, col(MentorAssignment.unit_id) == Unit.id)
+                .where(MentorAssignment.mentor_id == viewer.id)
+            ).all()
+        )
+    if viewer.is_active and viewer.has_role(Role.admin):
+        own = session.get(Unit, viewer.unit_id)
+        if own is not None:
+            paths.append(own.path)
+    if not paths:
+        return []
+    units = session.exec(select(Unit).order_by(col(Unit.code))).all()
+    return [u for u in units if any(u.path.startswith(p) for p in paths)]
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    unit: Unit
+    trainees: int
+    sign_offs: int
+    opted_out: bool
+
+
+def dashboard(session: Session, viewer: User) -> list[tuple[str, list[UnitRow]]]:
+    """The viewer's units grouped by province (sorted; units without one last), with the number
+    of trainees and of sign-offs (cheap counts only; scores are on the unit page)."""
+    units = covered_units(session, viewer)
+    unit_ids = [u.id for u in units if u.id is not None]
+    trainees = trainees_of(session, unit_ids)
+    per_unit: dict[int, list[int]] = {i: [] for i in unit_ids}
+    for t in trainees:
+        if t.id is not None:
+            per_unit[t.unit_id].append(t.id)
+    signed = sign_offs_of(session, [t.id for t in trainees if t.id is not None])
+    opted = opted_out_ids(session)
+    groups: dict[str, list[UnitRow]] = {}
+    for u in units:
+        assert u.id is not None
+        ids = per_unit[u.id]
+        row = UnitRow(
+            unit=u,
+            trainees=len(ids),
+            sign_offs=sum(len(signed[i]) for i in ids),
+            opted_out=u.id in opted,
+        )
+        groups.setdefault(u.province or NO_PROVINCE, []).append(row)
+    return sorted(groups.items(), key=lambda kv: (kv[0] == NO_PROVINCE, kv[0]))
+
+
+# ---- opt-out, leaderboard ---------------------------------------------------------------------
+
+
+def opted_out_ids(session: Session) -> set[int]:
+    return set(session.exec(select(UnitOptOut.unit_id)).all())
+
+
+def set_opt_out(
+    session: Session, *, admin: User, unit: Unit, opted_out: bool, now: datetime | None = None
+) -> None:
+    """An admin of the unit (or above) takes it off the leaderboard, or puts it back."""
+    if not admin_covers(session, admin, unit):
+        raise PermissionDenied("Chỉ quản trị viên của đơn vị mới đổi cài đặt bảng xếp hạng.")
+    row = session.exec(select(UnitOptOut).where(UnitOptOut.unit_id == unit.id)).first()
+    if opted_out and row is None:
+        assert unit.id is not None
+        session.add(UnitOptOut(unit_id=unit.id, created_by_id=admin.id, created_at=now or utcnow()))
+    elif not opted_out and row is not None:
+        session.delete(row)
+    try:
+        session.commit()
+    except IntegrityError:  # opted out twice at once: the result is the same
+        session.rollback()
+
+
+def provinces(session: Session) -> list[str]:
+    rows = session.exec(
+        select(Unit.province).where(col(Unit.province).is_not(None)).distinct()
+    ).all()
+    return sorted(p for p in rows if p)
+
+
+@dataclass(frozen=True)
+class Standing:
+    rank: int
+    progress: Progress
+    unit: Unit
+
+
+def leaderboard(
+    session: Session,
+    *,
+    province: str,
+    scenarios: ScenarioRegistry,
+    calendars: CalendarSource,
+    limit: int = LEADERBOARD_SIZE,
+) -> list[Standing]:
+    """Trainees of the province's units (opted-out units never appear), most points first;
+    equal points share a rank. Trainees with no points are left out."""
+    opted = opted_out_ids(session)
+    units = {
+        u.id: u
+        for u in session.exec(select(Unit).where(Unit.province == province)).all()
+        if u.id is not None and u.id not in opted
+    }
+    trainees = trainees_of(session, list(units))
+    progress = progress_of(session, trainees, scenarios=scenarios, calendars=calendars)
+    scored = [(p.score.points, p) for p in progress.values() if p.score.points > 0]
+    scored.sort(key=lambda sp: (-sp[0], sp[1].user.full_name, sp[1].user.username))
+    standings: list[Standing] = []
+    previous: int | None = None
+    rank = 0
+    for i, (points, p) in enumerate(scored[:limit], start=1):
+        if points != previous:
+            rank, previous = i, points
+        standings.append(Standing(rank, p, units[p.user.unit_id]))
+    return standings

@@ -1,0 +1,274 @@
+"""Progress pages: a trainee's progress (and the mentor's sign-off forms), a unit's trainees, the
+mentor dashboard by province, the printable certificate, and the leaderboard.
+
+Thin views: one service call, one template. A form posts and redirects back (post/redirect/get);
+a rejected sign-off shows the page again (422) with the reason on top. A trainee or unit the
+viewer may not see is a 404; a viewer who sees it but may not sign or opt out gets a 403.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session, col, select
+
+from casework.accounts.models import Unit, User
+from casework.db import utcnow
+from casework.errors import NotFound, ValidationFailed
+from casework.procedures import ProcedureRegistry
+from casework.progress import service
+from casework.reviews.service import VERDICT_LABELS
+from casework.scenarios.schema import ScenarioRegistry
+from casework.web.auth import PageUser, verify_csrf
+from casework.web.deps import CalendarsDep, RegistryDep, SessionDep, TzDep
+from casework.web.templating import render
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
+
+
+def _scenarios(request: Request) -> ScenarioRegistry:
+    registry: ScenarioRegistry = request.app.state.scenarios
+    return registry
+
+
+def _procedure_name(procedures: ProcedureRegistry, code: str) -> str:
+    return procedures.get(code).name if code in procedures else code
+
+
+# ---- the dashboard ----------------------------------------------------------------------------
+
+
+@router.get("/progress")
+def dashboard(request: Request, session: SessionDep, user: PageUser) -> Response:
+    groups = service.dashboard(session, user)
+    if not groups and not user.has_role("mentor", "admin"):
+        return RedirectResponse(f"/progress/users/{user.username}", status_code=303)
+    return render(request, "progress/dashboard.html", {"groups": groups}, user=user)
+
+
+# ---- a trainee --------------------------------------------------------------------------------
+
+
+def _trainee_page(
+    request: Request,
+    session: Session,
+    viewer: User,
+    trainee: User,
+    procedures: ProcedureRegistry,
+    calendars: Any,
+    *,
+    message: str | None = None,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    progress = service.progress_of(
+        session, [trainee], scenarios=_scenarios(request), calendars=calendars
+    )[trainee.id or 0]
+    unit = session.get(Unit, trainee.unit_id)
+    assert unit is not None
+    can_sign = service.is_trainee(trainee) and service.mentor_covers(session, viewer, unit)
+    signed = {s.procedure_code for s in progress.sign_offs}
+    mentor_ids = {s.mentor_id for s in progress.sign_offs}
+    names = {
+        u.id: u.full_name
+        for u in session.exec(select(User).where(col(User.id).in_(mentor_ids or {-1}))).all()
+    }
+    context = {
+        "trainee": trainee,
+        "unit": unit,
+        "progress": progress,
+        "score": progress.score,
+        "badge_hints": service.BADGE_HINTS,
+        "verdict_labels": VERDICT_LABELS,
+        "procedure_names": {p.code: p.name for p in procedures.all()},
+        "choices": [(p.code, p.name) for p in procedures.all() if p.code not in signed],
+        "can_sign": can_sign,
+        "can_see_unit": service.mentor_covers(session, viewer, unit)
+        or service.admin_covers(session, viewer, unit),
+        "names": names,
+        "message": message,
+        "errors": errors or {},
+        "values": values or {},
+    }
+    return render(request, "progress/trainee.html", context, user=viewer, status_code=status_code)
+
+
+@router.get("/progress/users/{username}")
+def trainee_page(
+    username: str,
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    procedures: RegistryDep,
+    calendars: CalendarsDep,
+    signed: Annotated[str | None, Query(max_length=64)] = None,
+    revoked: Annotated[str | None, Query(max_length=64)] = None,
+) -> Response:
+    trainee = service.visible_trainee(session, user, username)
+    message = None
+    if signed and signed in procedures:
+        message = f"Đã ký xác nhận: {signed} — có thể làm độc lập."
+    elif revoked and revoked in procedures:
+        message = f"Đã thu hồi xác nhận {revoked}."
+    return _trainee_page(request, session, user, trainee, procedures, calendars, message=message)
+
+
+@router.post("/progress/users/{username}/sign-offs")
+async def sign_off(
+    username: str,
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    procedures: RegistryDep,
+    calendars: CalendarsDep,
+) -> Response:
+    trainee = service.visible_trainee(session, user, username)
+    form = await request.form()
+    values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+    try:
+        row = service.sign_off(
+            session,
+            mentor=user,
+            trainee=trainee,
+            procedure_code=values.get("procedure_code", ""),
+            note=values.get("note", ""),
+            procedures=procedures,
+        )
+    except ValidationFailed as exc:
+        session.rollback()
+        return _trainee_page(
+            request, session, user, trainee, procedures, calendars,
+            message=exc.message, errors=exc.fields, values=values, status_code=422,
+        )  # fmt: skip
+    return RedirectResponse(
+        f"/progress/users/{trainee.username}?signed={row.procedure_code}", status_code=303
+    )
+
+
+@router.post("/progress/users/{username}/sign-offs/{code}/revoke")
+def revoke_sign_off(username: str, code: str, session: SessionDep, user: PageUser) -> Response:
+    trainee = service.visible_trainee(session, user, username)
+    service.revoke_sign_off(session, mentor=user, trainee=trainee, procedure_code=code)
+    return RedirectResponse(f"/progress/users/{trainee.username}?revoked={code}", status_code=303)
+
+
+def _vn_date(at: datetime, tz: Any) -> str:
+    d = at.astimezone(tz)
+    return f"ngày {d.day:02d} tháng {d.month:02d} năm {d.year}"
+
+
+@router.get("/progress/users/{username}/certificate")
+def certificate(
+    username: str,
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    procedures: RegistryDep,
+    tz: TzDep,
+) -> Response:
+    """A4, Vietnamese, only once at least one procedure is signed off (404 before)."""
+    trainee = service.visible_trainee(session, user, username)
+    assert trainee.id is not None
+    rows = service.sign_offs_of(session, [trainee.id])[trainee.id]
+    if not rows:
+        raise NotFound(
+            f"{trainee.full_name} chưa được ký xác nhận thủ tục nào: chưa có chứng nhận."
+        )
+    mentors = {
+        u.id: u
+        for u in session.exec(
+            select(User).where(col(User.id).in_({r.mentor_id for r in rows}))
+        ).all()
+    }
+    items = [
+        {
+            "code": r.procedure_code,
+            "name": _procedure_name(procedures, r.procedure_code),
+            "mentor": mentors[r.mentor_id].full_name if r.mentor_id in mentors else "",
+            "date": r.signed_at.astimezone(tz).strftime("%d/%m/%Y"),
+        }
+        for r in rows
+    ]
+    context = {
+        "trainee": trainee,
+        "unit": session.get(Unit, trainee.unit_id),
+        "items": items,
+        "issued": _vn_date(utcnow(), tz),
+    }
+    return render(request, "progress/certificate.html", context, user=user)
+
+
+# ---- a unit, opt-out --------------------------------------------------------------------------
+
+
+@router.get("/progress/units/{code}")
+def unit_page(
+    code: str,
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    calendars: CalendarsDep,
+    saved: Annotated[str | None, Query(pattern="^(in|out)$")] = None,
+) -> Response:
+    unit = service.visible_unit(session, user, code)
+    assert unit.id is not None
+    trainees = service.trainees_of(session, [unit.id])
+    progress = service.progress_of(
+        session, trainees, scenarios=_scenarios(request), calendars=calendars
+    )
+    message = None
+    if saved == "out":
+        message = "Đơn vị đã rút khỏi bảng xếp hạng."
+    elif saved == "in":
+        message = "Đơn vị đã tham gia lại bảng xếp hạng."
+    context = {
+        "unit": unit,
+        "rows": [progress[t.id] for t in trainees if t.id is not None],
+        "opted_out": unit.id in service.opted_out_ids(session),
+        "can_opt_out": service.admin_covers(session, user, unit),
+        "message": message,
+    }
+    return render(request, "progress/unit.html", context, user=user)
+
+
+@router.post("/progress/units/{code}/opt-out")
+async def opt_out(code: str, request: Request, session: SessionDep, user: PageUser) -> Response:
+    unit = service.visible_unit(session, user, code)
+    form = await request.form()
+    out = form.get("opted_out") == "1"
+    service.set_opt_out(session, admin=user, unit=unit, opted_out=out)
+    return RedirectResponse(
+        f"/progress/units/{unit.code}?saved={'out' if out else 'in'}", status_code=303
+    )
+
+
+# ---- the leaderboard --------------------------------------------------------------------------
+
+
+@router.get("/progress/leaderboard")
+def leaderboard(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    calendars: CalendarsDep,
+    province: Annotated[str | None, Query(max_length=64)] = None,
+) -> Response:
+    provinces = service.provinces(session)
+    if province is None or province not in provinces:
+        own = session.get(Unit, user.unit_id)
+        province = own.province if own is not None and own.province in provinces else None
+    if province is None and provinces:
+        province = provinces[0]
+    standings = (
+        service.leaderboard(
+            session, province=province, scenarios=_scenarios(request), calendars=calendars
+        )
+        if province
+        else []
+    )
+    context = {"provinces": provinces, "province": province, "standings": standings}
+    return render(request, "progress/leaderboard.html", context, user=user)

@@ -1,0 +1,342 @@
+"""Progress and sign-off on both databases: who sees a trainee's progress, mentor sign-offs and
+their revocation, scenarios done with scores and verdicts, the unit page and the dashboard by
+province, the certificate, points and badges, the leaderboard and a unit's opt-out."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlmodel import select
+
+from casework.accounts import service as accounts
+from casework.dossiers.clockwork import CalendarSource
+from casework.errors import PermissionDenied, ValidationFailed
+from casework.progress import service
+from casework.progress.models import SignOff, UnitOptOut
+from casework.reviews import service as reviews
+from casework.scenarios import service as scenarios_service
+from casework.scenarios.schema import ScenarioRegistry
+from casework.settings import PROJECT_ROOT
+from tests.factories import TZ, fire
+
+XRAY = "2.002131"
+
+
+@pytest.fixture(scope="module")
+def scenarios(registry):
+    return ScenarioRegistry.from_directory(PROJECT_ROOT / "workflows" / "scenarios", registry)
+
+
+def sign(client, csrf, username, code=XRAY, note="Làm tốt cả 3 bài"):
+    return client.post(
+        f"/progress/users/{username}/sign-offs",
+        data={"csrf_token": csrf, "procedure_code": code, "note": note},
+        follow_redirects=False,
+    )
+
+
+def play_right(session, world, scenarios, registry):
+    """hni.receiver opens the X-ray scenario and the unit plays it to the end, all right."""
+    d = scenarios_service.start(
+        session, actor=world["hni.receiver"], scenario=scenarios.get("xquang-thieu-so-seri"),
+        procedures=registry, tz=TZ,
+    )  # fmt: skip
+    fire(session, world["hni.receiver"], d, "accept")
+    fire(
+        session, world["hni.handler"], d, "request_supplement",
+        reason="Phiếu khai báo thiếu số sê-ri của máy", missing_documents=["phieu_khai_bao"],
+    )  # fmt: skip
+    fire(session, world["hni.receiver"], d, "receive_supplement")
+    fire(
+        session, world["hni.handler"], d, "submit_for_signing",
+        ket_qua_tham_dinh="Đủ điều kiện xác nhận khai báo", result_summary="Xác nhận 01 máy",
+    )  # fmt: skip
+    fire(session, world["hni.leader"], d, "sign", decision_number="1/XN")
+    fire(session, world["hni.receiver"], d, "return_result")
+    return d
+
+
+# ---- sign-offs --------------------------------------------------------------------------------
+
+
+def test_assigned_mentor_signs_off_and_revokes(client, session, assigned, sign_in):
+    world = assigned
+    csrf = sign_in(world["bo.mentor"])
+    page = client.get("/progress/users/hni.receiver")
+    assert page.status_code == 200
+    assert 'action="/progress/users/hni.receiver/sign-offs"' in page.text  # the mentor may sign
+    r = sign(client, csrf, "hni.receiver")
+    assert r.status_code == 303
+    assert r.headers["location"] == f"/progress/users/hni.receiver?signed={XRAY}"
+    session.rollback()
+    row = session.exec(select(SignOff)).one()
+    assert (row.trainee_id, row.mentor_id, row.procedure_code, row.note) == (
+        world["hni.receiver"].id, world["bo.mentor"].id, XRAY, "Làm tốt cả 3 bài",
+    )  # fmt: skip
+    page = client.get(r.headers["location"])
+    assert f'data-testid="sign-off-{XRAY}"' in page.text
+    assert "Làm được độc lập" in page.text  # the badge
+
+    # signing again replaces the note, never a second row
+    assert sign(client, csrf, "hni.receiver", note="Cập nhật").status_code == 303
+    session.rollback()
+    assert [r.note for r in session.exec(select(SignOff)).all()] == ["Cập nhật"]
+
+    r = client.post(
+        f"/progress/users/hni.receiver/sign-offs/{XRAY}/revoke",
+        data={"csrf_token": csrf}, follow_redirects=False,
+    )  # fmt: skip
+    assert r.status_code == 303
+    session.rollback()
+    assert session.exec(select(SignOff)).all() == []
+    assert f'data-testid="sign-off-{XRAY}"' not in client.get("/progress/users/hni.receiver").text
+
+
+def test_a_commune_trainee_is_covered_by_the_department_assignment(client, assigned, sign_in):
+    csrf = sign_in(assigned["bo.mentor"])
+    assert sign(client, csrf, "badinh.receiver").status_code == 303
+
+
+def test_an_unknown_procedure_is_refused_with_the_form_kept(client, session, assigned, sign_in):
+    csrf = sign_in(assigned["bo.mentor"])
+    r = sign(client, csrf, "hni.receiver", code="9.999999", note="giữ lại")
+    assert r.status_code == 422
+    assert "Chưa ký xác nhận được." in r.text
+    assert "Chọn một thủ tục có trong sổ tay." in r.text
+    assert "giữ lại" in r.text
+    session.rollback()
+    assert session.exec(select(SignOff)).all() == []
+
+
+def test_who_sees_and_who_signs(client, session, assigned, hni_admin, sign_in):
+    world = assigned
+    other = accounts.create_user(
+        session, username="bo.mentor2", full_name="Cán bộ hướng dẫn 2", unit=world.ministry,
+        roles=["mentor"],
+    )  # fmt: skip
+    # a mentor of another unit: the trainee does not exist for them
+    csrf = sign_in(other)
+    assert client.get("/progress/users/hni.receiver").status_code == 404
+    assert sign(client, csrf, "hni.receiver").status_code == 404
+    # a colleague of the same unit: neither
+    sign_in(world["hni.receiver2"])
+    assert client.get("/progress/users/hni.receiver").status_code == 404
+    # the trainee sees their own page, without the sign-off form
+    csrf = sign_in(world["hni.receiver"])
+    page = client.get("/progress/users/hni.receiver")
+    assert page.status_code == 200
+    assert 'action="/progress/users/hni.receiver/sign-offs"' not in page.text
+    assert sign(client, csrf, "hni.receiver").status_code == 403
+    # the unit's admin sees the page but does not sign
+    csrf = sign_in(hni_admin)
+    assert client.get("/progress/users/hni.receiver").status_code == 200
+    assert sign(client, csrf, "hni.receiver").status_code == 403
+    # the service says the same
+    with pytest.raises(PermissionDenied):
+        service.sign_off(
+            session, mentor=other, trainee=world["hni.receiver"], procedure_code=XRAY, note="",
+            procedures=client.app.state.registry,
+        )  # fmt: skip
+    with pytest.raises(ValidationFailed):  # a mentor is not a trainee
+        service.sign_off(
+            session, mentor=world["bo.mentor"], trainee=world["hni.auditor"], procedure_code=XRAY,
+            note="", procedures=client.app.state.registry,
+        )  # fmt: skip
+    session.rollback()
+    assert session.exec(select(SignOff)).all() == []
+
+
+def test_signed_out_goes_to_login(client):
+    r = client.get("/progress/users/hni.receiver", follow_redirects=False)
+    assert r.status_code in (302, 303, 307)
+    assert r.headers["location"].startswith("/login?next=")
+
+
+# ---- progress, unit page, dashboard -----------------------------------------------------------
+
+
+def test_progress_counts_scenarios_scores_verdicts_and_points(
+    client, session, assigned, scenarios, registry, sign_in
+):
+    world = assigned
+    d = play_right(session, world, scenarios, registry)
+    # a second run, opened by a colleague: not hni.receiver's
+    scenarios_service.start(
+        session, actor=world["hni.receiver2"], scenario=scenarios.get("xquang-thieu-so-seri"),
+        procedures=registry, tz=TZ,
+    )  # fmt: skip
+    reviews.give_verdict(session, actor=world["bo.mentor"], code=d.code, verdict="pass")
+    got = service.progress_of(
+        session, [world["hni.receiver"], world["hni.receiver2"]],
+        scenarios=scenarios, calendars=CalendarSource(),
+    )  # fmt: skip
+    mine = got[world["hni.receiver"].id]
+    assert [(r.dossier.code, r.score, r.finished) for r in mine.runs] == [(d.code, 100, True)]
+    assert (mine.finished, mine.passes, mine.redos) == (1, 1, 0)
+    assert mine.score.points == 10 + 10
+    assert mine.score.badges == ["Bài đầu tiên", "Điểm tuyệt đối"]
+    theirs = got[world["hni.receiver2"].id]
+    assert len(theirs.runs) == 1 and not theirs.runs[0].finished
+    assert theirs.score.points == 0 and theirs.score.badges == []
+
+    csrf = sign_in(world["bo.mentor"])
+    page = client.get("/progress/users/hni.receiver").text
+    assert d.code in page and "100/100" in page
+    assert "Đạt: 1 · Làm lại: 0" in page
+    assert re.search(r'data-testid="points">20 điểm<', page)
+    sign(client, csrf, "hni.receiver")
+    unit = client.get("/progress/units/SKHCN.HNI")
+    assert unit.status_code == 200
+    row = re.search(r'<tr data-testid="trainee-hni.receiver">(.*?)</tr>', unit.text, re.S)
+    assert row is not None
+    assert re.findall(r"<td>(\d+)</td>", row.group(1)) == ["1", "1", "1", "50"]
+
+
+def test_dashboard_groups_the_mentors_units_by_province(client, session, assigned, sign_in):
+    world = assigned
+    sign_in(world["bo.mentor"])
+    page = client.get("/progress")
+    assert page.status_code == 200
+    assert "<h2" in page.text and "Hà Nội" in page.text
+    assert "/progress/units/SKHCN.HNI" in page.text and "/progress/units/HNI.BADINH" in page.text
+    assert "Khánh Hòa" not in page.text and "SKHCN.KHA" not in page.text
+    groups = service.dashboard(session, world["bo.mentor"])
+    assert [(p, [r.unit.code for r in rows]) for p, rows in groups] == [
+        ("Hà Nội", ["HNI.BADINH", "SKHCN.HNI"])
+    ]
+    hni = next(r for r in groups[0][1] if r.unit.code == "SKHCN.HNI")
+    assert hni.trainees == 4  # receiver, receiver2, handler, leader; not the auditor
+    # the unit page of another province is a 404 to this mentor
+    assert client.get("/progress/units/SKHCN.KHA").status_code == 404
+    # a trainee's /progress is their own page
+    sign_in(world["hni.receiver"])
+    r = client.get("/progress", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/progress/users/hni.receiver"
+
+
+# ---- certificate ------------------------------------------------------------------------------
+
+
+def test_certificate_only_after_a_sign_off(client, session, assigned, sign_in, registry):
+    world = assigned
+    csrf = sign_in(world["bo.mentor"])
+    assert client.get("/progress/users/hni.receiver/certificate").status_code == 404
+    sign(client, csrf, "hni.receiver")
+    r = client.get("/progress/users/hni.receiver/certificate")
+    assert r.status_code == 200
+    assert '<html lang="vi">' in r.text
+    assert "size: A4" in r.text
+    assert "GIẤY CHỨNG NHẬN HOÀN THÀNH BỒI DƯỠNG" in r.text
+    assert world["hni.receiver"].full_name in r.text
+    assert XRAY in r.text and registry.get(XRAY).name in r.text
+    assert world["bo.mentor"].full_name in r.text
+    # the trainee prints it too; a stranger does not
+    sign_in(world["hni.receiver"])
+    assert client.get("/progress/users/hni.receiver/certificate").status_code == 200
+    sign_in(world["kha.receiver"])
+    assert client.get("/progress/users/hni.receiver/certificate").status_code == 404
+
+
+# ---- points, badges, leaderboard, opt-out -----------------------------------------------------
+
+
+def test_points_and_badges_are_computed():
+    from casework.progress.service import Run, score_of
+
+    def run(sid, score, finished=True):  # type: ignore[no-untyped-def]
+        return Run(dossier=None, scenario_id=sid, title=sid, score=score, finished=finished)  # type: ignore[arg-type]
+
+    assert score_of([], []).points == 0
+    # a replay counts once, at its best score; unfinished runs count nothing
+    got = score_of([run("a", 60), run("a", 80), run("b", 100, finished=False)], [])
+    assert (got.points, got.badges) == (18, ["Bài đầu tiên"])
+    got = score_of([run("a", 100)], [SignOff(mentor_id=1, trainee_id=2, procedure_code="x")])
+    assert (got.points, got.badges) == (
+        10 + 10 + 30,
+        ["Bài đầu tiên", "Điểm tuyệt đối", "Làm được độc lập"],
+    )
+
+
+def test_leaderboard_by_province_and_opt_out(client, session, assigned, hni_admin, sign_in):
+    world = assigned
+    csrf = sign_in(world["bo.mentor"])
+    sign(client, csrf, "hni.receiver")
+    sign(client, csrf, "badinh.receiver")
+    second = next(p.code for p in client.app.state.registry.all() if p.code != XRAY)
+    sign(client, csrf, "badinh.receiver", code=second)
+    board = client.get("/progress/leaderboard?province=Hà Nội")
+    assert board.status_code == 200
+    assert 'data-testid="rank-hni.receiver"' in board.text
+    assert 'data-testid="rank-badinh.receiver"' in board.text
+    # two sign-offs (60 points) rank above one (30)
+    assert board.text.index("rank-badinh.receiver") < board.text.index("rank-hni.receiver")
+    assert 'data-testid="rank-hni.receiver2"' not in board.text  # no points, not listed
+    assert "Khánh Hòa" in board.text  # offered in the province choice
+
+    # the admin of Sở KH&CN Hà Nội takes the unit off the board
+    csrf = sign_in(hni_admin)
+    page = client.get("/progress/units/SKHCN.HNI")
+    assert 'action="/progress/units/SKHCN.HNI/opt-out"' in page.text
+    r = client.post(
+        "/progress/units/SKHCN.HNI/opt-out", data={"csrf_token": csrf, "opted_out": "1"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert r.status_code == 303
+    session.rollback()
+    assert [o.unit_id for o in session.exec(select(UnitOptOut)).all()] == [world.hni.id]
+    board = client.get("/progress/leaderboard?province=Hà Nội").text
+    assert 'data-testid="rank-hni.receiver"' not in board
+    assert 'data-testid="rank-badinh.receiver"' in board  # the commune did not opt out
+    standings = service.leaderboard(
+        session, province="Hà Nội", scenarios=client.app.state.scenarios,
+        calendars=CalendarSource(),
+    )  # fmt: skip
+    assert [s.progress.user.username for s in standings] == ["badinh.receiver"]
+    assert standings[0].rank == 1
+
+    # a mentor sees the unit page but cannot opt it out
+    csrf = sign_in(world["bo.mentor"])
+    assert (
+        'action="/progress/units/SKHCN.HNI/opt-out"'
+        not in client.get("/progress/units/SKHCN.HNI").text
+    )
+    r = client.post(
+        "/progress/units/SKHCN.HNI/opt-out", data={"csrf_token": csrf, "opted_out": "0"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert r.status_code == 403
+
+    # the admin puts it back
+    csrf = sign_in(hni_admin)
+    client.post("/progress/units/SKHCN.HNI/opt-out", data={"csrf_token": csrf, "opted_out": "0"})
+    session.rollback()
+    assert session.exec(select(UnitOptOut)).all() == []
+    assert (
+        'data-testid="rank-hni.receiver"'
+        in client.get("/progress/leaderboard?province=Hà Nội").text
+    )
+
+
+def test_leaderboard_ranks_ties_together(session, assigned, registry):
+    world = assigned
+    for name in ("hni.receiver", "hni.handler"):
+        service.sign_off(
+            session, mentor=world["bo.mentor"], trainee=world[name], procedure_code=XRAY,
+            note="", procedures=registry,
+        )  # fmt: skip
+    standings = service.leaderboard(
+        session, province="Hà Nội",
+        scenarios=ScenarioRegistry.from_directory(PROJECT_ROOT / "workflows" / "scenarios", registry),
+        calendars=CalendarSource(),
+    )  # fmt: skip
+    assert [s.rank for s in standings] == [1, 1]
+    assert {s.progress.user.username for s in standings} == {"hni.receiver", "hni.handler"}
+
+
+def test_progress_pages_in_english(client, assigned, sign_in):
+    sign_in(assigned["bo.mentor"])
+    page = client.get("/progress/users/hni.receiver?lang=en").text
+    assert "Points and badges" in page and "0 points" in page
+    assert "Trainee progress" in client.get("/progress").text
+    assert "Leaderboard" in client.get("/progress/leaderboard").text
