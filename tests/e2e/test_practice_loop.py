@@ -1,6 +1,7 @@
 """The practice loop in Chromium: a trainee plays a scenario and misses its trap, sees step
 feedback and a score; a mentor comments on the step and returns the dossier for redo; the trainee
-does it again properly; the mentor passes it. (Sign-off is a later step of issue E.)"""
+does it again properly; the mentor passes it and signs the procedure off for the trainee, whose
+certificate then lists it."""
 
 from __future__ import annotations
 
@@ -81,3 +82,13 @@ def test_trap_feedback_comment_redo_and_pass(page: Page, base_url: str, screensh
     form.get_by_role("button", name="Gửi nhận xét").click()
     expect(page.locator("#verdict.verdict-pass")).to_be_visible()
     screenshot(page, "passed")
+
+    page.goto(f"{base_url}/progress/users/hni.handler")
+    page.locator("#procedure_code").select_option("2.002131")
+    page.locator("#note").fill("Xử lý đúng tình huống thiếu giấy tờ sau khi làm lại.")
+    page.get_by_role("button", name="Ký xác nhận").click()
+    expect(page.get_by_role("button", name="Thu hồi")).to_be_visible()
+    sign_in(page, base_url, "hni.handler")
+    page.goto(f"{base_url}/progress/users/hni.handler/certificate")
+    expect(page.get_by_text("Khai báo thiết bị X-quang chẩn đoán trong y tế").first).to_be_visible()
+    screenshot(page, "certificate")
