@@ -156,3 +156,52 @@ def test_starting_a_scenario_again_keeps_the_scenario(session, world, scenarios,
     assert fresh.data["_scenario"] == "xquang-thieu-so-seri"
     assert fresh.data["_applicant_script"][0]["after"] == "request_supplement"
     assert score(session, fresh, scenarios).score == 0
+
+
+def test_after_a_redo_only_the_redone_path_is_scored(session, world, scenarios, registry):
+    from casework.reviews import service as reviews
+    from casework.reviews.models import MentorAssignment
+
+    session.add(MentorAssignment(mentor_id=world["bo.mentor"].id, unit_id=world.hni.id))
+    session.commit()
+    d = play(session, world, scenarios, registry, "xquang-thieu-so-seri")
+    fire(session, world["hni.receiver"], d, "accept")
+    fire(
+        session, world["hni.handler"], d, "submit_for_signing",
+        ket_qua_tham_dinh="Đủ điều kiện xác nhận khai báo", result_summary="Xác nhận",
+    )  # fmt: skip
+    assert score(session, d, scenarios).steps[1].status == "wrong"
+    reviews.give_verdict(
+        session, actor=world["bo.mentor"], code=d.code, verdict="redo", to_state="reviewing",
+        note="Phải yêu cầu bổ sung số sê-ri.",
+    )  # fmt: skip
+    fire(
+        session, world["hni.handler"], d, "request_supplement",
+        reason="Thiếu số sê-ri của máy", missing_documents=["phieu_khai_bao"],
+    )  # fmt: skip
+    fire(session, world["hni.receiver"], d, "receive_supplement")
+    fire(
+        session, world["hni.handler"], d, "submit_for_signing",
+        ket_qua_tham_dinh="Đủ điều kiện xác nhận khai báo", result_summary="Xác nhận 01 máy",
+    )  # fmt: skip
+    fire(session, world["hni.leader"], d, "sign", decision_number="2/XN")
+    fire(session, world["hni.receiver"], d, "return_result")
+    fb = score(session, d, scenarios)
+    assert fb.finished
+    assert fb.score == 100  # the abandoned "submit for signing" no longer counts
+
+
+def test_the_simulated_applicant_pays_the_fee_and_the_clock_starts_when_recorded(
+    session, world, scenarios, registry
+):
+    d = play(session, world, scenarios, registry, "bx-cap-phep-nop-phi")
+    fire(session, world["hni.receiver"], d, "accept")
+    fire(session, world["hni.handler"], d, "notify_fee", so_thiet_bi=1, phi_tham_dinh=3000000)
+    paid = session.exec(
+        select(Event).where(Event.dossier_id == d.id, Event.kind == "applicant")
+    ).one()
+    assert "BL-2026-0042" in paid.payload["note"]
+    assert d.due_at is None  # not until the payment is recorded
+    fire(session, world["hni.receiver"], d, "record_fee_paid", chung_tu_phi="BL-2026-0042")
+    assert d.due_at is not None
+    assert [s.status for s in score(session, d, scenarios).steps[:3]] == ["ok", "ok", "ok"]

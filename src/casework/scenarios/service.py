@@ -79,13 +79,23 @@ def feedback(
     scenario = scenarios.get(scenario_id)
     _, procedure = procedure_of(session, dossier)
     events = timeline(session, dossier)
-    taken = [
-        TakenAction(ev.action, ev.at, ev.payload.get("data", {}))
-        for ev in events
-        if ev.kind == EventKind.action and ev.action
-    ]
+    taken = attempt(events)
     cal = calendars.for_unit(session, dossier.handling_unit_id)
     return scenario, evaluate(scenario, procedure, events[0].at, taken, cal)
+
+
+def attempt(events: list[Event]) -> list[TakenAction]:
+    """The trainee's actions on the path that counts: when a mentor returns the dossier for redo
+    from a step, the actions taken from that step on are dropped and the redo is scored instead."""
+    taken: list[tuple[str | None, TakenAction]] = []
+    for ev in events:
+        if ev.kind == EventKind.action and ev.action:
+            taken.append((ev.from_state, TakenAction(ev.action, ev.at, ev.payload.get("data", {}))))
+        elif ev.kind == "review" and ev.action == "redo" and ev.to_state:
+            starts = [i for i, (source, _) in enumerate(taken) if source == ev.to_state]
+            if starts:
+                del taken[starts[-1] :]
+    return [action for _, action in taken]
 
 
 def runs_of_unit(session: Session, *, user: User, limit: int = 50) -> list[Dossier]:
