@@ -92,3 +92,27 @@ def test_deactivated_user_loses_the_session(client, session, receiver):
     login(client)
     accounts.set_active(session, user=receiver, active=False)
     assert "Cán bộ hni.receiver" not in client.get("/").text
+
+
+def test_an_expired_session_keeps_its_csrf_token_so_the_sign_in_form_works(
+    client, receiver, monkeypatch
+):
+    login(client)
+    before = csrf_of(client.get("/procedures").text)
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() + 31 * 60)
+    form = client.get("/login").text
+    assert csrf_of(form) == before  # signed out, same token
+    r = client.post(
+        "/login",
+        data={"username": "hni.receiver", "password": "mat-khau-123", "csrf_token": csrf_of(form)},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+
+
+def test_an_htmx_fragment_never_mints_a_new_token(client):
+    client.cookies.clear()
+    r = client.get("/procedures", params={"q": "x"}, headers={"HX-Request": "true"})
+    assert r.status_code == 200
+    assert "set-cookie" not in r.headers  # a late fragment cannot overwrite a form's token

@@ -13,6 +13,7 @@ from tests.e2e.test_workspace import do
 
 def sign_in(page: Page, base_url: str, username: str) -> None:
     """Any role: staff land on their queues, mentors on the home page."""
+    page.wait_for_load_state("networkidle")  # no request of the last page still in flight
     page.context.clear_cookies()
     page.goto(f"{base_url}/login")
     page.get_by_label("Tên đăng nhập").fill(username)

@@ -16,6 +16,7 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def sign_in(page: Page, base_url: str, username: str) -> None:
+    page.wait_for_load_state("networkidle")  # no request of the last page still in flight
     page.context.clear_cookies()
     page.goto(f"{base_url}/login")
     page.get_by_label("Tên đăng nhập").fill(username)

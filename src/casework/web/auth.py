@@ -33,11 +33,13 @@ class LoginRequired(CaseworkError):
         self.next_url = next_url
 
 
-def csrf_token(request: Request) -> str:
+def csrf_token(request: Request, *, create: bool = True) -> str:
+    """The session's CSRF token. Fragments pass `create=False`: a late htmx response must never
+    mint a second token and overwrite the cookie under a form that carries the first one."""
     token = request.session.get("csrf")
-    if not token:
+    if not token and create:
         token = request.session["csrf"] = secrets.token_urlsafe(32)
-    return str(token)
+    return str(token or "")
 
 
 def sign_in(request: Request, user: User) -> None:
@@ -62,7 +64,10 @@ def _session_user(request: Request, session: Session) -> User | None:
     idle = now - int(request.session.get("seen", 0))
     age = now - int(request.session.get("since", 0))
     if idle > settings.session_idle_minutes * 60 or age > settings.session_max_age_hours * 3600:
-        request.session.clear()
+        # sign out, but keep the CSRF token: a page and its htmx requests racing each other
+        # must not leave the sign-in form with a token the cookie no longer holds
+        for key in ("uid", "since", "seen"):
+            request.session.pop(key, None)
         request.state.session_expired = True
         return None
     user = session.get(User, uid)

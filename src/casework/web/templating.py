@@ -136,7 +136,8 @@ def render(
     """Render a page (or, for htmx, some of its blocks) with what every page needs."""
     from casework.web.auth import csrf_token
 
-    ctx = {"user": user, "csrf_token": csrf_token(request), "request": request, **context}
+    token = csrf_token(request, create=not is_htmx(request))
+    ctx = {"user": user, "csrf_token": token, "request": request, **context}
     templates: Jinja2Blocks = request.app.state.templates
     if block_names:
         return templates.TemplateResponse(
