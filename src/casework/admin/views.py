@@ -29,13 +29,14 @@ from casework.dossiers.clockwork import CalendarSource
 from casework.errors import NotFound, ValidationFailed
 from casework.web.auth import PageUser, verify_csrf
 from casework.web.deps import CalendarsDep, SessionDep, TzDep
+from casework.web.forms import form_text, form_texts
 from casework.web.templating import is_htmx, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 
 
 def _texts(form: FormData) -> dict[str, Any]:
-    values: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
+    values = form_texts(form)
     values["roles"] = [r for r in form.getlist("roles") if isinstance(r, str)]
     return values
 
@@ -246,8 +247,7 @@ async def reset_password(
     scope = service.scope_of(session, user)
     target = service.user_in_scope(session, scope, user_id)
     form = await request.form()
-    password = form.get("password")
-    password = password if isinstance(password, str) else ""
+    password = form_text(form, "password")
     errors: dict[str, str] = {}
     if password != form.get("password_again"):
         errors["password_again"] = "Hai lần nhập mật khẩu chưa giống nhau."

@@ -29,6 +29,7 @@ from casework.procedures import Procedure, TransitionDef, diagrams
 from casework.reviews import service as reviews
 from casework.web.auth import PageUser, verify_csrf
 from casework.web.deps import CalendarsDep, RegistryDep, SessionDep, TzDep
+from casework.web.forms import form_texts
 from casework.web.templating import is_htmx, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
@@ -217,7 +218,7 @@ async def create_dossier(
     calendars: CalendarsDep,
 ) -> Response:
     form = await request.form()
-    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    values = form_texts(form)
     errors: dict[str, str] = {}
     procedure = next(
         (p for p in _openable(session, user, registry.all()) if p.code == values.get("procedure")),

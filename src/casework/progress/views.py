@@ -24,6 +24,7 @@ from casework.reviews.service import VERDICT_LABELS
 from casework.scenarios.schema import ScenarioRegistry
 from casework.web.auth import PageUser, verify_csrf
 from casework.web.deps import CalendarsDep, RegistryDep, SessionDep, TzDep
+from casework.web.forms import form_texts
 from casework.web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
@@ -128,7 +129,7 @@ async def sign_off(
 ) -> Response:
     trainee = service.visible_trainee(session, user, username)
     form = await request.form()
-    values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+    values = {k: v for k, v in form_texts(form).items() if k != "csrf_token"}
     try:
         row = service.sign_off(
             session,

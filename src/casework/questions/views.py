@@ -26,6 +26,7 @@ from casework.questions import service
 from casework.questions.models import MAX_ANSWER, MAX_QUESTION, Question
 from casework.web.auth import OptionalUser, PageUser, verify_csrf
 from casework.web.deps import CalendarsDep, RegistryDep, SessionDep
+from casework.web.forms import form_texts
 from casework.web.templating import is_htmx, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
@@ -59,10 +60,6 @@ def _tabs(session: Session, user: User | None) -> dict[str, Any]:
         "unread": service.unread_answers(session, user=user) if user else 0,
         "open_total": service.open_count(session) if service.can_answer(session, user) else 0,
     }
-
-
-def _texts(form: Any) -> dict[str, Any]:
-    return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
 # ---- answered questions across procedures ------------------------------------------------------
@@ -146,7 +143,7 @@ def new_question(
 async def create_question(
     request: Request, session: SessionDep, user: PageUser, registry: RegistryDep
 ) -> Response:
-    values = _texts(await request.form())
+    values = form_texts(await request.form())
     p = registry.get(str(values.get("procedure", "")))
     try:
         created = service.ask(session, user=user, procedure=p, values=values)
@@ -314,7 +311,7 @@ async def answer_question(
     calendars: CalendarsDep,
 ) -> Response:
     service.require_answerer(session, user)
-    values = _texts(await request.form())
+    values = form_texts(await request.form())
     cal = ministry_calendar(session, calendars)
     try:
         service.answer(session, user=user, question_id=question_id, values=values, calendar=cal)

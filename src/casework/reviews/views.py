@@ -24,6 +24,7 @@ from casework.errors import ActionNotAllowed, Conflict, ValidationFailed
 from casework.reviews import service
 from casework.web.auth import PageUser, verify_csrf
 from casework.web.deps import CalendarsDep, SessionDep, TzDep
+from casework.web.forms import form_text, form_texts
 from casework.web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
@@ -99,7 +100,7 @@ def assignments(
 async def create_assignment(request: Request, session: SessionDep, user: PageUser) -> Response:
     scope = service.assignment_scope(session, user)
     form = await request.form()
-    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    values = form_texts(form)
     try:
         service.assign(
             session,
@@ -146,11 +147,6 @@ def _failed(
     return render(request, "dossiers/detail.html", ctx, user=user, status_code=exc.status)
 
 
-def _text(form: Any, key: str) -> str:
-    value = form.get(key)
-    return value if isinstance(value, str) else ""
-
-
 @router.post("/dossiers/{code}/reviews/comments")
 async def comment(
     code: str,
@@ -167,9 +163,9 @@ async def comment(
             session,
             actor=user,
             code=code,
-            on=_text(form, "on"),
-            reply_to=_text(form, "reply_to") or None,
-            text=_text(form, "text"),
+            on=form_text(form, "on"),
+            reply_to=form_text(form, "reply_to") or None,
+            text=form_text(form, "text"),
         )
     except (ValidationFailed, Conflict) as exc:
         return _failed(request, session, user, code, calendars, tz, exc)
@@ -191,9 +187,11 @@ async def score(
     for i in range(100):
         if f"mark_{i}" not in form and f"note_{i}" not in form:
             break
-        marks.append((_text(form, f"mark_{i}"), _text(form, f"note_{i}")))
+        marks.append((form_text(form, f"mark_{i}"), form_text(form, f"note_{i}")))
     try:
-        ev = service.score_step(session, actor=user, code=code, on=_text(form, "on"), marks=marks)
+        ev = service.score_step(
+            session, actor=user, code=code, on=form_text(form, "on"), marks=marks
+        )
     except (ValidationFailed, Conflict) as exc:
         return _failed(request, session, user, code, calendars, tz, exc)
     return RedirectResponse(f"/dossiers/{code}#ev-{ev.payload['on']}", status_code=303)
@@ -215,9 +213,9 @@ async def verdict(
             session,
             actor=user,
             code=code,
-            verdict=_text(form, "verdict"),
-            to_state=_text(form, "to_state") or None,
-            note=_text(form, "note"),
+            verdict=form_text(form, "verdict"),
+            to_state=form_text(form, "to_state") or None,
+            note=form_text(form, "note"),
             calendars=calendars,
         )
     except (ValidationFailed, Conflict, ActionNotAllowed) as exc:
