@@ -27,11 +27,13 @@ demo_app = typer.Typer(help="Dữ liệu mẫu (chỉ môi trường dev).", no_
 audit_app = typer.Typer(help="Kiểm tra tính toàn vẹn của nhật ký.", no_args_is_help=True)
 users_app = typer.Typer(help="Người dùng và mã truy cập API.", no_args_is_help=True)
 units_app = typer.Typer(help="Đơn vị: Bộ, Sở KH&CN, UBND cấp xã.", no_args_is_help=True)
+reports_app = typer.Typer(help="Báo cáo: số liệu tổng hợp theo tháng.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(audit_app, name="audit")
 app.add_typer(users_app, name="users")
 app.add_typer(units_app, name="units")
+app.add_typer(reports_app, name="reports")
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -145,6 +147,22 @@ def audit_verify(
     if not report.ok:
         raise _fail(f"{summary}: {len(report.problems)} lỗi toàn vẹn.")
     typer.echo(f"{summary}: toàn vẹn.")
+
+
+@reports_app.command("rebuild")
+def reports_rebuild() -> None:
+    """Tính lại toàn bộ số liệu tổng hợp của báo cáo từ hồ sơ (sau khi nạp dữ liệu hàng loạt
+    hoặc nâng cấp từ phiên bản chưa có báo cáo)."""
+    from casework.reports import stats
+
+    with Session(_engine()) as session:
+        filled = stats.backfill(session)
+        counts = stats.rebuild(session)
+        session.commit()
+    typer.echo(
+        f"Đã bổ sung {filled} hồ sơ; số liệu tổng hợp: {counts['stat_dossier']} dòng hồ sơ, "
+        f"{counts['stat_elapsed']} dòng thời gian giải quyết, {counts['stat_step']} dòng theo bước."
+    )
 
 
 @users_app.command("create")

@@ -13,6 +13,8 @@ from typing import Any
 
 from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, event
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect, Engine
 from sqlmodel import Session, SQLModel, create_engine
 
@@ -109,3 +111,19 @@ def session_for(engine: Engine) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def add_to_counter(
+    session: Session, model: type[SQLModel], key: dict[str, Any], inc: dict[str, Any]
+) -> Any:
+    """Add `inc` to the counter row of `model` at `key`, creating it if absent, in one atomic
+    statement (`INSERT … ON CONFLICT DO UPDATE SET c = c + excluded.c`) on both databases.
+    Returns the new values of the counters."""
+    table = model.__table__  # type: ignore[attr-defined]
+    make = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = make(table).values(**key, **inc)
+    upsert = stmt.on_conflict_do_update(
+        index_elements=list(key),
+        set_={name: table.c[name] + stmt.excluded[name] for name in inc},
+    )
+    return session.execute(upsert.returning(*(table.c[name] for name in inc))).one()

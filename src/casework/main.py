@@ -27,6 +27,8 @@ from casework.notifications import views as notification_views
 from casework.procedures import ProcedureRegistry
 from casework.progress import views as progress_views
 from casework.questions import views as question_views
+from casework.reports import audit_views
+from casework.reports import views as report_views
 from casework.reviews import views as review_views
 from casework.scenarios import views as scenario_views
 from casework.scenarios.schema import ScenarioRegistry
@@ -105,6 +107,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(review_views.router)
     app.include_router(progress_views.router)
     app.include_router(admin_views.router)
+    app.include_router(report_views.router)
+    app.include_router(audit_views.router)
     app.include_router(notification_views.router)
     app.mount("/static", StaticFiles(directory=settings.templates_dir / "static"), name="static")
     return app

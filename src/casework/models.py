@@ -14,6 +14,12 @@ from casework.dossiers.models import (
 from casework.notifications.models import NotificationSeen
 from casework.progress.models import SignOff, UnitOptOut  # noqa: F401  (registers the tables)
 from casework.questions.models import Question  # noqa: F401  (registers the table)
+from casework.reports.models import (  # noqa: F401  (registers the tables)
+    AuditCheck,
+    StatDossier,
+    StatElapsed,
+    StatStep,
+)
 from casework.reviews.models import MentorAssignment  # noqa: F401  (registers the table)
 
 __all__ = [

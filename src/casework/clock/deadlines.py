@@ -548,6 +548,28 @@ def remaining_working_minutes(
     return max(0, line.pos(line.local(due)) - line.pos(line.local(now))) // 60
 
 
+def elapsed(
+    due: datetime,
+    finished: datetime,
+    limit: float,
+    unit: LimitUnit | str = LimitUnit.WORKING_DAYS,
+    calendar: WorkCalendar | None = None,
+) -> float:
+    """Processing time at `finished`, in the limit's own unit (Decision 766 indicator 2.2): the
+    limit minus what was left of it at `finished` — more than the limit when late. The due
+    already carries the cut-off, the uncounted receipt day and the pauses, so none of those
+    count. Working days and hours count office time; days count calendar days. Two decimals."""
+    cal = calendar if calendar is not None else default_calendar()
+    unit = LimitUnit(unit)
+    if unit is _DAYS:
+        left = (due.astimezone(cal.tz).date() - finished.astimezone(cal.tz).date()).days
+        return float(max(0.0, limit - left))
+    line = _Line.get(cal, min(due.year, finished.year) - 1)
+    left_seconds = line.pos(line.local(due)) - line.pos(line.local(finished))
+    per_unit = line.L if unit is _WORKING_DAYS else 3600
+    return round(max(0.0, limit - left_seconds / per_unit), 2)
+
+
 def open_bucket(
     due: datetime,
     now: datetime,

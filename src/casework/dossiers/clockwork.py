@@ -38,6 +38,7 @@ from casework.clock import (
 )
 from casework.dossiers.models import CalendarOverride, ClockPause, Dossier, StepRecord
 from casework.procedures import Procedure, StateDef, TransitionDef
+from casework.reports import stats
 
 #: National status codes that end processing (DESIGN §5: result ready, returned, refused at
 #: reception, withdrawn, stopped).
@@ -144,6 +145,7 @@ def on_open(
         _start_clock(dossier, procedure, dossier.received_at, cal)
     initial = procedure.states[procedure.initial_state]
     _open_step(session, dossier, initial, procedure.initial_state, now, actor_id, cal, 1)
+    stats.dossier_received(session, dossier, cal)
     return {"due": _iso(dossier.due_at, cal)}
 
 
@@ -226,6 +228,7 @@ def on_transition(
             dossier.result_bucket = finished_bucket(
                 dossier.due_at, now, supplement_requests=dossier.supplement_requests, calendar=cal
             ).value
+        stats.processing_ended(session, dossier, procedure, target.national_status, cal)
         summary["processing_ended"] = _iso(now, cal)
     if dossier.due_at != due_before:
         summary["due"] = _iso(dossier.due_at, cal)
@@ -267,6 +270,7 @@ def _close_step(
     step.left_action = action
     if step.allot:
         step.bucket = step_status(step.entered_at, step.allot, left=now, calendar=cal).bucket.value
+    stats.step_closed(session, dossier, step, cal)
     session.add(step)
     session.flush()
 

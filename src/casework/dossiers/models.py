@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Column, Date, String, UniqueConstraint
+from sqlalchemy import Column, Date, Index, String, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from casework.db import JSONType, UTCDateTime, utcnow
@@ -55,6 +55,17 @@ class ProcedureVersion(SQLModel, table=True):
 
 
 class Dossier(SQLModel, table=True):
+    __table_args__ = (
+        # the open real dossiers, for "overdue / due soon now" in the reports
+        Index(
+            "ix_dossier_open_due",
+            "handling_unit_id",
+            "due_at",
+            postgresql_where=text("processing_ended_at IS NULL AND mode = 'real'"),
+            sqlite_where=text("processing_ended_at IS NULL AND mode = 'real'"),
+        ),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(sa_column=Column(String(80), unique=True, nullable=False, index=True))
     procedure_version_id: int = Field(foreign_key="procedure_version.id", index=True)
@@ -104,6 +115,17 @@ class Dossier(SQLModel, table=True):
     paused_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
     step_entered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     step_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    # ---- for the auditor (reports.stats keeps the monthly counters from these) ----
+    #: National status of the state that ended processing (9/10: a result; 3, 7, 8: none).
+    end_status: int | None = None
+    #: Processing time at F in the procedure's own unit (working days, days or hours), pauses
+    #: excluded: the limit minus what was left of it (more than the limit when late).
+    elapsed: float | None = None
+    #: Every required document of the procedure has a file (Decision 766 indicator 4.2).
+    digitised: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    #: The applicant's rating when the result was returned: 1 satisfied, 0 neutral, -1 not.
+    satisfaction: int | None = None
 
 
 class DossierCodeCounter(SQLModel, table=True):
@@ -188,6 +210,8 @@ class StepRecord(SQLModel, table=True):
     allot: float | None = None
     due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     bucket: str | None = Field(default=None, max_length=16)
+    #: Working days the step took against its allotment (allot minus what was left of it).
+    spent: float | None = None
 
 
 class CalendarOverride(SQLModel, table=True):

@@ -16,14 +16,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 from statemachine.exceptions import TransitionNotAllowed
 
 from casework.accounts.models import ACTING_ROLES, Unit, UnitKind, User
-from casework.db import utcnow
+from casework.db import add_to_counter, utcnow
 from casework.dossiers import access, attachments, clockwork
 from casework.dossiers.catalog import procedure_of, version_row_for
 from casework.dossiers.clockwork import CalendarSource
@@ -31,6 +29,7 @@ from casework.dossiers.events import record_event
 from casework.dossiers.fields import clean_action_data
 from casework.dossiers.models import (
     ApplicantKind,
+    Attachment,
     Channel,
     Dossier,
     DossierCodeCounter,
@@ -46,6 +45,7 @@ from casework.errors import (
     ValidationFailed,
 )
 from casework.procedures import Procedure, TransitionDef
+from casework.reports import stats
 from casework.text import fold
 
 PRACTICE_PREFIX = "LT-"
@@ -106,19 +106,8 @@ def _check_applicant(applicant: Applicant, channel: str, mode: str) -> dict[str,
 
 def next_sequence(session: Session, *, unit_id: int, day: Any, mode: str) -> int:
     """Atomically take the next number of the per-unit, per-day, per-mode counter."""
-    table = DossierCodeCounter.__table__  # type: ignore[attr-defined]
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = (
-        insert(table)
-        .values(unit_id=unit_id, day=day, mode=mode, last_value=1)
-        .on_conflict_do_update(
-            index_elements=["unit_id", "day", "mode"],
-            set_={"last_value": table.c.last_value + 1},
-        )
-        .returning(table.c.last_value)
-    )
-    return int(session.execute(stmt).scalar_one())
+    key = {"unit_id": unit_id, "day": day, "mode": mode}
+    return int(add_to_counter(session, DossierCodeCounter, key, {"last_value": 1})[0])
 
 
 def open_dossier(
@@ -447,7 +436,7 @@ def _store(
     stored: attachments.Stored,
 ) -> list[Any]:
     """Store uploads for one of the procedure's documents (the caller commits or discards)."""
-    return attachments.store(
+    rows = attachments.store(
         session,
         dossier=dossier,
         uploads=list(uploads),
@@ -457,3 +446,8 @@ def _store(
         now=now,
         stored=stored,
     )
+    keys = session.exec(
+        select(Attachment.document_key).where(Attachment.dossier_id == dossier.id)
+    ).all()
+    stats.documents_changed(session, dossier, procedure, keys)
+    return rows
