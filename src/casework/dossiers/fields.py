@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from casework.errors import ValidationFailed
 from casework.procedures import Procedure, TransitionDef
+from casework.procedures.schema import RETURN_FIELDS
 
 ALWAYS_ALLOWED = frozenset({"note"})
 
@@ -64,6 +65,11 @@ def _clean_one(procedure: Procedure, key: str, value: Any, tz: ZoneInfo) -> Any:
     raise ValueError(f"kiểu trường {kind} không hỗ trợ")  # pragma: no cover
 
 
+def hands_over(procedure: Procedure, transition: TransitionDef) -> bool:
+    """The action hands the result to the applicant (national status 10)."""
+    return procedure.states[transition.target].national_status == 10
+
+
 def _is_empty(value: Any) -> bool:
     return value is None or (isinstance(value, str | list | dict) and len(value) == 0)
 
@@ -74,6 +80,8 @@ def clean_action_data(
     """Return the cleaned data, or raise `ValidationFailed` naming every bad field."""
     data = dict(data or {})
     allowed = set(transition.requires) | ALWAYS_ALLOWED | set(procedure.fields)
+    if hands_over(procedure, transition):
+        allowed |= set(RETURN_FIELDS)
     errors: dict[str, str] = {}
     cleaned: dict[str, Any] = {}
     for key, value in data.items():

@@ -352,6 +352,8 @@ def fire_action(
         now=now,
         cal=(calendars or default_calendars()).for_unit(session, dossier.handling_unit_id),
     )
+    if "satisfaction" in cleaned:
+        stats.rated(session, dossier, cleaned["satisfaction"], now)
     record_event(
         session,
         dossier=dossier,

@@ -22,10 +22,12 @@ from casework.db import utcnow
 from casework.dossiers import attachments, clockwork, queries, service
 from casework.dossiers.catalog import procedure_of
 from casework.dossiers.clockwork import CalendarSource
+from casework.dossiers.fields import hands_over
 from casework.dossiers.models import Attachment, Dossier, Event
 from casework.dossiers.slips import DOSSIER_SLIPS
 from casework.errors import ActionNotAllowed, Conflict, NotFound, ValidationFailed
 from casework.procedures import Procedure, TransitionDef, diagrams
+from casework.procedures.schema import RETURN_FIELDS
 from casework.reviews import service as reviews
 from casework.web.auth import PageUser, verify_csrf
 from casework.web.deps import CalendarsDep, RegistryDep, SessionDep, TzDep
@@ -269,7 +271,8 @@ async def create_dossier(
 
 
 def _field_inputs(procedure: Procedure, t: TransitionDef) -> list[dict[str, Any]]:
-    keys = list(t.requires) + [k for k in ("note",) if k not in t.requires]
+    optional = ("note", *RETURN_FIELDS) if hands_over(procedure, t) else ("note",)
+    keys = list(t.requires) + [k for k in optional if k not in t.requires]
     inputs = []
     for key in keys:
         spec = procedure.field_spec(key)

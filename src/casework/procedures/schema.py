@@ -221,7 +221,15 @@ BUILTIN_FIELDS: dict[str, FieldSpec] = {
     "new_appointment": FieldSpec(label="Ngày hẹn trả kết quả mới", type="datetime"),
     "decision_number": FieldSpec(label="Số văn bản, quyết định", type="text"),
     "result_summary": FieldSpec(label="Tóm tắt kết quả", type="textarea"),
+    # asked when the result is handed over (national status 10): Decision 766 indicator 5.4
+    "satisfaction": FieldSpec(
+        label="Người nhận đánh giá mức độ hài lòng",
+        type="choice",
+        choices=["Hài lòng", "Bình thường", "Không hài lòng"],
+    ),
 }
+#: Optional fields offered on every action that hands the result over (national status 10).
+RETURN_FIELDS = ("satisfaction",)
 
 
 class StateDef(BaseModel):

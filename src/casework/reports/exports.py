@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -74,7 +75,7 @@ def to_xlsx(table: Table) -> bytes:
     wb = Workbook(write_only=False)
     ws = wb.active
     assert ws is not None
-    ws.title = table.title[:31] or "Bảng"
+    ws.title = re.sub(r"[\\/*?:\[\]]", "-", table.title)[:31] or "Bảng"
     ws.append([table.title])
     ws["A1"].font = Font(bold=True, size=13)
     for note in table.notes:

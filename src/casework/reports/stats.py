@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert, literal_column, select
+from sqlalchemy import Integer, delete, func, insert, literal_column, select
 from sqlmodel import Session, SQLModel, col
 
 from casework import clock
@@ -28,12 +28,8 @@ from casework.reports.models import StatDossier, StatElapsed, StatStep
 
 #: National statuses that end processing with a result (Decision 766 indicator 2.2's base).
 RESULT_STATUSES = frozenset({9, 10})
-SATISFACTION = {"hai_long": 1, "binh_thuong": 0, "khong_hai_long": -1}
-SATISFACTION_LABELS = {
-    "hai_long": "Hài lòng",
-    "binh_thuong": "Bình thường",
-    "khong_hai_long": "Không hài lòng",
-}
+#: The applicant's rating at the hand-over (the `satisfaction` field's choices) → stored value.
+SATISFACTION = {"Hài lòng": 1, "Bình thường": 0, "Không hài lòng": -1}
 
 
 def month_of(at: datetime, cal: WorkCalendar | None = None) -> date:
@@ -46,6 +42,11 @@ def _bump(
     session: Session, model: type[SQLModel], key: dict[str, Any], inc: dict[str, Any]
 ) -> None:
     add_to_counter(session, model, key, inc)
+
+
+def tenths_of(elapsed: float) -> int:
+    """The histogram bin of a processing time: tenths of its unit, halves rounded up."""
+    return int(elapsed * 10 + 0.5)
 
 
 def _counted(dossier: Dossier) -> bool:
@@ -113,7 +114,7 @@ def processing_ended(
         inc[dossier.result_bucket] = 1
     if resolved and dossier.elapsed is not None:
         inc["elapsed_sum"] = dossier.elapsed
-        key = {**_dossier_key(dossier, month), "tenths": round(dossier.elapsed * 10)}
+        key = {**_dossier_key(dossier, month), "tenths": tenths_of(dossier.elapsed)}
         _bump(session, StatElapsed, key, {"n": 1})
     _bump(session, StatDossier, _dossier_key(dossier, month), inc)
 
@@ -226,7 +227,11 @@ def rebuild(session: Session, cal: WorkCalendar | None = None) -> dict[str, int]
         )
     )
 
-    tenths = func.round(col(Dossier.elapsed) * 10).label("tenths")
+    half_up = col(Dossier.elapsed) * 10 + 0.5  # as tenths_of(): never negative, so floor
+    if session.get_bind().dialect.name == "postgresql":
+        tenths = func.floor(half_up).label("tenths")
+    else:
+        tenths = func.cast(half_up, Integer).label("tenths")
     elapsed_rows = session.execute(
         select(
             unit,
