@@ -326,3 +326,51 @@ def test_auditors_never_write(client, world, sign_in, month, session):
     assert r.status_code in (403, 404)
     session.expire_all()
     assert session.get(Dossier, month["I"].id).version == before
+
+
+def test_the_hand_over_form_asks_for_the_rating(
+    client, world, sign_in, session, registry, tmp_path
+):
+    b = Builder(session, world, registry.get("2.002131"), tmp_path)
+    d = b.open(at(2, 9))
+    b.act(d, "hni.receiver", "accept", at(2, 9))
+    b.act(d, "hni.handler", "submit_for_signing", at(3, 9),
+          ket_qua_tham_dinh="Đủ điều kiện xác nhận khai báo", result_summary="01 máy")  # fmt: skip
+    b.act(d, "hni.leader", "sign", at(3, 10), decision_number="1/XN")
+    token = sign_in(world["hni.receiver"])
+    page = client.get(f"/dossiers/{d.code}").text
+    form = page.split('id="action-return_result"', 1)[1].split("</form>", 1)[0]
+    assert 'name="satisfaction"' in form and "Không hài lòng" in form
+    r = client.post(
+        f"/dossiers/{d.code}/actions/return_result",
+        data={"csrf_token": token, "satisfaction": "Rất tốt"},
+    )
+    assert r.status_code == 422 and "phải là một trong" in r.text
+    r = client.post(
+        f"/dossiers/{d.code}/actions/return_result",
+        data={"csrf_token": token, "satisfaction": "Không hài lòng"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    session.expire_all()
+    assert session.get(Dossier, d.id).satisfaction == -1
+    row = session.exec(select(StatDossier).where(StatDossier.month == date(2026, 3, 1))).one()
+    assert (row.rated, row.dissatisfied) == (0, 0)  # returned today, not in March
+    today = stats.month_of(datetime.now(TZ))
+    row = session.exec(select(StatDossier).where(StatDossier.month == today)).one()
+    assert (row.rated, row.dissatisfied) == (1, 1)
+
+
+def test_procedure_filter_takes_one_or_several(client, world, sign_in, registry, session, month):
+    other = next(p.code for p in registry.all() if p.code != "2.002131")
+    only_other = Scope(world.hni, Period(date(2026, 3, 1), date(2026, 3, 1)), [other])
+    _, total = queries.timeliness(
+        session, only_other, registry, group="procedure", now=datetime.now(TZ), cal=CAL
+    )
+    assert (total.received, total.open) == (0, 0)
+    sign_in(world["hni.auditor"])
+    both = client.get(
+        f"/reports/timeliness.csv?from=2026-03&to=2026-03&procedure=2.002131&procedure={other}"
+    )
+    lines = both.content.decode("utf-8-sig").splitlines()
+    assert lines[1].startswith("2.002131,") and lines[-1].startswith(",Tổng cộng,9,7")

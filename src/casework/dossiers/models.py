@@ -64,6 +64,9 @@ class Dossier(SQLModel, table=True):
             postgresql_where=text("processing_ended_at IS NULL AND mode = 'real'"),
             sqlite_where=text("processing_ended_at IS NULL AND mode = 'real'"),
         ),
+        # the report drill-down: one unit's dossiers, newest first, by receipt or by end
+        Index("ix_dossier_unit_received", "handling_unit_id", "received_at"),
+        Index("ix_dossier_unit_ended", "handling_unit_id", "processing_ended_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -115,6 +115,12 @@ def upgrade() -> None:
             postgresql_where=sa.text("processing_ended_at IS NULL AND mode = 'real'"),
             sqlite_where=sa.text("processing_ended_at IS NULL AND mode = 'real'"),
         )
+        batch_op.create_index(
+            "ix_dossier_unit_received", ["handling_unit_id", "received_at"], unique=False
+        )
+        batch_op.create_index(
+            "ix_dossier_unit_ended", ["handling_unit_id", "processing_ended_at"], unique=False
+        )
 
     with op.batch_alter_table("step_record", schema=None) as batch_op:
         batch_op.add_column(sa.Column("spent", sa.Float(), nullable=True))
@@ -125,6 +131,8 @@ def downgrade() -> None:
         batch_op.drop_column("spent")
 
     with op.batch_alter_table("dossier", schema=None) as batch_op:
+        batch_op.drop_index("ix_dossier_unit_ended")
+        batch_op.drop_index("ix_dossier_unit_received")
         batch_op.drop_index(
             "ix_dossier_open_due",
             postgresql_where=sa.text("processing_ended_at IS NULL AND mode = 'real'"),
