@@ -374,3 +374,11 @@ def test_procedure_filter_takes_one_or_several(client, world, sign_in, registry,
     )
     lines = both.content.decode("utf-8-sig").splitlines()
     assert lines[1].startswith("2.002131,") and lines[-1].startswith(",Tổng cộng,9,7")
+
+
+def test_odd_numbers_in_the_address_are_not_errors(client, world, sign_in, month):
+    sign_in(world["hni.auditor"])
+    assert client.get("/reports/timeliness?unit=99999999999999999999").status_code == 200
+    assert client.get("/reports/dossiers?page=99999999999999999999").status_code == 200
+    assert client.get("/reports/nothing").status_code == 404
+    assert client.get("/reports/timeliness.pdf").status_code == 404

@@ -45,7 +45,7 @@ EXPORT_CAP = 50_000
 
 
 @dataclass
-class Request_:
+class ReportQuery:
     """The parsed filters of a report request."""
 
     scope: Scope
@@ -74,14 +74,15 @@ def _month(text: str) -> date | None:
 
 def _parse(
     request: Request, session: Session, user: User, registry: ProcedureRegistry, cal: WorkCalendar
-) -> Request_:
+) -> ReportQuery:
     params = request.query_params
     root = reader_root(session, user)
     now = utcnow()
     this_month = month_of(now, cal)
     errors: dict[str, str] = {}
     raw_unit = params.get("unit", "")
-    unit = unit_in_subtree(session, root, int(raw_unit) if raw_unit.isdigit() else None)
+    unit_id = int(raw_unit) if raw_unit.isdigit() and len(raw_unit) <= 9 else None
+    unit = unit_in_subtree(session, root, unit_id)
     first = _month(params.get("from", "")) if params.get("from") else date(this_month.year, 1, 1)
     last = _month(params.get("to", "")) if params.get("to") else this_month
     if first is None:
@@ -107,7 +108,7 @@ def _parse(
         "kind": params.get("kind", ""),
         "dist": params.get("dist", ""),
     }
-    return Request_(Scope(unit, Period(first, last), procedures), form, errors, now)
+    return ReportQuery(Scope(unit, Period(first, last), procedures), form, errors, now)
 
 
 def _unit_choices(session: Session, root: Unit, current: Unit) -> list[tuple[Unit, int]]:
@@ -125,7 +126,7 @@ def _unit_choices(session: Session, root: Unit, current: Unit) -> list[tuple[Uni
 
 
 def _context(
-    req: Request_, session: Session, user: User, registry: ProcedureRegistry, tab: str
+    req: ReportQuery, session: Session, user: User, registry: ProcedureRegistry, tab: str
 ) -> dict[str, Any]:
     root = reader_root(session, user)
     return {
@@ -150,7 +151,7 @@ def _fmt(value: float | None, digits: int = 1) -> str:
 
 
 def _timeliness(
-    req: Request_, session: Session, registry: ProcedureRegistry, cal: WorkCalendar
+    req: ReportQuery, session: Session, registry: ProcedureRegistry, cal: WorkCalendar
 ) -> tuple[dict[str, Any], exports.Table]:
     group = req.form["group"] if req.form["group"] in GROUPS else "procedure"
     req.form["group"] = group
@@ -237,7 +238,7 @@ def _timeliness(
 
 
 def _steps(
-    req: Request_, session: Session, registry: ProcedureRegistry, cal: WorkCalendar
+    req: ReportQuery, session: Session, registry: ProcedureRegistry, cal: WorkCalendar
 ) -> tuple[dict[str, Any], exports.Table]:
     group = req.form["group"] if req.form["group"] in STEP_GROUPS else "step"
     req.form["group"] = group
@@ -284,7 +285,7 @@ def _steps(
 
 
 def _indicators(
-    req: Request_, session: Session, registry: ProcedureRegistry, cal: WorkCalendar
+    req: ReportQuery, session: Session, registry: ProcedureRegistry, cal: WorkCalendar
 ) -> tuple[dict[str, Any], exports.Table]:
     rows, total = queries.timeliness(
         session, req.scope, registry, group="procedure", now=req.now, cal=cal
@@ -308,13 +309,13 @@ def _indicators(
 
 
 def _dossiers(
-    req: Request_, session: Session, registry: ProcedureRegistry, cal: WorkCalendar,
+    req: ReportQuery, session: Session, registry: ProcedureRegistry, cal: WorkCalendar,
     *, export: bool = False,
 ) -> tuple[dict[str, Any], exports.Table]:  # fmt: skip
     kind = req.form["kind"] if req.form["kind"] in DRILL else "received"
     req.form["kind"] = kind
     raw_page = req.form.get("page") or "1"
-    page = int(raw_page) if str(raw_page).isdigit() and int(raw_page) >= 1 else 1
+    page = int(raw_page) if str(raw_page).isdigit() and 1 <= int(raw_page) <= 10_000 else 1
     per_page = EXPORT_CAP if export else 50
     items, total, more = queries.drill_down(
         session, req.scope, kind, now=req.now, cal=cal, page=1 if export else page,
@@ -386,7 +387,7 @@ BUILDERS: dict[str, Builder] = {
 }
 
 
-def _notes(req: Request_) -> list[str]:
+def _notes(req: ReportQuery) -> list[str]:
     procedures = ", ".join(req.scope.procedures) or "tất cả thủ tục"
     return [
         f"Đơn vị: {req.scope.unit.name} (gồm các đơn vị trực thuộc)",
