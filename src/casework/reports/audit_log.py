@@ -16,10 +16,9 @@ into the chain of check records: `prev_hash` is the hash of the check sealed jus
 chain's tip, found under a lock so two checks finishing at once cannot fork it) and `hash` covers
 the row's fields and `prev_hash` (`audit.check_hash`). One check per unit runs at a time.
 
-While a check runs, its `finished_at` holds the time of its last progress (the table has no column
-of its own for that); sealing sets the real end. A running check with no progress for
-`STALE_AFTER` was cut off (the process stopped): it is shown as interrupted, and the next check
-of the unit seals it as failed.
+While a check runs, `progress_at` holds the time of its last progress; sealing sets `finished_at`.
+A running check with no progress for `STALE_AFTER` was cut off (the process stopped): it is shown
+as interrupted, and the next check of the unit seals it as failed.
 """
 
 from __future__ import annotations
@@ -523,7 +522,7 @@ def is_interrupted(check: AuditCheck, now: datetime | None = None) -> bool:
     """A running check without progress for `STALE_AFTER`: its process is gone."""
     if check.status != "running":
         return False
-    last = check.finished_at or check.started_at
+    last = check.progress_at or check.started_at
     return (now or utcnow()) - last > STALE_AFTER
 
 
@@ -689,7 +688,7 @@ def _save_progress(writer: Engine, check_id: int, report: audit.AuditReport) -> 
         result = session.execute(
             update(AuditCheck)
             .where(col(AuditCheck.id) == check_id, col(AuditCheck.status) == "running")
-            .values(dossiers_done=report.dossiers, events=report.events, finished_at=utcnow())
+            .values(dossiers_done=report.dossiers, events=report.events, progress_at=utcnow())
         )
         session.commit()
     if result.rowcount == 0:  # type: ignore[attr-defined]

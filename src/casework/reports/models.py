@@ -96,6 +96,8 @@ class AuditCheck(SQLModel, table=True):
     started_by_id: int | None = Field(default=None, foreign_key="user.id")
     started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    #: When a running check last reported progress (a check silent for long was cut off).
+    progress_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     #: running / ok / problems / failed
     status: str = Field(default="running", max_length=16)
     dossiers_total: int = 0

@@ -81,6 +81,7 @@ def upgrade() -> None:
         sa.Column("started_by_id", sa.Integer(), nullable=True),
         sa.Column("started_at", casework.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("finished_at", casework.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("progress_at", casework.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("dossiers_total", sa.Integer(), nullable=False),
         sa.Column("dossiers_done", sa.Integer(), nullable=False),
