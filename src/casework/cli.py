@@ -127,6 +127,107 @@ def demo_load(
     )
 
 
+@demo_app.command("generate")
+def demo_generate(
+    dossiers: Annotated[
+        int, typer.Option("--dossiers", min=1, help="Số hồ sơ cần sinh, ví dụ 1000000.")
+    ],
+    months: Annotated[
+        int, typer.Option("--months", min=1, max=60, help="Số tháng gần nhất (đến hôm nay).")
+    ] = 12,
+    communes_per_province: Annotated[
+        int,
+        typer.Option(
+            "--communes-per-province", min=0, help="Số UBND cấp xã mỗi tỉnh (thêm nếu thiếu)."
+        ),
+    ] = 100,
+    seed: Annotated[int, typer.Option("--seed", help="Cùng seed cho cùng dữ liệu.")] = 1,
+    batch: Annotated[
+        int, typer.Option("--batch", min=1, help="Số hồ sơ mỗi lô (một giao dịch).")
+    ] = 5000,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", min=1, help="Số tiến trình ghi (PostgreSQL); mặc định số lõi."),
+    ] = None,
+    keep_indexes: Annotated[
+        bool,
+        typer.Option(
+            "--keep-indexes",
+            help="PostgreSQL: giữ chỉ mục thường và khóa ngoại trong lúc nạp (chậm hơn). Mặc "
+            "định từ 50.000 hồ sơ trở lên chúng được gỡ ra khi nạp rồi dựng lại, kiểm tra lại.",
+        ),
+    ] = False,
+) -> None:
+    """Sinh dữ liệu giả lập quy mô toàn quốc (đơn vị, cán bộ, hồ sơ, nhật ký) để đo báo cáo.
+
+    Chỉ dùng cho cơ sở dữ liệu thử: không ai khác nên ghi vào trong lúc sinh."""
+    from casework.clock import default_calendar
+    from casework.demo import DEMO_PASSWORD
+    from casework.demo_generate import Options, generate
+    from casework.demo_generate.progress import Progress
+    from casework.dossiers.clockwork import CalendarSource
+    from casework.procedures import ProcedureRegistry
+
+    settings = get_settings()
+    if not settings.demo_allowed:
+        raise _fail("Không sinh dữ liệu giả lập ở môi trường production.")
+    registry = ProcedureRegistry.from_directory(settings.workflows_dir)
+    bar: list[Progress] = []
+
+    def stage(text: str) -> None:
+        if bar:  # the load is over: end the bar's line first
+            bar[0].close()
+        typer.echo(text, err=True)
+
+    options = Options(
+        dossiers=dossiers, months=months, communes_per_province=communes_per_province,
+        seed=seed, batch=batch, workers=workers, bulk=False if keep_indexes else None,
+    )  # fmt: skip
+    try:
+        summary = generate(
+            _engine(),
+            registry,
+            options,
+            tz=ZoneInfo(settings.timezone),
+            calendars=CalendarSource(default_calendar(settings.workflows_dir)),
+            on_total=lambda total: bar.append(Progress(total)),
+            progress=lambda n: bar[0].advance(n),
+            on_stage=stage,
+        )
+    except KeyboardInterrupt:
+        if bar:
+            bar[0].close()
+        raise _fail(
+            "Đã dừng. Các lô đã ghi còn nguyên vẹn (mỗi lô một giao dịch); chạy "
+            "`casework reports rebuild` để tính lại số liệu báo cáo.",
+            130,
+        ) from None
+    if bar:
+        bar[0].close()
+
+    def n(value: float) -> str:  # 1.000.000, as Vietnamese writes it
+        return f"{value:,.0f}".replace(",", ".")
+
+    typer.echo(
+        f"Đã sinh {n(summary.dossiers)} hồ sơ ({n(summary.events)} dòng nhật ký, "
+        f"{n(summary.steps)} bước, {n(summary.pauses)} lần dừng đồng hồ, "
+        f"{n(summary.attachments)} tệp đính kèm) trong {summary.seconds:.1f} giây; ghi hồ sơ "
+        f"{summary.load_seconds:.1f} giây, {n(summary.rate)} hồ sơ/giây, "
+        f"{summary.workers} tiến trình."
+    )
+    if summary.indexes_rebuilt:
+        typer.echo(
+            f"Đã dựng lại {summary.indexes_rebuilt} chỉ mục và kiểm tra lại "
+            f"{summary.foreign_keys_validated} khóa ngoại trong {summary.index_seconds:.1f} giây."
+        )
+    typer.echo(
+        f"Đơn vị: {n(summary.units)} (thêm {n(summary.units_created)}); người dùng: "
+        f"{n(summary.users)} (thêm {n(summary.users_created)}, tên gen.<mã đơn vị>.<vai trò>, "
+        f"mật khẩu mẫu: {DEMO_PASSWORD}); {n(summary.practice)} hồ sơ làm thử (LT-)."
+        + (" Đã nạp dữ liệu mẫu trước." if summary.demo_loaded else "")
+    )
+
+
 @audit_app.command("verify")
 def audit_verify(
     dossier: Annotated[
@@ -144,6 +245,8 @@ def audit_verify(
     for problem in report.problems:
         typer.echo(f"LỖI {problem}", err=True)
     summary = f"Đã kiểm tra {report.dossiers} hồ sơ, {report.events} dòng nhật ký"
+    if report.checks:
+        summary += f", {report.checks} lần kiểm tra toàn vẹn đã ghi"
     if not report.ok:
         raise _fail(f"{summary}: {len(report.problems)} lỗi toàn vẹn.")
     typer.echo(f"{summary}: toàn vẹn.")

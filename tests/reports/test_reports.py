@@ -223,9 +223,13 @@ def test_steps_report(session, world, registry, month):
     assert (received.n, received.allotted, received.on_time, received.late) == (9, 9, 8, 1)
     # C: 0.5 + 0.5 late; G refused an hour after opening: 0.125, stored as 0.12; the others 0
     assert received.spent_sum == pytest.approx(1.12)
-    officers, _ = queries.steps(session, scope(world), registry, group="officer")
+    officers, officer_total = queries.steps(session, scope(world), registry, group="officer")
     names = {r.label: r for r in officers}
     assert names["Cán bộ hni.receiver"].late >= 1
+    assert officers[0].late == max(r.late for r in officers)  # most late steps first
+    assert (officer_total.n, officer_total.late) == (total.n, total.late)
+    top, top_total = queries.steps(session, scope(world), registry, group="officer", limit=1)
+    assert len(top) == 1 and top_total.n == total.n  # the total counts every officer
 
 
 def test_indicators_show_formula_and_inputs(session, world, registry, month):

@@ -346,21 +346,26 @@ def steps(
         keys = (StatStep.officer_id,)
     else:
         keys = (StatStep.procedure_code, StatStep.state)
-    query = (
-        select(*keys, *_sum_counters(StatStep, STEP_COUNTERS))
-        .where(*scope.stat_filter(StatStep))
-        .group_by(*keys)
-    )
+    sums = _sum_counters(StatStep, STEP_COUNTERS)
+    # the totals over every group, computed with the groups (a window over the grouped rows), so
+    # the officer list can stop at `limit` rows in the database
+    totals = [
+        func.sum(func.sum(getattr(StatStep, n))).over().label(f"t_{n}") for n in STEP_COUNTERS
+    ]
+    query = select(*keys, *sums, *totals).where(*scope.stat_filter(StatStep)).group_by(*keys)
+    if group == "officer":
+        late, n = col(StatStep.late), col(StatStep.n)
+        query = query.order_by(func.sum(late).desc(), func.sum(n).desc(), keys[0]).limit(limit)
     rows: list[StepRow] = []
+    total = StepRow(key=None, label="Tổng cộng")
     for r in session.execute(query):
         key = tuple(r[: len(keys)])
         row = StepRow(key=key if len(key) > 1 else key[0], label="")
         for name in STEP_COUNTERS:
             setattr(row, name, r._mapping[name])
+            grand = r._mapping[f"t_{name}"] or 0  # PostgreSQL sums a sum as numeric
+            setattr(total, name, float(grand) if name.endswith("_sum") else int(grand))
         rows.append(row)
-    total = StepRow(key=None, label="Tổng cộng")
-    for row in rows:
-        total.add(row)
     if group == "unit":
         mapping, children = child_of(session, scope.unit)
         merged: dict[Any, StepRow] = {}
@@ -383,8 +388,7 @@ def steps(
             row.label = person.full_name if person else "Hệ thống"
             where = units.get(person.unit_id) if person else None
             row.detail = f"{person.username} · {where.name if where else ''}" if person else ""
-        rows.sort(key=lambda r: (-r.late, -r.n, r.label))
-        return rows[:limit], total
+        return rows, total
     for row in rows:
         code, state = row.key
         procedure = registry.get(code) if code in registry else None

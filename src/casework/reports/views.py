@@ -243,13 +243,20 @@ def _steps(
     group = req.form["group"] if req.form["group"] in STEP_GROUPS else "step"
     req.form["group"] = group
     rows, total = queries.steps(session, req.scope, registry, group=group)
-    by_unit = (
-        rows if group == "unit" else queries.steps(session, req.scope, registry, group="unit")[0]
-    )
-    chart = charts.bars(
-        "Số lượt bước xử lý trễ hạn theo đơn vị",
-        [(r.label, float(r.late)) for r in by_unit[:15]],
-    )
+    if group == "officer":  # the officers with the most late steps, from the rows themselves
+        chart = charts.bars(
+            "Cán bộ có nhiều lượt bước trễ hạn nhất", [(r.label, float(r.late)) for r in rows[:15]]
+        )
+    else:
+        by_unit = (
+            rows
+            if group == "unit"
+            else queries.steps(session, req.scope, registry, group="unit")[0]
+        )
+        chart = charts.bars(
+            "Số lượt bước xử lý trễ hạn theo đơn vị",
+            [(r.label, float(r.late)) for r in by_unit[:15]],
+        )
     first = {"step": "Bước", "unit": "Đơn vị", "officer": "Cán bộ"}[group]
     second = {"step": "Thủ tục", "unit": "Mã đơn vị", "officer": "Tài khoản · đơn vị"}[group]
     headers = [
