@@ -1,10 +1,11 @@
 """Benchmark of the auditor reports at national scale.
 
     .venv/bin/python bench/reports.py [--url postgresql+psycopg://postgres@127.0.0.1:5432/casework_bench]
-                                      [--repeat 5] [--generate 1000000]
+                                      [--repeat 5] [--generate-if-empty 1000000]
 
-Expects a database filled by `casework demo generate --dossiers 1000000` (with `--generate N`
-this script creates the database, migrates it and generates N dossiers first). For each report
+Expects a database filled by `casework demo generate --dossiers 1000000`; with
+`--generate-if-empty N` (as `make bench` runs it) the script creates and migrates the database
+and generates N dossiers when it holds none (about ten minutes for a million). For each report
 it times the function the page calls (median of `--repeat` runs after one warm-up) and the whole
 page through the app (template included), for three scopes: the ministry over twelve months,
 one province over twelve months, and one commune over one month. The baseline, measured in the
@@ -98,6 +99,37 @@ def report_cases(
     }
 
 
+def prepare(url: str, n: int) -> int:
+    """Create the PostgreSQL database if it is missing, migrate it, and say how many dossiers
+    to generate (n if it holds none, else 0)."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    target = make_url(url)
+    if target.get_backend_name() == "postgresql":
+        admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            exists = conn.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": target.database}
+            ).first()
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+        admin.dispose()
+    casework = os.path.join(os.path.dirname(sys.executable), "casework")
+    subprocess.run(
+        [casework, "db", "upgrade"], check=True, env={**os.environ, "CASEWORK_DATABASE_URL": url}
+    )
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            count = conn.execute(text("SELECT count(*) FROM dossier")).scalar_one()
+    except (OperationalError, ProgrammingError):
+        count = 0
+    engine.dispose()
+    return n if count < n // 2 else 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -108,8 +140,17 @@ def main() -> int:
     )
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--generate", type=int, default=0, help="generate N dossiers first")
+    parser.add_argument(
+        "--generate-if-empty",
+        type=int,
+        default=0,
+        metavar="N",
+        help="create and migrate the database if needed, and generate N dossiers if it has none",
+    )
     args = parser.parse_args()
     os.environ["CASEWORK_DATABASE_URL"] = args.url
+    if args.generate_if_empty:
+        args.generate = prepare(args.url, args.generate_if_empty)
     if args.generate:
         casework = os.path.join(os.path.dirname(sys.executable), "casework")
         subprocess.run([casework, "db", "upgrade"], check=True)
