@@ -8,16 +8,7 @@ import shutil
 
 from playwright.sync_api import Page, expect
 
-from casework.demo import DEMO_PASSWORD
-
-
-def sign_in(page: Page, base_url: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base_url}/login")
-    page.get_by_label("Tên đăng nhập").fill(username)
-    page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    expect(page.get_by_role("button", name="Đăng xuất")).to_be_visible()
+from tests.e2e.test_practice_loop import sign_in
 
 
 def test_auditor_reads_regroups_drills_down_and_downloads(

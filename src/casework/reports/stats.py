@@ -91,16 +91,8 @@ def processing_ended(
 ) -> None:
     """At the end of processing F (`dossier.processing_ended_at` and `result_bucket` are set)."""
     assert dossier.processing_ended_at is not None
-    dossier.end_status = status
+    _set_end(dossier, procedure, status, cal)
     resolved = status in RESULT_STATUSES
-    if resolved and dossier.due_at is not None:
-        dossier.elapsed = clock.elapsed(
-            dossier.due_at,
-            dossier.processing_ended_at,
-            procedure.limit.value,
-            procedure.limit.unit,
-            cal,
-        )
     if not _counted(dossier):
         return
     month = month_of(dossier.processing_ended_at, cal)
@@ -117,6 +109,19 @@ def processing_ended(
         key = {**_dossier_key(dossier, month), "tenths": tenths_of(dossier.elapsed)}
         _bump(session, StatElapsed, key, {"n": 1})
     _bump(session, StatDossier, _dossier_key(dossier, month), inc)
+
+
+def _set_end(dossier: Dossier, procedure: Procedure, status: int, cal: WorkCalendar) -> None:
+    """The end status, and the processing time of a dossier that ended with a result."""
+    dossier.end_status = status
+    if status in RESULT_STATUSES and dossier.due_at and dossier.processing_ended_at:
+        dossier.elapsed = clock.elapsed(
+            dossier.due_at,
+            dossier.processing_ended_at,
+            procedure.limit.value,
+            procedure.limit.unit,
+            cal,
+        )
 
 
 def step_closed(session: Session, dossier: Dossier, step: StepRecord, cal: WorkCalendar) -> None:
@@ -320,16 +325,7 @@ def backfill(session: Session, calendars: Any = None, batch: int = 1000) -> int:
         for dossier in rows:
             _, procedure = procedure_of(session, dossier)
             cal = source.for_unit(session, dossier.handling_unit_id)
-            dossier.end_status = dossier.national_status
-            if dossier.national_status in RESULT_STATUSES and dossier.due_at is not None:
-                assert dossier.processing_ended_at is not None
-                dossier.elapsed = clock.elapsed(
-                    dossier.due_at,
-                    dossier.processing_ended_at,
-                    procedure.limit.value,
-                    procedure.limit.unit,
-                    cal,
-                )
+            _set_end(dossier, procedure, dossier.national_status, cal)
             for step in session.exec(
                 sm_select(StepRecord).where(
                     StepRecord.dossier_id == dossier.id,
