@@ -412,7 +412,8 @@ def _round(value: float | None, digits: int = 1) -> float | None:
 
 
 @router.get("/reports")
-def reports_home() -> Response:
+def reports_home(session: SessionDep, user: PageUser) -> Response:
+    reader_root(session, user)  # the same refusal as the reports themselves
     return RedirectResponse("/reports/timeliness", status_code=303)
 
 
