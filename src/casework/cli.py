@@ -558,3 +558,66 @@ def main() -> None:
         typer.echo(f"Cấu hình sai (biến môi trường CASEWORK_*):\n{exc}", err=True)
         raise SystemExit(1) from None
     app()
+
+
+@app.command("backup")
+def backup_command(
+    dest_dir: Annotated[Path, typer.Argument(help="Thư mục chứa các bản sao lưu.")],
+) -> None:
+    """Sao lưu cơ sở dữ liệu và tệp đính kèm vào một thư mục mới casework-backup-<thời điểm>
+    (SQLite: sao chép trực tuyến, an toàn khi ứng dụng đang ghi; PostgreSQL: pg_dump)."""
+    from casework import backup
+
+    settings = get_settings()
+    try:
+        done = backup.backup(
+            settings.database_url,
+            settings.upload_dir,
+            dest_dir,
+            sqlite_timeout=settings.sqlite_timeout,
+        )
+    except backup.BackupError as exc:
+        raise _fail(f"Sao lưu thất bại: {exc.message}\nKhông có bản sao lưu nào được tạo.") from exc
+    counts, revision = done.manifest["counts"], done.manifest["alembic_revision"]
+    uploads = sum(1 for f in done.manifest["files"] if f["path"].startswith("uploads/"))
+    typer.echo(
+        f"Đã sao lưu vào {done.path}\n"
+        f"  cơ sở dữ liệu {done.manifest['backend']}, phiên bản {revision}: "
+        f"{counts['dossiers']} hồ sơ, {counts['events']} dòng nhật ký, "
+        f"{counts['attachments']} tệp đính kèm\n"
+        f"  {uploads} tệp trong thư mục tải lên; mã SHA-256 của mọi tệp ở manifest.json"
+    )
+
+
+@app.command("restore")
+def restore_command(
+    src: Annotated[Path, typer.Argument(help="Thư mục bản sao lưu (casework-backup-…).")],
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Ghi đè cơ sở dữ liệu và thư mục tệp đính kèm đã có dữ liệu."),
+    ] = False,
+) -> None:
+    """Khôi phục một bản sao lưu vào CASEWORK_DATABASE_URL và CASEWORK_UPLOAD_DIR (dừng ứng dụng
+    trước). Kiểm tra mã SHA-256 của mọi tệp trước khi ghi."""
+    from casework import backup
+
+    settings = get_settings()
+    try:
+        done = backup.restore(
+            src,
+            settings.database_url,
+            settings.upload_dir,
+            force=force,
+            sqlite_timeout=settings.sqlite_timeout,
+        )
+    except backup.BackupError as exc:
+        raise _fail(f"Khôi phục thất bại: {exc.message}") from exc
+    counts = done.counts
+    typer.echo(
+        f"Đã khôi phục vào {done.database}: {counts['dossiers']} hồ sơ, "
+        f"{counts['events']} dòng nhật ký, {counts['attachments']} tệp đính kèm (khớp manifest).\n"
+        f"Tệp đính kèm: {done.upload_dir}"
+    )
+    if done.previous_uploads is not None:
+        typer.echo(f"Thư mục tệp đính kèm cũ được giữ ở {done.previous_uploads}")
+    typer.echo("Bước tiếp theo: chạy `casework audit verify` để kiểm tra chuỗi nhật ký.")
