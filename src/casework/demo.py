@@ -115,6 +115,7 @@ def load_users(session: Session, units: dict[str, Unit]) -> list[User]:
                     roles=[role.value],
                     password=DEMO_PASSWORD,
                     commit=False,
+                    demo=True,  # the shared demo password is allowed for demo data only
                 )
             )
     return users

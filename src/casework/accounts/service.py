@@ -13,7 +13,40 @@ from casework.db import utcnow
 from casework.errors import NotAuthenticated, NotFound, ValidationFailed
 
 MIN_PASSWORD_LENGTH = 8
+#: The demo data's shared password (`casework.demo.DEMO_PASSWORD`): refused for real accounts.
+DEMO_PASSWORD = "casework-demo"
+#: Passwords refused whatever their length (compared ignoring case): the usual guesses, in
+#: English and Vietnamese, and this app's own names.
+COMMON_PASSWORDS = frozenset(
+    {
+        "00000000", "11111111", "12345678", "123456789", "1234567890", "12341234", "11223344",
+        "87654321", "88888888", "66666666", "123123123", "12345678a", "a12345678", "abc12345",
+        "abcd1234", "abc@1234", "abc123456", "qwerty123", "qwertyuiop", "1q2w3e4r", "iloveyou",
+        "password", "password1", "password123", "passw0rd", "p@ssw0rd", "admin123", "admin@123",
+        "administrator", "changeme", "welcome1", "matkhau", "matkhau1", "matkhau123",
+        "matkhau@123", "mat-khau", "mat-khau-123", "matkhaumoi", "vietnam1", "vietnam123",
+        "hanoi123", "anhyeuem", "casework", "casework1", "casework123", DEMO_PASSWORD,
+    }
+)  # fmt: skip
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=10)
+
+
+def password_problem(password: str, *, username: str, demo: bool = False) -> str | None:
+    """What is wrong with a new password, in Vietnamese naming the rule, or None if it is fine.
+    `demo=True` (demo data only) lets the shared demo password through."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"Mật khẩu cần ít nhất {MIN_PASSWORD_LENGTH} ký tự."
+    lowered = password.strip().lower()
+    if lowered == username.strip().lower():
+        return "Mật khẩu không được trùng với tên đăng nhập."
+    if demo and password == DEMO_PASSWORD:
+        return None
+    if lowered in COMMON_PASSWORDS:
+        return (
+            "Mật khẩu quá phổ biến, dễ bị đoán (ví dụ 12345678, matkhau123); "
+            "hãy chọn mật khẩu khác."
+        )
+    return None
 
 
 def create_unit(
@@ -85,15 +118,19 @@ def create_user(
     roles: Iterable[str],
     password: str | None = None,
     commit: bool = True,
+    demo: bool = False,
 ) -> User:
+    """Create a user. `demo=True` only for demo data: allows the shared demo password."""
     fields: dict[str, str] = {}
     username = username.strip()
     if not username or not username.replace(".", "").replace("_", "").replace("-", "").isalnum():
         fields["username"] = "Tên đăng nhập chỉ gồm chữ, số, dấu chấm, gạch ngang, gạch dưới."
     elif session.exec(select(User).where(User.username == username)).first():
         fields["username"] = f"Tên đăng nhập {username} đã có người dùng."
-    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-        fields["password"] = f"Mật khẩu cần ít nhất {MIN_PASSWORD_LENGTH} ký tự."
+    if password is not None:
+        problem = password_problem(password, username=username, demo=demo)
+        if problem:
+            fields["password"] = problem
     if fields:
         raise ValidationFailed("Không tạo được người dùng.", fields=fields)
     assert unit.id is not None
@@ -210,11 +247,9 @@ def update_user(
 
 def set_password(session: Session, *, user: User, password: str, commit: bool = True) -> User:
     """Set a new password (an admin's reset); the user's open sessions are not ended by this."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed(
-            "Không đặt được mật khẩu.",
-            fields={"password": f"Mật khẩu cần ít nhất {MIN_PASSWORD_LENGTH} ký tự."},
-        )
+    problem = password_problem(password, username=user.username)
+    if problem:
+        raise ValidationFailed("Không đặt được mật khẩu.", fields={"password": problem})
     user.password_hash = hash_password(password)
     session.add(user)
     if commit:

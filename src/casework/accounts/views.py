@@ -8,8 +8,10 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import select
 
+from casework.accounts import throttle
 from casework.accounts.models import User
 from casework.accounts.security import verify_password
+from casework.db import utcnow
 from casework.web.auth import OptionalUser, sign_in, sign_out, verify_csrf
 from casework.web.deps import SessionDep
 from casework.web.templating import render
@@ -44,20 +46,26 @@ def login(
     password: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/",
 ) -> Response:
-    found = session.exec(select(User).where(User.username == username.strip())).first()
-    ok = verify_password(password, found.password_hash if found else None)
-    if found is None or not found.is_active or not ok:
+    address = request.client.host if request.client else None
+
+    def again(error: str, status_code: int) -> Response:
         return render(
             request,
             "accounts/login.html",
-            {
-                "next": safe_next(next),
-                "username": username,
-                "error": "Tên đăng nhập hoặc mật khẩu không đúng.",
-                "expired": False,
-            },
-            status_code=400,
+            {"next": safe_next(next), "username": username, "error": error, "expired": False},
+            status_code=status_code,
         )
+
+    # checked before the password, and the same for unknown user names: nothing is revealed
+    refused = throttle.refusal(session, username=username, address=address)
+    if refused is not None:
+        return again(refused.message(utcnow()), 429)
+    found = session.exec(select(User).where(User.username == username.strip())).first()
+    ok = verify_password(password, found.password_hash if found else None)
+    success = found is not None and found.is_active and ok
+    throttle.record(session, username=username, address=address, success=success)
+    if found is None or not success:
+        return again("Tên đăng nhập hoặc mật khẩu không đúng.", 400)
     sign_in(request, found)
     return RedirectResponse(safe_next(next), status_code=303)
 

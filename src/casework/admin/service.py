@@ -168,8 +168,9 @@ def create_user(session: Session, scope: Scope, values: dict[str, Any]) -> User:
     elif session.exec(select(User.id).where(User.username == username)).first() is not None:
         fields["username"] = f"Tên đăng nhập {username} đã có người dùng."
     password = str(values.get("password", ""))
-    if len(password) < accounts.MIN_PASSWORD_LENGTH:
-        fields["password"] = f"Mật khẩu cần ít nhất {accounts.MIN_PASSWORD_LENGTH} ký tự."
+    problem = accounts.password_problem(password, username=username)
+    if problem:
+        fields["password"] = problem
     roles, unit = _roles_and_unit(session, scope, values, fields)
     if fields or unit is None:
         raise ValidationFailed("Chưa tạo được người dùng: xem các ô báo lỗi.", fields=fields)

@@ -12,6 +12,8 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
+from casework.web.head import HeadAsGet
+
 CSP = "; ".join(
     [
         "default-src 'self'",
@@ -44,3 +46,5 @@ def install(app: FastAPI, *, hsts: bool) -> None:
         if hsts:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
+
+    app.add_middleware(HeadAsGet)  # outermost: HEAD works wherever GET does
