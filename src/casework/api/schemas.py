@@ -32,6 +32,12 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     },
 }
 
+#: routes with a JSON body: a body that cannot even be decoded (not UTF-8) is refused before
+#: validation, with 400
+BODY_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "Thân yêu cầu không đọc được (không phải UTF-8)."},
+}
+
 
 class LimitOut(BaseModel):
     value: float

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from casework.accounts.models import Unit, User
 from casework.api.schemas import (
+    BODY_ERROR_RESPONSES,
     ERROR_RESPONSES,
     ActionIn,
     ActionOut,
@@ -36,6 +37,7 @@ from casework.dossiers import clockwork, queries, service
 from casework.dossiers.catalog import procedure_of
 from casework.dossiers.clockwork import CalendarSource
 from casework.dossiers.models import Dossier
+from casework.errors import ValidationFailed
 from casework.procedures import Procedure
 from casework.web.deps import ApiUser, CalendarsDep, RegistryDep, SessionDep, TzDep
 
@@ -227,6 +229,7 @@ def get_procedure(code: str, user: ApiUser, registry: RegistryDep) -> ProcedureO
     response_model=DossierOut,
     status_code=status.HTTP_201_CREATED,
     summary="Mở (tiếp nhận) một hồ sơ tại đơn vị của người dùng",
+    responses=BODY_ERROR_RESPONSES,
 )
 def open_dossier(
     body: OpenDossierIn,
@@ -251,6 +254,21 @@ def open_dossier(
         calendars=calendars,
     )
     return _dossier_out(session, user, dossier, tz, calendars)
+
+
+def _instant(name: str, value: datetime | None, tz: ZoneInfo) -> datetime | None:
+    """A query instant: no offset = Vietnam time (as for received_at); one that UTC cannot hold
+    (year 1 with a positive offset, year 9999 with a negative one) is a 422, not a crash."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=tz)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValidationFailed(
+            "Dữ liệu gửi lên chưa đúng.", fields={name: "Thời điểm nằm ngoài khoảng cho phép."}
+        ) from None
 
 
 @router.get("/dossiers", response_model=DossierPage, summary="Danh sách hồ sơ được xem")
@@ -278,8 +296,8 @@ def list_dossiers(
             mode=mode,
             procedure_code=procedure,
             q=q,
-            received_from=received_from,
-            received_to=received_to,
+            received_from=_instant("received_from", received_from, tz),
+            received_to=_instant("received_to", received_to, tz),
         ),
         page=page,
         per_page=per_page,
@@ -306,6 +324,7 @@ def get_dossier(
     "/dossiers/{code}/actions/{action}",
     response_model=DossierOut,
     summary="Thực hiện một thao tác (chuyển bước) trên hồ sơ",
+    responses=BODY_ERROR_RESPONSES,
 )
 def fire_action(
     code: str,

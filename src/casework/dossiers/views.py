@@ -110,8 +110,8 @@ def queue_page(
         state=state or None,
         mode=mode or None,
         q=q or None,
-        received_from=_local_day_start(received_from, tz),
-        received_to=_local_day_start(received_to + timedelta(days=1), tz) if received_to else None,
+        received_from=_local_day_start(_sane(received_from), tz),
+        received_to=_local_day_start(_day_after(_sane(received_to)), tz),
     )
     result = queries.list_dossiers(
         session, user=user, filters=filters, page=page, per_page=PER_PAGE, now=now, soon=soon
@@ -408,6 +408,15 @@ def dossier_page(
     )
     ctx = dossier_context(session, user, dossier, calendars, tz, after=after, message=message)
     return render(request, "dossiers/detail.html", ctx, user=user)
+
+
+def _sane(day: date | None) -> date | None:
+    """A filter date within 2000–2100 (year 1 or 9999 would overflow the instant arithmetic)."""
+    return min(max(day, date(2000, 1, 1)), date(2100, 12, 31)) if day else None
+
+
+def _day_after(day: date | None) -> date | None:
+    return day + timedelta(days=1) if day else None
 
 
 def _action_data(form: FormData, procedure: Procedure, t: TransitionDef) -> dict[str, Any]:

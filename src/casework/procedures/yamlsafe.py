@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.reader import ReaderError
 
 Loc = Sequence[str | int]
 
@@ -92,7 +93,16 @@ def decode_utf8(raw: bytes) -> str | YamlProblem:
 
 def parse_yaml(text: str) -> YamlDocument | YamlProblem:
     """Parse one YAML document safely, returning the data and its node tree, or the problem."""
-    loader = StrictSafeLoader(text)
+    try:
+        # the reader refuses control characters already while being built
+        loader = StrictSafeLoader(text)
+    except ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        return YamlProblem(
+            line,
+            f"Tệp chứa ký tự điều khiển không được phép (mã #x{exc.character:04x}, "
+            f"dòng {line}). Hãy xóa ký tự đó.",
+        )
     try:
         node = loader.get_single_node()
         data = None if node is None else loader.construct_document(node)

@@ -20,7 +20,8 @@ from casework.web.auth import LoginRequired, login_url
 log = logging.getLogger("casework.access")
 
 HTTP_MESSAGES = {
-    400: "Yêu cầu không hợp lệ.",
+    400: "Yêu cầu không hợp lệ: không đọc được nội dung gửi lên (biểu mẫu hoặc JSON hỏng, "
+    "sai bảng mã UTF-8, lồng quá sâu hoặc quá lớn). Chưa lưu gì.",
     401: "Cần đăng nhập hoặc mã truy cập (token).",
     403: "Bạn không có quyền thực hiện việc này.",
     404: "Không tìm thấy trang hoặc dữ liệu yêu cầu.",
