@@ -6,6 +6,7 @@ an HTML error page. Refused accesses are logged (who, what, why) without the dat
 
 from __future__ import annotations
 
+import errno
 import logging
 from typing import Any
 
@@ -94,10 +95,26 @@ def install(app: FastAPI) -> None:
         message = HTTP_MESSAGES.get(exc.status_code, str(exc.detail))
         return _respond(request, exc.status_code, f"http_{exc.status_code}", message)
 
+    @app.exception_handler(OSError)
+    async def _storage(request: Request, exc: OSError) -> Response:
+        """The server's disk is full (e.g. while a large upload is spooled): say so, not 500."""
+        if exc.errno not in STORAGE_FULL:
+            return await _crash(request, exc)
+        logging.getLogger("casework").error("storage_full path=%s error=%s", request.url.path, exc)
+        return _respond(request, 507, "storage_full", STORAGE_FULL_MESSAGE)
+
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> Response:
         logging.getLogger("casework").exception("unhandled_error path=%s", request.url.path)
         return _respond(request, 500, "internal_error", HTTP_MESSAGES[500])
+
+
+#: No space left, file too large for the process's limit, disk quota exceeded.
+STORAGE_FULL = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
+STORAGE_FULL_MESSAGE = (
+    "Máy chủ hết chỗ lưu trữ (ổ đĩa đầy), nên chưa nhận được nội dung gửi lên. Chưa có gì được "
+    "lưu; hãy báo quản trị rồi gửi lại."
+)
 
 
 def _vi_validation(err: dict[str, Any]) -> str:
