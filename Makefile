@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test test-db test-e2e lint install bench clean i18n
+.PHONY: run test test-db test-e2e lint install bench soak clean i18n
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ i18n: install
 		--msgid-bugs-address "" --copyright-holder "" -o locales/messages.pot .
 	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages -l en --ignore-obsolete \
 		--width 100
+
+## make soak: the load test for a minute per database (50 clients on PostgreSQL, 8 on SQLite).
+soak: install
+	CASEWORK_LOAD_SECONDS=60 $(BIN)/pytest tests/faults/test_load.py -q
 
 ## make bench: the clock benchmark, then the reports at 1,000,000 dossiers on PostgreSQL
 ## (CASEWORK_BENCH_URL; the first run creates the database and generates the data, ~10 min).

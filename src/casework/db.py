@@ -95,6 +95,12 @@ def _configure_sqlite(engine: Engine) -> None:
 WRITE_OPTION = "casework_write"
 
 
+def is_writer(bind: Any) -> bool:
+    """Whether sessions on `bind` open write transactions (`write_engine`)."""
+    options = bind.get_execution_options() if isinstance(bind, Engine) else {}
+    return bool(options.get(WRITE_OPTION))
+
+
 def write_engine(engine: Engine) -> Engine:
     """The same engine, for sessions that will write (SQLite: `BEGIN IMMEDIATE`)."""
     return engine.execution_options(**{WRITE_OPTION: True})

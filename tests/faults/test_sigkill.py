@@ -7,15 +7,10 @@ A real `casework serve` process on PostgreSQL, four client threads over HTTP wit
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
-from pathlib import Path
 
 import httpx2 as httpx
 import pytest
@@ -25,41 +20,11 @@ from casework.accounts.service import issue_token
 from casework.dossiers import audit, service
 from casework.dossiers.models import Event, EventKind
 from tests.factories import TZ
+from tests.faults.harness import NEXT, free_port, start_server
 
 DOSSIERS = 12
 THREADS = 4
 LOAD_SECONDS = 3.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_server(url: str, port: int, uploads: Path) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "CASEWORK_DATABASE_URL": url,
-        "CASEWORK_ENV": "test",
-        "CASEWORK_UPLOAD_DIR": str(uploads),
-    }
-    casework = Path(sys.executable).parent / "casework"
-    proc = subprocess.Popen(
-        [str(casework), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise AssertionError("the server did not start")
 
 
 @pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
@@ -85,16 +50,7 @@ def test_sigkill_during_load_loses_no_acknowledged_event(
     server = start_server(url, port, tmp_path / "uploads")
     base = f"http://127.0.0.1:{port}/api/v1/dossiers"
 
-    # each dossier: accept, then supplement request / received, round and round
-    cycle = [
-        ("accept", receiver, {}),
-        (
-            "request_supplement",
-            handler,
-            {"reason": "Thiếu", "missing_documents": ["phieu_khai_bao"]},
-        ),
-        ("receive_supplement", receiver, {}),
-    ]
+    tokens = {"receiver": receiver, "handler": handler}
     acked: Counter[str] = Counter()
     lock = threading.Lock()
     stop = threading.Event()
@@ -105,19 +61,13 @@ def test_sigkill_during_load_loses_no_acknowledged_event(
             while not stop.is_set():
                 code = codes[(worker + step * THREADS) % DOSSIERS]
                 step += 1
-                state = http.get(f"{base}/{code}", headers=receiver)
-                if state.status_code != 200:
-                    continue
-                current = state.json()["state"]
-                action, who, data = (
-                    cycle[0] if current == "received"
-                    else cycle[1] if current == "reviewing"
-                    else cycle[2]
-                )  # fmt: skip
                 try:
-                    r = http.post(
-                        f"{base}/{code}/actions/{action}", json={"data": data}, headers=who
-                    )
+                    state = http.get(f"{base}/{code}", headers=receiver)
+                    if state.status_code != 200:
+                        continue
+                    role, action, data = NEXT[state.json()["state"]]
+                    url = f"{base}/{code}/actions/{action}"
+                    r = http.post(url, json={"data": data}, headers=tokens[role])
                 except httpx.HTTPError:
                     return  # the server is gone
                 if r.status_code == 200:

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from datetime import timedelta
 
+from sqlalchemy import update
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
 from casework.accounts.models import CHILD_KINDS, ApiToken, Role, Unit, UnitKind, User
 from casework.accounts.security import hash_password, new_token, token_digest
-from casework.db import utcnow
+from casework.db import is_writer, utcnow, write_engine
 from casework.errors import NotAuthenticated, NotFound, ValidationFailed
+
+log = logging.getLogger("casework.auth")
 
 MIN_PASSWORD_LENGTH = 8
 #: The demo data's shared password (`casework.demo.DEMO_PASSWORD`): refused for real accounts.
@@ -174,10 +179,22 @@ def user_for_token(session: Session, token: str) -> User:
         raise NotAuthenticated("Tài khoản của mã truy cập này đã bị khóa.")
     now = utcnow()
     if row.last_used_at is None or now - row.last_used_at > TOKEN_TOUCH_INTERVAL:
-        # a write at most every few minutes per token, not one per API request
-        row.last_used_at = now
-        session.add(row)
-        session.commit()
+        # a write at most every few minutes per token, not one per API request. A read
+        # request's session cannot become a writer on SQLite under load, so it gets a write
+        # transaction of its own; a busy database only skips this bookkeeping, never the request
+        bind = session.get_bind()
+        if is_writer(bind):
+            row.last_used_at = now
+            session.add(row)
+            session.commit()
+        else:
+            try:
+                with Session(write_engine(bind)) as writer:  # type: ignore[arg-type]
+                    touch = update(ApiToken).where(col(ApiToken.id) == row.id)
+                    writer.execute(touch.values(last_used_at=now))
+                    writer.commit()
+            except OperationalError:
+                log.warning("token_touch_skipped token_id=%s", row.id)
     return user
 
 
