@@ -221,3 +221,12 @@ def test_extreme_filter_dates_are_not_errors(client, world, sign_in):
         "received_from=0001-01-01&received_to=9999-12-31",
     ):
         assert client.get(f"/dossiers?{query}").status_code == 200
+
+
+def test_a_nul_character_in_a_filter_is_not_an_error(client, world, sign_in, token_for):
+    """Found by schemathesis: PostgreSQL cannot hold NUL in text; that is bad input, not a 500."""
+    headers = token_for(world["hni.receiver"])
+    assert client.get("/api/v1/dossiers?procedure=%00", headers=headers).status_code in (200, 422)
+    sign_in(world["hni.receiver"])
+    for query in ("q=%00", "procedure=%00"):
+        assert client.get(f"/dossiers?{query}").status_code in (200, 422)

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from casework.errors import CaseworkError, NotAuthenticated, NotFound, PermissionDenied
@@ -103,12 +104,23 @@ def install(app: FastAPI) -> None:
         logging.getLogger("casework").error("storage_full path=%s error=%s", request.url.path, exc)
         return _respond(request, 507, "storage_full", STORAGE_FULL_MESSAGE)
 
+    @app.exception_handler(DataError)
+    async def _bad_data(request: Request, exc: DataError) -> Response:
+        """A value the database cannot hold (e.g. a NUL character on PostgreSQL): the sender's
+        input, not a crash; the transaction is rolled back, nothing is kept."""
+        log.warning("bad_data path=%s error=%s", request.url.path, str(exc.orig)[:200])
+        return _respond(request, 422, "bad_data", BAD_DATA_MESSAGE)
+
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> Response:
         logging.getLogger("casework").exception("unhandled_error path=%s", request.url.path)
         return _respond(request, 500, "internal_error", HTTP_MESSAGES[500])
 
 
+BAD_DATA_MESSAGE = (
+    "Dữ liệu gửi lên có ký tự hoặc giá trị không lưu được (ví dụ ký tự NUL). Chưa có gì được lưu; "
+    "hãy sửa rồi gửi lại."
+)
 #: No space left, file too large for the process's limit, disk quota exceeded.
 STORAGE_FULL = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
 STORAGE_FULL_MESSAGE = (
