@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from itertools import accumulate
 from json import JSONEncoder
 from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
-from typing import Any
+from typing import Any, Protocol
 
 from casework.demo_generate.plan import Batch, Day
 from casework.demo_generate.simulate import (
@@ -285,23 +285,18 @@ def _payload_json(kind: str, payload: dict[str, Any], attachment_id: int | None)
     return _CANONICAL(payload)
 
 
-class Sink:
+class Sink(Protocol):
     """Where numbered rows go: Python values, the event payload as its canonical JSON text."""
 
-    def dossier(self, row: tuple[Any, ...]) -> None:
-        raise NotImplementedError
+    def dossier(self, row: tuple[Any, ...]) -> None: ...
 
-    def event(self, row: tuple[Any, ...]) -> None:
-        raise NotImplementedError
+    def event(self, row: tuple[Any, ...]) -> None: ...
 
-    def step(self, row: tuple[Any, ...]) -> None:
-        raise NotImplementedError
+    def step(self, row: tuple[Any, ...]) -> None: ...
 
-    def pause(self, row: tuple[Any, ...]) -> None:
-        raise NotImplementedError
+    def pause(self, row: tuple[Any, ...]) -> None: ...
 
-    def attachment(self, row: tuple[Any, ...]) -> None:
-        raise NotImplementedError
+    def attachment(self, row: tuple[Any, ...]) -> None: ...
 
 
 DOSSIER_COLUMNS = (

@@ -106,3 +106,8 @@ class AuditCheck(SQLModel, table=True):
     problems: list[Any] = Field(default_factory=list, sa_type=JSONType)
     prev_hash: str = Field(default="", max_length=64)
     hash: str = Field(default="", max_length=64)
+
+
+def counter_names(model: Any) -> tuple[str, ...]:
+    """The counter columns of a stat table (all but its key), in table order."""
+    return tuple(c.name for c in model.__table__.c if not c.primary_key)

@@ -21,7 +21,7 @@ from casework.accounts.models import Unit, User
 from casework.clock import LimitUnit, WorkCalendar, compute_due
 from casework.dossiers.models import Dossier, Mode
 from casework.procedures import ProcedureRegistry
-from casework.reports.models import StatDossier, StatElapsed, StatStep
+from casework.reports.models import StatDossier, StatElapsed, StatStep, counter_names
 
 BUCKETS = ("early", "on_time", "late")
 GROUPS = {"procedure": "Theo thủ tục", "unit": "Theo đơn vị trực thuộc"}
@@ -145,10 +145,7 @@ class Row:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
-COUNTERS = (
-    "received", "online", "digitised", "finished", "resolved", "early", "on_time", "late",
-    "elapsed_sum", "supplement_requests", "extensions", "rated", "satisfied", "dissatisfied",
-)  # fmt: skip
+COUNTERS = counter_names(StatDossier)
 OPEN_COUNTERS = ("open", "overdue", "due_soon", "paused")
 
 
@@ -327,7 +324,7 @@ class StepRow:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
-STEP_COUNTERS = ("n", "allotted", "early", "on_time", "late", "spent_sum", "allot_sum")
+STEP_COUNTERS = counter_names(StatStep)
 
 
 def steps(

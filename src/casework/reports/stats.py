@@ -24,7 +24,7 @@ from casework.clock import WorkCalendar, default_calendar
 from casework.db import add_to_counter
 from casework.dossiers.models import Channel, Dossier, Mode, StepRecord
 from casework.procedures import Procedure
-from casework.reports.models import StatDossier, StatElapsed, StatStep
+from casework.reports.models import StatDossier, StatElapsed, StatStep, counter_names
 
 #: National statuses that end processing with a result (Decision 766 indicator 2.2's base).
 RESULT_STATUSES = frozenset({9, 10})
@@ -276,7 +276,7 @@ def rebuild(session: Session, cal: WorkCalendar | None = None) -> dict[str, int]
 
     for model in (StatDossier, StatElapsed, StatStep):
         session.execute(delete(model))
-    zero = {c.name: 0 for c in StatDossier.__table__.c if not c.primary_key}  # type: ignore[attr-defined]
+    zero = dict.fromkeys(counter_names(StatDossier), 0)
     dossier_rows = [
         {"unit_id": u, "procedure_code": p, "month": m, **zero, **values}
         for (u, p, m), values in counters.items()
