@@ -68,7 +68,14 @@ def make_engine(url: str, *, sqlite_timeout: float = 30.0, **kwargs: Any) -> Eng
         )
         _configure_sqlite(engine)
         return engine
+    # A server that does not answer (host down, network cut) fails a request in seconds, not
+    # minutes: the error page says so (web.handlers) and the worker is free again.
+    kwargs.setdefault("connect_args", {"connect_timeout": PG_CONNECT_TIMEOUT})
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+#: Seconds to wait for a PostgreSQL connection before giving up.
+PG_CONNECT_TIMEOUT = 10
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -123,7 +123,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     url = f"sqlite:///{tmp / 'casework.db'}"
     upgrade(url)
     _load_demo(url)
-    app = create_app(Settings(env="test", database_url=url, upload_dir=tmp / "uploads"))
+    # a short busy timeout, so the fault test's locked database answers in seconds (one browser
+    # at a time never waits that long otherwise)
+    settings = Settings(env="test", database_url=url, upload_dir=tmp / "uploads", sqlite_timeout=3)
+    app = create_app(settings)
 
     # Bind the socket ourselves: the port is ours before the server starts (no free-port race).
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

@@ -13,7 +13,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from casework.errors import CaseworkError, NotAuthenticated, NotFound, PermissionDenied
@@ -54,6 +55,7 @@ def _respond(
         "<!doctype html><html lang=vi><meta charset=utf-8>"
         "<meta name=viewport content='width=device-width,initial-scale=1'>"
         f"<title>Lỗi {status}</title><main role=alert><h1>Lỗi {status}</h1><p>{_esc(message)}</p>"
+        f"{BACK_HINT if status >= 500 and request.method not in ('GET', 'HEAD') else ''}"
         "<p><a href='/'>Về trang chủ</a></p></main></html>"
     )
     return HTMLResponse(html, status_code=status)
@@ -111,6 +113,22 @@ def install(app: FastAPI) -> None:
         log.warning("bad_data path=%s error=%s", request.url.path, str(exc.orig)[:200])
         return _respond(request, 422, "bad_data", BAD_DATA_MESSAGE)
 
+    async def _database_unavailable(request: Request, exc: Exception) -> Response:
+        """The database went away, is restarting, is locked past the busy timeout, or every pooled
+        connection is taken. The transaction is gone with it: nothing was half-written."""
+        logging.getLogger("casework").error(
+            "database_unavailable path=%s error=%s: %s",
+            request.url.path,
+            type(getattr(exc, "orig", None) or exc).__name__,
+            str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:200],
+        )
+        response = _respond(request, 503, "database_unavailable", DATABASE_UNAVAILABLE_MESSAGE)
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+
+    for kind in (OperationalError, InterfaceError, PoolTimeout):
+        app.add_exception_handler(kind, _database_unavailable)
+
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> Response:
         logging.getLogger("casework").exception("unhandled_error path=%s", request.url.path)
@@ -120,6 +138,18 @@ def install(app: FastAPI) -> None:
 BAD_DATA_MESSAGE = (
     "Dữ liệu gửi lên có ký tự hoặc giá trị không lưu được (ví dụ ký tự NUL). Chưa có gì được lưu; "
     "hãy sửa rồi gửi lại."
+)
+#: On the error page of a failed form post: the browser still holds what was typed.
+BACK_HINT = (
+    "<p class=hint>Nếu bạn vừa gửi một biểu mẫu, bấm <b>Quay lại</b> (←) trên trình duyệt: "
+    "những gì đã nhập vẫn còn trên biểu mẫu, để gửi lại.</p>"
+)
+RETRY_AFTER_SECONDS = 30
+DATABASE_UNAVAILABLE_MESSAGE = (
+    "Tạm thời không làm việc được với cơ sở dữ liệu (mất kết nối, máy chủ cơ sở dữ liệu đang khởi "
+    "động lại hoặc đang bận), nên yêu cầu này chưa thực hiện được. Không có gì bị ghi dở: một thao "
+    "tác hoặc được lưu trọn vẹn, hoặc chưa được lưu. Hãy thử lại sau ít phút (tải lại hồ sơ để xem "
+    "thao tác đã được ghi nhận chưa); nếu lỗi kéo dài, hãy báo quản trị."
 )
 #: No space left, file too large for the process's limit, disk quota exceeded.
 STORAGE_FULL = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})

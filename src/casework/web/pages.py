@@ -1,9 +1,14 @@
-"""Server-rendered pages. For now: the home page listing the procedures."""
+"""The home page, and the liveness and readiness checks."""
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from sqlalchemy import text
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from casework.accounts.models import ACTING_ROLES
 from casework.web.auth import OptionalUser
@@ -24,4 +29,17 @@ def home(request: Request, registry: RegistryDep, user: OptionalUser) -> Respons
 
 @router.get("/healthz")
 def healthz() -> Response:
+    """Liveness: the process answers (no database work, so it stays cheap)."""
     return JSONResponse({"status": "ok"})
+
+
+@router.get("/readyz")
+def readyz(request: Request) -> Response:
+    """Readiness: the database answers too. A load balancer sends work only to ready workers."""
+    try:
+        with request.app.state.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except (OperationalError, InterfaceError, PoolTimeout) as exc:
+        logging.getLogger("casework").error("not_ready error=%s", type(exc).__name__)
+        return JSONResponse({"status": "unavailable", "database": "unavailable"}, status_code=503)
+    return JSONResponse({"status": "ok", "database": "ok"})
