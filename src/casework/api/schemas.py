@@ -30,6 +30,11 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         "model": ErrorOut,
         "description": "Dữ liệu gửi lên chưa đúng; details.fields nêu từng trường.",
     },
+    503: {
+        "model": ErrorOut,
+        "description": "Tạm thời không làm việc được với cơ sở dữ liệu (mất kết nối, đang khởi động "
+        "lại, đang bận); không có gì bị ghi dở. Thử lại sau số giây ở tiêu đề Retry-After.",
+    },
 }
 
 #: routes with a JSON body: a body that cannot even be decoded (not UTF-8) is refused before
