@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     #: Signed-in sessions end after this many idle minutes, and at the latest after max_age hours.
     session_idle_minutes: int = 30
     session_max_age_hours: int = 12
+    #: Sign-in throttling: failed sign-ins allowed per user name and per client address within
+    #: the window. Raise the address limit for an office whose officers share one address.
+    login_max_failures_per_account: int = Field(default=5, ge=1)
+    login_max_failures_per_address: int = Field(default=20, ge=1)
+    login_window_minutes: int = Field(default=15, ge=1)
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

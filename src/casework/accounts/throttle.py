@@ -1,11 +1,13 @@
 """Sign-in throttling, per account and per client address, kept in the database.
 
-After `ACCOUNT_LIMIT` failed sign-ins for one user name within `WINDOW`, further attempts for that
-name are refused until the oldest of those failures leaves the window; likewise after
-`ADDRESS_LIMIT` failures from one address. Unknown user names count exactly like real ones, so a
-refusal never tells whether an account exists. Refused attempts are not recorded (they would only
-lengthen the cool-down) and their password is never checked. A successful sign-in clears the
-account's failures. Rows older than `KEEP` are pruned whenever an attempt is recorded.
+After `Limits.account` failed sign-ins for one user name within `Limits.window`, further attempts
+for that name are refused until the oldest of those failures leaves the window; likewise after
+`Limits.address` failures from one address. The limits are settings (`CASEWORK_LOGIN_…`), e.g. for
+an office whose officers all reach the server from one address. Unknown user names count exactly
+like real ones, so a refusal never tells whether an account exists. Refused attempts are not
+recorded (they would only lengthen the cool-down) and their password is never checked. A
+successful sign-in clears the account's failures. Rows older than `KEEP` are pruned whenever an
+attempt is recorded.
 
 The counts live in the `login_attempt` table, so every app worker sees the same ones; two workers
 racing may let an attempt or two more through, which is fine for this purpose.
@@ -23,13 +25,31 @@ from sqlmodel import Session, col, select
 
 from casework.accounts.models import LoginAttempt
 from casework.db import utcnow
+from casework.settings import Settings
 
 log = logging.getLogger("casework.auth")
 
-ACCOUNT_LIMIT = 5
-ADDRESS_LIMIT = 20
-WINDOW = timedelta(minutes=15)
 KEEP = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Failed sign-ins allowed per user name and per address within `window`."""
+
+    account: int = 5
+    address: int = 20
+    window: timedelta = timedelta(minutes=15)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Limits:
+        return cls(
+            account=settings.login_max_failures_per_account,
+            address=settings.login_max_failures_per_address,
+            window=timedelta(minutes=settings.login_window_minutes),
+        )
+
+
+DEFAULT = Limits()
 
 _NAME_LENGTH = 64
 
@@ -57,14 +77,14 @@ class Refusal:
 
 
 def _locked_until(
-    session: Session, column: object, value: str, limit: int, now: datetime
+    session: Session, column: object, value: str, limit: int, window: timedelta, now: datetime
 ) -> datetime | None:
     times = session.exec(
         select(LoginAttempt.at)
         .where(
             col(column) == value,
             col(LoginAttempt.success).is_(False),
-            col(LoginAttempt.at) > now - WINDOW,
+            col(LoginAttempt.at) > now - window,
         )
         .order_by(col(LoginAttempt.at).desc())
         .limit(limit)
@@ -72,11 +92,16 @@ def _locked_until(
     if len(times) < limit:
         return None
     # refused until the oldest of the last `limit` failures leaves the window
-    return times[-1] + WINDOW
+    return times[-1] + window
 
 
 def refusal(
-    session: Session, *, username: str, address: str | None, now: datetime | None = None
+    session: Session,
+    *,
+    username: str,
+    address: str | None,
+    limits: Limits = DEFAULT,
+    now: datetime | None = None,
 ) -> Refusal | None:
     """The refusal in force for this user name or address, or None if an attempt may go ahead.
     Logs every refusal."""
@@ -84,11 +109,13 @@ def refusal(
     name = normalise_username(username)
     addr = _address(address)
     found: Refusal | None = None
-    until = _locked_until(session, LoginAttempt.username, name, ACCOUNT_LIMIT, now)
+    until = _locked_until(session, LoginAttempt.username, name, limits.account, limits.window, now)
     if until is not None:
         found = Refusal("account", until)
     else:
-        until = _locked_until(session, LoginAttempt.address, addr, ADDRESS_LIMIT, now)
+        until = _locked_until(
+            session, LoginAttempt.address, addr, limits.address, limits.window, now
+        )
         if until is not None:
             found = Refusal("address", until)
     session.rollback()  # end the read transaction: nothing to keep

@@ -57,7 +57,8 @@ def login(
         )
 
     # checked before the password, and the same for unknown user names: nothing is revealed
-    refused = throttle.refusal(session, username=username, address=address)
+    limits = throttle.Limits.from_settings(request.app.state.settings)
+    refused = throttle.refusal(session, username=username, address=address, limits=limits)
     if refused is not None:
         return again(refused.message(utcnow()), 429)
     found = session.exec(select(User).where(User.username == username.strip())).first()
