@@ -32,8 +32,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     },
     503: {
         "model": ErrorOut,
-        "description": "Tạm thời không làm việc được với cơ sở dữ liệu (mất kết nối, đang khởi động "
-        "lại, đang bận); không có gì bị ghi dở. Thử lại sau số giây ở tiêu đề Retry-After.",
+        "description": "Tạm thời không làm việc được với cơ sở dữ liệu (mất kết nối, đang khởi "
+        "động lại, đang bận); không có gì bị ghi dở. Thử lại sau số giây ở tiêu đề Retry-After.",
     },
 }
 
