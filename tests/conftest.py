@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import hypothesis
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
@@ -26,6 +27,13 @@ from casework.settings import PROJECT_ROOT
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+# Property tests (hypothesis, schemathesis): no per-example deadline anywhere (two shared cores,
+# two databases); in CI the same examples every run, so a red CI is reproducible and a new find
+# comes from a developer's run (random there). HYPOTHESIS_PROFILE picks one explicitly.
+hypothesis.settings.register_profile("dev", deadline=None)
+hypothesis.settings.register_profile("ci", deadline=None, derandomize=True, print_blob=True)
+hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if IN_CI else "dev"))
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 

@@ -63,7 +63,6 @@ def fuzz(
 
     @settings(
         max_examples=PER_OPERATION,
-        deadline=None,
         database=None,
         suppress_health_check=list(HealthCheck),
     )

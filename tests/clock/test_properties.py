@@ -35,7 +35,7 @@ ODD_CAL = WorkCalendar(
     office_hours=((7 * 60 + 30, 11 * 60 + 15), (13 * 60 + 45, 16 * 60 + 50)),
 )
 
-EXAMPLES = settings(max_examples=200, deadline=None)
+EXAMPLES = settings(max_examples=200)
 
 zones = st.sampled_from([TZ, UTC, timezone(timedelta(hours=-5)), ZoneInfo("Europe/Paris")])
 instants = st.datetimes(
@@ -179,7 +179,7 @@ def test_open_pause_is_closed_at_now_and_never_earlier(case, now_naive) -> None:
     assert open_res.due >= compute_due(received, limit, unit, cal, explain=False).due
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100)
 @given(
     instants,
     units,
@@ -195,14 +195,14 @@ def test_bad_limits_raise_value_error(received, unit, limit) -> None:  # type: i
         compute_due(received, limit, unit)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100)
 @given(instants, st.floats(0.001, 50).filter(lambda x: x != int(x)))
 def test_fractional_days_raise_value_error(received, limit) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValueError, match="days"):
         compute_due(received, limit, LimitUnit.DAYS)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100)
 @given(instants, units, st.integers(1, 10**6))
 def test_reversed_or_unclosed_pauses_raise_value_error(received, unit, minutes) -> None:  # type: ignore[no-untyped-def]
     later = received.astimezone(UTC) + timedelta(minutes=minutes)
@@ -212,7 +212,7 @@ def test_reversed_or_unclosed_pauses_raise_value_error(received, unit, minutes) 
         compute_due(received, 3, unit, pauses=[(later, None)])
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=50)
 @given(instants, st.text(max_size=20).filter(lambda s: s not in {u.value for u in LimitUnit}))
 def test_unknown_units_raise_value_error(received, unit) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValueError, match=r"\S"):
@@ -241,7 +241,7 @@ def test_step_due(cal, entered, allot, more) -> None:  # type: ignore[no-untyped
         assert in_office_hours(res.due, cal)
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=50)
 @given(instants, st.one_of(st.floats(max_value=-1e-9), st.just(math.nan), st.just(math.inf)))
 def test_step_due_bad_allot(entered, allot) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValueError, match=r"\S"):

@@ -19,7 +19,7 @@ from tests.procedures.support import BASE, WORKFLOWS, write_workdir
 
 PARTS = load_parts(WORKFLOWS / "common")
 SHIPPED = sorted(WORKFLOWS.glob("*.yaml"))
-EXAMPLES = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+EXAMPLES = settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
 
 scalars = st.one_of(
     st.none(),
@@ -178,7 +178,7 @@ def test_edited_text(workdir: Path, content: str) -> None:
     check(workdir / "edited.yaml", content)
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(mutated(), text_edits(), st.text(max_size=200)))
 def test_directory_check(tmp_path_factory: pytest.TempPathFactory, content: str) -> None:
     """What `casework workflows check` runs: load_directory with the shipped parts."""
