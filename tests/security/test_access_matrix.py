@@ -1,43 +1,56 @@
 """The access matrix, generated from the app's own route table (issue G, DESIGN §6).
 
 Every route (method + path) must have a rule in `RULES`; a new route without one fails
-`test_every_route_has_a_rule`, so no future route slips through. `test_matrix` then requests
-every route as every kind of user — staff of the dossier's unit, of a unit below it, of a foreign
-unit, the unit's and the ministry's auditors, an admin, a mentor assigned to the unit (practice
-only), and nobody — against a real and a practice dossier of Sở KH&CN Hà Nội, and checks the
-expected allow or deny. A denial is 401/403/404 (or the sign-in redirect for pages), never
-carries the dossier's applicant, and is logged on `casework.access`.
+`test_every_route_has_a_rule`, so no future route slips through. `expected()` turns a rule into an
+exact allow or deny for each kind of user in `PEOPLE` — staff of the dossier's unit (a receiver, a
+handler), of a unit below it, of a foreign unit; the unit's, a foreign and the ministry's
+auditors; the unit's and the ministry's admins; a mentor assigned to the unit and one who is not
+(whose own unit is the dossier's); and nobody.
 
-Safe methods are requested for every user. Unsafe ones (POST) are requested only where the rule
-says "denied", so the matrix never changes data it checks later; the services' own tests cover
-what an allowed POST does.
+`test_matrix` requests every route as every one of them, against a real dossier and a practice
+one (a scenario run) of Sở KH&CN Hà Nội, an unanswered question and the progress of the unit's
+receiver, and checks the expected allow or deny. A denial is 401/403/404 (or the sign-in redirect
+for pages), never carries the dossier's applicant, and is logged on `casework.access`; no answer,
+allowed or not, shows the applicant of a dossier the user may not read. Unsafe requests (POST) are
+sent here only where the rule says "denied", with a valid body (so it is the access check that
+refuses, not the form), and must change nothing.
 
-Rules whose expectations are not written out yet (`signed_in` families: reviews, progress,
-questions, scenarios, notifications) only assert that nobody signed out gets in and that nothing
-of a dossier outside the user's reach shows (see the issue note).
+`test_allowed_unsafe_requests` sends every POST route as every user its rule allows, each on fresh
+data made for that one request (`unsafe_requests.BUILDERS`), and checks the answer and that the
+change is stored. A POST route without a builder fails it.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from casework.accounts import service as accounts
-from casework.accounts.models import User
+from casework.accounts.models import Unit, User
 from casework.dossiers import service
 from casework.dossiers.attachments import Upload
-from casework.dossiers.models import Attachment, Dossier
+from casework.dossiers.models import Attachment, CalendarOverride, Dossier, Event
+from casework.notifications.models import NotificationSeen
+from casework.progress import service as progress
+from casework.progress.models import SignOff, UnitOptOut
+from casework.questions import service as questions
+from casework.questions.models import Question
 from casework.reports import audit_log
+from casework.reports.models import AuditCheck
 from casework.reviews.models import MentorAssignment
+from casework.scenarios import service as scenarios
 from tests.factories import TZ
+from tests.security.unsafe_requests import BUILDERS, PDF, PROCEDURE, SCENARIO, Kit
 
-PDF = b"%PDF-1.4\n% matrix\n"
-APPLICANTS = {"real": "Bệnh viện Ma Trận Thật", "practice": "Phòng khám Ma Trận Thử"}
+REAL_APPLICANT = "Bệnh viện Ma Trận Thật"
+TRAINEE = "hni.receiver"  # whose progress the matrix reads; also the asker of its question
 
 
 def app_routes(app: Any) -> list[tuple[str, str]]:
@@ -57,23 +70,162 @@ def app_routes(app: Any) -> list[tuple[str, str]]:
     return out
 
 
+# ---- who ---------------------------------------------------------------------------------------
+
+ACTING = frozenset({"receiver", "handler", "leader"})
+#: The dossiers, the question and the trainee are Sở KH&CN Hà Nội's (HNI); the ministry (BO) is
+#: above it, Sở KH&CN Khánh Hòa (KHA) beside it, and the commune Ba Đình (BADINH) below it.
+AT_OR_ABOVE_HNI = ("BO", "HNI")
+PROVINCE_LEVEL = ("HNI", "KHA")  # departments: where procedure 2.002131 is handled
+
+
+@dataclass(frozen=True)
+class Who:
+    name: str  # username, or "anonymous"
+    unit: str = ""  # BO, HNI, KHA or BADINH
+    roles: frozenset[str] = frozenset()
+    coaches: tuple[str, ...] = ()  # units the mentor is assigned to (practice dossiers only)
+
+    @property
+    def signed_in(self) -> bool:
+        return self.name != "anonymous"
+
+    @property
+    def staff(self) -> bool:  # receiver, handler or leader of any unit
+        return bool(self.roles & ACTING)
+
+    @property
+    def staff_here(self) -> bool:
+        return self.staff and self.unit == "HNI"
+
+    @property
+    def reader(self) -> bool:  # auditor or admin of any unit
+        return bool(self.roles & {"auditor", "admin"})
+
+    @property
+    def reader_here(self) -> bool:
+        return self.reader and self.unit in AT_OR_ABOVE_HNI
+
+    @property
+    def admin(self) -> bool:
+        return "admin" in self.roles
+
+    @property
+    def admin_here(self) -> bool:
+        return self.admin and self.unit in AT_OR_ABOVE_HNI
+
+    @property
+    def ministry_admin(self) -> bool:
+        return self.admin and self.unit == "BO"
+
+    @property
+    def mentor(self) -> bool:
+        return "mentor" in self.roles
+
+    @property
+    def mentor_here(self) -> bool:
+        return self.mentor and any(u in AT_OR_ABOVE_HNI for u in self.coaches)
+
+    @property
+    def answerer(self) -> bool:  # of questions to the ministry
+        return self.mentor or self.ministry_admin
+
+    @property
+    def opener(self) -> bool:  # opens a dossier of 2.002131 (its first step is the receiver's)
+        return "receiver" in self.roles and self.unit in PROVINCE_LEVEL
+
+
+def _who(name: str, unit: str = "", roles: str = "", coaches: tuple[str, ...] = ()) -> Who:
+    return Who(name, unit, frozenset(roles.split()), coaches)
+
+
+PEOPLE = [
+    _who("anonymous"),
+    _who("hni.receiver", "HNI", "receiver"),
+    _who("hni.handler", "HNI", "handler"),
+    _who("hni.auditor", "HNI", "auditor"),
+    _who("bo.auditor", "BO", "auditor"),
+    _who("hni.admin", "HNI", "admin"),
+    _who("bo.admin", "BO", "admin"),
+    _who("kha.receiver", "KHA", "receiver"),
+    _who("kha.auditor", "KHA", "auditor"),
+    _who("badinh.receiver", "BADINH", "receiver handler leader"),
+    _who("bo.mentor", "BO", "mentor", coaches=("HNI",)),
+    # a mentor whose own unit is Hà Nội but who coaches Khánh Hòa: their unit gives them nothing
+    _who("hni.mentor", "HNI", "mentor", coaches=("KHA",)),
+]
+
+
+def may_read(who: Who, practice: bool) -> bool:
+    """DESIGN §6: own-unit staff, auditors and admins at or above, assigned mentors (practice)."""
+    return who.staff_here or who.reader_here or (who.mentor_here and practice)
+
+
 # ---- the rules -------------------------------------------------------------------------------------
 #
-# public      anyone, signed out too
-# signed_in   any signed-in user (pages: signed out → sign-in redirect; API: 401)
-# dossier     the dossier's readers only (DESIGN §6: own-unit staff, auditors and admins above,
-#             assigned mentors for practice); everybody else 404 with nothing leaked
-# act         a POST on a dossier: denied to readers who may not act (auditors, admins, mentors,
-#             other units); staff of the unit are not requested (it would change the dossier)
-# reader      auditors and admins anywhere (reports, audit log: over their own subtree); others 403
-# admin       admins only; others 403
-# review      a mentor's comment, score or verdict: mentors assigned to the unit, practice only
-# check       an integrity check of the unit: auditors and admins at or above it
-# book        the unit's tracking book: the unit's staff and the readers above it
+# Each rule is a test on (who, practice dossier?) → allowed. Signed out, only `public` is allowed.
 
-PUBLIC, SIGNED_IN, DOSSIER, ACT, REVIEW, READER, CHECK, ADMIN, BOOK = (
-    "public", "signed_in", "dossier", "act", "review", "reader", "check", "admin", "book",
+RULE_TESTS: dict[str, Callable[[Who, bool], bool]] = {
+    # anyone, signed out too
+    "public": lambda w, p: True,
+    # any signed-in user (pages: signed out → sign-in redirect; API: 401); lists show only what
+    # the user may read
+    "signed_in": lambda w, p: True,
+    # the dossier's readers only (DESIGN §6); everybody else 404 with nothing leaked
+    "dossier": may_read,
+    # a scenario run's feedback: its readers; a dossier that is not a scenario run: 404 for all
+    "feedback": lambda w, p: p and may_read(w, p),
+    # an action on a dossier: staff of its unit holding the action's role (the matrix fires
+    # `accept`, a receiver's: the unit's handler gets 403); readers 403, everybody else 404
+    "act": lambda w, p: w.staff_here and "receiver" in w.roles,
+    # documents added to an open dossier: staff of its unit, any acting role
+    "attach": lambda w, p: w.staff_here,
+    # start a practice dossier again: it opens a fresh copy, so the unit's receivers (the first
+    # step's role; its handler 403); a real one never (409 to its readers)
+    "reset": lambda w, p: p and w.staff_here and "receiver" in w.roles,
+    # open a dossier, or start a scenario, of procedure 2.002131 (province level): receivers of a
+    # department; a handler, a commune's staff and non-staff 403
+    "open": lambda w, p: w.opener,
+    # a mentor's comment, score or verdict: mentors assigned to the unit (or above), practice
+    # only here (comments on real dossiers need `can_view_real`, which no one here has)
+    "review": lambda w, p: p and w.mentor_here,
+    # auditors and admins anywhere (reports, audit log: over their own subtree); others 403
+    "reader": lambda w, p: w.reader,
+    # an integrity check of the unit: auditors and admins at or above it
+    "check": lambda w, p: w.reader_here,
+    # admins only (their own subtree); others 403
+    "admin": lambda w, p: w.admin,
+    # the unit's tracking book: the unit's staff and the readers above it (never mentors)
+    "book": lambda w, p: w.staff_here or w.reader_here,
+    # ask the ministry a question: staff (receiver, handler, leader) of any unit; others 403
+    "staff": lambda w, p: w.staff,
+    # the open-question queue and answering: mentors and admins of a ministry unit; others 403
+    "answerer": lambda w, p: w.answerer,
+    # an unanswered question: its asker and the answerers; everybody else 404, as for none
+    "question": lambda w, p: w.name == TRAINEE or w.answerer,
+    # the review queue: the mentor role (it lists only their units' practice dossiers)
+    "mentor": lambda w, p: w.mentor,
+    # mentor assignments: admins of a ministry unit; a department's admin and others 403
+    "ministry_admin": lambda w, p: w.ministry_admin,
+    # a trainee's progress and certificate: the trainee, mentors assigned at or above their unit,
+    # admins at or above it; everybody else 404
+    "trainee": lambda w, p: w.name == TRAINEE or w.mentor_here or w.admin_here,
+    # sign a trainee off, or revoke it: mentors assigned at or above the trainee's unit; the
+    # trainee's other viewers (themselves, admins) 403, others 404
+    "sign_off": lambda w, p: w.mentor_here,
+    # a unit's trainees: mentors assigned at or above it, admins at or above it; others 404
+    "coached": lambda w, p: w.mentor_here or w.admin_here,
+    # take the unit off the leaderboard: admins at or above it; its mentors 403, others 404
+    "unit_admin": lambda w, p: w.admin_here,
+}
+PUBLIC, SIGNED_IN, DOSSIER, FEEDBACK, ACT, ATTACH, RESET, OPEN, REVIEW = (
+    "public", "signed_in", "dossier", "feedback", "act", "attach", "reset", "open", "review",
 )  # fmt: skip
+READER, CHECK, ADMIN, BOOK = "reader", "check", "admin", "book"
+STAFF, ANSWERER, QUESTION, MENTOR, MINISTRY_ADMIN = (
+    "staff", "answerer", "question", "mentor", "ministry_admin",
+)  # fmt: skip
+TRAINEE_RULE, SIGN_OFF, COACHED, UNIT_ADMIN = "trainee", "sign_off", "coached", "unit_admin"
 
 RULES: dict[tuple[str, str], str] = {
     ("GET", "/openapi.json"): PUBLIC,
@@ -83,6 +235,7 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/static/{path}"): PUBLIC,
     ("GET", "/"): PUBLIC,
     ("GET", "/healthz"): PUBLIC,
+    ("GET", "/readyz"): PUBLIC,
     ("GET", "/login"): PUBLIC,
     ("POST", "/login"): PUBLIC,
     ("POST", "/logout"): SIGNED_IN,
@@ -90,28 +243,28 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/procedures/{code}"): PUBLIC,
     ("GET", "/procedures/{code}/diagram.svg"): PUBLIC,
     ("GET", "/questions"): PUBLIC,
-    ("GET", "/questions/{question_id}"): SIGNED_IN,
+    ("GET", "/questions/{question_id}"): QUESTION,
     # API (token)
     ("GET", "/api/v1/me"): SIGNED_IN,
     ("GET", "/api/v1/procedures"): SIGNED_IN,
     ("GET", "/api/v1/procedures/{code}"): SIGNED_IN,
     ("GET", "/api/v1/dossiers"): SIGNED_IN,
-    ("POST", "/api/v1/dossiers"): SIGNED_IN,
+    ("POST", "/api/v1/dossiers"): OPEN,
     ("GET", "/api/v1/dossiers/{code}"): DOSSIER,
     ("GET", "/api/v1/dossiers/{code}/events"): DOSSIER,
     ("GET", "/api/v1/dossiers/{code}/replay/{seq}"): DOSSIER,
     ("POST", "/api/v1/dossiers/{code}/actions/{action}"): ACT,
     # the workspace
     ("GET", "/dossiers"): SIGNED_IN,
-    ("GET", "/dossiers/new"): SIGNED_IN,
-    ("POST", "/dossiers"): SIGNED_IN,
+    ("GET", "/dossiers/new"): SIGNED_IN,  # offers only the procedures the user may open
+    ("POST", "/dossiers"): OPEN,
     ("GET", "/dossiers/{code}"): DOSSIER,
     ("POST", "/dossiers/{code}/actions/{action}"): ACT,
-    ("POST", "/dossiers/{code}/attachments"): ACT,
+    ("POST", "/dossiers/{code}/attachments"): ATTACH,
     ("GET", "/dossiers/{code}/attachments/{attachment_id}"): DOSSIER,
     ("GET", "/dossiers/{code}/slips/{name}"): DOSSIER,
-    ("GET", "/dossiers/{code}/feedback"): SIGNED_IN,  # scenario runs only: 404 for these two
-    ("POST", "/dossiers/{code}/reset"): ACT,
+    ("GET", "/dossiers/{code}/feedback"): FEEDBACK,
+    ("POST", "/dossiers/{code}/reset"): RESET,
     ("POST", "/dossiers/{code}/reviews/comments"): REVIEW,
     ("POST", "/dossiers/{code}/reviews/scores"): REVIEW,
     ("POST", "/dossiers/{code}/reviews/verdict"): REVIEW,
@@ -120,25 +273,25 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/units/{unit_code}/book.xlsx"): BOOK,
     # training
     ("GET", "/scenarios"): SIGNED_IN,
-    ("POST", "/scenarios/{scenario_id}/start"): SIGNED_IN,
-    ("GET", "/questions/new"): SIGNED_IN,
-    ("POST", "/questions"): SIGNED_IN,
+    ("POST", "/scenarios/{scenario_id}/start"): OPEN,
+    ("GET", "/questions/new"): STAFF,
+    ("POST", "/questions"): STAFF,
     ("GET", "/questions/mine"): SIGNED_IN,
     ("POST", "/questions/mine/read"): SIGNED_IN,
-    ("GET", "/questions/queue"): SIGNED_IN,
+    ("GET", "/questions/queue"): ANSWERER,
     ("GET", "/questions/badge"): PUBLIC,  # an empty badge when signed out
-    ("POST", "/questions/{question_id}/answer"): SIGNED_IN,
-    ("GET", "/reviews"): SIGNED_IN,
-    ("GET", "/reviews/assignments"): SIGNED_IN,
-    ("POST", "/reviews/assignments"): SIGNED_IN,
-    ("POST", "/reviews/assignments/{assignment_id}/delete"): SIGNED_IN,
-    ("GET", "/progress"): SIGNED_IN,
-    ("GET", "/progress/users/{username}"): SIGNED_IN,
-    ("POST", "/progress/users/{username}/sign-offs"): SIGNED_IN,
-    ("POST", "/progress/users/{username}/sign-offs/{code}/revoke"): SIGNED_IN,
-    ("GET", "/progress/users/{username}/certificate"): SIGNED_IN,
-    ("GET", "/progress/units/{code}"): SIGNED_IN,
-    ("POST", "/progress/units/{code}/opt-out"): SIGNED_IN,
+    ("POST", "/questions/{question_id}/answer"): ANSWERER,
+    ("GET", "/reviews"): MENTOR,
+    ("GET", "/reviews/assignments"): MINISTRY_ADMIN,
+    ("POST", "/reviews/assignments"): MINISTRY_ADMIN,
+    ("POST", "/reviews/assignments/{assignment_id}/delete"): MINISTRY_ADMIN,
+    ("GET", "/progress"): SIGNED_IN,  # a dashboard, or a redirect to one's own progress
+    ("GET", "/progress/users/{username}"): TRAINEE_RULE,
+    ("POST", "/progress/users/{username}/sign-offs"): SIGN_OFF,
+    ("POST", "/progress/users/{username}/sign-offs/{code}/revoke"): SIGN_OFF,
+    ("GET", "/progress/users/{username}/certificate"): TRAINEE_RULE,
+    ("GET", "/progress/units/{code}"): COACHED,
+    ("POST", "/progress/units/{code}/opt-out"): UNIT_ADMIN,
     ("GET", "/progress/leaderboard"): SIGNED_IN,
     ("GET", "/notifications"): SIGNED_IN,
     ("GET", "/notifications/badge"): PUBLIC,  # an empty badge when signed out
@@ -170,6 +323,16 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/audit/checks/{check_id}"): CHECK,
 }
 
+#: Query strings a route needs to be more than a 422 (a form for one procedure).
+QUERIES = {("GET", "/questions/new"): f"?procedure={PROCEDURE}"}
+
+
+def expected(rule: str, who: Who, practice: bool) -> bool:
+    """True: allowed; False: denied. Every rule decides for every user: none is left open."""
+    if not who.signed_in:
+        return rule == PUBLIC
+    return RULE_TESTS[rule](who, practice)
+
 
 def test_every_route_has_a_rule(app):
     routes = set(app_routes(app))
@@ -177,106 +340,91 @@ def test_every_route_has_a_rule(app):
     stale = sorted(set(RULES) - routes)
     assert not missing, f"routes without an access rule (add them to RULES): {missing}"
     assert not stale, f"rules for routes that no longer exist: {stale}"
+    assert set(RULES.values()) <= set(RULE_TESTS), "a rule without a test in RULE_TESTS"
 
 
-# ---- who, and what they may do ---------------------------------------------------------------------
+# ---- the cast --------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Who:
-    name: str  # key in the world, or "anonymous"
-    staff_here: bool = False  # receiver/handler/leader of the dossiers' unit
-    reader_here: bool = False  # auditor or admin at or above the unit
-    reader: bool = False  # auditor or admin of any unit
-    admin: bool = False
-    mentor_here: bool = False  # assigned to the unit, without real dossiers
-
-
-PEOPLE = [
-    Who("anonymous"),
-    Who("hni.receiver", staff_here=True),
-    Who("hni.handler", staff_here=True),
-    Who("hni.auditor", reader_here=True, reader=True),
-    Who("bo.auditor", reader_here=True, reader=True),
-    Who("hni.admin", reader_here=True, reader=True, admin=True),
-    Who("kha.receiver"),
-    Who("kha.auditor", reader=True),
-    Who("badinh.receiver"),
-    Who("bo.mentor", mentor_here=True),
-]
-
-
-def may_read(who: Who, practice: bool) -> bool:
-    return who.staff_here or who.reader_here or (who.mentor_here and practice)
-
-
-def expected(rule: str, who: Who, practice: bool) -> bool | None:
-    """True: allowed; False: denied; None: not asserted beyond "signed-out never gets in"."""
-    if who.name == "anonymous":
-        return rule == PUBLIC
-    if rule in (PUBLIC,):
-        return True
-    if rule == SIGNED_IN:
-        return None
-    if rule == DOSSIER:
-        return may_read(who, practice)
-    if rule == ACT:
-        return False if not who.staff_here else None
-    if rule == REVIEW:
-        return None if (who.mentor_here and practice) else False
-    if rule == READER:
-        return who.reader
-    if rule == CHECK:
-        return who.reader_here
-    if rule == ADMIN:
-        return who.admin
-    if rule == BOOK:
-        return who.staff_here or who.reader_here
-    raise AssertionError(rule)
+@dataclass
+class Cast:
+    people: dict[str, User]
+    units: dict[str, Unit]
+    dossiers: dict[str, Dossier]  # "real", and "practice": a scenario run
+    applicants: dict[str, str]  # mode → applicant name
+    check: AuditCheck
+    question: Question  # unanswered, asked by TRAINEE
+    assignment: MentorAssignment  # bo.mentor → HNI
 
 
 @pytest.fixture
-def cast(session: Session, world, registry, tmp_path):
-    """The extra people and the two dossiers of Hà Nội the matrix is about."""
-    extra = {
-        "hni.admin": (world.hni, ["admin"]),
-        "kha.auditor": (world.kha, ["auditor"]),
-    }
+def cast(app, session: Session, world, registry) -> Cast:
+    """The people of `PEOPLE` (those `build_world` lacks are made here, with the roles and
+    assignments `PEOPLE` says), and what of Hà Nội the matrix is about."""
+    units = {"BO": world.ministry, "HNI": world.hni, "KHA": world.kha, "BADINH": world.commune}
     people: dict[str, User] = dict(world.users)
-    for name, (unit, roles) in extra.items():
-        people[name] = accounts.create_user(
-            session, username=name, full_name=f"Cán bộ {name}", unit=unit, roles=roles
-        )
-    session.add(MentorAssignment(mentor_id=people["bo.mentor"].id, unit_id=world.hni.id))
+    assignments = {}
+    for who in PEOPLE:
+        if not who.signed_in:
+            continue
+        if who.name not in people:
+            people[who.name] = accounts.create_user(
+                session, username=who.name, full_name=f"Cán bộ {who.name}",
+                unit=units[who.unit], roles=sorted(who.roles),
+            )  # fmt: skip
+        user = people[who.name]
+        assert (set(user.roles), user.unit_id) == (set(who.roles), units[who.unit].id), who
+        for unit in who.coaches:
+            row = MentorAssignment(mentor_id=user.id, unit_id=units[unit].id)
+            session.add(row)
+            assignments[who.name, unit] = row
     session.commit()
-    procedure = registry.get("2.002131")
-    dossiers = {}
-    for mode in ("real", "practice"):
-        dossiers[mode] = service.open_dossier(
-            session,
-            actor=people["hni.receiver"],
-            procedure=procedure,
-            applicant=service.Applicant(name=APPLICANTS[mode], kind="organisation"),
-            mode=mode,
-            tz=TZ,
-            uploads=[Upload("phieu_khai_bao", "phieu.pdf", PDF)],
-            upload_dir=tmp_path / "uploads",
-        )
+    receiver = people["hni.receiver"]
+    upload_dir = app.state.settings.upload_dir
+    procedure = registry.get(PROCEDURE)
+    real = service.open_dossier(
+        session, actor=receiver, procedure=procedure,
+        applicant=service.Applicant(name=REAL_APPLICANT, kind="organisation"),
+        mode="real", tz=TZ, uploads=[Upload("phieu_khai_bao", "phieu.pdf", PDF)],
+        upload_dir=upload_dir,
+    )  # fmt: skip
+    scenario = app.state.scenarios.get(SCENARIO)
+    practice = scenarios.start(
+        session, actor=receiver, scenario=scenario, procedures=registry, tz=TZ
+    )
+    service.add_attachments(
+        session, actor=receiver, code=practice.code, upload_dir=upload_dir,
+        uploads=[Upload("phieu_khai_bao", "phieu.pdf", PDF)],
+    )  # fmt: skip
     check, _ = audit_log.start_check(session, user=people["hni.auditor"], unit=world.hni)
+    question = questions.ask(
+        session, user=receiver, procedure=procedure, values={"text": "Phiếu có cần dấu không?"}
+    )
+    # a certificate exists only once something is signed off
+    progress.sign_off(
+        session, mentor=people["bo.mentor"], trainee=receiver, procedure_code=PROCEDURE,
+        note="", procedures=registry,
+    )  # fmt: skip
     session.commit()
-    return people, dossiers, check
+    return Cast(
+        people=people,
+        units=units,
+        dossiers={"real": real, "practice": practice},
+        applicants={"real": REAL_APPLICANT, "practice": scenario.applicant.name},
+        check=check,
+        question=question,
+        assignment=assignments["bo.mentor", "HNI"],
+    )
 
 
 def fill(path: str, dossier: Dossier, values: dict[str, Any]) -> str:
     def one(match: re.Match[str]) -> str:
         name = match.group(1)
         if name == "code":
-            if path.startswith(("/procedures", "/api/v1/procedures")):
-                return "2.002131"
+            if path.startswith(("/procedures", "/api/v1/procedures", "/progress/users")):
+                return PROCEDURE
             if path.startswith("/progress/units"):
                 return "SKHCN.HNI"
-            if path.startswith("/progress/users"):
-                return "2.002131"
             return dossier.code
         if name == "name" and path.startswith("/reports/"):
             return "timeliness"
@@ -285,65 +433,111 @@ def fill(path: str, dossier: Dossier, values: dict[str, Any]) -> str:
     return re.sub(r"\{(\w+)\}", one, path)
 
 
+def denied_body(method: str, path: str, c: Cast) -> dict[str, Any]:
+    """A valid body for the POSTs whose form is read before the access check, so that the
+    refusal the matrix sees is the access check's and not a form error."""
+    applicant = "Người nộp bị từ chối"
+    bodies: dict[tuple[str, str], dict[str, Any]] = {
+        ("POST", "/api/v1/dossiers"): {
+            "procedure_code": PROCEDURE, "mode": "practice", "applicant": {"name": applicant},
+        },
+        ("POST", "/dossiers"): {
+            "procedure": PROCEDURE, "mode": "practice", "channel": "in_person",
+            "kind": "person", "applicant_name": applicant,
+        },
+        ("POST", "/questions"): {"procedure": PROCEDURE, "text": "Một câu hỏi bị từ chối"},
+        ("POST", "/questions/{question_id}/answer"): {
+            "answer": "Trả lời bị từ chối", "public": "1", "version": str(c.question.version),
+        },
+        ("POST", "/reviews/assignments"): {
+            "mentor_id": str(c.people["bo.mentor"].id), "unit_id": str(c.units["KHA"].id),
+        },
+        ("POST", "/progress/users/{username}/sign-offs"): {"procedure_code": PROCEDURE},
+        ("POST", "/progress/units/{code}/opt-out"): {"opted_out": "1"},
+        ("POST", "/dossiers/{code}/reviews/comments"): {"on": "1", "text": "Góp ý bị từ chối"},
+        ("POST", "/dossiers/{code}/reviews/verdict"): {"verdict": "pass"},
+    }  # fmt: skip
+    return bodies.get((method, path), {})
+
+
+#: What no refused request may change (counted before and after the matrix).
+WATCHED = (
+    Dossier, Event, Attachment, Question, MentorAssignment, SignOff, UnitOptOut,
+    NotificationSeen, CalendarOverride, AuditCheck, User, Unit,
+)  # fmt: skip
+
+
+def _counts(session: Session) -> dict[str, int]:
+    out = {t.__name__: session.exec(select(func.count()).select_from(t)).one() for t in WATCHED}
+    answered = select(func.count()).select_from(Question).where(Question.status != "open")
+    out["answered"] = session.exec(answered).one()
+    session.commit()
+    return out
+
+
 def test_matrix(app, client, session, world, cast, sign_in, token_for, caplog):
-    people, dossiers, check = cast
+    c = cast
     values = {
         "action": "accept",
         "name": "control",
         "seq": 1,
         "unit_code": "SKHCN.HNI",
-        "scenario_id": "none",
-        "question_id": 1,
-        "assignment_id": 1,
-        "user_id": people["hni.receiver"].id,
-        "username": "hni.receiver",
-        "check_id": check.id,
+        "scenario_id": SCENARIO,
+        "question_id": c.question.id,
+        "assignment_id": c.assignment.id,
+        "user_id": c.people["hni.receiver"].id,
+        "username": TRAINEE,
+        "check_id": c.check.id,
         "fmt": "csv",
         "path": "css/app.css",
     }
     attachment = {
         mode: session.exec(select(Attachment.id).where(Attachment.dossier_id == d.id)).one()
-        for mode, d in dossiers.items()
+        for mode, d in c.dossiers.items()
     }
-    session.commit()  # no read transaction left open while the app writes (SQLite)
+    before = _counts(session)  # also: no read transaction left open while the app writes
     failures: list[str] = []
     for who in PEOPLE:
         token = ""
         headers: dict[str, str] = {}
-        if who.name != "anonymous":
-            token = sign_in(people[who.name])
-            headers = token_for(people[who.name])
+        if who.signed_in:
+            token = sign_in(c.people[who.name])
+            headers = token_for(c.people[who.name])
         else:
             client.cookies.clear()
-        for mode, dossier in dossiers.items():
+        for mode, dossier in c.dossiers.items():
             practice = mode == "practice"
             local = {**values, "attachment_id": attachment[mode]}
             for (method, path), rule in RULES.items():
                 if "{code}" not in path and mode == "practice":
                     continue  # routes without a dossier: once is enough
                 want = expected(rule, who, practice)
-                if method != "GET" and want is not False:
-                    continue  # never change data the matrix reads later
-                url = fill(path, dossier, local)
+                if method != "GET" and want:
+                    continue  # allowed unsafe requests: test_allowed_unsafe_requests
+                url = fill(path, dossier, local) + QUERIES.get((method, path), "")
                 api = path.startswith("/api/")
+                body = denied_body(method, path, c)
                 caplog.clear()
                 with caplog.at_level(logging.WARNING, logger="casework.access"):
                     if method == "GET":
                         r = client.get(url, headers=headers if api else {}, follow_redirects=False)
                     elif api:
-                        r = client.post(url, json={}, headers=headers, follow_redirects=False)
+                        r = client.post(url, json=body, headers=headers, follow_redirects=False)
                     else:
-                        data = {"csrf_token": token} if token else {}
+                        data = {**body, "csrf_token": token} if token else body
                         r = client.post(url, data=data, follow_redirects=False)
                 failures.extend(
-                    _judge(method, url, rule, who, want, r, api, dossier, caplog.records)
+                    _judge(method, url, rule, who, want, r, dossier, c.applicants, caplog.records)
                 )
+    after = _counts(session)
+    changed = {k: (before[k], after[k]) for k in before if before[k] != after[k]}
     assert not failures, "access matrix:\n" + "\n".join(failures)
+    assert not changed, f"refused requests changed data (before, after): {changed}"
 
 
 def _judge(
-    method: str, url: str, rule: str, who: Who, want: bool | None, r: Any, api: bool,
-    dossier: Dossier, records: list[logging.LogRecord],
+    method: str, url: str, rule: str, who: Who, want: bool, r: Any, dossier: Dossier,
+    applicants: dict[str, str], records: list[logging.LogRecord],
 ) -> list[str]:  # fmt: skip
     where = f"{method} {url} as {who.name} ({rule})"
     status = r.status_code
@@ -351,27 +545,92 @@ def _judge(
         status in (302, 303) and "/login" in r.headers.get("location", "")
     )
     denied = status in (401, 403, 404) or signed_out
-    # the dossier's applicant: its data (a 404 may repeat the code the user typed: nothing new)
-    leaks = dossier.applicant_name in r.text
     out: list[str] = []
-    if who.name == "anonymous" and want is False and not (signed_out or status in (403, 404)):
+    if status >= 500:
+        out.append(f"{where}: {status}")
+    # the applicant of a dossier the user may not read, anywhere (lists, badges, pages)
+    for mode, name in applicants.items():
+        if name in r.text and not may_read(who, mode == "practice"):
+            out.append(f"{where}: shows the {mode} dossier the user may not read")
+    if who.name == "anonymous" and not want and not (signed_out or status in (403, 404)):
         out.append(f"{where}: signed out but got {status}")
-    if want is True and denied:
+    if want and denied:
         out.append(f"{where}: expected to be allowed, got {status}")
-    if want is False and status == 409 and may_read(who, "LT-" in dossier.code):
+    if not want and status == 409 and may_read(who, dossier.mode == "practice"):
         denied = True  # e.g. "only practice dossiers start again": true, and no secret to them
-    if want is False:
+    if not want:
         if not denied:
             out.append(f"{where}: expected to be denied, got {status}")
-        if leaks:
+        # a refusal shows nothing of the dossier (a 404 may repeat the code the user typed)
+        if dossier.applicant_name in r.text:
             out.append(f"{where}: the denial shows the applicant")
         if status in (403, 404) and not records:
             out.append(f"{where}: the denial was not logged")
-    if (
-        want is None
-        and rule in (SIGNED_IN, ACT)
-        and leaks
-        and not may_read(who, "LT-" in dossier.code)
-    ):
-        out.append(f"{where}: shows a dossier the user may not read")
     return out
+
+
+# ---- allowed unsafe requests ---------------------------------------------------------------------
+
+
+def _page_token(client: Any, *, signed_in: bool) -> str:
+    page = client.get("/" if signed_in else "/login")
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert found is not None
+    return found.group(1)
+
+
+def test_allowed_unsafe_requests(app, client, engine, session, registry, cast, sign_in, token_for):
+    """Every POST route, as every user its rule allows, on fresh data: the answer is the
+    expected one and the change is stored."""
+    unsafe = [key for key in RULES if key[0] != "GET"]
+    missing = sorted(set(unsafe) - set(BUILDERS))
+    stale = sorted(set(BUILDERS) - set(unsafe))
+    assert not missing, f"POST routes without a request in unsafe_requests.BUILDERS: {missing}"
+    assert not stale, f"requests for routes that are not POST routes of RULES: {stale}"
+    # signing in, then out, last: they change the client's session
+    unsafe.sort(key=lambda key: {"/login": 1, "/logout": 2}.get(key[1], 0))
+    kit = Kit(
+        session=session, engine=engine, people=cast.people, units=cast.units,
+        procedures=registry, scenarios=app.state.scenarios,
+        upload_dir=app.state.settings.upload_dir, client=client,
+    )  # fmt: skip
+    failures: list[str] = []
+    sent: dict[tuple[str, str], int] = dict.fromkeys(unsafe, 0)
+    for who in PEOPLE:
+        user = cast.people.get(who.name)
+        if user is not None:
+            token = sign_in(user)
+            headers = token_for(user)
+        else:
+            client.cookies.clear()
+            token, headers = _page_token(client, signed_in=False), {}
+        for method, path in unsafe:
+            modes = ("real", "practice") if "{code}" in path else ("real",)
+            for mode in modes:
+                if not expected(RULES[method, path], who, mode == "practice"):
+                    continue
+                s = BUILDERS[method, path](kit, user, mode)
+                session.commit()  # no read transaction left open while the app writes
+                where = f"{method} {s.url} as {who.name} ({mode})"
+                if s.json is not None:
+                    r = client.post(s.url, json=s.json, headers=headers, follow_redirects=False)
+                else:
+                    data = {**s.form, "csrf_token": token}
+                    r = client.post(s.url, data=data, files=s.files, follow_redirects=False)
+                sent[method, path] += 1
+                location = r.headers.get("location", "")
+                if r.status_code != s.status:
+                    failures.append(f"{where}: expected {s.status}, got {r.status_code}")
+                    continue
+                if s.location and not re.search(s.location, location):
+                    failures.append(f"{where}: redirected to {location!r}")
+                    continue
+                with Session(engine) as db:
+                    wrong = s.stored(db, r)
+                if wrong:
+                    failures.append(f"{where}: {wrong}")
+                if path == "/login":
+                    token = _page_token(client, signed_in=True)  # a new session, a new token
+    never = sorted(key for key, n in sent.items() if not n)
+    assert not failures, "allowed unsafe requests:\n" + "\n".join(failures)
+    assert not never, f"POST routes nobody may use (a rule that allows nobody?): {never}"

@@ -25,7 +25,7 @@ from casework.dossiers.clockwork import CalendarSource
 from casework.dossiers.fields import hands_over
 from casework.dossiers.models import Attachment, Dossier, Event
 from casework.dossiers.slips import DOSSIER_SLIPS
-from casework.errors import ActionNotAllowed, Conflict, NotFound, ValidationFailed
+from casework.errors import ActionNotAllowed, Conflict, NotFound, PermissionDenied, ValidationFailed
 from casework.procedures import Procedure, TransitionDef, diagrams
 from casework.procedures.schema import RETURN_FIELDS
 from casework.reviews import service as reviews
@@ -226,6 +226,13 @@ async def create_dossier(
         (p for p in _openable(session, user, registry.all()) if p.code == values.get("procedure")),
         None,
     )
+    if procedure is None and values.get("procedure") in registry:
+        # a procedure the form never offers this user (another level, or not their role): a
+        # refused access (logged 403, DESIGN §6), not a form error
+        raise PermissionDenied(
+            f"Bạn không mở được hồ sơ thủ tục {values['procedure']}: thủ tục thuộc cấp khác, "
+            "hoặc bước đầu cần vai trò bạn không có."
+        )
     if procedure is None:
         errors["procedure"] = "Chọn thủ tục."
     received_at = None

@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from casework.accounts.models import User
+from casework.accounts.models import Unit, User
 from casework.dossiers import service
+from casework.dossiers.access import visible_filter
 from casework.dossiers.catalog import procedure_of
 from casework.dossiers.clockwork import CalendarSource
 from casework.dossiers.models import Dossier, Event, EventKind, Mode
@@ -99,10 +100,18 @@ def attempt(events: list[Event]) -> list[TakenAction]:
 
 
 def runs_of_unit(session: Session, *, user: User, limit: int = 50) -> list[Dossier]:
-    """Recent scenario dossiers of the user's unit (newest first)."""
+    """Recent scenario dossiers of the user's unit that the user may read (newest first): a
+    mentor's own unit, for one, shows them nothing (DESIGN §6)."""
+    unit = session.get(Unit, user.unit_id)
+    if unit is None:
+        return []
     rows = session.exec(
         select(Dossier)
-        .where(Dossier.mode == Mode.practice, Dossier.receiving_unit_id == user.unit_id)
+        .where(
+            Dossier.mode == Mode.practice,
+            Dossier.receiving_unit_id == user.unit_id,
+            visible_filter(user, unit),
+        )
         .order_by(col(Dossier.id).desc())
         .limit(limit * 4)
     ).all()
