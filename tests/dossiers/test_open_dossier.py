@@ -76,7 +76,7 @@ def test_province_procedure_cannot_be_opened_at_a_commune(session, world, xray):
 
 
 def test_opening_needs_the_initial_states_role(session, world, xray):
-    with pytest.raises(PermissionDenied, match="receiver"):
+    with pytest.raises(PermissionDenied, match="cần vai trò: Tiếp nhận"):
         open_xray(session, xray, world["hni.handler"])
     assert session.exec(select(func.count()).select_from(Dossier)).one() == 0
 

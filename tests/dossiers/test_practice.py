@@ -54,6 +54,10 @@ def test_reset_through_the_page(client, world, sign_in):
         follow_redirects=False,
     )  # fmt: skip
     code = r.headers["location"].split("?")[0].rsplit("/", 1)[1]
+    assert f'action="/dossiers/{code}/reset"' in client.get(f"/dossiers/{code}").text
+    sign_in(world["hni.handler"])  # starting again opens a dossier: the receiver's step
+    assert f'action="/dossiers/{code}/reset"' not in client.get(f"/dossiers/{code}").text
+    token = sign_in(world["hni.receiver"])
     r = client.post(f"/dossiers/{code}/reset", data={"csrf_token": token}, follow_redirects=False)
     assert r.status_code == 303
     assert r.headers["location"].startswith("/dossiers/LT-SKHCN.HNI-")

@@ -148,6 +148,15 @@ def test_the_pages(client, world, sign_in):
     assert "Chưa làm" in fb
 
 
+def test_only_those_who_may_open_the_dossier_see_the_start_button(client, world, sign_in):
+    """A scenario opens a dossier at its first step: a handler is told why, not given a button
+    that answers 403 (found by the access matrix)."""
+    sign_in(world["hni.handler"])
+    page = client.get("/scenarios").text
+    assert 'action="/scenarios/xquang-thieu-so-seri/start"' not in page
+    assert "Bạn chưa bắt đầu được bài này: Mở hồ sơ thủ tục này cần vai trò: Tiếp nhận" in page
+
+
 def test_starting_a_scenario_again_keeps_the_scenario(session, world, scenarios, registry):
     from casework.dossiers.practice import reset_practice
 

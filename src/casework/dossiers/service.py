@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 from statemachine.exceptions import TransitionNotAllowed
 
-from casework.accounts.models import ACTING_ROLES, Unit, UnitKind, User
+from casework.accounts.models import ACTING_ROLES, ROLE_LABELS, Role, Unit, UnitKind, User
 from casework.db import add_to_counter, utcnow
 from casework.dossiers import access, attachments, clockwork
 from casework.dossiers.catalog import procedure_of, version_row_for
@@ -110,6 +110,23 @@ def next_sequence(session: Session, *, unit_id: int, day: Any, mode: str) -> int
     return int(add_to_counter(session, DossierCodeCounter, key, {"last_value": 1})[0])
 
 
+def opening_refusal(unit: Unit, actor: User, procedure: Procedure) -> str | None:
+    """Why `actor` may not open a dossier of `procedure` at `unit` (their own), or None if they
+    may: the procedure's level must be the unit's, and the actor must hold a role of its first
+    step. One rule for opening, starting a scenario and starting a practice dossier again."""
+    expected_level = LEVEL_FOR_UNIT[UnitKind(unit.kind)]
+    if procedure.level != expected_level:
+        return (
+            f"Thủ tục {procedure.code} thuộc {LEVEL_LABELS[procedure.level]}; "
+            f"đơn vị {unit.name} ({LEVEL_LABELS[expected_level]}) không giải quyết thủ tục này."
+        )
+    initial = procedure.states[procedure.initial_state]
+    if not actor.has_role(*initial.roles):
+        roles = ", ".join(ROLE_LABELS.get(Role(r), r) for r in initial.roles)
+        return f"Mở hồ sơ thủ tục này cần vai trò: {roles}."
+    return None
+
+
 def open_dossier(
     session: Session,
     *,
@@ -145,15 +162,10 @@ def open_dossier(
             "Chưa mở được hồ sơ: thông tin chưa đủ hoặc chưa đúng.", fields=errors
         )
 
-    expected_level = LEVEL_FOR_UNIT[UnitKind(unit.kind)]
-    if procedure.level != expected_level:
-        raise PermissionDenied(
-            f"Thủ tục {procedure.code} thuộc {LEVEL_LABELS[procedure.level]}; "
-            f"đơn vị {unit.name} ({LEVEL_LABELS[expected_level]}) không giải quyết thủ tục này."
-        )
+    refusal = opening_refusal(unit, actor, procedure)
+    if refusal is not None:
+        raise PermissionDenied(refusal)
     initial = procedure.states[procedure.initial_state]
-    if not actor.has_role(*initial.roles):
-        raise PermissionDenied(f"Mở hồ sơ thủ tục này cần vai trò: {', '.join(initial.roles)}.")
 
     version = version_row_for(session, procedure)
     assert unit.id is not None

@@ -346,8 +346,8 @@ def dossier_context(
         "diagram": diagrams.dot_available(),
         "can_reset": dossier.mode == "practice"
         and not dossier.data.get("replaced_by")
-        and user.has_role(*ACTING_ROLES)
-        and user.unit_id in (dossier.handling_unit_id, dossier.receiving_unit_id),
+        and user.unit_id in (dossier.handling_unit_id, dossier.receiving_unit_id)
+        and service.opening_refusal(units[user.unit_id], user, procedure) is None,
         "names": names,
         "units": units,
         "actions": [(t, _field_inputs(procedure, t)) for t in allowed],

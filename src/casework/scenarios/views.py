@@ -7,7 +7,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from casework.accounts.models import ACTING_ROLES, Unit
 from casework.dossiers import queries
-from casework.dossiers.service import LEVEL_FOR_UNIT
+from casework.dossiers.service import opening_refusal
 from casework.errors import PermissionDenied
 from casework.scenarios import service
 from casework.scenarios.schema import TRAP_LABELS, ScenarioRegistry
@@ -28,15 +28,16 @@ def scenario_list(
     request: Request, session: SessionDep, user: PageUser, registry: RegistryDep
 ) -> Response:
     unit = session.get(Unit, user.unit_id)
-    level = LEVEL_FOR_UNIT.get(unit.kind) if unit else None  # type: ignore[call-overload]
-    items = [(s, registry.get(s.procedure)) for s in _scenarios(request).all()]
+    assert unit is not None
+    items = []
+    for scenario in _scenarios(request).all():
+        procedure = registry.get(scenario.procedure)
+        items.append((scenario, procedure, opening_refusal(unit, user, procedure)))
     return render(
         request,
         "scenarios/list.html",
         {
             "items": items,
-            "level": level,
-            "can_start": user.has_role(*ACTING_ROLES),
             "traps": TRAP_LABELS,
             "runs": service.runs_of_unit(session, user=user),
         },
