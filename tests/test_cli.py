@@ -310,3 +310,35 @@ def test_unit_kinds_follow_the_tree(sqlite_env):
         )
     listed = [line.strip().split("\t")[0] for line in invoke("units", "list").output.splitlines()]
     assert listed[:3] == ["BKHCN", "SKHCN.HNI", "SKHCN.X02"]
+
+
+def test_serve_trusts_the_reverse_proxy_given_by_option_or_environment(sqlite_env, monkeypatch):
+    """Behind a proxy uvicorn must take X-Forwarded-For/-Proto from the proxy's address only: the
+    sign-in throttle counts failures per client address, and links need the real scheme."""
+    import uvicorn
+
+    calls = []
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: calls.append((args, kwargs)))
+    monkeypatch.delenv("CASEWORK_FORWARDED_ALLOW_IPS", raising=False)
+    monkeypatch.delenv("FORWARDED_ALLOW_IPS", raising=False)
+    given = invoke("serve", "--workers", "3", "--forwarded-allow-ips", "10.0.0.5,10.0.0.6")
+    assert given.exit_code == 0, given.output
+    monkeypatch.setenv("CASEWORK_FORWARDED_ALLOW_IPS", "172.16.0.0/12")
+    assert invoke("serve").exit_code == 0
+    monkeypatch.delenv("CASEWORK_FORWARDED_ALLOW_IPS")
+    assert invoke("serve").exit_code == 0
+
+    assert [kwargs["forwarded_allow_ips"] for _, kwargs in calls] == [
+        "10.0.0.5,10.0.0.6",
+        "172.16.0.0/12",
+        None,
+    ]
+    # the same arguments, as uvicorn itself reads them
+    configs = [uvicorn.Config(*args, **kwargs) for args, kwargs in calls]
+    assert all(c.proxy_headers for c in configs)
+    assert [c.forwarded_allow_ips for c in configs] == [
+        "10.0.0.5,10.0.0.6",
+        "172.16.0.0/12",
+        "127.0.0.1,::1",  # uvicorn's default when nothing is set: only a proxy on the same host
+    ]
+    assert configs[0].workers == 3

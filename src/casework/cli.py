@@ -62,6 +62,16 @@ def serve(
     port: int = 8000,
     workers: int = 1,
     reload: bool = False,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(
+            "--forwarded-allow-ips",
+            envvar="CASEWORK_FORWARDED_ALLOW_IPS",
+            help="Địa chỉ hoặc mạng của reverse proxy được tin các header X-Forwarded-For/-Proto, "
+            "cách nhau bằng dấu phẩy, ví dụ 10.0.0.5,172.16.0.0/12. Mặc định của uvicorn: "
+            "127.0.0.1,::1 (chỉ proxy trên cùng máy).",
+        ),
+    ] = None,
 ) -> None:
     """Chạy máy chủ web (uvicorn)."""
     import uvicorn
@@ -82,6 +92,8 @@ def serve(
         port=port,
         workers=workers,
         reload=reload,
+        proxy_headers=True,
+        forwarded_allow_ips=forwarded_allow_ips,
         log_level="info",
     )
 
