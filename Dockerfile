@@ -30,25 +30,22 @@ COPY src ./src
 RUN pip install . && rm -rf src build
 
 # Data files the app reads at run time. They are not Python package data, so they live here and
-# the settings point at them; the English catalogue goes where casework.web.i18n looks for it
-# (next to the installed package's parent folders, LOCALES_DIR, which no setting changes).
+# the settings point at them.
 COPY workflows ./workflows
 COPY templates ./templates
 COPY locales ./locales
 COPY deploy/entrypoint.sh ./deploy/entrypoint.sh
-RUN locales_dir="$(python -c 'from casework.web.i18n import LOCALES_DIR; print(LOCALES_DIR)')" \
-    && if [ "$locales_dir" != /app/locales ]; then ln -s /app/locales "$locales_dir"; fi
 
 ENV CASEWORK_WORKFLOWS_DIR=/app/workflows \
     CASEWORK_TEMPLATES_DIR=/app/templates \
+    CASEWORK_LOCALES_DIR=/app/locales \
     CASEWORK_UPLOAD_DIR=/var/lib/casework/uploads
 
 # Fail the build, not the first start, if a procedure or scenario file, a data folder or the
-# English catalogue is wrong or missing (create_app() loads them all without touching a database),
+# English catalogue is wrong or missing (create_app() checks them all without touching a database),
 # or if Graphviz or WeasyPrint's libraries do not work.
 RUN casework workflows check > /dev/null \
     && python -c 'from casework.main import create_app; create_app()' \
-    && python -c 'from casework.web.i18n import LOCALES_DIR as d; assert (d / "en/LC_MESSAGES/messages.po").is_file(), d' \
     && dot -V \
     && python -c 'import weasyprint; weasyprint.HTML(string="<p>Ti\u1ebfng Vi\u1ec7t</p>").write_pdf()'
 

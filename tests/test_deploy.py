@@ -351,7 +351,7 @@ def test_the_data_folders_are_copied_where_the_settings_point():
             copied[src] = workdir / dest
     assert copied["workflows"] == PurePosixPath(env["CASEWORK_WORKFLOWS_DIR"])
     assert copied["templates"] == PurePosixPath(env["CASEWORK_TEMPLATES_DIR"])
-    assert "locales" in copied  # read from casework.web.i18n.LOCALES_DIR, linked at build
+    assert copied["locales"] == PurePosixPath(env["CASEWORK_LOCALES_DIR"])
     for src in copied:
         assert (PROJECT_ROOT / src).exists(), f"COPY {src}: not in the repository"
     # pip installs the package, not an editable link to the source

@@ -86,3 +86,42 @@ def test_upgrading_a_database_with_dossiers_keeps_them(request, tmp_path, backen
         ).one()
     engine.dispose()
     assert tuple(row) == (0, 0, "skhcn.hni-260213-0001 benh vien da khoa hong ngoc")
+
+
+def test_replicas_upgrading_at_once_on_postgresql(request, tmp_path):
+    """Three app replicas starting together each run `casework db upgrade`: one migrates, the
+    others wait for its advisory lock and find nothing left to do; none fails."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from sqlalchemy import text
+
+    from casework.db import make_engine
+
+    url = _fresh_url(request, tmp_path, "postgresql")
+    casework = Path(sys.executable).parent / "casework"
+    env = {**os.environ, "CASEWORK_DATABASE_URL": url}
+    replicas = [
+        subprocess.Popen(
+            [str(casework), "db", "upgrade"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        for _ in range(3)
+    ]
+    outputs = [p.communicate(timeout=180)[0].decode() for p in replicas]
+    assert [p.returncode for p in replicas] == [0, 0, 0], outputs
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            versions = conn.execute(text("SELECT version_num FROM alembic_version")).all()
+            tables = conn.execute(
+                text("SELECT count(*) FROM information_schema.tables WHERE table_name = 'event'")
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    assert len(versions) == 1
+    assert tables == 1

@@ -43,11 +43,11 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 def _engine():  # type: ignore[no-untyped-def]
     """The database of the settings; CLI sessions may write, so they lock for writing."""
-    from casework.db import make_engine, write_engine
+    from casework.db import engine_for, write_engine
 
     settings = get_settings()
     _ensure_sqlite_dir(settings.database_url)
-    return write_engine(make_engine(settings.database_url, sqlite_timeout=settings.sqlite_timeout))
+    return write_engine(engine_for(settings))
 
 
 def _ensure_sqlite_dir(url: str) -> None:

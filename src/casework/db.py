@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, event
 from sqlalchemy.dialects.postgresql import JSONB
@@ -17,6 +17,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect, Engine
 from sqlmodel import Session, SQLModel, create_engine
+
+if TYPE_CHECKING:
+    from casework.settings import Settings
 
 # Stable constraint names, so Alembic migrations are the same on both databases.
 SQLModel.metadata.naming_convention = {
@@ -76,6 +79,14 @@ def make_engine(url: str, *, sqlite_timeout: float = 30.0, **kwargs: Any) -> Eng
 
 #: Seconds to wait for a PostgreSQL connection before giving up.
 PG_CONNECT_TIMEOUT = 10
+
+
+def engine_for(settings: Settings) -> Engine:
+    """The engine the settings describe (the pool sizes apply to PostgreSQL)."""
+    pool: dict[str, Any] = {}
+    if not settings.database_url.startswith("sqlite"):
+        pool = {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow}
+    return make_engine(settings.database_url, sqlite_timeout=settings.sqlite_timeout, **pool)
 
 
 def _configure_sqlite(engine: Engine) -> None:

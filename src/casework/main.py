@@ -17,7 +17,7 @@ from casework.accounts import views as account_views
 from casework.admin import views as admin_views
 from casework.api import v1
 from casework.clock import default_calendar
-from casework.db import make_engine
+from casework.db import engine_for
 from casework.dossiers import practice, slip_views
 from casework.dossiers import views as dossier_views
 from casework.dossiers.catalog import sync_procedures
@@ -33,7 +33,7 @@ from casework.reviews import views as review_views
 from casework.scenarios import views as scenario_views
 from casework.scenarios.schema import ScenarioRegistry
 from casework.settings import Settings, get_settings
-from casework.web import handlers, pages, security
+from casework.web import handlers, i18n, pages, security
 from casework.web.i18n import LocaleMiddleware
 from casework.web.templating import make_templates
 
@@ -53,10 +53,11 @@ hỏi đáp có trên trang web, chưa có trong API.
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
     """Build the app. Refuses (raises `ProcedureErrors`) if any procedure file is invalid."""
     settings = settings or get_settings()
+    i18n.configure(settings.locales_dir)
     registry = ProcedureRegistry.from_directory(settings.workflows_dir)
     scenarios = ScenarioRegistry.from_directory(settings.workflows_dir / "scenarios", registry)
     own_engine = engine is None
-    engine = engine or make_engine(settings.database_url, sqlite_timeout=settings.sqlite_timeout)
+    engine = engine or engine_for(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

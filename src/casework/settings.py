@@ -26,8 +26,13 @@ class Settings(BaseSettings):
     upload_dir: Path = PROJECT_ROOT / "var" / "uploads"
     workflows_dir: Path = PROJECT_ROOT / "workflows"
     templates_dir: Path = PROJECT_ROOT / "templates"
+    locales_dir: Path = PROJECT_ROOT / "locales"
     #: SQLite busy timeout (seconds) when two writers meet.
     sqlite_timeout: float = 30.0
+    #: PostgreSQL connections per app worker: kept open, and extra ones for bursts. The server's
+    #: max_connections must cover workers × (pool size + overflow) plus the admin's own.
+    db_pool_size: int = Field(default=5, ge=1)
+    db_max_overflow: int = Field(default=10, ge=0)
     #: Signed-in sessions end after this many idle minutes, and at the latest after max_age hours.
     session_idle_minutes: int = 30
     session_max_age_hours: int = 12

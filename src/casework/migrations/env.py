@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 
 from alembic import context
+from sqlalchemy import text
 
 import casework.models  # noqa: F401  (registers every table)
 from casework.db import make_engine, metadata
 
 config = context.config
+#: PostgreSQL advisory lock key held while migrating ("casework" in ASCII, as a number).
+MIGRATION_LOCK = 0x636173657770726B
 
 
 def _url() -> str:
@@ -51,6 +54,10 @@ def _run(connection) -> None:
         compare_type=True,
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Several app replicas upgrading at once: one migrates, the others wait here and then
+            # find nothing left to do (the lock ends with the transaction).
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         context.run_migrations()
 
 

@@ -30,7 +30,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from casework.settings import PROJECT_ROOT
 
+#: Where the catalogs are read from: the `locales_dir` setting, given by `configure()`.
 LOCALES_DIR = PROJECT_ROOT / "locales"
+_locales_dir = LOCALES_DIR
 DEFAULT_LANG = "vi"
 LANGUAGES = ("vi", "en")
 LANG_NAMES = {"vi": "Tiếng Việt", "en": "English"}
@@ -45,9 +47,29 @@ def N_(message: str) -> str:
     return message
 
 
-def load_translations(lang: str, locales_dir: Path = LOCALES_DIR) -> NullTranslations:
+def catalog_path(lang: str, locales_dir: Path) -> Path:
+    return locales_dir / lang / "LC_MESSAGES" / "messages.po"
+
+
+def configure(locales_dir: Path) -> None:
+    """Read the catalogs from `locales_dir` (the app calls this at start-up). A missing catalog
+    is a configuration error, not an English page that silently stays Vietnamese."""
+    global _locales_dir
+    for lang in LANGUAGES:
+        po = catalog_path(lang, locales_dir)
+        if lang != DEFAULT_LANG and not po.is_file():
+            raise ValueError(
+                f"Không tìm thấy tệp dịch {po}: đặt CASEWORK_LOCALES_DIR là thư mục locales/ "
+                "của dự án."
+            )
+    if locales_dir != _locales_dir:
+        _locales_dir = locales_dir
+        translations.cache_clear()
+
+
+def load_translations(lang: str, locales_dir: Path | None = None) -> NullTranslations:
     """Compile `locales/<lang>/LC_MESSAGES/messages.po` in memory (no `.mo` on disk)."""
-    po = locales_dir / lang / "LC_MESSAGES" / "messages.po"
+    po = catalog_path(lang, locales_dir or _locales_dir)
     if lang == DEFAULT_LANG or not po.is_file():
         return NullTranslations()
     with po.open("rb") as f:
