@@ -175,22 +175,35 @@ def token_for(session: Session):  # type: ignore[no-untyped-def]
     return make
 
 
+TEST_PASSWORD = "mat-khau-123"
+
+
+@pytest.fixture(scope="session")
+def test_password_hash() -> str:
+    """TEST_PASSWORD hashed once, with cheap argon2 parameters. Signing in still runs the app's
+    real check (an argon2 hash carries its own parameters); it just does not spend a quarter of
+    a second per sign-in, hundreds of times a run."""
+    from pwdlib import PasswordHash
+    from pwdlib.hashers.argon2 import Argon2Hasher
+
+    cheap = Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1)
+    return PasswordHash((cheap,)).hash(TEST_PASSWORD)
+
+
 @pytest.fixture
-def sign_in(session: Session, client):  # type: ignore[no-untyped-def]
+def sign_in(session: Session, client, test_password_hash: str):  # type: ignore[no-untyped-def]
     """sign_in(user) -> the CSRF token of the signed-in session (the client keeps the cookie)."""
     import re
 
-    from casework.accounts.security import hash_password
-
     def login(user):  # type: ignore[no-untyped-def]
-        user.password_hash = hash_password("mat-khau-123")
+        user.password_hash = test_password_hash
         session.add(user)
         session.commit()
         client.cookies.clear()
         token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
         r = client.post(
             "/login",
-            data={"username": user.username, "password": "mat-khau-123", "csrf_token": token},
+            data={"username": user.username, "password": TEST_PASSWORD, "csrf_token": token},
             follow_redirects=False,
         )
         assert r.status_code == 303, r.text

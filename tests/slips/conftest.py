@@ -6,7 +6,6 @@ import re
 
 import pytest
 
-from casework.accounts.security import hash_password
 from casework.dossiers import slip_views
 
 PASSWORD = "mat-khau-123"
@@ -22,9 +21,9 @@ def app(app):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def sign_in(client, session, world):  # type: ignore[no-untyped-def]
+def sign_in(client, session, world, test_password_hash):  # type: ignore[no-untyped-def]
     """sign_in("hni.receiver") signs the test client in as that user of the world."""
-    hashed = hash_password(PASSWORD)
+    hashed = test_password_hash
 
     def login(username: str):  # type: ignore[no-untyped-def]
         user = world[username]
