@@ -47,11 +47,18 @@ i18n: install
 soak: install
 	CASEWORK_LOAD_SECONDS=60 $(BIN)/pytest tests/faults/test_load.py -q
 
-## make bench: the clock benchmark, then the reports at 1,000,000 dossiers on PostgreSQL
-## (CASEWORK_BENCH_URL; the first run creates the database and generates the data, ~10 min).
+## make bench: every benchmark with its baseline (bench/run_all.py: the legal clock, actions and
+## pages over HTTP with wrk on PostgreSQL and SQLite, the reports at 1,000,000 dossiers; the first
+## run creates that database and generates the data, ~10 min), then writes docs/performance.md.
+## Needs wrk (apt-get install wrk) and a PostgreSQL server (CASEWORK_BENCH_PG, CASEWORK_BENCH_URL).
 bench: install
-	$(BIN)/python bench/clock.py
-	$(BIN)/python bench/reports.py --generate-if-empty 1000000
+	$(BIN)/python bench/run_all.py
+
+## make bench-quick: the same, shorter and smaller, without the 1M reports; for development.
+## Results in bench/out/ (performance.md there too); docs/performance.md is left alone.
+.PHONY: bench-quick
+bench-quick: install
+	$(BIN)/python bench/run_all.py --quick
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts

@@ -4,7 +4,8 @@
 
 Builds a realistic mix of inputs (mostly working_days 5–25, some days and hours, about a third
 with one or two pauses), checks that both implementations give the same due instant on every
-input of the naive sample, then prints computations per second for each and the ratio.
+input of the naive sample, then prints computations per second for each and the ratio (also
+written to bench/out/clock.json).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import sys
 import time as clock
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+
+from harness import write_json
 
 from casework.clock import LimitUnit, WorkCalendar, compute_due, default_calendar
 
@@ -177,6 +180,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"compute_due (with trace):    {traced_rate:,.0f} dues/s")
     print(f"naive loop:                  {naive_rate:,.0f} dues/s")
     print(f"ratio fast / naive:          {fast_rate / naive_rate:,.0f}x")
+    write_json(
+        "clock",
+        {
+            "command": "python bench/clock.py " + " ".join(argv or sys.argv[1:]),
+            "inputs": len(inputs),
+            "naive_inputs": len(naive_inputs),
+            "seed": args.seed,
+            "dues_per_s": {
+                "compute_due": round(fast_rate),
+                "compute_due_traced": round(traced_rate),
+                "naive": round(naive_rate),
+            },
+            "ratio": round(fast_rate / naive_rate, 1),
+            "mismatches": len(mismatches),
+            "ok": not mismatches,
+        },
+    )
     if mismatches:
         print(f"MISMATCH on {len(mismatches)} inputs, first: {mismatches[0]}")
         return 1

@@ -10,7 +10,8 @@ it times the function the page calls (median of `--repeat` runs after one warm-u
 page through the app (template included), for three scopes: the ministry over twelve months,
 one province over twelve months, and one commune over one month. The baseline, measured in the
 same run, is the same timeliness figures aggregated straight from the dossier rows (what the
-monthly counters replace). The target is one second per report.
+monthly counters replace). The target is one second per report. The figures are also written to
+bench/out/reports.json.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
+from harness import write_json
 from sqlalchemy import func, select, text
 from sqlmodel import Session, col
 
@@ -268,6 +270,22 @@ def main() -> int:
             flag = "  ok" if seconds < TARGET else "  SLOW"
             print(f"  {path:<60}  {seconds * 1000:9.1f} ms{flag}")
     print(f"\nslowest report: {worst * 1000:.1f} ms (target {TARGET * 1000:.0f} ms)")
+    write_json(
+        "reports",
+        {
+            "command": "python bench/reports.py " + " ".join(sys.argv[1:]),
+            "database": {"dialect": engine.dialect.name, "dossiers": dossiers, "events": events},
+            "repeat": args.repeat,
+            "target_s": TARGET,
+            "functions": [
+                {"scope": label, "report": name, "seconds": round(seconds, 4)}
+                for label, name, seconds in rows
+            ],
+            "pages": [{"path": path, "seconds": round(seconds, 4)} for path, seconds in pages],
+            "slowest_s": round(worst, 4),
+            "ok": worst < TARGET,
+        },
+    )
     return 0 if worst < TARGET else 1
 
 

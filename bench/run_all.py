@@ -1,0 +1,460 @@
+"""Every benchmark in turn, then the performance page from their JSON results.
+
+    .venv/bin/python bench/run_all.py [--quick] [--only clock,actions,pages,reports]
+                                      [--doc-only] [--output PATH] [--note TEXT]
+
+`make bench` runs bench/clock.py, bench/actions.py, bench/pages.py and bench/reports.py at full
+size (reports on the 1,000,000-dossier database, created and generated on first use, about ten
+minutes) and writes docs/performance.md. `make bench-quick` (--quick) runs shorter and smaller,
+without the reports, and writes bench/out/performance.md, leaving docs/ alone. A script that fails
+does not stop the others; its rows say "not measured" and the exit code is 1. --doc-only writes
+the page from the results already in bench/out/ (e.g. after editing bench/limits.toml, where the
+"what limits it" lines live).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+OUT = BENCH / "out"
+PY = ".venv/bin/python"
+
+FULL: dict[str, list[str]] = {
+    "clock": [],
+    "actions": [],
+    "pages": [],
+    "reports": ["--generate-if-empty", "1000000"],
+}
+QUICK: dict[str, list[str]] = {
+    "clock": ["--n", "5000", "--naive", "500"],
+    "actions": ["--seconds", "5", "--warmup", "3", "--pool", "1000"],
+    "pages": ["--seconds", "5", "--warmup", "2", "--queue-size", "2000", "--dossiers", "10"],
+}
+
+
+# ---- the machine --------------------------------------------------------------------------
+
+
+def _first(path: str, key: str) -> str:
+    try:
+        for row in Path(path).read_text().splitlines():
+            if row.startswith(key):
+                return row.split(":" if ":" in row else "=", 1)[1].strip().strip('"')
+    except OSError:
+        pass
+    return "?"
+
+
+def machine() -> dict[str, str]:
+    from harness import pg_server_version, wrk_version
+
+    mem_kb = _first("/proc/meminfo", "MemTotal").split()[0]
+    vm = " (virtual machine)" if " hypervisor" in _first("/proc/cpuinfo", "flags") else ""
+    info = {
+        "cpu": f"{_first('/proc/cpuinfo', 'model name')} × {os.cpu_count()} logical CPUs{vm}",
+        "ram": f"{int(mem_kb) / 1024 / 1024:.1f} GiB" if mem_kb.isdigit() else "?",
+        "os": f"{_first('/etc/os-release', 'PRETTY_NAME')}, Linux {platform.release()}",
+        "python": platform.python_version(),
+    }
+    try:
+        info["postgresql"] = pg_server_version()
+    except Exception as exc:  # the page is still worth writing without it
+        info["postgresql"] = f"? ({type(exc).__name__})"
+    try:
+        info["wrk"] = wrk_version()
+    except SystemExit:
+        info["wrk"] = "not installed"
+    return info
+
+
+# ---- running --------------------------------------------------------------------------------
+
+
+def run(steps: dict[str, list[str]]) -> dict[str, int]:
+    codes = {}
+    for name, extra in steps.items():
+        (OUT / f"{name}.json").unlink(missing_ok=True)  # the page shows this run's results only
+        print(f"\n==== bench/{name}.py {' '.join(extra)}", flush=True)
+        start = time.monotonic()
+        codes[name] = subprocess.run([sys.executable, str(BENCH / f"{name}.py"), *extra]).returncode
+        print(f"==== {name}: exit {codes[name]} in {time.monotonic() - start:.0f} s", flush=True)
+    return codes
+
+
+# ---- the page ---------------------------------------------------------------------------------
+
+
+def ms(value: float) -> str:
+    return f"{value:,.1f} ms" if value < 100 else f"{value:,.0f} ms"
+
+
+def lat(r: dict[str, Any]) -> str:
+    q = r["latency_ms"]
+    return f"{ms(q['p50'])} / {ms(q['p95'])} / {ms(q['p99'])}"
+
+
+def command(result: dict[str, Any]) -> str:
+    return f"`{result['command'].replace('python ', PY + ' ', 1).strip()}`"
+
+
+def missing(name: str, codes: dict[str, int]) -> str:
+    if name in codes:
+        return f"Not measured: `bench/{name}.py` failed (exit {codes[name]}); see its output.\n"
+    return f"Not run this time (`make bench` runs `bench/{name}.py`).\n"
+
+
+def section_actions(a: dict[str, Any], limits: dict[str, str]) -> list[str]:
+    c, accepted, bare = a["config"], a["checks"]["accepted"], a["bare"]
+    cases = [a[k] for k in ("app", "app_one_token") if k in a]
+    base = bare["run"]["requests_per_s"]
+    counts = ", ".join(f"{k} {v:,}" for k, v in accepted.items())
+
+    def row(label: str, cells: list[str], aim: str, baseline: str) -> str:
+        return f"| {label} | {' | '.join(cells)} | {aim} | {baseline} |"
+
+    rows = [
+        "## Actions over HTTP",
+        "",
+        f"PostgreSQL, {c['workers']} workers per server, wrk {c['threads']} threads × "
+        f"{c['connections']} connections on loopback, {c['warmup']:g} s warm-up then "
+        f"{c['seconds']:g} s measured. Each request accepts a dossier of its own "
+        "(`POST /api/v1/dossiers/{code}/actions/accept`, Bearer token: user and role check, state "
+        "machine, event row with chain hash, clock and step record, report counters), with the "
+        f"tokens of {c['officers']} receivers in turn, then with one token for every request (as "
+        "an integration would; every action then also bumps the same per-officer counter row). "
+        "Baseline: `bench/bare_app.py`, the same three SQL statements (`SELECT … FOR UPDATE`, "
+        "`UPDATE`, `INSERT` event) on its own received dossiers, nothing around them.",
+        "",
+        f"Reproduce: {command(a)}",
+        "",
+        row("figure", [x["label"] for x in cases], "aim", "baseline (bare app)"),
+        "|---|" + "---|" * (len(cases) + 2),
+        row(
+            "requests/s",
+            [f"**{x['run']['requests_per_s']:,.1f}**" for x in cases],
+            "≥ 0.8 × baseline",
+            f"{base:,.1f}",
+        ),
+        row(
+            "ratio casework / baseline",
+            [f"**{x['run']['requests_per_s'] / base:.2f}**" for x in cases],
+            f"≥ {a['aims']['ratio']}",
+            "1",
+        ),
+        row("latency p50 / p95 / p99", [lat(x["run"]) for x in cases], "—", lat(bare["run"])),
+        row("non-2xx answers", [str(x["run"]["non_2xx"]) for x in cases], "0", "0"),
+        row(
+            "database connections opened during the run",
+            [str(x["db_connections_opened"]) for x in cases],
+            "—",
+            str(bare["db_connections_opened"]),
+        ),
+        "",
+        f"Checks after the runs: dossiers accepted {counts}, each with exactly one action "
+        "event, every other dossier of the pools none; "
+        f"`casework audit verify`: {a['checks']['audit_verify']}"
+        + ("" if a["ok"] else f" — **problems:** {'; '.join(a['checks']['problems'])}"),
+        "",
+        f"What limits it: {limits.get('actions', '')}",
+        "",
+    ]
+    return rows
+
+
+def section_pages(p: dict[str, Any], limits: dict[str, str]) -> list[str]:
+    c = p["config"]
+    aims = p["aims_p95_ms"]
+    rows = [
+        "## Pages",
+        "",
+        f"wrk {c['threads']} threads × {c['connections']} connections with the session cookie of "
+        f"`hni.handler` (signed in through `/login`), {c['warmup']:g} s warm-up then "
+        f"{c['seconds']:g} s measured per page; each page checked first (200, its heading). "
+        f"(a) goes round {c['dossiers']} dossiers of 50 events each; (b) the unit holds "
+        f"{c['queue_size']:,} dossiers. Baselines: `/healthz` of the same server (no database, "
+        "no sign-in check), and on PostgreSQL `bench/bare_app.py` rendering the same template "
+        "with the context the real page passed to it, captured once at start-up (rendering only: "
+        "no query, no session, no middleware).",
+        "",
+        f"Reproduce: {command(p)}",
+        "",
+        "| page | database (workers) | req/s | p50 / p95 / p99 | aim p95 | baselines p95 |",
+        "|---|---|---|---|---|---|",
+    ]
+    for db in ("postgresql", "sqlite"):
+        if db not in p:
+            continue
+        runs = p[db]["runs"]
+        health = runs.get("BASELINE /healthz (no database)")
+        bare = {
+            "(a)": runs.get("BASELINE template only: dossier page"),
+            "(b) /dossiers (my": runs.get("BASELINE template only: my queue"),
+        }
+        for name, r in runs.items():
+            if name.startswith("BASELINE"):
+                continue
+            aim = aims["dossier"] if name.startswith("(a)") else aims["queue"]
+            base = [f"/healthz {ms(health['latency_ms']['p95'])}"] if health else []
+            template = next((b for k, b in bare.items() if name.startswith(k) and b), None)
+            if template:
+                base.insert(0, f"template only {ms(template['latency_ms']['p95'])}")
+            p95 = r["latency_ms"]["p95"]
+            mark = "" if p95 < aim else " (missed)"
+            rows.append(
+                f"| {name} | {db} ({p[db]['workers']}) | {r['requests_per_s']:,.1f} | "
+                f"{lat(r)}{mark} | < {aim} ms | {', '.join(base) or '—'} |"
+            )
+    rows += [""]
+    for db in ("postgresql", "sqlite"):
+        if db in p and p[db]["problems"]:
+            rows += [f"**Problems ({db}):** {'; '.join(p[db]['problems'])}", ""]
+    rows += [
+        f"What limits the dossier page: {limits.get('pages_dossier', '')}",
+        "",
+        f"What limits the work queue: {limits.get('pages_queue', '')}",
+        "",
+        f"SQLite: {limits.get('pages_sqlite', '')}",
+        "",
+    ]
+    return rows
+
+
+def section_memory(
+    a: dict[str, Any] | None, p: dict[str, Any] | None, limits: dict[str, str]
+) -> list[str]:
+    def mb(values: list[float]) -> str:
+        return ", ".join(f"{v:.0f}" for v in values) + " MB"
+
+    rows = [
+        "## Memory per worker",
+        "",
+        "VmRSS (`/proc/<pid>/status`) of each uvicorn worker process, read right after the runs "
+        "above.",
+        "",
+        "| server, after | RSS per worker | aim | baseline |",
+        "|---|---|---|---|",
+    ]
+    if a:
+        last = a.get("app_one_token", a["app"])
+        rows.append(
+            f"| `casework serve`, PostgreSQL, after the actions | **{mb(last['rss_mb'])}** | "
+            f"< {a['aims']['rss_mb']} MB | bare app {mb(a['bare']['rss_mb'])} |"
+        )
+    if p and "postgresql" in p:
+        pg = p["postgresql"]
+        bare = f"bare app, holding casework for its capture: {mb(pg['bare_rss_mb'])}"
+        rows.append(
+            f"| `casework serve`, PostgreSQL, after the pages | **{mb(pg['rss_mb'])}** | "
+            f"< 200 MB | {bare if 'bare_rss_mb' in pg else '—'} |"
+        )
+    if p and "sqlite" in p:
+        rows.append(
+            f"| `casework serve`, SQLite, after the pages | **{mb(p['sqlite']['rss_mb'])}** | "
+            "< 200 MB | — |"
+        )
+    rows += ["", f"What limits it: {limits.get('memory', '')}", ""]
+    return rows
+
+
+def section_clock(c: dict[str, Any], limits: dict[str, str]) -> list[str]:
+    d = c["dues_per_s"]
+    return [
+        "## Legal clock",
+        "",
+        f"`compute_due` on {c['inputs']:,} realistic inputs, against the naive day-by-day / "
+        f"minute-stepping loop on {c['naive_inputs']:,} of them (identical dues: "
+        f"{'yes' if c['ok'] else 'NO'}).",
+        "",
+        f"Reproduce: {command(c)}",
+        "",
+        "| figure | measured | aim | baseline (naive loop) |",
+        "|---|---|---|---|",
+        f"| dues/s, `explain=False` | **{d['compute_due']:,}** | — | {d['naive']:,} |",
+        f"| dues/s, with the trace | {d['compute_due_traced']:,} | — | {d['naive']:,} |",
+        f"| ratio | {c['ratio']:,.0f}× | — | 1 |",
+        "",
+        f"What limits it: {limits.get('clock', '')}",
+        "",
+    ]
+
+
+def section_reports(r: dict[str, Any], limits: dict[str, str]) -> list[str]:
+    db = r["database"]
+    rows = [
+        "## Reports",
+        "",
+        f"{db['dialect']}, {db['dossiers']:,} dossiers, {db['events']:,} events; each figure is "
+        f"the median of {r['repeat']} runs after a warm-up.",
+        "",
+        f"Reproduce: {command(r)}",
+        "",
+        "| scope | report | query function | aim |",
+        "|---|---|---|---|",
+    ]
+    for f in r["functions"]:
+        base = f["report"].startswith("BASELINE")
+        aim = "(baseline)" if base else f"< {r['target_s']:g} s"
+        rows.append(f"| {f['scope']} | {f['report']} | {ms(f['seconds'] * 1000)} | {aim} |")
+    if r["pages"]:
+        rows += ["", "| whole page (ministry, 12 months) | time | aim |", "|---|---|---|"]
+        for page in r["pages"]:
+            rows.append(
+                f"| `{page['path']}` | {ms(page['seconds'] * 1000)} | < {r['target_s']:g} s |"
+            )
+    rows += [
+        "",
+        f"Slowest: **{ms(r['slowest_s'] * 1000)}** (aim < {r['target_s']:g} s).",
+        "",
+        f"What limits it: {limits.get('reports', '')}",
+        "",
+    ]
+    return rows
+
+
+def summary(res: dict[str, dict[str, Any]]) -> list[str]:
+    rows = [
+        "## Summary",
+        "",
+        "| figure | measured | aim | baseline (same run) |",
+        "|---|---|---|---|",
+    ]
+    if a := res.get("actions"):
+        rows.append(
+            f"| actions over HTTP, requests/s ({a['config']['officers']} officers' tokens) | "
+            f"{a['app']['run']['requests_per_s']:,.1f} (ratio {a['ratio']:.2f}) | "
+            f"ratio ≥ {a['aims']['ratio']} | bare app {a['bare']['run']['requests_per_s']:,.1f} |"
+        )
+    if p := res.get("pages"):
+        runs = p.get("postgresql", {}).get("runs", {})
+        health = runs.get("BASELINE /healthz (no database)")
+        for name, aim, bare in (
+            ("(a) /dossiers/{code}, 50 events", "dossier", "BASELINE template only: dossier page"),
+            ("(b) /dossiers (my queue)", "queue", "BASELINE template only: my queue"),
+            ("(b) /dossiers?queue=unit", "queue", None),
+        ):
+            if name in runs:
+                base = [f"template only {ms(runs[bare]['latency_ms']['p95'])}"] if bare else []
+                base += [f"/healthz {ms(health['latency_ms']['p95'])}"] if health else []
+                rows.append(
+                    f"| {name} p95, PostgreSQL | {ms(runs[name]['latency_ms']['p95'])} | "
+                    f"< {p['aims_p95_ms'][aim]} ms | {', '.join(base)} |"
+                )
+    rss = []
+    if a:
+        rss += [v for k in ("app", "app_one_token") for v in a.get(k, {}).get("rss_mb", [])]
+    if p:
+        rss += [v for db in ("postgresql", "sqlite") for v in p.get(db, {}).get("rss_mb", [])]
+    if rss:
+        bare = f"bare app {max(a['bare']['rss_mb']):.0f} MB" if a else "—"
+        rows.append(f"| RSS per worker, largest | {max(rss):.0f} MB | < 200 MB | {bare} |")
+    if c := res.get("clock"):
+        rows.append(
+            f"| legal clock, dues/s | {c['dues_per_s']['compute_due']:,} | — | "
+            f"naive loop {c['dues_per_s']['naive']:,} |"
+        )
+    if r := res.get("reports"):
+        base = [f["seconds"] for f in r["functions"] if f["report"].startswith("BASELINE")]
+        rows.append(
+            f"| slowest report, {r['database']['dossiers']:,} dossiers | "
+            f"{ms(r['slowest_s'] * 1000)} | < {r['target_s']:g} s | "
+            + (f"GROUP BY over the dossier rows {ms(max(base) * 1000)} |" if base else "— |")
+        )
+    return rows + [""]
+
+
+def write_page(
+    path: Path, info: dict[str, str], names: list[str], codes: dict[str, int], note: str
+) -> None:
+    """The page from the results of `names` (the scripts of this run, or all for --doc-only)."""
+    res: dict[str, dict[str, Any]] = {}
+    for name in names:
+        file = OUT / f"{name}.json"
+        if file.exists():
+            res[name] = json.loads(file.read_text())
+    limits = tomllib.loads((BENCH / "limits.toml").read_text())
+    dates = sorted(r["finished_at"] for r in res.values())
+    when = f"{dates[0][:16].replace('T', ' ')} – {dates[-1][11:16]}" if dates else "—"
+    loads = "; ".join(
+        f"{name} {' '.join(r['load_average'])}" for name, r in res.items() if "load_average" in r
+    )
+    lines = [
+        "# Performance",
+        "",
+        "Generated by `bench/run_all.py` (`make bench`) from the results in `bench/out/*.json`; "
+        "the “what limits it” lines come from `bench/limits.toml` (edit them there: this page is "
+        "rewritten on every run). Every figure is printed beside its aim and a baseline measured "
+        "in the same run, on the same machine.",
+        "",
+    ]
+    if note:
+        lines += [f"> {note}", ""]
+    lines += [
+        "| machine | |",
+        "|---|---|",
+        f"| measured | {when} |",
+        f"| CPU | {info['cpu']} |",
+        f"| RAM | {info['ram']} |",
+        f"| OS | {info['os']} |",
+        f"| Python | {info['python']} |",
+        f"| PostgreSQL | {info['postgresql']} (on 127.0.0.1, settings as installed) |",
+        f"| wrk | {info['wrk']} |",
+        f"| load average (1, 5, 15 min) as each script ended | {loads or '—'} |",
+        "",
+        "Reproduce everything: `make bench` (about 10 minutes more on the first run, which "
+        "generates the 1,000,000-dossier database); for development, `make bench-quick`.",
+        "",
+        *summary(res),
+    ]
+    for name, section in (
+        ("actions", lambda: section_actions(res["actions"], limits)),
+        ("pages", lambda: section_pages(res["pages"], limits)),
+        ("memory", lambda: section_memory(res.get("actions"), res.get("pages"), limits)),
+        ("clock", lambda: section_clock(res["clock"], limits)),
+        ("reports", lambda: section_reports(res["reports"], limits)),
+    ):
+        if name == "memory" or name in res:
+            lines += section()
+        else:
+            lines += [f"## {name.capitalize()}", "", missing(name, codes)]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines).rstrip() + "\n")
+    print(f"\nwrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="short runs, small sizes, no reports")
+    parser.add_argument("--only", help="comma-separated subset: clock,actions,pages,reports")
+    parser.add_argument("--doc-only", action="store_true", help="write the page, run nothing")
+    parser.add_argument("--output", type=Path, help="default: docs/performance.md (quick: out/)")
+    parser.add_argument("--note", default="", help="a line for the top of the page")
+    args = parser.parse_args()
+    steps = dict(QUICK if args.quick else FULL)
+    if args.only:
+        steps = {k: v for k, v in steps.items() if k in args.only.split(",")}
+    output = args.output or (OUT / "performance.md" if args.quick else ROOT / "docs/performance.md")
+    info = machine()
+    codes = {} if args.doc_only else run(steps)
+    quick = "Quick run (`make bench-quick`): small sizes, short runs." if args.quick else ""
+    names = list(FULL) if args.doc_only else list(steps)
+    write_page(output, info, names, codes, args.note or quick)
+    failed = [name for name, code in codes.items() if code != 0]
+    if failed:
+        print(f"failed: {', '.join(failed)}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    os.chdir(ROOT)
+    sys.exit(main())
