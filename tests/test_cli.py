@@ -317,8 +317,10 @@ def test_serve_trusts_the_reverse_proxy_given_by_option_or_environment(sqlite_en
     sign-in throttle counts failures per client address, and links need the real scheme."""
     import uvicorn
 
+    from casework import serving
+
     calls = []
-    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: calls.append((args, kwargs)))
+    monkeypatch.setattr(serving, "run", lambda *args, **kwargs: calls.append((args, kwargs)))
     monkeypatch.delenv("CASEWORK_FORWARDED_ALLOW_IPS", raising=False)
     monkeypatch.delenv("FORWARDED_ALLOW_IPS", raising=False)
     given = invoke("serve", "--workers", "3", "--forwarded-allow-ips", "10.0.0.5,10.0.0.6")

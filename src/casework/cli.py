@@ -74,8 +74,7 @@ def serve(
     ] = None,
 ) -> None:
     """Chạy máy chủ web (uvicorn)."""
-    import uvicorn
-
+    from casework import serving
     from casework.main import create_app
 
     try:
@@ -85,7 +84,7 @@ def serve(
     except ValueError as exc:
         raise _fail(f"Không khởi động: cấu hình sai.\n{exc}") from exc
     typer.echo(f"casework: http://{host}:{port}")
-    uvicorn.run(
+    serving.run(
         "casework.main:create_app",
         factory=True,
         host=host,

@@ -6,20 +6,23 @@ instead of failing; PostgreSQL gets row locks from the services (`SELECT … FOR
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, SQLModel, create_engine
 
 if TYPE_CHECKING:
     from casework.settings import Settings
+
+T = TypeVar("T")
 
 # Stable constraint names, so Alembic migrations are the same on both databases.
 SQLModel.metadata.naming_convention = {
@@ -135,6 +138,33 @@ def session_for(engine: Engine) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+#: `Session.info` key of the values worked out once per transaction (see `memo`).
+_MEMO = "casework_memo"
+
+
+def memo(session: Session, key: Hashable, make: Callable[[], T]) -> T:
+    """`make()`, worked out once per session and transaction: e.g. the calendar of a unit or a
+    dossier's procedure version, which a page of twenty dossiers would otherwise read twenty
+    times. Forgotten at commit and rollback; `forget` drops entries earlier (a calendar change)."""
+    cache: dict[Hashable, Any] = session.info.setdefault(_MEMO, {})
+    if key not in cache:
+        cache[key] = make()
+    return cast(T, cache[key])
+
+
+def forget(session: Session, kind: str) -> None:
+    """Drop the memo entries whose key is a tuple starting with `kind`."""
+    cache = session.info.get(_MEMO, {})
+    for key in [k for k in cache if isinstance(k, tuple) and k and k[0] == kind]:
+        del cache[key]
+
+
+@event.listens_for(OrmSession, "after_commit")
+@event.listens_for(OrmSession, "after_soft_rollback")
+def _forget_all(session: OrmSession, *_: Any) -> None:
+    session.info.pop(_MEMO, None)
 
 
 def add_to_counter(

@@ -12,6 +12,7 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from casework.db import memo
 from casework.dossiers.models import Dossier, ProcedureVersion
 from casework.errors import NotFound
 from casework.procedures import Procedure
@@ -84,11 +85,33 @@ def procedure_of_version(row: ProcedureVersion) -> Procedure:
     return procedure
 
 
+def procedures_by_version(session: Session) -> dict[int, Procedure]:
+    """Every stored version's procedure by version id, read once per transaction; a definition
+    is decoded only the first time the process meets its content hash."""
+
+    def read() -> dict[int, Procedure]:
+        pairs = session.exec(select(ProcedureVersion.id, ProcedureVersion.content_hash)).all()
+        unknown = [vid for vid, digest in pairs if digest not in _REBUILT]
+        if unknown:
+            for row in session.exec(
+                select(ProcedureVersion).where(col(ProcedureVersion.id).in_(unknown))
+            ):
+                procedure_of_version(row)
+        return {vid: _REBUILT[digest] for vid, digest in pairs if vid is not None}
+
+    return memo(session, ("procedures_by_version",), read)
+
+
 def procedure_of(session: Session, dossier: Dossier) -> tuple[ProcedureVersion, Procedure]:
-    row = session.get(ProcedureVersion, dossier.procedure_version_id)
-    if row is None:  # pragma: no cover - foreign key guarantees it
-        raise NotFound("Không tìm thấy phiên bản thủ tục của hồ sơ.")
-    return row, procedure_of_version(row)
+    """The version row a dossier pinned and its procedure (read once per transaction)."""
+
+    def read() -> tuple[ProcedureVersion, Procedure]:
+        row = session.get(ProcedureVersion, dossier.procedure_version_id)
+        if row is None:  # pragma: no cover - foreign key guarantees it
+            raise NotFound("Không tìm thấy phiên bản thủ tục của hồ sơ.")
+        return row, procedure_of_version(row)
+
+    return memo(session, ("procedure_version", dossier.procedure_version_id), read)
 
 
 def stored_version(session: Session, code: str, version: int) -> ProcedureVersion:

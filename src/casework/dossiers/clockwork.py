@@ -18,8 +18,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import chain
 from typing import Any
 
+from sqlalchemy import event
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from casework.accounts.models import Unit
@@ -36,6 +39,7 @@ from casework.clock import (
     step_due,
     step_status,
 )
+from casework.db import forget, memo
 from casework.dossiers.models import CalendarOverride, ClockPause, Dossier, StepRecord
 from casework.procedures import Procedure, StateDef, TransitionDef
 from casework.reports import stats
@@ -60,13 +64,30 @@ class CalendarSource:
         return sorted(rows, key=lambda r: (r.scope != NATIONAL_SCOPE, r.day))
 
     def for_unit(self, session: Session, unit_id: int | None) -> WorkCalendar:
-        """The calendar of a unit; `None` gives the national one (no unit overrides)."""
-        unit = session.get(Unit, unit_id) if unit_id is not None else None
-        scopes = [NATIONAL_SCOPE] + ([unit.code] if unit is not None else [])
-        rows = self.overrides(session, scopes)
-        if not rows:
-            return self.base
-        return self.base.with_entries(CalendarEntry(r.day, r.kind, r.name) for r in rows)  # type: ignore[arg-type]
+        """The calendar of a unit; `None` gives the national one (no unit overrides). Read once
+        per transaction, and again after a calendar day of this session was written."""
+
+        def read() -> WorkCalendar:
+            unit = session.get(Unit, unit_id) if unit_id is not None else None
+            scopes = [NATIONAL_SCOPE] + ([unit.code] if unit is not None else [])
+            rows = self.overrides(session, scopes)
+            if not rows:
+                return self.base
+            entries = (CalendarEntry(r.day, r.kind, r.name) for r in rows)  # type: ignore[arg-type]
+            return self.base.with_entries(entries)
+
+        return memo(session, (CALENDAR_MEMO, id(self), unit_id), read)
+
+
+CALENDAR_MEMO = "calendar"
+
+
+@event.listens_for(OrmSession, "after_flush")
+def _calendar_written(session: OrmSession, _context: Any) -> None:
+    """A calendar day added, changed or removed in this session: read the calendars again."""
+    touched = chain(session.new, session.dirty, session.deleted)
+    if any(isinstance(obj, CalendarOverride) for obj in touched):
+        forget(session, CALENDAR_MEMO)  # type: ignore[arg-type]
 
 
 def pauses_of(session: Session, dossier: Dossier) -> list[ClockPause]:

@@ -7,13 +7,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import false, func, or_
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from casework.accounts.models import Unit, User
 from casework.db import utcnow
 from casework.dossiers.access import visible_filter
-from casework.dossiers.catalog import procedure_of_version
-from casework.dossiers.models import Dossier, Event, ProcedureVersion
+from casework.dossiers.catalog import procedures_by_version
+from casework.dossiers.models import Dossier, Event
 from casework.errors import NotFound, ValidationFailed
 from casework.paging import Page
 from casework.text import fold
@@ -59,12 +60,11 @@ class DossierFilter:
 def my_states_clause(session: Session, user: User) -> Any:
     """Dossiers whose current step is worked by one of `user`'s roles (per procedure version)."""
     clauses = []
-    for row in session.exec(select(ProcedureVersion)).all():
-        procedure = procedure_of_version(row)
+    for version_id, procedure in procedures_by_version(session).items():
         states = [sid for sid, s in procedure.states.items() if user.has_role(*s.roles)]
         if states:
             clauses.append(
-                (col(Dossier.procedure_version_id) == row.id) & col(Dossier.state).in_(states)
+                (col(Dossier.procedure_version_id) == version_id) & col(Dossier.state).in_(states)
             )
     return or_(*clauses) if clauses else false()
 
@@ -98,20 +98,16 @@ def queue_clause(session: Session, user: User, queue: str, *, now: datetime, soo
 
 
 def queue_counts(session: Session, *, user: User, now: datetime, soon: datetime) -> dict[str, int]:
+    """How many dossiers each work queue holds, in one pass over the visible dossiers."""
     unit = session.get(Unit, user.unit_id)
     if unit is None:
         return dict.fromkeys(QUEUES, 0)
-    visible = visible_filter(user, unit)
-    return {
-        q: int(
-            session.exec(
-                select(func.count())
-                .select_from(Dossier)
-                .where(visible, queue_clause(session, user, q, now=now, soon=soon))
-            ).one()
-        )
-        for q in QUEUES
-    }
+    counts = [
+        func.count().filter(queue_clause(session, user, q, now=now, soon=soon)) for q in QUEUES
+    ]
+    query = sa_select(*counts).select_from(Dossier).where(visible_filter(user, unit))
+    row: tuple[int, ...] = tuple(session.execute(query).one())
+    return {q: int(n) for q, n in zip(QUEUES, row, strict=True)}
 
 
 def list_dossiers(

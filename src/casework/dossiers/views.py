@@ -152,12 +152,9 @@ def queue_page(
 
 def _openable(session: Session, user: User, procedures: list[Procedure]) -> list[Procedure]:
     unit = session.get(Unit, user.unit_id)
-    level = service.LEVEL_FOR_UNIT.get(unit.kind) if unit else None  # type: ignore[call-overload]
-    return [
-        p
-        for p in procedures
-        if p.level == level and user.has_role(*p.states[p.initial_state].roles)
-    ]
+    if unit is None:
+        return []
+    return [p for p in procedures if service.opening_refusal(unit, user, p) is None]
 
 
 def _new_context(

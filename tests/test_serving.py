@@ -1,0 +1,74 @@
+"""`casework serve`: several workers answer, and their connections have TCP_NODELAY on (without
+it every kept-alive response waits ~40 ms for the client's delayed ACK: encode/uvicorn#3149)."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx2 as httpx
+
+from casework.serving import NoDelayConfig
+from tests.faults.harness import free_port
+
+
+def test_the_shared_socket_of_several_workers_gives_nodelay_connections():
+    config = NoDelayConfig("casework.main:create_app", host="127.0.0.1", port=0, workers=2)
+    listener = config.bind_socket()
+    listener.listen(1)
+    try:
+        with socket.create_connection(listener.getsockname()) as client:
+            accepted, _ = listener.accept()
+            with accepted:
+                assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+                client.sendall(b"x")
+                assert accepted.recv(1) == b"x"
+    finally:
+        listener.close()
+
+
+def test_serve_with_two_workers_answers(tmp_path: Path):
+    db = tmp_path / "serve.db"
+    env = {
+        **os.environ,
+        "CASEWORK_DATABASE_URL": f"sqlite:///{db}",
+        "CASEWORK_ENV": "test",
+        "CASEWORK_UPLOAD_DIR": str(tmp_path / "uploads"),
+    }
+    casework = str(Path(sys.executable).parent / "casework")
+    subprocess.run([casework, "db", "upgrade"], env=env, check=True, capture_output=True)
+    port = free_port()
+    log = (tmp_path / "serve.log").open("wb")
+    server = subprocess.Popen(
+        [casework, "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        ready = None
+        deadline = time.monotonic() + 60
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as http:
+            while ready is None and time.monotonic() < deadline:
+                try:
+                    ready = http.get("/readyz")
+                except httpx.HTTPError:
+                    time.sleep(0.2)
+        output = (tmp_path / "serve.log").read_text()
+        assert ready is not None, output
+        assert ready.json() == {"status": "ok", "database": "ok"}
+        while time.monotonic() < deadline and output.count("Application startup complete") < 2:
+            time.sleep(0.2)
+            output = (tmp_path / "serve.log").read_text()
+        started = set(re.findall(r"Started server process \[(\d+)\]", output))
+        assert len(started) == 2, output  # two worker processes behind one socket
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
