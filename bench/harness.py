@@ -520,10 +520,9 @@ def casework_server(url: str, *, workers: int, log: Path) -> Server:
 
 
 def bare_server(env: dict[str, str], *, workers: int, log: Path) -> Server:
-    """bench/bare_app.py under uvicorn, with the same logging as `casework serve`."""
+    """bench/bare_app.py served as `casework serve` serves the app (bench/serve_bare.py)."""
     port = free_port()
-    argv = [str(BIN / "uvicorn"), "bare_app:app", "--app-dir", str(BENCH), "--host", "127.0.0.1"]
-    argv += ["--port", str(port), "--workers", str(workers), "--log-level", "info"]
+    argv = [str(BIN / "python"), str(BENCH / "serve_bare.py"), "127.0.0.1", str(port), str(workers)]
     return Server(argv, env={**os.environ, **env}, port=port, workers=workers, log=log)
 
 

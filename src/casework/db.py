@@ -161,6 +161,23 @@ def forget(session: Session, kind: str) -> None:
         del cache[key]
 
 
+_KEPT: tuple[type, ...] = ()
+
+
+def keep_for_transaction(*models: type) -> None:
+    """Rows of these small, shared models (units, users, procedure versions) stay loaded until
+    the transaction ends, so the many `session.get` of one request read each row once. (The
+    identity map holds rows only while something refers to them.)"""
+    global _KEPT
+    _KEPT = (*_KEPT, *models)
+
+
+@event.listens_for(OrmSession, "loaded_as_persistent")
+def _keep(session: OrmSession, instance: Any) -> None:
+    if isinstance(instance, _KEPT):
+        session.info.setdefault(_MEMO, {}).setdefault(("kept",), []).append(instance)
+
+
 @event.listens_for(OrmSession, "after_commit")
 @event.listens_for(OrmSession, "after_soft_rollback")
 def _forget_all(session: OrmSession, *_: Any) -> None:

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import Column, Index, String
 from sqlmodel import Field, SQLModel
 
-from casework.db import JSONType, UTCDateTime, utcnow
+from casework.db import JSONType, UTCDateTime, keep_for_transaction, utcnow
 
 
 class UnitKind(StrEnum):
@@ -106,3 +106,6 @@ class LoginAttempt(SQLModel, table=True):
     address: str = Field(max_length=64)
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     success: bool = False
+
+
+keep_for_transaction(Unit, User)

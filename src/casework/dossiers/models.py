@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Column, Date, Index, String, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from casework.db import JSONType, UTCDateTime, utcnow
+from casework.db import JSONType, UTCDateTime, keep_for_transaction, utcnow
 
 
 class Mode(StrEnum):
@@ -233,3 +233,6 @@ class CalendarOverride(SQLModel, table=True):
     name: str = Field(max_length=255)
     created_by: str = Field(default="", max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+keep_for_transaction(ProcedureVersion)

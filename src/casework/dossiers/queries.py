@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import false, func, or_
+from sqlalchemy import false, func, or_, tuple_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -59,14 +59,18 @@ class DossierFilter:
 
 def my_states_clause(session: Session, user: User) -> Any:
     """Dossiers whose current step is worked by one of `user`'s roles (per procedure version)."""
-    clauses = []
-    for version_id, procedure in procedures_by_version(session).items():
-        states = [sid for sid, s in procedure.states.items() if user.has_role(*s.roles)]
-        if states:
-            clauses.append(
-                (col(Dossier.procedure_version_id) == version_id) & col(Dossier.state).in_(states)
-            )
-    return or_(*clauses) if clauses else false()
+    pairs = [
+        (version_id, sid)
+        for version_id, procedure in procedures_by_version(session).items()
+        for sid, s in procedure.states.items()
+        if user.has_role(*s.roles)
+    ]
+    # one row-value IN (an expanding parameter): the same cached SQL whatever the pairs
+    return (
+        tuple_(col(Dossier.procedure_version_id), col(Dossier.state)).in_(pairs)
+        if pairs
+        else false()
+    )
 
 
 def queue_clause(session: Session, user: User, queue: str, *, now: datetime, soon: datetime) -> Any:
