@@ -28,8 +28,10 @@ lint: install
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
+# Two processes by default (the CI machine has two cores); TEST_WORKERS=0 runs in one.
+TEST_WORKERS ?= 2
 test-db: install
-	$(BIN)/pytest -m "not e2e" --ignore=tests/e2e -q
+	$(BIN)/pytest -m "not e2e" --ignore=tests/e2e -q -n $(TEST_WORKERS)
 
 # Browser tests run in their own pytest process (Playwright's loop breaks later asyncio tests).
 test-e2e: install
