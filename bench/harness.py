@@ -404,10 +404,18 @@ def _copy(row: dict[str, Any], dossier_id: int) -> dict[str, Any]:
 
 
 def rebuild_counters(engine: Engine) -> None:
-    """The report counters from the dossier rows (`casework reports rebuild`), after `clone`."""
+    """The report counters from the dossier rows (`casework reports rebuild`), after `clone`;
+    then fresh planner statistics, as autovacuum would have them on a server in service (right
+    after a bulk load they are missing, and PostgreSQL plans for a nearly empty table)."""
     with Session(engine) as session:
         stats.rebuild(session)
         session.commit()
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("ANALYZE"))
+    else:
+        with engine.begin() as conn:
+            conn.execute(text("ANALYZE"))
 
 
 # ---- servers ------------------------------------------------------------------------------

@@ -163,6 +163,8 @@ def test_queues_count_and_filter(client, world, sign_in):
     page = client.get("/dossiers").text
     assert re.search(r'data-testid="count-mine">2<', page)
     assert re.search(r'data-testid="count-overdue">2<', page)  # received in Feb 2026, still open
+    assert "2 hồ sơ" in page  # the page's total: the queue's own count
+    assert "0 hồ sơ" in client.get("/dossiers", params={"queue": "finished"}).text
     assert "LÀM THỬ" in page
     block = client.get(
         "/dossiers", params={"q": "hong ngoc", "mode": "real"}, headers={"HX-Request": "true"}

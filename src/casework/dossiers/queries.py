@@ -56,6 +56,13 @@ class DossierFilter:
     received_from: datetime | None = None
     received_to: datetime | None = None
 
+    @property
+    def queue_only(self) -> bool:
+        """Nothing but the queue is chosen: the page's total is that queue's count."""
+        return not (self.state or self.mode or self.procedure_code or self.q) and not (
+            self.received_from or self.received_to
+        )
+
 
 def my_states_clause(session: Session, user: User) -> Any:
     """Dossiers whose current step is worked by one of `user`'s roles (per procedure version)."""
@@ -123,7 +130,10 @@ def list_dossiers(
     per_page: int = 20,
     now: datetime | None = None,
     soon: datetime | None = None,
+    total: int | None = None,
 ) -> Page[Dossier]:
+    """A page of the dossiers `user` may see that match `filters`, newest first. `total`: the
+    number of matches when the caller knows it already (a queue's count), saving a count."""
     if page < 1 or not 1 <= per_page <= MAX_PAGE_SIZE:
         raise ValidationFailed(
             "Tham số phân trang không hợp lệ.",
@@ -149,7 +159,8 @@ def list_dossiers(
         where.append(Dossier.received_at >= filters.received_from)
     if filters.received_to:
         where.append(Dossier.received_at < filters.received_to)
-    total = int(session.exec(select(func.count()).select_from(Dossier).where(*where)).one())
+    if total is None:
+        total = int(session.exec(select(func.count()).select_from(Dossier).where(*where)).one())
     items = session.exec(
         select(Dossier)
         .where(*where)

@@ -113,13 +113,15 @@ def queue_page(
         received_from=_local_day_start(_sane(received_from), tz),
         received_to=_local_day_start(_day_after(_sane(received_to)), tz),
     )
+    counts = queries.queue_counts(session, user=user, now=now, soon=soon)
     result = queries.list_dossiers(
-        session, user=user, filters=filters, page=page, per_page=PER_PAGE, now=now, soon=soon
-    )
+        session, user=user, filters=filters, page=page, per_page=PER_PAGE, now=now, soon=soon,
+        total=counts[queue] if filters.queue_only else None,
+    )  # fmt: skip
     context = {
         "queues": queries.QUEUE_LABELS,
         "queue": queue,
-        "counts": queries.queue_counts(session, user=user, now=now, soon=soon),
+        "counts": counts,
         "rows": [_row(session, d, now, calendars) for d in result.items],
         "page": result,
         "filters": filters,
