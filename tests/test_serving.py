@@ -72,3 +72,29 @@ def test_serve_with_two_workers_answers(tmp_path: Path):
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+
+
+def test_serve_with_several_workers_shares_a_nodelay_socket(monkeypatch):
+    """`casework serve --workers 2` hands uvicorn's supervisor the NoDelayConfig socket."""
+    from casework import serving
+
+    started = []
+
+    class Supervisor:
+        def __init__(self, config, sockets):  # type: ignore[no-untyped-def]
+            started.append((config, sockets))
+
+        def run(self) -> None:
+            pass
+
+    monkeypatch.setattr(serving, "Multiprocess", Supervisor)
+    serving.run("casework.main:create_app", workers=2, reload=False, host="127.0.0.1", port=0)
+    ((config, sockets),) = started
+    try:
+        assert isinstance(config, NoDelayConfig)
+        assert config.workers == 2
+        (sock,) = sockets
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+    finally:
+        for s in sockets:
+            s.close()

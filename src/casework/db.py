@@ -11,12 +11,13 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, event
+from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, event, inspect
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, SQLModel, create_engine
 
 if TYPE_CHECKING:
@@ -76,12 +77,22 @@ def make_engine(url: str, *, sqlite_timeout: float = 30.0, **kwargs: Any) -> Eng
         return engine
     # A server that does not answer (host down, network cut) fails a request in seconds, not
     # minutes: the error page says so (web.handlers) and the worker is free again.
-    kwargs.setdefault("connect_args", {"connect_timeout": PG_CONNECT_TIMEOUT})
+    # A connection whose server vanished without a word (host down, cable cut) is found out by
+    # TCP keepalives and the unacknowledged-data timeout instead of the kernel's ~15 minutes.
+    kwargs["connect_args"] = {**PG_CONNECT_ARGS, **kwargs.get("connect_args", {})}
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
-#: Seconds to wait for a PostgreSQL connection before giving up.
-PG_CONNECT_TIMEOUT = 10
+#: libpq connection parameters: give up connecting after 10 s; probe an idle connection after
+#: 30 s, every 10 s, 3 times; drop one whose sent data stays unacknowledged for 30 s.
+PG_CONNECT_ARGS: dict[str, Any] = {
+    "connect_timeout": 10,
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 30_000,
+}
 
 
 def engine_for(settings: Settings) -> Engine:
@@ -174,14 +185,20 @@ def keep_for_transaction(*models: type) -> None:
 
 @event.listens_for(OrmSession, "loaded_as_persistent")
 def _keep(session: OrmSession, instance: Any) -> None:
-    if isinstance(instance, _KEPT):
-        session.info.setdefault(_MEMO, {}).setdefault(("kept",), []).append(instance)
+    if isinstance(instance, _KEPT):  # by identity: a row loaded again replaces its old copy
+        kept = session.info.setdefault(_MEMO, {}).setdefault(("kept",), {})
+        kept[inspect(instance).key] = instance
 
 
-@event.listens_for(OrmSession, "after_commit")
+@event.listens_for(OrmSession, "after_transaction_end")
+def _forget_at_end(session: OrmSession, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the outermost transaction: commit, rollback or close
+        session.info.pop(_MEMO, None)
+
+
 @event.listens_for(OrmSession, "after_soft_rollback")
-def _forget_all(session: OrmSession, *_: Any) -> None:
-    session.info.pop(_MEMO, None)
+def _forget_rolled_back(session: OrmSession, _previous: Any) -> None:
+    session.info.pop(_MEMO, None)  # a savepoint's rollback too: what it wrote is gone
 
 
 def add_to_counter(

@@ -17,7 +17,7 @@ from casework.accounts import views as account_views
 from casework.admin import views as admin_views
 from casework.api import v1
 from casework.clock import default_calendar
-from casework.db import engine_for
+from casework.db import engine_for, write_engine
 from casework.dossiers import practice, slip_views
 from casework.dossiers import views as dossier_views
 from casework.dossiers.catalog import sync_procedures
@@ -61,7 +61,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        with Session(engine) as session:
+        # a writing session (SQLite: BEGIN IMMEDIATE): workers starting together on a fresh
+        # database store the definitions one after the other instead of failing
+        with Session(write_engine(engine)) as session:
             sync_procedures(session, registry.all())
         logging.getLogger("casework").info(
             "app_started procedures=%d database=%s",

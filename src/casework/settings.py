@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     #: the window. Raise the address limit for an office whose officers share one address.
     login_max_failures_per_account: int = Field(default=5, ge=1)
     login_max_failures_per_address: int = Field(default=20, ge=1)
-    login_window_minutes: int = Field(default=15, ge=1)
+    login_window_minutes: int = Field(default=15, ge=1, le=1440)  # failures are kept a day
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -30,7 +30,10 @@ def test_database_busy_then_network_gone_during_an_action(
     try:
         box.locator("button[type=submit]").click()
         banner = page.locator("#request-error")
-        expect(banner).to_contain_text("Tạm thời không làm việc được với cơ sở dữ liệu")
+        # the server waits out its 3 s busy timeout first
+        expect(banner).to_contain_text(
+            "Tạm thời không làm việc được với cơ sở dữ liệu", timeout=20_000
+        )
         expect(banner).to_have_attribute("role", "alert")
         screenshot(page, "database-busy")
     finally:

@@ -145,6 +145,7 @@ def test_connection_killed_in_the_middle_of_an_action(
     finally:
         lock.release()
     thread.join(timeout=30)
+    assert not thread.is_alive(), "the request never came back"
 
     assert_clean_503(out["r"], api=via == "api")
     assert snapshot(engine) == before, "the failed action left something behind"
@@ -191,6 +192,7 @@ def test_connection_killed_while_a_new_dossier_stores_its_files(
     finally:
         lock.release()
     thread.join(timeout=30)
+    assert not thread.is_alive(), "the request never came back"
 
     r = out["r"]
     assert_clean_503(r, api=False)
@@ -307,3 +309,44 @@ def test_sqlite_held_by_another_writer(engine, session, world, xray, token_for, 
         r = c.post(url, json={"expected_version": dossier.version}, headers=headers)
         assert r.status_code == 200, r.text
     app_engine.dispose()
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+def test_a_missing_table_is_a_bug_not_an_outage(engine, client, caplog):
+    """Only the database's availability is a 503: a table a migration should have made is a 500
+    with its traceback in the log. On SQLite that is an OperationalError too (on PostgreSQL a
+    ProgrammingError, never mapped to 503)."""
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE question"))
+    r = client.get("/questions")
+    assert r.status_code == 500
+    assert MESSAGE not in r.text
+    assert "unhandled_error" in caplog.text
+    assert "Traceback" in caplog.text
+
+
+def test_what_counts_as_the_database_being_unavailable():
+    import sqlite3 as sq
+
+    from psycopg import errors as pg
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    from casework.web.handlers import database_trouble
+
+    def op(orig: BaseException) -> OperationalError:
+        return OperationalError("SELECT 1", {}, orig)
+
+    assert database_trouble(op(pg.AdminShutdown("terminating connection"))) == "unavailable"
+    assert database_trouble(op(pg.ConnectionFailure("server closed"))) == "unavailable"
+    assert database_trouble(op(pg.TooManyConnections("too many clients"))) == "unavailable"
+    assert database_trouble(op(pg.OperationalError("connection refused"))) == "unavailable"
+    assert database_trouble(op(sq.OperationalError("database is locked"))) == "unavailable"
+    assert database_trouble(PoolTimeout("QueuePool limit reached")) == "unavailable"
+    assert database_trouble(op(pg.DeadlockDetected("deadlock detected"))) == "conflict"
+    assert database_trouble(op(pg.SerializationFailure("could not serialize"))) == "conflict"
+    assert database_trouble(op(sq.OperationalError("no such table: question"))) is None
+    assert database_trouble(op(sq.OperationalError("database or disk is full"))) is None
+    assert database_trouble(op(pg.DiskFull("could not extend file"))) is None
+    assert database_trouble(op(pg.ProgramLimitExceeded("index row too big"))) is None
+    assert database_trouble(ProgrammingError("SELECT x", {}, Exception("no column"))) is None

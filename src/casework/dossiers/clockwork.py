@@ -76,7 +76,7 @@ class CalendarSource:
             entries = (CalendarEntry(r.day, r.kind, r.name) for r in rows)  # type: ignore[arg-type]
             return self.base.with_entries(entries)
 
-        return memo(session, (CALENDAR_MEMO, id(self), unit_id), read)
+        return memo(session, (CALENDAR_MEMO, self, unit_id), read)
 
 
 CALENDAR_MEMO = "calendar"

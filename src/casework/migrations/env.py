@@ -12,7 +12,7 @@ from casework.db import make_engine, metadata
 
 config = context.config
 #: PostgreSQL advisory lock key held while migrating ("casework" in ASCII, as a number).
-MIGRATION_LOCK = 0x636173657770726B
+MIGRATION_LOCK = 0x63617365776F726B
 
 
 def _url() -> str:

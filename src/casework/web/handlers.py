@@ -113,26 +113,66 @@ def install(app: FastAPI) -> None:
         log.warning("bad_data path=%s error=%s", request.url.path, str(exc.orig)[:200])
         return _respond(request, 422, "bad_data", BAD_DATA_MESSAGE)
 
-    async def _database_unavailable(request: Request, exc: Exception) -> Response:
+    async def _database_trouble(request: Request, exc: Exception) -> Response:
         """The database went away, is restarting, is locked past the busy timeout, or every pooled
-        connection is taken. The transaction is gone with it: nothing was half-written."""
+        connection is taken (503); or two transactions deadlocked (409). Either way the
+        transaction is gone: nothing was half-written. Anything else (a missing table, bad SQL, a
+        full disk) is a bug or an operator's matter: a 500 with its traceback in the log."""
+        kind = database_trouble(exc)
+        if kind is None:
+            return await _crash(request, exc)
+        cause = getattr(exc, "orig", None) or exc
         logging.getLogger("casework").error(
-            "database_unavailable path=%s error=%s: %s",
+            "database_%s path=%s error=%s: %s",
+            kind,
             request.url.path,
-            type(getattr(exc, "orig", None) or exc).__name__,
-            str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:200],
+            type(cause).__name__,
+            (str(cause).strip().splitlines() or [""])[0][:200],
         )
+        if kind == "conflict":
+            return _respond(request, 409, "conflict", DATABASE_CONFLICT_MESSAGE)
         response = _respond(request, 503, "database_unavailable", DATABASE_UNAVAILABLE_MESSAGE)
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
 
     for kind in (OperationalError, InterfaceError, PoolTimeout):
-        app.add_exception_handler(kind, _database_unavailable)
+        app.add_exception_handler(kind, _database_trouble)
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> Response:
-        logging.getLogger("casework").exception("unhandled_error path=%s", request.url.path)
+        logging.getLogger("casework").error(
+            "unhandled_error path=%s", request.url.path, exc_info=exc
+        )
         return _respond(request, 500, "internal_error", HTTP_MESSAGES[500])
+
+
+#: PostgreSQL error codes of a server that is gone or cannot take the connection: class 08
+#: (connection exception), admin/crash shutdown, cannot connect now, too many connections.
+UNAVAILABLE_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "53300"})
+#: Deadlock, serialization failure: the transaction was rolled back and may simply be retried.
+RETRY_SQLSTATES = frozenset({"40P01", "40001"})
+#: SQLite's words for a file it cannot use right now.
+SQLITE_UNAVAILABLE = ("database is locked", "database table is locked", "unable to open database")
+
+
+def database_trouble(exc: BaseException) -> str | None:
+    """'unavailable', 'conflict' or None (not the database's availability: a bug to report)."""
+    if isinstance(exc, PoolTimeout):
+        return "unavailable"
+    if not isinstance(exc, OperationalError | InterfaceError):
+        return None
+    if exc.connection_invalidated:
+        return "unavailable"
+    orig = exc.orig
+    sqlstate = getattr(orig, "sqlstate", None)
+    if sqlstate is not None:
+        if sqlstate.startswith("08") or sqlstate in UNAVAILABLE_SQLSTATES:
+            return "unavailable"
+        return "conflict" if sqlstate in RETRY_SQLSTATES else None
+    if type(orig).__module__.startswith("psycopg"):
+        return "unavailable"  # no server code: the connection itself failed
+    message = str(orig).lower()
+    return "unavailable" if any(m in message for m in SQLITE_UNAVAILABLE) else None
 
 
 BAD_DATA_MESSAGE = (
@@ -150,6 +190,10 @@ DATABASE_UNAVAILABLE_MESSAGE = (
     "động lại hoặc đang bận), nên yêu cầu này chưa thực hiện được. Không có gì bị ghi dở: một thao "
     "tác hoặc được lưu trọn vẹn, hoặc chưa được lưu. Hãy thử lại sau ít phút (tải lại hồ sơ để xem "
     "thao tác đã được ghi nhận chưa); nếu lỗi kéo dài, hãy báo quản trị."
+)
+DATABASE_CONFLICT_MESSAGE = (
+    "Yêu cầu này vướng một thao tác khác trên cùng dữ liệu nên cơ sở dữ liệu đã huỷ nó; chưa có gì "
+    "được lưu. Hãy tải lại trang rồi làm lại."
 )
 #: No space left, file too large for the process's limit, disk quota exceeded.
 STORAGE_FULL = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})

@@ -112,7 +112,7 @@ def make_templates(directory: Path, timezone: str) -> Jinja2Blocks:
 
 
 @jinja2.pass_context
-def _newstyle_gettext(context: jinja2.runtime.Context, message: str, **variables: Any) -> str:
+def _newstyle_gettext(context: jinja2.runtime.Context, message: str, /, **variables: Any) -> str:
     """`_()` in templates: Jinja's new-style gettext (translate, mark safe when autoescaping,
     then `% variables`), minus the `%` formatting when there is nothing to format. That step
     escaped and copied every string and was a fifth of a long dossier page's rendering time."""
