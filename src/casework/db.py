@@ -76,9 +76,8 @@ def make_engine(url: str, *, sqlite_timeout: float = 30.0, **kwargs: Any) -> Eng
         _configure_sqlite(engine)
         return engine
     # A server that does not answer (host down, network cut) fails a request in seconds, not
-    # minutes: the error page says so (web.handlers) and the worker is free again.
-    # A connection whose server vanished without a word (host down, cable cut) is found out by
-    # TCP keepalives and the unacknowledged-data timeout instead of the kernel's ~15 minutes.
+    # minutes, for a new connection (connect_timeout) and a pooled one (keepalives, unacknowledged
+    # data): the error page says so (web.handlers) and the worker is free again.
     kwargs["connect_args"] = {**PG_CONNECT_ARGS, **kwargs.get("connect_args", {})}
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
@@ -165,7 +164,7 @@ def memo(session: Session, key: Hashable, make: Callable[[], T]) -> T:
     return cast(T, cache[key])
 
 
-def forget(session: Session, kind: str) -> None:
+def forget(session: OrmSession, kind: str) -> None:
     """Drop the memo entries whose key is a tuple starting with `kind`."""
     cache = session.info.get(_MEMO, {})
     for key in [k for k in cache if isinstance(k, tuple) and k and k[0] == kind]:

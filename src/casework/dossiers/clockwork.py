@@ -87,7 +87,7 @@ def _calendar_written(session: OrmSession, _context: Any) -> None:
     """A calendar day added, changed or removed in this session: read the calendars again."""
     touched = chain(session.new, session.dirty, session.deleted)
     if any(isinstance(obj, CalendarOverride) for obj in touched):
-        forget(session, CALENDAR_MEMO)  # type: ignore[arg-type]
+        forget(session, CALENDAR_MEMO)
 
 
 def pauses_of(session: Session, dossier: Dossier) -> list[ClockPause]:

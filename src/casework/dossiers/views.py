@@ -221,17 +221,16 @@ async def create_dossier(
     form = await request.form()
     values = form_texts(form)
     errors: dict[str, str] = {}
-    procedure = next(
-        (p for p in _openable(session, user, registry.all()) if p.code == values.get("procedure")),
-        None,
-    )
-    if procedure is None and values.get("procedure") in registry:
+    code = values.get("procedure", "")
+    procedure = registry.get(code) if code in registry else None
+    if procedure is not None:
         # a procedure the form never offers this user (another level, or not their role): a
         # refused access (logged 403, DESIGN §6), not a form error
-        raise PermissionDenied(
-            f"Bạn không mở được hồ sơ thủ tục {values['procedure']}: thủ tục thuộc cấp khác, "
-            "hoặc bước đầu cần vai trò bạn không có."
-        )
+        unit = session.get(Unit, user.unit_id)
+        assert unit is not None
+        refusal = service.opening_refusal(unit, user, procedure)
+        if refusal is not None:
+            raise PermissionDenied(f"Bạn không mở được hồ sơ thủ tục {code}: {refusal}")
     if procedure is None:
         errors["procedure"] = "Chọn thủ tục."
     received_at = None

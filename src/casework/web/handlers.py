@@ -135,7 +135,7 @@ def install(app: FastAPI) -> None:
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
 
-    for kind in (OperationalError, InterfaceError, PoolTimeout):
+    for kind in DATABASE_ERRORS:
         app.add_exception_handler(kind, _database_trouble)
 
     @app.exception_handler(Exception)
@@ -146,6 +146,8 @@ def install(app: FastAPI) -> None:
         return _respond(request, 500, "internal_error", HTTP_MESSAGES[500])
 
 
+#: The errors a database that went away (or a full pool) raises; `database_trouble` sorts them.
+DATABASE_ERRORS = (OperationalError, InterfaceError, PoolTimeout)
 #: PostgreSQL error codes of a server that is gone or cannot take the connection: class 08
 #: (connection exception), admin/crash shutdown, cannot connect now, too many connections.
 UNAVAILABLE_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "53300"})

@@ -31,8 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from casework.settings import PROJECT_ROOT
 
 #: Where the catalogs are read from: the `locales_dir` setting, given by `configure()`.
-LOCALES_DIR = PROJECT_ROOT / "locales"
-_locales_dir = LOCALES_DIR
+_locales_dir = PROJECT_ROOT / "locales"
 DEFAULT_LANG = "vi"
 LANGUAGES = ("vi", "en")
 LANG_NAMES = {"vi": "Tiếng Việt", "en": "English"}

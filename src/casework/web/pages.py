@@ -7,12 +7,11 @@ import logging
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import text
-from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from casework.accounts.models import ACTING_ROLES
 from casework.web.auth import OptionalUser
 from casework.web.deps import RegistryDep
+from casework.web.handlers import DATABASE_ERRORS
 from casework.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -39,7 +38,7 @@ def readyz(request: Request) -> Response:
     try:
         with request.app.state.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
-    except (OperationalError, InterfaceError, PoolTimeout) as exc:
+    except DATABASE_ERRORS as exc:
         logging.getLogger("casework").error("not_ready error=%s", type(exc).__name__)
         return JSONResponse({"status": "unavailable", "database": "unavailable"}, status_code=503)
     return JSONResponse({"status": "ok", "database": "ok"})
