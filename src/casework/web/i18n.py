@@ -8,8 +8,10 @@ The Jinja environment is shared by every request, so it gets gettext *callables*
 request's language in a ContextVar; `LocaleMiddleware` sets that ContextVar per request. Never call
 `install_gettext_translations` per request: that would race between concurrent requests.
 
-Language choice: `?lang=vi|en` (also stored in the `lang` cookie), then the cookie, then
-`Accept-Language`, then Vietnamese.
+Language choice: Vietnamese for everyone unless English was chosen explicitly: `?lang=vi|en`
+(also stored in the `lang` cookie), then the cookie, then Vietnamese. The browser's
+`Accept-Language` is deliberately ignored: office PCs run English Windows, and their users still
+read Vietnamese.
 """
 
 from __future__ import annotations
@@ -101,32 +103,12 @@ def npgettext(context: str, singular: str, plural: str, n: int) -> str:
     return translations(current_lang.get()).npgettext(context, singular, plural, n)
 
 
-def negotiate(accept_language: str | None) -> str | None:
-    """The best of `LANGUAGES` for an `Accept-Language` header (q-values respected), or None."""
-    if not accept_language:
-        return None
-    ranked: list[tuple[float, int, str]] = []
-    for i, part in enumerate(accept_language.split(",")):
-        tag, _, params = part.strip().partition(";")
-        q = 1.0
-        for p in params.split(";"):
-            k, _, v = p.strip().partition("=")
-            if k.strip() == "q":
-                try:
-                    q = float(v)
-                except ValueError:
-                    q = 0.0
-        primary = tag.strip().lower().split("-")[0]
-        if primary in LANGUAGES and q > 0:
-            ranked.append((-q, i, primary))
-    return min(ranked)[2] if ranked else None
-
-
-def choose(query_lang: str | None, cookie_lang: str | None, accept_language: str | None) -> str:
+def choose(query_lang: str | None, cookie_lang: str | None) -> str:
+    """The explicit choice (`?lang=`, then the cookie) if it names a language, else Vietnamese."""
     for candidate in (query_lang, cookie_lang):
         if candidate in LANGUAGES:
             return candidate
-    return negotiate(accept_language) or DEFAULT_LANG
+    return DEFAULT_LANG
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -159,7 +141,7 @@ class LocaleMiddleware:
                 jar = SimpleCookie()
             if COOKIE_NAME in jar:
                 cookie_lang = jar[COOKIE_NAME].value
-        lang = choose(query_lang, cookie_lang, _header(scope, b"accept-language"))
+        lang = choose(query_lang, cookie_lang)
         store = query_lang in LANGUAGES
 
         async def send_with_cookie(message: Message) -> None:
