@@ -1,11 +1,17 @@
-"""The home page, and the liveness and readiness checks."""
+"""The home page, the favicon, and the liveness and readiness checks."""
 
 from __future__ import annotations
 
 import logging
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+)
 from sqlalchemy import text
 
 from casework.accounts.models import ACTING_ROLES
@@ -24,6 +30,15 @@ def home(request: Request, registry: RegistryDep, user: OptionalUser) -> Respons
     procedures = registry.all()
     levels = sorted({p.level for p in procedures})
     return render(request, "home.html", {"procedures": procedures, "levels": levels}, user=user)
+
+
+@router.get("/favicon.ico")
+def favicon(request: Request) -> Response:
+    """Browsers ask for /favicon.ico whatever the page links, so it answers instead of a 404."""
+    path = request.app.state.settings.templates_dir / "static" / "favicon.ico"
+    return FileResponse(
+        path, media_type="image/x-icon", headers={"Cache-Control": "public, max-age=604800"}
+    )
 
 
 @router.get("/healthz")
