@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from casework.errors import CaseworkError, NotAuthenticated, NotFound, PermissionDenied
 from casework.web.auth import LoginRequired, login_url
@@ -138,12 +139,45 @@ def install(app: FastAPI) -> None:
     for kind in DATABASE_ERRORS:
         app.add_exception_handler(kind, _database_trouble)
 
-    @app.exception_handler(Exception)
-    async def _crash(request: Request, exc: Exception) -> Response:
-        logging.getLogger("casework").error(
-            "unhandled_error path=%s", request.url.path, exc_info=exc
-        )
-        return _respond(request, 500, "internal_error", HTTP_MESSAGES[500])
+    # inside the security headers' middleware (installed after this), so its 500 gets them too
+    app.add_middleware(CrashGuard)
+
+
+async def _crash(request: Request, exc: Exception) -> Response:
+    """A bug: the 500 page, and the traceback logged once."""
+    logging.getLogger("casework").error("unhandled_error path=%s", request.url.path, exc_info=exc)
+    return _respond(request, 500, "internal_error", HTTP_MESSAGES[500])
+
+
+class CrashGuard:
+    """Answers an exception no handler took with the 500 page and keeps the connection.
+
+    Not `@app.exception_handler(Exception)`: Starlette runs that in `ServerErrorMiddleware`, which
+    re-raises after answering, so uvicorn logged the traceback a second time ("Exception in ASGI
+    application") and closed the keep-alive connection. Here the exception ends. Once a response
+    has started nothing else can be sent: that one is re-raised for the server to close."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception as exc:
+            if started:
+                raise
+            response = await _crash(Request(scope), exc)
+            await response(scope, receive, send)
 
 
 #: The errors a database that went away (or a full pool) raises; `database_trouble` sorts them.
