@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.middleware.sessions import SessionMiddleware
 
-from casework import __version__
+from casework import __version__, capabilities
 from casework.accounts import views as account_views
 from casework.admin import views as admin_views
 from casework.api import v1
@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             len(registry.all()),
             engine.url.get_backend_name(),
         )
+        capabilities.log_missing()  # one line per missing system package (diagrams, PDF)
         yield
         if own_engine:
             engine.dispose()

@@ -6,7 +6,9 @@
 
 A dossier the user may not see, an unknown kind, a slip with no event behind it, or a unit whose
 book the user may not read: all are 404, in Vietnamese, with nothing leaked. PDFs come from the
-very same HTML through WeasyPrint, which may read nothing from outside (data: URLs only).
+very same HTML through WeasyPrint, which may read nothing from outside (data: URLs only). Where
+WeasyPrint cannot load Pango (`casework.capabilities`), a PDF is a 503 with the install hint and
+the HTML pages offer «In» with a note instead of «Tải PDF».
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlmodel import select
 
+from casework import capabilities
 from casework.accounts.models import ACTING_ROLES, Role, Unit, User
 from casework.db import utcnow
 from casework.dossiers import slips
@@ -34,6 +37,11 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: Where «Tải PDF» would be, when this server cannot make PDFs (the print view still works).
+PDF_NOTE = (
+    "Máy chủ chưa tạo được PDF (thiếu thư viện Pango); dùng nút «In», có thể chọn «Lưu dưới "
+    "dạng PDF» của trình duyệt."
+)
 #: Slips carry personal data: never kept by a shared cache or the browser's back/forward cache.
 PRIVATE = {"Cache-Control": "no-store"}
 
@@ -44,7 +52,10 @@ def _print_css(request: Request) -> str:
 
 
 def html_to_pdf(html: str, css: str) -> bytes:
-    """The PDF of a slip page. Nothing is fetched: the QR code is inline SVG, the CSS is given."""
+    """The PDF of a slip page. Nothing is fetched: the QR code is inline SVG, the CSS is given.
+
+    Raises `PdfUnavailable` (503) if WeasyPrint's native libraries cannot be loaded."""
+    capabilities.require_pdf()
     from weasyprint import CSS, HTML
     from weasyprint.urls import URLFetcher
 
@@ -59,7 +70,10 @@ def _respond(
     request: Request, template: str, context: dict[str, Any], *, user: User, pdf_name: str | None
 ) -> Response:
     if pdf_name is None:
-        return render(request, template, {**context, "pdf": False}, user=user, headers=PRIVATE)
+        note = None if capabilities.pdf_available() else PDF_NOTE
+        context = {**context, "pdf": False, "pdf_note": note}
+        return render(request, template, context, user=user, headers=PRIVATE)
+    capabilities.require_pdf()  # before the page is rendered for nothing
     env = request.app.state.templates.env
     html = env.get_template(template).render(
         {**context, "pdf": True, "user": user, "request": request, "csrf_token": ""}

@@ -7,10 +7,10 @@ and pages show the steps as a list instead.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from functools import lru_cache
 
+from casework import capabilities
 from casework.errors import CaseworkError
 from casework.procedures.schema import Procedure
 
@@ -84,16 +84,14 @@ def to_dot(procedure: Procedure, *, current: str | None = None) -> str:
 
 
 def dot_available() -> bool:
-    return shutil.which("dot") is not None
+    return capabilities.diagrams_available()
 
 
 @lru_cache(maxsize=256)
 def _render(dot_source: str) -> str:
-    exe = shutil.which("dot")
+    exe = capabilities.dot_path()
     if exe is None:
-        raise DiagramUnavailable(
-            "Chưa cài Graphviz (lệnh `dot`) nên chưa vẽ được sơ đồ; cài gói graphviz."
-        )
+        raise DiagramUnavailable(capabilities.DIAGRAM_HINT)
     result = subprocess.run(  # noqa: S603 - fixed program, DOT source on stdin
         [exe, "-Tsvg"], input=dot_source.encode(), capture_output=True, timeout=20, check=False
     )
