@@ -16,7 +16,7 @@ from casework.accounts.models import User
 from casework.db import write_engine
 from casework.dossiers import audit, service
 from casework.dossiers.models import Dossier, Event
-from casework.errors import ActionNotAllowed, Conflict
+from casework.errors import ActionNotAllowed, Conflict, ValidationFailed
 from tests.factories import TZ, fire, open_xray
 
 THREADS = 12
@@ -85,14 +85,28 @@ def test_serialised_writers_never_lose_an_event(engine, session, world, xray):
     hid = world["hni.handler"].id
     rounds = 5
 
+    cal = service.default_calendars().base
+
+    def later(s):
+        """The close of the working day after the appointment in force, as this session sees it."""
+        s.rollback()
+        fresh = s.get(Dossier, d.id, populate_existing=True)
+        in_force = max(fresh.due_at, fresh.appointment_at).astimezone(TZ).date()
+        return f"{cal.add_working_days(in_force, 1).isoformat()}T17:00"
+
     def work(i, s):
         actor = s.get(User, hid)
         for k in range(rounds):
-            service.fire_action(
-                s, actor=actor, code=d.code, action="extend",
-                data={"reason": f"Luồng {i} lần {k}", "new_appointment": "2026-12-30T17:00"},
-                tz=TZ,
-            )  # fmt: skip
+            while True:  # a stale appointment (another thread extended first) is refused: retry
+                try:
+                    service.fire_action(
+                        s, actor=actor, code=d.code, action="extend",
+                        data={"reason": f"Luồng {i} lần {k}", "new_appointment": later(s)},
+                        tz=TZ,
+                    )  # fmt: skip
+                    break
+                except ValidationFailed:
+                    s.rollback()
         return True
 
     results = run_at_once(engine, 8, work)

@@ -132,14 +132,16 @@ def test_allowed_actions_depend_on_role_and_state(session, world, xray):
 def test_extend_is_a_self_transition_that_records_the_new_appointment(session, world, xray):
     d = open_xray(session, xray, world["hni.receiver"])
     fire(session, world["hni.receiver"], d, "accept")
+    # the close of the working day after the due (the new appointment must come after it)
+    later = service.default_calendars().base.add_working_days(d.due_at.astimezone(TZ).date(), 1)
     d = fire(
         session, world["hni.handler"], d, "extend",
-        reason="Cần xác minh thêm tại cơ sở", new_appointment="2026-12-01T17:00",
+        reason="Cần xác minh thêm tại cơ sở", new_appointment=f"{later.isoformat()}T17:00",
     )  # fmt: skip
     assert d.state == "reviewing"
     ev = events_of(session, d)[-1]
     assert (ev.from_state, ev.to_state, ev.action) == ("reviewing", "reviewing", "extend")
-    assert ev.payload["data"]["new_appointment"] == "2026-12-01T17:00:00+07:00"
+    assert ev.payload["data"]["new_appointment"] == f"{later.isoformat()}T17:00:00+07:00"
     assert ev.payload["slip"] == "apology_extension"
 
 

@@ -9,7 +9,10 @@ import zipfile
 
 from sqlmodel import func, select
 
+from casework.db import utcnow
+from casework.dossiers import service
 from casework.dossiers.models import Attachment, Dossier
+from tests.factories import TZ
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -190,7 +193,10 @@ def test_timeline_shows_names_and_local_times_and_only_printable_slips(client, w
     code = open_via_form(client, token).headers["location"].split("?")[0].rsplit("/", 1)[1]
     act(client, token, code, "accept")
     token = sign_in(world["hni.handler"])
-    act(client, token, code, "extend", reason="Cần xác minh", new_appointment="2026-12-04T17:00")
+    # a new appointment must be a future working day (the close of the third from today)
+    today = utcnow().astimezone(TZ).date()
+    day = service.default_calendars().base.add_working_days(today, 3)
+    act(client, token, code, "extend", reason="Cần xác minh", new_appointment=f"{day}T17:00")
     act(
         client, token, code, "submit_for_signing",
         ket_qua_tham_dinh="Đủ điều kiện xác nhận khai báo", result_summary="Xác nhận 01 máy",
@@ -198,9 +204,8 @@ def test_timeline_shows_names_and_local_times_and_only_printable_slips(client, w
     token = sign_in(world["hni.leader"])
     act(client, token, code, "sign", decision_number="12/XN")
     page = client.get(f"/dossiers/{code}").text
-    assert "Ngày hẹn trả mới" in page or "17:00 04/12/2026" in page
-    assert "17:00 04/12/2026" in page  # not the raw ISO text
-    assert "2026-12-04T17:00:00+07:00" not in page
+    assert f"17:00 {day:%d/%m/%Y}" in page  # not the raw ISO text
+    assert f"{day}T17:00:00+07:00" not in page
     assert f"/dossiers/{code}/slips/apology_extension" in page
     assert f"/dossiers/{code}/slips/result" not in page  # no such printable slip
     assert "current=signing" not in page

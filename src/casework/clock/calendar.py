@@ -256,6 +256,21 @@ class WorkCalendar:
     def is_working_day(self, d: date) -> bool:
         return self._index(d.year).pos.get(d.toordinal()) is not None
 
+    def in_office_hours(self, at: datetime) -> bool:
+        """`at` (local time) falls on a working day, inside an office window (ends included:
+        17:00 is the close of the day, a valid appointment)."""
+        local = at.astimezone(self.tz)
+        if not self.is_working_day(local.date()):
+            return False
+        s = local.hour * 3600 + local.minute * 60 + local.second
+        return any(ws <= s <= we for ws, we, _ in self._windows)
+
+    def office_hours_text(self) -> str:
+        """'08:00–12:00, 13:00–17:00'."""
+        return ", ".join(
+            f"{a // 60:02d}:{a % 60:02d}–{b // 60:02d}:{b % 60:02d}" for a, b in self.office_hours
+        )
+
     def next_working_day(self, d: date, *, strictly_after: bool = False) -> date:
         """`d` itself if it is a working day (unless `strictly_after`), else the next one."""
         o = d.toordinal() + (1 if strictly_after else 0)

@@ -22,7 +22,7 @@ from statemachine.exceptions import TransitionNotAllowed
 
 from casework.accounts.models import ACTING_ROLES, ROLE_LABELS, Role, Unit, UnitKind, User
 from casework.db import add_to_counter, utcnow
-from casework.dossiers import access, attachments, clockwork
+from casework.dossiers import access, attachments, clockwork, extension
 from casework.dossiers.catalog import procedure_of, version_row_for
 from casework.dossiers.clockwork import CalendarSource
 from casework.dossiers.events import record_event
@@ -339,6 +339,15 @@ def fire_action(
             f"Thao tác '{transition.label}' dành cho vai trò: {', '.join(transition.roles)}."
         )
     cleaned = clean_action_data(procedure, transition, data, tz)
+    cal = (calendars or default_calendars()).for_unit(session, dossier.handling_unit_id)
+    if transition.slip == "apology_extension" and "new_appointment" in cleaned:
+        new = datetime.fromisoformat(cleaned["new_appointment"])
+        why = extension.refusal(dossier, new, cal, now=now)
+        if why is not None:
+            raise ValidationFailed(
+                f"Chưa thực hiện được '{transition.label}': {why}",
+                fields={"new_appointment": why},
+            )
 
     before = dossier.state
     machine = procedure.machine_class()(model=dossier, state_field="state")
@@ -362,7 +371,7 @@ def fire_action(
         data=cleaned,
         actor_id=actor.id,
         now=now,
-        cal=(calendars or default_calendars()).for_unit(session, dossier.handling_unit_id),
+        cal=cal,
     )
     if "satisfaction" in cleaned:
         stats.rated(session, dossier, cleaned["satisfaction"], now)
