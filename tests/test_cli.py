@@ -344,3 +344,32 @@ def test_serve_trusts_the_reverse_proxy_given_by_option_or_environment(sqlite_en
         "127.0.0.1,::1",  # uvicorn's default when nothing is set: only a proxy on the same host
     ]
     assert configs[0].workers == 3
+
+
+def test_db_upgrade_says_what_it_did(sqlite_env, tmp_path):
+    from alembic.script import ScriptDirectory
+
+    from casework.migrations import config
+
+    head = ScriptDirectory.from_config(config(sqlite_env)).get_current_head()
+    assert not (tmp_path / "var" / "casework.db").exists()
+    fresh = invoke("db", "upgrade")
+    assert fresh.exit_code == 0, fresh.output
+    assert fresh.output.startswith("Đã tạo các bảng của cơ sở dữ liệu mới: chạy ")
+    assert f"(0001 → {head}), nay ở phiên bản {head} (mới nhất)." in fresh.output
+    assert "không có gì phải làm" not in fresh.output
+
+    again = invoke("db", "upgrade")
+    assert (
+        again.output == f"Cơ sở dữ liệu đã ở phiên bản {head} (mới nhất): không có gì phải làm.\n"
+    )
+
+
+def test_db_upgrade_from_an_older_version_names_both(sqlite_env):
+    older = invoke("db", "upgrade", "--revision", "0002")
+    assert "chạy 2 migration (0001 → 0002), nay ở phiên bản 0002." in older.output
+    assert "(mới nhất)" not in older.output
+    newer = invoke("db", "upgrade")
+    assert newer.exit_code == 0, newer.output
+    assert newer.output.startswith("Đã nâng cấp cơ sở dữ liệu từ phiên bản 0002: chạy ")
+    assert "(0003 → " in newer.output and "(mới nhất)." in newer.output

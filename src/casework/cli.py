@@ -99,13 +99,23 @@ def serve(
 
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
-    """Chạy các migration đến phiên bản mới nhất."""
+    """Chạy các migration đến phiên bản mới nhất, rồi nói đã làm gì."""
     from casework.migrations import upgrade
 
     settings = get_settings()
     _ensure_sqlite_dir(settings.database_url)
-    upgrade(settings.database_url, revision)
-    typer.echo("Cơ sở dữ liệu đã ở phiên bản mới nhất.")
+    done = upgrade(settings.database_url, revision)
+    latest = " (mới nhất)" if done.after == done.head else ""
+    if not done.applied:
+        typer.echo(f"Cơ sở dữ liệu đã ở phiên bản {done.after}{latest}: không có gì phải làm.")
+        return
+    first, last = done.applied[0], done.applied[-1]
+    steps = f"chạy {len(done.applied)} migration ({first}{f' → {last}' if last != first else ''})"
+    if done.before is None:
+        what = "Đã tạo các bảng của cơ sở dữ liệu mới"
+    else:
+        what = f"Đã nâng cấp cơ sở dữ liệu từ phiên bản {done.before}"
+    typer.echo(f"{what}: {steps}, nay ở phiên bản {done.after}{latest}.")
 
 
 @demo_app.command("load")

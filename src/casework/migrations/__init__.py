@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from alembic.config import Config
@@ -17,7 +18,43 @@ def config(url: str) -> Config:
     return cfg
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    from alembic import command
+@dataclass(frozen=True)
+class Upgraded:
+    """What `upgrade` did: the revision before (None: no migration had run) and after, and the
+    revisions applied in between, oldest first."""
 
-    command.upgrade(config(url), revision)
+    before: str | None
+    after: str | None
+    applied: tuple[str, ...]
+    head: str | None
+
+
+def current_revision(url: str) -> str | None:
+    """The database's revision, or None where no migration has run (e.g. a new SQLite file)."""
+    from alembic.runtime.migration import MigrationContext
+
+    from casework.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    finally:
+        engine.dispose()
+
+
+def upgrade(url: str, revision: str = "head") -> Upgraded:
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    cfg = config(url)
+    before = current_revision(url)
+    command.upgrade(cfg, revision)
+    after = current_revision(url)
+    script = ScriptDirectory.from_config(cfg)
+    applied = (
+        tuple(r.revision for r in script.iterate_revisions(after, before or "base"))[::-1]
+        if after != before
+        else ()
+    )
+    return Upgraded(before, after, applied, script.get_current_head())
