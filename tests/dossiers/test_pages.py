@@ -238,3 +238,17 @@ def test_each_queue_count_is_its_list_total(session, world, xray):
                 session, user=user, filters=queries.DossierFilter(queue=queue), now=now, soon=soon
             )
             assert page.total == counts[queue], (user.username, queue)
+
+
+def test_choosing_a_procedure_shows_its_documents_as_htmx_and_as_a_page(client, world, sign_in):
+    """The first form of the main journey: + Hồ sơ mới, choose a procedure with documents. The
+    htmx answer (the `documents` block rendered alone) once failed on a macro it could not see."""
+    sign_in(world["hni.receiver"])
+    url = "/dossiers/new?procedure=2.002131&mode=real"
+    fragment = client.get(url, headers={"HX-Request": "true"})
+    assert fragment.status_code == 200, fragment.text[:500]
+    assert fragment.text.lstrip().startswith('<fieldset id="documents">')
+    assert 'type="file"' in fragment.text and 'name="doc_phieu_khai_bao"' in fragment.text
+    page = client.get(url)
+    assert page.status_code == 200
+    assert fragment.text.strip() in page.text
