@@ -72,7 +72,7 @@ def report_cases(
     session: Session, scope: Any, registry: Any, now: datetime, cal: Any
 ) -> dict[str, Callable[[], Any]]:
     """What each report page computes, for one scope; the baseline last."""
-    from casework.reports import indicators, queries
+    from casework.reports import drill, indicators, queries, step_queries
 
     start, end = scope.period.bounds(cal)
     return {
@@ -82,9 +82,11 @@ def report_cases(
         "timeliness by unit": lambda: queries.timeliness(
             session, scope, registry, group="unit", now=now, cal=cal
         ),
-        "per step by step": lambda: queries.steps(session, scope, registry, group="step"),
-        "per step by unit": lambda: queries.steps(session, scope, registry, group="unit"),
-        "per step by officer": lambda: queries.steps(session, scope, registry, group="officer"),
+        "per step by step": lambda: step_queries.steps(session, scope, registry, group="step"),
+        "per step by unit": lambda: step_queries.steps(session, scope, registry, group="unit"),
+        "per step by officer": lambda: step_queries.steps(
+            session, scope, registry, group="officer"
+        ),
         "766 indicators": lambda: indicators.compute(
             *reversed(
                 queries.timeliness(session, scope, registry, group="procedure", now=now, cal=cal)
@@ -92,7 +94,7 @@ def report_cases(
             current=True,
         ),
         "monthly trend": lambda: queries.monthly(session, scope),
-        "drill-down: late, page 1": lambda: queries.drill_down(
+        "drill-down: late, page 1": lambda: drill.drill_down(
             session, scope, "late", now=now, cal=cal, page=1
         ),
         "BASELINE timeliness from dossier rows": lambda: naive_timeliness(

@@ -41,7 +41,7 @@ from casework.clock import default_calendar
 from casework.dossiers import service
 from casework.dossiers.attachments import Upload
 from casework.dossiers.models import Channel, Dossier
-from casework.reports import indicators, queries, stats
+from casework.reports import indicators, queries, stats, step_queries
 from casework.reports.models import StatDossier, StatElapsed, StatStep
 from casework.reports.queries import Period, Scope
 from tests.factories import TZ
@@ -169,9 +169,23 @@ def test_timeliness_by_procedure(session, world, registry, month):
     assert r.median == 4.3
     assert (r.supplement_requests, r.extensions) == (3, 1)
     assert (r.online, r.digitised, r.rated, r.satisfied, r.dissatisfied) == (2, 2, 3, 1, 1)
-    # open now (any month): I overdue, K paused (stopped before its due), J on track
-    assert (r.open, r.overdue, r.paused, r.due_soon) == (3, 1, 1, 0)
+    # in progress at the end of March: I overdue, K paused (stopped before its due)
+    assert (r.carried, r.to_handle, r.in_progress, r.open) == (0, 9, 2, 2)
+    assert (r.overdue, r.paused, r.due_soon, r.on_track, r.not_started) == (1, 1, 0, 0, 0)
     assert total.received == 9 and total.late == 3
+
+
+def test_a_period_reaching_today_counts_the_dossiers_in_progress_now(
+    session, world, registry, month
+):
+    # March to this month: J (received now) is in it too, and in progress now, on track
+    now = datetime.now(TZ)
+    upto_now = scope(world, last=date(now.year, now.month, 1))
+    rows, total = queries.timeliness(
+        session, upto_now, registry, group="procedure", now=now, cal=CAL
+    )
+    assert (total.to_handle, total.finished, total.in_progress) == (10, 7, 3)
+    assert (total.overdue, total.paused, total.on_track, total.not_started) == (1, 1, 1, 0)
 
 
 def test_due_soon_is_one_working_day_or_less(session, world, registry, month):
@@ -212,23 +226,24 @@ def test_a_period_without_march_has_nothing_finished(session, world, registry, m
         session, april, registry, group="procedure", now=datetime.now(TZ), cal=CAL
     )
     assert (total.received, total.finished) == (0, 0)
-    assert total.open == 3  # open now does not depend on the period
+    # I and K, received in March, are carried over into April and still in progress at its end
+    assert (total.carried, total.in_progress, total.open) == (2, 2, 2)
 
 
 def test_steps_report(session, world, registry, month):
-    rows, total = queries.steps(session, scope(world), registry, group="step")
+    rows, total = step_queries.steps(session, scope(world), registry, group="step")
     received = next(r for r in rows if r.key == ("2.002131", "received"))
     # every dossier but J left "received" in March: accepted or refused; C a day late
     # (due 14:00 Mon 02/03 after 0.5 working day; left 09:00 Tue 03/03 = 4 working hours late)
     assert (received.n, received.allotted, received.on_time, received.late) == (9, 9, 8, 1)
     # C: 0.5 + 0.5 late; G refused an hour after opening: 0.125, stored as 0.12; the others 0
     assert received.spent_sum == pytest.approx(1.12)
-    officers, officer_total = queries.steps(session, scope(world), registry, group="officer")
+    officers, officer_total = step_queries.steps(session, scope(world), registry, group="officer")
     names = {r.label: r for r in officers}
     assert names["Cán bộ hni.receiver"].late >= 1
     assert officers[0].late == max(r.late for r in officers)  # most late steps first
     assert (officer_total.n, officer_total.late) == (total.n, total.late)
-    top, top_total = queries.steps(session, scope(world), registry, group="officer", limit=1)
+    top, top_total = step_queries.steps(session, scope(world), registry, group="officer", limit=1)
     assert len(top) == 1 and top_total.n == total.n  # the total counts every officer
 
 
@@ -243,10 +258,11 @@ def test_indicators_show_formula_and_inputs(session, world, registry, month):
     # 5.4: 100 − (late 3/7 = 42.9 %) − (not satisfied 1/3 = 33.3 %)
     assert found["5.4"].value == round(100 - 42.9 - 33.3, 1)
     assert "2.002131" not in found["2.2"].inputs[0][0]
-    assert found["2.2"].inputs[0][1] == "3.54 / hạn 5"
+    assert found["2.2"].inputs[0][1] == "3,5 / hạn 5"
     current = {i.code: i for i in indicators.compute(total, rows, current=True)}
-    # the current period adds the open dossiers: (4 + 2 not overdue) / (7 + 3)
-    assert current["2.1"].value == 60.0
+    # the current period adds the dossiers in progress (here at the end of March):
+    # (4 + K paused, not overdue) / (7 + I + K)
+    assert current["2.1"].value == round(100 * 5 / 9, 1)
 
 
 def test_counters_equal_a_rebuild(session, month):
@@ -269,7 +285,7 @@ def test_auditor_pages_and_exports(client, world, sign_in, month):
     sign_in(world["hni.auditor"])
     page = client.get("/reports/timeliness?from=2026-03&to=2026-03")
     assert page.status_code == 200
-    assert "57.1" in page.text and "3.54" in page.text and "<svg" in page.text
+    assert "57,1" in page.text and "3,5 ngày làm việc" in page.text and "<svg" in page.text
     drill = client.get("/reports/dossiers?from=2026-03&to=2026-03&kind=late")
     assert all(month[k].code in drill.text for k in "CEF")
     assert month["A"].code not in drill.text and month["P"].code not in drill.text
@@ -280,7 +296,8 @@ def test_auditor_pages_and_exports(client, world, sign_in, month):
     header = next(v for v in values if v[0] == "Mã")
     assert "Trễ hạn" in header and "Tỉ lệ trước hạn và đúng hạn (%)" in header
     data = next(v for v in values if v[0] == "2.002131")
-    assert data[2:7] == [9, 7, 2, 2, 3]
+    # to handle (carried over + received), finished (early, on time, late)
+    assert data[2:9] == [9, 0, 9, 7, 2, 2, 3]
     csv = client.get("/reports/dossiers.csv?from=2026-03&to=2026-03&kind=late").content
     text = csv.decode("utf-8-sig")
     assert text.splitlines()[0].startswith("Mã hồ sơ,Thủ tục")
@@ -371,13 +388,13 @@ def test_procedure_filter_takes_one_or_several(client, world, sign_in, registry,
     _, total = queries.timeliness(
         session, only_other, registry, group="procedure", now=datetime.now(TZ), cal=CAL
     )
-    assert (total.received, total.open) == (0, 0)
+    assert (total.received, total.in_progress, total.open) == (0, 0, 0)
     sign_in(world["hni.auditor"])
     both = client.get(
         f"/reports/timeliness.csv?from=2026-03&to=2026-03&procedure=2.002131&procedure={other}"
     )
     lines = both.content.decode("utf-8-sig").splitlines()
-    assert lines[1].startswith("2.002131,") and lines[-1].startswith(",Tổng cộng,9,7")
+    assert lines[1].startswith("2.002131,") and lines[-1].startswith(",Tổng cộng,9,0,9,7")
 
 
 def test_odd_numbers_in_the_address_are_not_errors(client, world, sign_in, month):
@@ -386,3 +403,44 @@ def test_odd_numbers_in_the_address_are_not_errors(client, world, sign_in, month
     assert client.get("/reports/dossiers?page=99999999999999999999").status_code == 200
     assert client.get("/reports/nothing").status_code == 404
     assert client.get("/reports/timeliness.pdf").status_code == 404
+
+
+def test_exports_are_in_vietnam_time_and_averages_keep_a_decimal(client, world, sign_in, month):
+    sign_in(world["hni.auditor"])
+    xlsx = client.get("/reports/timeliness.xlsx?from=2026-03&to=2026-03")
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    notes = " ".join(str(v[0]) for v in values[:6])
+    assert "UTC" not in notes and "giờ Việt Nam" in notes
+    made = next(v[0] for v in values if str(v[0]).startswith("Lập lúc"))
+    stamp = datetime.strptime(made.split("Lập lúc ")[1][:16], "%d/%m/%Y %H:%M")
+    assert abs(stamp - datetime.now(TZ).replace(tzinfo=None)).total_seconds() < 300
+    header = next(v for v in values if v[0] == "Mã")
+    average, median = header.index("Thời gian trung bình"), header.index("Thời gian trung vị")
+    row = next(r for r in sheet.iter_rows() if r[0].value == "2.002131")
+    assert row[average].value == 3.54 and row[average].number_format == "0.0"
+    assert row[median].value == 4.3 and row[median].number_format == "0.0"
+    # the dossiers' instants: local time of Hà Nội (A received 09:00, ended 10:00 on 04/03)
+    drill = client.get("/reports/dossiers.xlsx?from=2026-03&to=2026-03&kind=early")
+    sheet = load_workbook(io.BytesIO(drill.content)).active
+    a = next(r for r in sheet.iter_rows() if r[0].value == month["A"].code)
+    assert a[4].value == datetime(2026, 3, 2, 9, 0) and a[4].number_format == "dd/mm/yyyy hh:mm"
+    assert a[6].value == datetime(2026, 3, 4, 10, 0)
+    csv = client.get("/reports/dossiers.csv?from=2026-03&to=2026-03&kind=early").text
+    assert "02/03/2026 09:00" in csv and "(giờ Việt Nam)" in csv
+
+
+def test_page_averages_have_one_decimal_with_a_comma(client, world, sign_in, month):
+    sign_in(world["hni.auditor"])
+    page = client.get("/reports/timeliness?from=2026-03&to=2026-03").text
+    assert "3,5 ngày làm việc" in page and "4,3 ngày làm việc" in page  # average, median
+    assert "57,1" in page and "3.54" not in page
+
+
+def test_durations_keep_what_would_round_to_nothing():
+    from casework.reports.tables import decimal, duration
+
+    assert decimal(2.5) == "2,5" and decimal(None) == ""
+    assert duration(2.54, "ngày làm việc") == "2,5 ngày làm việc"
+    assert duration(0.02, "ngày làm việc") == "0,0 ngày làm việc (≈ 0,2 giờ làm việc)"
+    assert duration(3.25, "giờ làm việc") == "3,2 giờ làm việc"

@@ -3,6 +3,7 @@
 A report builds a `Table` (title, headers, rows of plain values); the page draws it and
 `csv_response` / `xlsx_response` send the same rows. CSV is UTF-8 with a BOM, so Excel opens the
 Vietnamese text correctly; XLSX keeps numbers as numbers and instants as Excel date-times.
+Instants are written in Vietnam time (Asia/Ho_Chi_Minh), as dd/mm/yyyy HH:MM.
 """
 
 from __future__ import annotations
@@ -15,11 +16,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from fastapi.responses import Response
 
 PRIVATE = {"Cache-Control": "private, no-store"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: the time zone of every instant in a file (spreadsheets have none: the note names it)
+LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 @dataclass
@@ -29,11 +33,13 @@ class Table:
     rows: list[Sequence[Any]] = field(default_factory=list)
     #: lines printed above the header (period, unit, filters)
     notes: list[str] = field(default_factory=list)
+    #: Excel number formats by column index (e.g. one decimal for processing times)
+    formats: dict[int, str] = field(default_factory=dict)
 
 
 def _cell(value: Any) -> Any:
     if isinstance(value, datetime):
-        return value.replace(tzinfo=None) if value.tzinfo else value
+        return value.astimezone(LOCAL).replace(tzinfo=None) if value.tzinfo else value
     if value is None:
         return ""
     return value
@@ -41,7 +47,7 @@ def _cell(value: Any) -> Any:
 
 def _csv_text(value: Any) -> str:
     if isinstance(value, datetime):
-        return value.strftime("%d/%m/%Y %H:%M")
+        return (value.astimezone(LOCAL) if value.tzinfo else value).strftime("%d/%m/%Y %H:%M")
     if isinstance(value, date):
         return value.strftime("%d/%m/%Y")
     if isinstance(value, float):
@@ -87,8 +93,10 @@ def to_xlsx(table: Table) -> bytes:
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     for row in table.rows:
         ws.append([_cell(v) for v in row])
-        for cell in ws[ws.max_row]:
-            if isinstance(cell.value, datetime):
+        for i, cell in enumerate(ws[ws.max_row]):
+            if i in table.formats and isinstance(cell.value, int | float):
+                cell.number_format = table.formats[i]
+            elif isinstance(cell.value, datetime):
                 cell.number_format = "dd/mm/yyyy hh:mm"
             elif isinstance(cell.value, date):
                 cell.number_format = "dd/mm/yyyy"

@@ -3,7 +3,8 @@
 Formulas follow `../shared/reference/domain-vn.md` §5 and `docs/reports.md`:
 
 - 2.1 on-time rate: (finished early or on time in the period + open now and not overdue, when the
-  period reaches today) / (finished with a deadline in the period + open now, idem);
+  period reaches today) / (finished with a deadline in the period + open now with a running
+  clock, idem);
 - 2.2 average processing time: processing time / dossiers finished with a result (status 9/10),
   per procedure in its own unit (working days, days or hours);
 - 3.3 online share: dossiers received online / dossiers received;
@@ -16,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from casework.reports.queries import Row
+from casework.reports.tables import decimal
 
 
 @dataclass
@@ -44,8 +46,9 @@ def compute(total: Row, by_procedure: list[Row], *, current: bool) -> list[Indic
     """The indicators over `total` (the period's counters, plus the open dossiers now when the
     period reaches today: `current`)."""
     on_time = total.early + total.on_time
-    open_ok = total.open - total.overdue if current else 0
-    open_all = total.open if current else 0
+    # in progress with a running clock (a dossier whose clock has not started has no deadline)
+    open_ok = total.on_track + total.due_soon + total.paused if current else 0
+    open_all = open_ok + total.overdue if current else 0
     late_rate = _pct(total.late, total.bucketed)
     dislike_rate = _pct(total.dissatisfied, total.rated)
     satisfaction = (
@@ -74,7 +77,10 @@ def compute(total: Row, by_procedure: list[Row], *, current: bool) -> list[Indic
             "Thời gian giải quyết trung bình (theo đơn vị thời hạn của từng thủ tục)",
             "tổng thời gian giải quyết / số hồ sơ đã có kết quả (trạng thái 9, 10)",
             [
-                (f"{r.label} ({r.unit_label})", f"{r.average:.2f} / hạn {r.limit:g}")
+                (
+                    f"{r.label} ({r.unit_label})",
+                    f"{decimal(r.average)} / hạn {r.limit:g}".replace(".", ","),
+                )
                 for r in averages
                 if r.average is not None and r.limit is not None
             ],

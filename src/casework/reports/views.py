@@ -24,10 +24,12 @@ from casework.clock import Bucket, WorkCalendar
 from casework.db import utcnow
 from casework.errors import NotFound
 from casework.procedures import ProcedureRegistry
-from casework.reports import charts, exports, indicators, queries
+from casework.reports import charts, drill, exports, indicators, queries, step_queries, tables
 from casework.reports.access import reader_root, unit_in_subtree
-from casework.reports.queries import DRILL, GROUPS, STEP_GROUPS, Period, Scope
+from casework.reports.drill import DRILL
+from casework.reports.queries import GROUPS, Period, Scope
 from casework.reports.stats import month_of
+from casework.reports.step_queries import STEP_GROUPS
 from casework.web.auth import PageUser, verify_csrf
 from casework.web.deps import CalendarsDep, RegistryDep, SessionDep
 from casework.web.templating import is_htmx, render
@@ -143,10 +145,6 @@ def _context(
     }
 
 
-def _fmt(value: float | None, digits: int = 1) -> str:
-    return "" if value is None else f"{value:.{digits}f}"
-
-
 # ---- the reports --------------------------------------------------------------------------------
 
 
@@ -180,50 +178,11 @@ def _timeliness(
             f"{dist_row.unit_label})",
             [(f"{b}–{b + 1}", float(bins.get(b, 0))) for b in range(top + 1)],
         )
-    headers = [
-        "Mã" if group == "procedure" else "Mã đơn vị",
-        "Thủ tục" if group == "procedure" else "Đơn vị",
-        "Tiếp nhận",
-        "Giải quyết xong",
-        "Trước hạn",
-        "Đúng hạn",
-        "Trễ hạn",
-        "Tỉ lệ trước hạn và đúng hạn (%)",
-        "Đang giải quyết (hiện tại)",
-        "Đang quá hạn",
-        "Sắp đến hạn",
-        "Đang tạm dừng",
-        "Thời gian trung bình",
-        "Thời gian trung vị",
-        "Đơn vị thời gian",
-        "Thời hạn luật định",
-        "Lượt yêu cầu bổ sung",
-        "Lượt gia hạn",
-    ]
-    table = exports.Table("Báo cáo tiến độ giải quyết hồ sơ", headers, notes=_notes(req))
-    for r in [*rows, total]:
-        table.rows.append(
-            [
-                r.key or "",
-                r.label,
-                r.received,
-                r.finished,
-                r.early,
-                r.on_time,
-                r.late,
-                _round(r.on_time_rate),
-                r.open,
-                r.overdue,
-                r.due_soon,
-                r.paused,
-                _round(r.average, 2),
-                r.median,
-                r.unit_label,
-                r.limit,
-                r.supplement_requests,
-                r.extensions,
-            ]
-        )
+    _, current = queries.progress_at(req.scope, req.now, cal)
+    table = tables.timeliness_table(
+        "Báo cáo tiến độ giải quyết hồ sơ", group, rows, total,
+        current=current, notes=_notes(req, cal),
+    )  # fmt: skip
     ctx = {
         "rows": rows,
         "total": total,
@@ -233,6 +192,10 @@ def _timeliness(
         "distribution": distribution,
         "with_time": with_time,
         "dist_row": dist_row,
+        "progress_current": current,
+        "in_progress_label": tables.in_progress_label(current),
+        "in_progress_parts": tables.IN_PROGRESS,
+        "hours_per_day": cal.day_minutes / 60,
     }
     return ctx, table
 
@@ -242,7 +205,7 @@ def _steps(
 ) -> tuple[dict[str, Any], exports.Table]:
     group = req.form["group"] if req.form["group"] in STEP_GROUPS else "step"
     req.form["group"] = group
-    rows, total = queries.steps(session, req.scope, registry, group=group)
+    rows, total = step_queries.steps(session, req.scope, registry, group=group)
     if group == "officer":  # the officers with the most late steps, from the rows themselves
         chart = charts.bars(
             "Cán bộ có nhiều lượt bước trễ hạn nhất", [(r.label, float(r.late)) for r in rows[:15]]
@@ -251,7 +214,7 @@ def _steps(
         by_unit = (
             rows
             if group == "unit"
-            else queries.steps(session, req.scope, registry, group="unit")[0]
+            else step_queries.steps(session, req.scope, registry, group="unit")[0]
         )
         chart = charts.bars(
             "Số lượt bước xử lý trễ hạn theo đơn vị",
@@ -271,7 +234,7 @@ def _steps(
         "Thời gian trung bình (ngày làm việc)",
         "Định mức trung bình (ngày làm việc)",
     ]
-    table = exports.Table("Báo cáo theo bước xử lý", headers, notes=_notes(req))
+    table = exports.Table("Báo cáo theo bước xử lý", headers, notes=_notes(req, cal))
     for r in [*rows, total]:
         detail = r.detail if group != "unit" else (r.key or "")
         table.rows.append(
@@ -300,7 +263,7 @@ def _indicators(
     current = req.scope.period.includes(req.now.astimezone(cal.tz).date())
     found = indicators.compute(total, rows, current=current)
     headers = ["Chỉ số", "Tên", "Giá trị", "Mức đạt điểm tối đa", "Công thức", "Số liệu đầu vào"]
-    table = exports.Table("Chỉ số Quyết định 766/QĐ-TTg", headers, notes=_notes(req))
+    table = exports.Table("Chỉ số Quyết định 766/QĐ-TTg", headers, notes=_notes(req, cal))
     for ind in found:
         table.rows.append(
             [
@@ -324,7 +287,7 @@ def _dossiers(
     raw_page = req.form.get("page") or "1"
     page = int(raw_page) if str(raw_page).isdigit() and 1 <= int(raw_page) <= 10_000 else 1
     per_page = EXPORT_CAP if export else 50
-    items, total, more = queries.drill_down(
+    items, total, more = drill.drill_down(
         session, req.scope, kind, now=req.now, cal=cal, page=1 if export else page,
         per_page=per_page, cap=EXPORT_CAP if export else 10_000,
     )  # fmt: skip
@@ -337,15 +300,15 @@ def _dossiers(
         "Thủ tục",
         "Đơn vị giải quyết",
         "Người nộp",
-        "Tiếp nhận",
-        "Hạn giải quyết",
-        "Kết thúc xử lý",
+        "Tiếp nhận (giờ Việt Nam)",
+        "Hạn giải quyết (giờ Việt Nam)",
+        "Kết thúc xử lý (giờ Việt Nam)",
         "Kết quả",
         "Thời gian giải quyết",
         "Lượt bổ sung",
         "Lượt gia hạn",
     ]
-    table = exports.Table(f"Danh sách hồ sơ — {DRILL[kind]}", headers, notes=_notes(req))
+    table = exports.Table(f"Danh sách hồ sơ — {DRILL[kind]}", headers, notes=_notes(req, cal))
     if more and export:
         table.notes.append(f"Chỉ xuất {EXPORT_CAP:,} hồ sơ mới nhất.".replace(",", "."))
 
@@ -394,13 +357,14 @@ BUILDERS: dict[str, Builder] = {
 }
 
 
-def _notes(req: ReportQuery) -> list[str]:
+def _notes(req: ReportQuery, cal: WorkCalendar) -> list[str]:
     procedures = ", ".join(req.scope.procedures) or "tất cả thủ tục"
     return [
         f"Đơn vị: {req.scope.unit.name} (gồm các đơn vị trực thuộc)",
         f"Kỳ báo cáo: {req.scope.period.text}; thủ tục: {procedures}",
         "Chỉ tính hồ sơ thật; hồ sơ làm thử không được tính.",
-        f"Lập lúc {utcnow():%d/%m/%Y %H:%M} (UTC)",
+        f"Lập lúc {utcnow().astimezone(cal.tz):%d/%m/%Y %H:%M} (giờ Việt Nam); mọi thời điểm"
+        " trong bảng theo giờ Việt Nam.",
     ]
 
 
@@ -458,7 +422,8 @@ def report_page(
         **_context(req, session, user, registry, name),
         **ctx,
         "table": table,
-        "fmt": _fmt,
+        "fmt": tables.decimal,
+        "duration": tables.duration,
         "current": req.scope.period.includes(req.now.astimezone(cal.tz).date()),
         "export_query": req.query(page=""),
     }
