@@ -1,6 +1,7 @@
 # casework production image: `docker compose up -d` builds it (see docker-compose.yml and the
 # "Production with Docker Compose" section of docs/admin-guide.md).
-# Debian 12 (bookworm): the same release, and so the same package names, as .ci/run installs.
+# Debian 12 (bookworm): the same release, and so the same package names, as
+# deploy/system-packages.sh installs for `make run`, `make test` and .ci/run.
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -8,7 +9,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# Run-time system packages: Graphviz (`dot`) for the procedure diagrams; Pango, HarfBuzz-subset
+# Run-time system packages, those of `deploy/system-packages.sh --list` (tests/test_deploy.py
+# checks): Graphviz (`dot`) for the procedure diagrams; Pango, HarfBuzz-subset
 # and fonts with Vietnamese glyphs for the PDF slips (WeasyPrint); the PostgreSQL client for
 # `casework backup` / `casework restore` (pg_dump, pg_restore: 15, the server's major version).
 RUN apt-get update \

@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test test-db test-e2e lint install bench soak clean i18n
+.PHONY: run test test-db test-e2e lint install bench soak clean i18n system-packages
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,14 +14,23 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## make run: install, migrate, load demo data into an empty database, serve on :8000 (SQLite).
-run: install
+## make run: system packages, install, migrate, load demo data into an empty database, serve on
+## :8000 (SQLite). Missing system packages are installed when run as root; otherwise it stops with
+## the exact command. MISSING_PACKAGES=warn serves anyway, without diagrams or PDFs.
+MISSING_PACKAGES ?= stop
+run: system-packages install
 	$(BIN)/casework db upgrade
 	$(BIN)/casework demo load --if-empty
 	$(BIN)/casework serve --host 127.0.0.1 --port 8000
 
-## make test: lint, the whole suite on SQLite and PostgreSQL, then the browser tests.
-test: install lint test-db test-e2e
+## make test: system packages (with Chromium), lint, the whole suite on SQLite and PostgreSQL, then
+## the browser tests.
+test: SYSTEM_PACKAGES_FLAGS := --with-browser
+test: system-packages install lint test-db test-e2e
+
+## Graphviz, Pango, fonts (and for `make test`, Chromium): deploy/system-packages.sh.
+system-packages:
+	deploy/system-packages.sh $(SYSTEM_PACKAGES_FLAGS) $(if $(filter warn,$(MISSING_PACKAGES)),--warn-only)
 
 lint: install
 	$(BIN)/ruff check src tests bench

@@ -28,7 +28,7 @@ from sqlalchemy.engine import make_url
 from typer.core import TyperGroup
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from casework import cli
+from casework import capabilities, cli
 from casework.db import make_engine
 from casework.main import create_app
 from casework.settings import DEFAULT_SECRET, PROJECT_ROOT, Settings
@@ -390,15 +390,94 @@ def test_volumes_are_declared_and_mounted_where_the_uploads_go():
     assert set(app_mounts) <= set(owned.group(1).split())
 
 
-def test_the_image_installs_the_debian_packages_that_ci_installs_for_the_app():
-    ci = (PROJECT_ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    ci_packages = {p for group in re.findall(r"missing\+=\(([^)]*)\)", ci) for p in group.split()}
-    app_packages = ci_packages - {"chromium"}  # the browser tests only
+SYSTEM_PACKAGES = PROJECT_ROOT / "deploy" / "system-packages.sh"
+
+
+def system_packages(*args: str, path: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PATH": path} if path is not None else None
+    return subprocess.run(
+        ["/bin/bash", str(SYSTEM_PACKAGES), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+def script_packages(*args: str) -> list[str]:
+    done = system_packages("--list", *args)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split()
+
+
+def test_the_image_installs_the_debian_packages_of_the_shared_script():
+    app_packages = set(script_packages())
     assert {"graphviz", "libpangoft2-1.0-0", "libharfbuzz-subset0"} <= app_packages
+    assert set(script_packages("--with-browser")) == app_packages | {"chromium"}
     (apt,) = [r for r in instructions("RUN") if "apt-get install" in r]
     installed = set(apt.split("apt-get install", 1)[1].split("&&")[0].split())
     assert app_packages <= installed, f"missing from the image: {app_packages - installed}"
     assert "postgresql-client" in installed  # pg_dump for `casework backup` on PostgreSQL
+    # the app's own list of what each missing capability needs is the script's
+    assert set(capabilities.DIAGRAM_PACKAGES) | set(capabilities.PDF_PACKAGES) == app_packages
+    assert SYSTEM_PACKAGES.relative_to(PROJECT_ROOT).as_posix() == capabilities.SCRIPT
+
+
+def test_ci_make_run_and_make_test_call_the_shared_script():
+    ci = (PROJECT_ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "deploy/system-packages.sh --with-browser\n" in ci
+    assert "apt-get install" not in ci and "missing+=" not in ci  # one list, in the script
+    assert ci.index("\ndeploy/system-packages.sh") < ci.index("\nmake test\n")
+    assert "/usr/bin/chromium --version" in ci and "dot -V" in ci
+    if shutil.which("make") is None:
+        pytest.skip("no make")
+
+    def planned(*goal: str) -> list[str]:
+        done = subprocess.run(
+            ["make", "-n", "--no-print-directory", *goal],
+            cwd=PROJECT_ROOT,
+            env={k: v for k, v in os.environ.items() if not k.startswith(("MAKE", "MFLAGS"))},
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        )
+        return done.stdout.splitlines()
+
+    run = planned("run")
+    assert run[0].split() == ["deploy/system-packages.sh"]  # first, before anything is served
+    assert planned("run", "MISSING_PACKAGES=warn")[0].split()[1:] == ["--warn-only"]
+    assert planned("test")[0].split() == ["deploy/system-packages.sh", "--with-browser"]
+
+
+@pytest.fixture
+def bare_path(tmp_path: Path) -> str:
+    """A PATH with the few programs the script needs, and neither `dot` nor `apt-get`."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for program in ("id", "grep"):
+        found = shutil.which(program)
+        assert found
+        (bin_dir / program).symlink_to(found)
+    return str(bin_dir)
+
+
+def test_the_script_prints_the_exact_command_when_it_cannot_install(bare_path):
+    done = system_packages(path=bare_path)
+    assert done.returncode == 1
+    assert "graphviz" in done.stderr.split("missing system packages:", 1)[1].splitlines()[0]
+    command = done.stderr.strip().splitlines()[-1].strip()
+    assert re.fullmatch(
+        r"(sudo )?apt-get update && (sudo )?apt-get install -y graphviz( [\w.-]+)*", command
+    )
+    assert done.stdout == ""
+    warned = system_packages("--warn-only", path=bare_path)
+    assert warned.returncode == 0  # `make run MISSING_PACKAGES=warn` serves anyway
+    assert command in warned.stderr
+    assert "continuing without the step diagrams" in warned.stderr
+    assert system_packages("--check", path=bare_path).returncode == 1
+    assert system_packages("--bogus").returncode == 2
 
 
 def test_the_image_python_is_the_one_the_project_targets():
