@@ -180,7 +180,11 @@ class ClockOut(BaseModel):
     status: str | None = Field(
         description="Đã xong: early/on_time/late. Đang giải quyết: overdue/due_soon/on_track."
     )
-    status_label: str | None
+    status_label: str | None = Field(
+        description="Tình trạng so với hạn, để đọc: đã xong 'Trước hạn'/'Đúng hạn'/'Trễ hạn'; "
+        "đang giải quyết 'Còn 3 ngày làm việc', 'Quá hạn 2 ngày làm việc', 'Đang tạm dừng' "
+        "hoặc 'Chưa tính hạn'."
+    )
     waiting_on_applicant: bool
     paused: bool
     paused_working_minutes: int

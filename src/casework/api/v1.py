@@ -103,7 +103,7 @@ def _clock_out(view: clockwork.ClockView, tz: ZoneInfo) -> ClockOut:
         appointment=loc(view.appointment_at),
         extended=view.extended,
         status=view.status.value if view.status else None,
-        status_label=view.status.label if view.status else None,
+        status_label=view.standing.label,
         waiting_on_applicant=view.waiting_on_applicant,
         paused=view.paused,
         paused_working_minutes=view.paused_working_minutes,

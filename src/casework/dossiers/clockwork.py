@@ -39,6 +39,7 @@ from casework.clock import (
     step_due,
     step_status,
 )
+from casework.clock.standing import NOT_STARTED, Standing, standing
 from casework.db import forget, memo
 from casework.dossiers.models import CalendarOverride, ClockPause, Dossier, StepRecord
 from casework.procedures import Procedure, StateDef, TransitionDef
@@ -336,6 +337,7 @@ class ClockView:
     pauses: list[ClockPause] = field(default_factory=list)
     steps: list[StepView] = field(default_factory=list)
     effective_receipt_day: Any = None
+    standing: Standing = field(default_factory=lambda: Standing(NOT_STARTED))
 
 
 def clock_view(
@@ -383,6 +385,11 @@ def clock_view(
         ).all()
     ]
     trace = list(result.trace) if result else ["Chưa bắt đầu tính thời hạn (chờ nộp phí, lệ phí)."]
+    where = standing(
+        due=result.due if result else None, now=now, ended=dossier.processing_ended_at is not None,
+        result_bucket=dossier.result_bucket, paused=dossier.paused_since is not None,
+        supplement_requests=dossier.supplement_requests, calendar=cal,
+    )  # fmt: skip
     return ClockView(
         started_at=dossier.clock_started_at,
         due_at=result.due if result else None,
@@ -399,4 +406,5 @@ def clock_view(
         pauses=pauses,
         steps=steps,
         effective_receipt_day=result.effective_receipt_day if result else None,
+        standing=where,
     )

@@ -17,7 +17,8 @@ from sqlmodel import Session, col, select
 from starlette.datastructures import FormData, UploadFile
 
 from casework.accounts.models import ACTING_ROLES, Unit, User
-from casework.clock import open_bucket, step_due
+from casework.clock import step_due
+from casework.clock.standing import Standing, standing
 from casework.db import utcnow
 from casework.dossiers import attachments, clockwork, queries, service
 from casework.dossiers.catalog import procedure_of
@@ -53,34 +54,18 @@ class Row:
     dossier: Dossier
     procedure: Procedure
     state_label: str
-    status: str | None
-    status_label: str
+    standing: Standing
 
 
 def _row(session: Session, d: Dossier, now: datetime, calendars: CalendarSource) -> Row:
     _, procedure = procedure_of(session, d)
-    state = procedure.states[d.state]
-    if d.finished_at is not None or d.processing_ended_at is not None:
-        status = d.result_bucket
-    elif d.paused_since is not None:
-        status = "waiting"
-    elif d.due_at is None:
-        status = None
-    else:
-        cal = calendars.for_unit(session, d.handling_unit_id)
-        status = open_bucket(
-            d.due_at, now, supplement_requests=d.supplement_requests, calendar=cal
-        ).value
-    labels = {
-        "early": "Trước hạn",
-        "on_time": "Đúng hạn",
-        "late": "Trễ hạn",
-        "overdue": "Quá hạn",
-        "due_soon": "Sắp đến hạn",
-        "on_track": "Trong hạn",
-        "waiting": "Chờ người nộp",
-    }
-    return Row(d, procedure, state.label, status, labels.get(status or "", "Chưa tính hạn"))
+    where = standing(
+        due=d.due_at, now=now, ended=d.finished_at is not None or d.processing_ended_at is not None,
+        result_bucket=d.result_bucket, paused=d.paused_since is not None,
+        supplement_requests=d.supplement_requests,
+        calendar=calendars.for_unit(session, d.handling_unit_id),
+    )  # fmt: skip
+    return Row(d, procedure, procedure.states[d.state].label, where)
 
 
 @router.get("/dossiers")
