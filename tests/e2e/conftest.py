@@ -7,6 +7,7 @@ tests in the same session fail (microsoft/playwright-pytest#167).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -58,6 +59,7 @@ class LiveServer:
     def __init__(self, url: str, database_url: str) -> None:
         self.url = url
         self.database_url = database_url
+        self.backend = "sqlite" if database_url.startswith("sqlite") else "postgresql"
 
     def token_for(self, username: str) -> str:
         """A fresh personal API token for a demo user, written to the served database."""
@@ -110,17 +112,15 @@ def _wait_healthy(base: str, thread: threading.Thread, timeout: float = 20.0) ->
     raise RuntimeError(f"live server at {base} did not answer /healthz in {timeout}s: {last}")
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """uvicorn in a daemon thread, on a free port, serving a migrated SQLite file with demo data."""
+def _start(factory: pytest.TempPathFactory, url: str) -> tuple[LiveServer, Callable[[], None]]:
+    """uvicorn in a daemon thread, on a free port, serving `url` migrated with the demo data."""
     import uvicorn
 
     from casework.main import create_app
     from casework.migrations import upgrade
     from casework.settings import Settings
 
-    tmp = tmp_path_factory.mktemp("e2e")
-    url = f"sqlite:///{tmp / 'casework.db'}"
+    tmp = factory.mktemp("e2e")
     upgrade(url)
     _load_demo(url)
     # a short busy timeout, so the fault test's locked database answers in seconds (one browser
@@ -139,13 +139,37 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     )
     thread.start()
     base = f"http://{host}:{port}"
-    try:
-        _wait_healthy(base, thread)
-        yield LiveServer(base, url)
-    finally:
+
+    def stop() -> None:
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
+
+    try:
+        _wait_healthy(base, thread)
+    except BaseException:
+        stop()
+        raise
+    return LiveServer(base, url), stop
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def live_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """The app served on each database in turn, with the demo data: every browser test runs on
+    SQLite and on PostgreSQL (pytest groups the tests by database, so each server starts once).
+    PostgreSQL is tests/conftest.py's `pg_url`: a fresh database dropped at the end of the run;
+    unreachable, it skips — or fails under CI=true."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('e2e-sqlite') / 'casework.db'}"
+    else:
+        url = request.getfixturevalue("pg_url")
+    server, stop = _start(tmp_path_factory, url)
+    try:
+        yield server
+    finally:
+        stop()
 
 
 @pytest.fixture(scope="session")
@@ -201,3 +225,114 @@ def docs_screenshots() -> Path:
     """Where the README's screenshots live; tests copy into it only after their asserts pass."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+# --- the browser guard -----------------------------------------------------------------------
+
+#: htmx's error events, reported to the console where the guard hears them.
+HTMX_ERRORS = [
+    "htmx:responseError", "htmx:sendError", "htmx:swapError", "htmx:targetError",
+    "htmx:syntax:error", "htmx:onLoadError", "htmx:oobErrorNoTarget", "htmx:historyCacheError",
+    "htmx:invalidPath", "htmx:sendAbort",
+]  # fmt: skip
+HTMX_LISTENER = """
+for (const name of %s) {
+  document.addEventListener(name, (e) => {
+    const d = e.detail || {};
+    const xhr = d.xhr || {};
+    console.error(`[browser guard] ${name} ${xhr.status || ""} ${d.pathInfo ? d.pathInfo.requestPath : ""} ${d.error || ""}`.trim());
+  }, true);
+}
+"""  # noqa: E501
+
+
+class BrowserGuard:
+    """Everything that went wrong in the browser during one test: console errors, uncaught page
+    errors, htmx error events, failed requests, and 4xx/5xx answers the test did not expect.
+
+    A test that provokes a 4xx on purpose says so first: `guard.expect(409, "/actions/")`.
+    """
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+        self.expected: list[tuple[int, re.Pattern[str]]] = []
+
+    def expect(self, status: int, url_part: str) -> None:
+        """Answers with `status` for a URL containing `url_part` are part of this test."""
+        self.expected.append((status, re.compile(re.escape(url_part))))
+
+    def watch(self, page: Any) -> Any:
+        page.add_init_script(HTMX_LISTENER % json.dumps(HTMX_ERRORS))
+        page.on("console", self._console)
+        page.on("pageerror", lambda exc: self.problems.append(f"page error: {exc}"))
+        page.on("response", self._response)
+        page.on("requestfailed", self._failed)
+        return page
+
+    def _is_expected(self, status: int, url: str) -> bool:
+        return any(s == status and p.search(url) for s, p in self.expected)
+
+    def _console(self, msg: Any) -> None:
+        if msg.type != "error":
+            return
+        text = msg.text
+        # Chromium's own line for an answer the response handler already judged
+        if text.startswith("Failed to load resource: the server responded with a status of"):
+            return
+        if "[browser guard] htmx:responseError" in text and self._is_expected(
+            int((re.search(r"responseError (\d+)", text) or [0, 0])[1]), text
+        ):
+            return
+        self.problems.append(f"console error: {text} (at {msg.location.get('url', '')})")
+
+    def _response(self, response: Any) -> None:
+        status = response.status
+        if status >= 500 or (status >= 400 and not self._is_expected(status, response.url)):
+            self.problems.append(f"{status} for {response.request.method} {response.url}")
+
+    def _failed(self, request: Any) -> None:
+        failure = request.failure or ""
+        if "ERR_ABORTED" in failure and request.resource_type == "document":
+            return  # a download or a navigation that replaced this one
+        if self._is_expected(0, request.url):
+            return
+        self.problems.append(f"request failed: {request.method} {request.url} ({failure})")
+
+    def check(self) -> None:
+        if self.problems:
+            found, self.problems = self.problems, []
+            pytest.fail("The browser guard saw:\n" + "\n".join(found), pytrace=False)
+
+
+@pytest.fixture
+def guard() -> BrowserGuard:
+    return BrowserGuard()
+
+
+@pytest.fixture(autouse=True)
+def _browser_guard(request: pytest.FixtureRequest, guard: BrowserGuard) -> Iterator[None]:
+    """Every browser test is guarded: its page (and any page made with `guarded`) fails the test
+    on a console error, page error, htmx error event, failed request or unexpected 4xx/5xx."""
+    if "page" in request.fixturenames:
+        guard.watch(request.getfixturevalue("page"))
+    yield
+    guard.check()
+
+
+@pytest.fixture
+def phone(browser: Any, browser_context_args: dict[str, Any], guard: BrowserGuard) -> Iterator[Any]:
+    """A guarded page in a 360 × 740 phone-sized window (touch, mobile viewport)."""
+    context = browser.new_context(
+        **{**browser_context_args, "viewport": {"width": 360, "height": 740}},
+        is_mobile=True, has_touch=True,
+    )  # fmt: skip
+    page = guard.watch(context.new_page())
+    yield page
+    context.close()
+
+
+def no_horizontal_scroll(page: Any) -> None:
+    """The page itself never scrolls sideways (a wide table scrolls inside its own box)."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    inner = page.evaluate("window.innerWidth")
+    assert width <= inner, f"{page.url}: {width} px wide in a {inner} px window"
