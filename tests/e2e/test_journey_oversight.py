@@ -1,0 +1,267 @@
+"""Oversight journeys in Chromium, through the UI only, at desktop width and at 360 px:
+
+- the auditor reads the timeliness report (every row reconciles), drills down from a number to
+  the list of exactly that many dossiers, downloads the XLSX and CSV and finds the page's totals
+  in them, then filters the audit log (the list refreshes through htmx) and exports it;
+- the admin creates a user (a rejected password first: the form keeps what was typed and says
+  why), finds them in the list, and adds a day off to the calendar;
+- a trainee plays a scenario, the mentor finds the run in the review queue, comments on a step
+  and gives a verdict, and the trainee finds the comment and the verdict.
+
+Each journey signs in and then only clicks, fills and selects; at 360 px every page visited is
+checked for sideways scrolling. A few screenshots per journey go to docs/screenshots/.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import no_horizontal_scroll
+from tests.e2e.test_practice_loop import sign_in
+
+WIDTHS = [pytest.param(1280, id="desktop"), pytest.param(360, id="360px")]
+
+#: the timeliness table's number columns after the row header, as on the page
+COLUMNS = [
+    "to_handle", "carried", "received", "finished", "early", "on_time", "late", "rate",
+    "in_progress", "on_track", "due_soon", "overdue", "paused", "not_started",
+]  # fmt: skip
+PARTS = ["on_track", "due_soon", "overdue", "paused", "not_started"]
+#: the same figures in the exports, by header
+EXPORT_HEADERS = {
+    "to_handle": "Tổng số phải giải quyết",
+    "carried": "Kỳ trước chuyển sang",
+    "received": "Tiếp nhận trong kỳ",
+    "finished": "Giải quyết xong",
+    "early": "Trước hạn",
+    "on_time": "Đúng hạn",
+    "late": "Trễ hạn",
+    "on_track": "Còn hạn",
+    "due_soon": "Sắp đến hạn",
+    "overdue": "Quá hạn",
+    "paused": "Đang tạm dừng (chưa quá hạn)",
+    "not_started": "Chưa bắt đầu tính thời hạn",
+}
+
+
+class Journey:
+    """One user's walk: the page at a width, a check of every page at 360 px, and shots."""
+
+    def __init__(self, page: Page, width: int, name: str, shoot: Callable[..., Path],
+                 docs: Path) -> None:  # fmt: skip
+        self.page = page
+        self.width = width
+        self.name = name
+        self.shoot = shoot
+        self.docs = docs
+        self.shots = 0
+        page.set_viewport_size({"width": width, "height": 800 if width > 400 else 740})
+
+    @property
+    def label(self) -> str:
+        return "desktop" if self.width > 400 else "360"
+
+    def seen(self) -> None:
+        """The page the user is on now: no sideways scroll at 360 px."""
+        self.page.wait_for_load_state("networkidle")
+        if self.width <= 400:
+            no_horizontal_scroll(self.page)
+
+    def shot(self) -> None:
+        """A screenshot for the docs (taken after the asserts of the page passed)."""
+        self.shots += 1
+        path = self.shoot(self.page, f"{self.label}-{self.shots}")
+        shutil.copy(path, self.docs / f"journey-{self.name}-{self.label}-{self.shots}.png")
+
+
+def number(text: str) -> int:
+    """A count as the page writes it ("1.234", "12", "" for none)."""
+    digits = re.sub(r"\D", "", text)
+    return int(digits) if digits else 0
+
+
+def read_report(page: Page) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The timeliness table's rows and total row, read from the cells the user sees."""
+    raw = page.locator("table.report").first.evaluate(
+        """t => [...t.querySelectorAll('tbody tr, tfoot tr')].map(tr => ({
+             total: tr.parentElement.tagName === 'TFOOT',
+             code: (tr.querySelector('th .meta') || {}).textContent || '',
+             label: tr.querySelector('th').textContent.trim(),
+             cells: [...tr.querySelectorAll('td')].map(td => td.textContent.trim()),
+           }))"""
+    )
+    rows: list[dict[str, Any]] = []
+    total: dict[str, Any] = {}
+    for r in raw:
+        values = {name: number(r["cells"][i]) for i, name in enumerate(COLUMNS) if name != "rate"}
+        values["label"] = r["label"]
+        values["code"] = r["code"].strip()
+        if r["total"]:
+            total = values
+        else:
+            rows.append(values)
+    return rows, total
+
+
+def assert_reconciles(row: dict[str, Any], where: str) -> None:
+    name = f"{where} «{row['label'][:60]}»"
+    assert row["to_handle"] == row["carried"] + row["received"], (
+        f"{name}: Tổng số {row['to_handle']} ≠ kỳ trước {row['carried']} + tiếp nhận "
+        f"{row['received']}"
+    )
+    assert row["to_handle"] == row["finished"] + row["in_progress"], (
+        f"{name}: Tổng số phải giải quyết {row['to_handle']} ≠ Giải quyết xong {row['finished']}"
+        f" + Đang giải quyết {row['in_progress']}"
+    )
+    assert row["finished"] == row["early"] + row["on_time"] + row["late"], (
+        f"{name}: Giải quyết xong {row['finished']} ≠ trước hạn + đúng hạn + trễ hạn"
+    )
+    parts = {p: row[p] for p in PARTS}
+    assert row["in_progress"] == sum(parts.values()), (
+        f"{name}: Đang giải quyết {row['in_progress']} ≠ tổng các phần {parts}"
+    )
+
+
+def export_rows(header: list[Any], body: list[list[Any]]) -> list[dict[str, Any]]:
+    """The export's rows as {figure: value} (with "code" from the first column)."""
+    index = {h: i for i, h in enumerate(header)}
+    missing = [h for h in EXPORT_HEADERS.values() if h not in index]
+    assert not missing, f"the export has no column {missing}: {header}"
+    out = []
+    for cells in body:
+        row: dict[str, Any] = {
+            k: int(float(cells[index[h]] or 0)) for k, h in EXPORT_HEADERS.items()
+        }
+        row["code"] = str(cells[0] or "")
+        out.append(row)
+    return out
+
+
+def compare_export(kind: str, found: list[dict[str, Any]], rows: list[dict[str, Any]],
+                   total: dict[str, Any]) -> None:  # fmt: skip
+    assert len(found) == len(rows) + 1, (
+        f"{kind}: {len(found) - 1} rows and a total, the page shows {len(rows)} rows"
+    )
+    for page_row, file_row in zip([*rows, total], found, strict=True):
+        for key in EXPORT_HEADERS:
+            assert file_row[key] == page_row[key], (
+                f"{kind}, «{page_row['label'][:50]}»: {EXPORT_HEADERS[key]} is {file_row[key]} in "
+                f"the file, {page_row[key]} on the page"
+            )
+
+
+def download(page: Page, link_name: str, tmp_path: Path) -> Path:
+    with page.expect_download() as info:
+        page.locator("main").get_by_role("link", name=link_name, exact=True).first.click()
+    dl = info.value
+    assert dl.failure() is None, dl.failure()
+    path = tmp_path / dl.suggested_filename
+    dl.save_as(path)
+    return path
+
+
+# --- 1. the auditor ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_auditor_report_drill_down_exports_and_audit_log(
+    page: Page,
+    base_url: str,
+    width: int,
+    tmp_path: Path,
+    screenshot: Callable[..., Path],
+    docs_screenshots: Path,
+) -> None:
+    j = Journey(page, width, "auditor", screenshot, docs_screenshots)
+    sign_in(page, base_url, "hni.auditor")
+    j.seen()
+
+    page.get_by_role("navigation", name="Chính").get_by_role("link", name="Báo cáo").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tiến độ giải quyết hồ sơ")
+    expect(page.locator("#report .meta").first).to_contain_text("Sở Khoa học và Công nghệ Hà Nội")
+    j.seen()
+    rows, total = read_report(page)
+    assert rows, "the timeliness report of Hà Nội has no rows on the demo data"
+    for row in rows:
+        assert_reconciles(row, "timeliness")
+    assert_reconciles(total, "timeliness")
+    for key in EXPORT_HEADERS:
+        assert total[key] == sum(r[key] for r in rows), f"the total row's {key} is not the sum"
+    j.shot()
+
+    # drill down: a row's in-progress number opens the list of exactly those dossiers
+    at = next((i for i, r in enumerate(rows) if 0 < r["in_progress"] <= 50), None)
+    assert at is not None, f"no row with 1–50 dossiers in progress: {rows}"
+    row = rows[at]
+    tr = page.locator("table.report tbody tr").nth(at)
+    tr.locator("td").nth(COLUMNS.index("in_progress")).get_by_role("link").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Hồ sơ:")
+    listed = page.locator("table.report tbody tr")
+    expect(listed).to_have_count(row["in_progress"])
+    expect(page.locator("#report > p.meta").first).to_contain_text(f"{row['in_progress']} hồ sơ")
+    j.seen()
+    j.shot()
+    first = listed.first.locator("th a").first
+    code = first.inner_text()
+    first.click()
+    expect(page.locator("h1")).to_have_text(code)
+    j.seen()
+    page.get_by_role("navigation", name="Chính").get_by_role("link", name="Báo cáo").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tiến độ giải quyết hồ sơ")
+
+    # the exports carry the page's figures
+    book = load_workbook(download(page, "XLSX", tmp_path), read_only=True)
+    sheet = book.active
+    assert sheet is not None
+    cells = [list(r) for r in sheet.iter_rows(values_only=True)]
+    at = next(i for i, r in enumerate(cells) if "Tổng số phải giải quyết" in r)
+    notes = " ".join(str(r[0]) for r in cells[:at])
+    assert "UTC" not in notes and "giờ Việt Nam" in notes, f"the XLSX's notes: {notes}"
+    compare_export("XLSX", export_rows(cells[at], cells[at + 1 :]), rows, total)
+
+    text = download(page, "CSV", tmp_path).read_bytes().decode("utf-8-sig")
+    table = list(csv.reader(io.StringIO(text)))
+    compare_export("CSV", export_rows(table[0], table[1:]), rows, total)
+
+    # the audit log: a filter select refreshes the list in place, and the export follows it
+    page.get_by_role("navigation", name="Chính").get_by_role(
+        "link", name="Nhật ký, kiểm tra"
+    ).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Nhật ký hồ sơ")
+    j.seen()
+    log = page.locator("#results table.audit-log tbody tr")
+    expect(log.first).to_be_visible()
+    page.get_by_label("Loại nhật ký").select_option("action")
+    page.wait_for_url(re.compile(r"/audit\?.*kind=action"))
+    expect(page.get_by_label("Loại nhật ký")).to_have_value("action")
+    expect(log.first).to_be_visible()
+    kinds = log.locator("td.what .meta").first
+    expect(kinds).to_have_text("Thao tác")
+    j.seen()
+    j.shot()
+    shown = [
+        (r.locator("td.dossier a").first.inner_text(), r.locator("td").last.inner_text())
+        for r in log.all()[:5]
+    ]
+    text = download(page, "CSV", tmp_path).read_bytes().decode("utf-8-sig")
+    table = list(csv.reader(io.StringIO(text)))
+    header, body = table[0], table[1:]
+    assert body, "the audit log's CSV has no rows"
+    kind_at, code_at, seq_at = (
+        header.index("Loại nhật ký"), header.index("Mã hồ sơ"), header.index("Số thứ tự"),
+    )  # fmt: skip
+    assert {r[kind_at] for r in body} == {"Thao tác"}, "the export ignores the kind filter"
+    for (code, seq), r in zip(shown, body, strict=False):
+        assert (r[code_at], r[seq_at]) == (code, seq.split()[0].lstrip("#")), (
+            f"the CSV's row {r[code_at]} #{r[seq_at]} is not the page's {code} {seq}"
+        )
