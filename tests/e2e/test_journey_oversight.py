@@ -19,6 +19,7 @@ import io
 import re
 import shutil
 from collections.abc import Callable
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import no_horizontal_scroll
+from tests.e2e.conftest import BrowserGuard, no_horizontal_scroll
 from tests.e2e.test_practice_loop import sign_in
 
 WIDTHS = [pytest.param(1280, id="desktop"), pytest.param(360, id="360px")]
@@ -265,3 +266,119 @@ def test_auditor_report_drill_down_exports_and_audit_log(
         assert (r[code_at], r[seq_at]) == (code, seq.split()[0].lstrip("#")), (
             f"the CSV's row {r[code_at]} #{r[seq_at]} is not the page's {code} {seq}"
         )
+
+
+# --- 2. the admin --------------------------------------------------------------------------------
+
+
+def first_weekday(year: int, month: int, weekday: int) -> date:
+    """The first Monday (0) … Sunday (6) of a month."""
+    day = date(year, month, 1)
+    return day + timedelta(days=(weekday - day.weekday()) % 7)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_admin_creates_a_user_and_adds_a_calendar_day(
+    page: Page,
+    base_url: str,
+    width: int,
+    guard: BrowserGuard,
+    screenshot: Callable[..., Path],
+    docs_screenshots: Path,
+) -> None:
+    j = Journey(page, width, "admin", screenshot, docs_screenshots)
+    username = f"tran.thi.lan.{width}"
+    full_name = f"Trần Thị Lan {width}"
+    sign_in(page, base_url, "hni.admin")
+    j.seen()
+
+    page.get_by_role("navigation", name="Chính").get_by_role("link", name="Quản trị").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Người dùng")
+    j.seen()
+    page.get_by_role("link", name="+ Người dùng mới").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Người dùng mới")
+    j.seen()
+    page.get_by_label("Tên đăng nhập").fill(username)
+    page.get_by_label("Họ tên").fill(full_name)
+    page.locator("#roles input[value=handler]").check()
+    password = page.locator("#password")
+
+    # too short: the browser holds the form back and says why
+    password.fill("lan2026")
+    page.get_by_role("button", name="Tạo người dùng").click()
+    assert password.evaluate("e => e.validity.tooShort"), "a 7-character password was sent"
+    expect(page).to_have_url(re.compile(r"/admin/users/new$"))
+
+    # long enough but too common: the server refuses, keeps the form and says why
+    guard.expect(422, "/admin/users")
+    password.fill("matkhau@123")
+    page.get_by_role("button", name="Tạo người dùng").click()
+    expect(page.locator("p.error[role=alert]")).to_contain_text("Chưa tạo được người dùng")
+    expect(page.locator("#err-password")).to_contain_text("Mật khẩu quá phổ biến")
+    expect(page.locator("#password")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label("Tên đăng nhập")).to_have_value(username)
+    expect(page.get_by_label("Họ tên")).to_have_value(full_name)
+    expect(page.locator("#roles input[value=handler]")).to_be_checked()
+    expect(page.locator("#roles input[value=receiver]")).to_be_checked()
+    expect(password).to_have_value("")  # never echoed back
+    j.seen()
+    j.shot()
+
+    password.fill("Lan-tiep-nhan-2026")
+    page.get_by_role("button", name="Tạo người dùng").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(full_name)
+    expect(page.locator("p.notice[role=status]")).to_contain_text("Đã tạo tài khoản")
+    j.seen()
+
+    # the list finds them (the search box filters in place)
+    page.get_by_role("navigation", name="Quản trị").get_by_role("link", name="Người dùng").click()
+    page.get_by_label("Tên đăng nhập hoặc họ tên").fill("tran thi lan")  # without diacritics
+    page.wait_for_url(re.compile(r"/admin/users\?.*q=tran"))
+    card = page.locator("#users li.card").filter(has_text=username)
+    expect(card).to_be_visible()
+    expect(card).to_contain_text(full_name)
+    expect(card).to_contain_text("Sở Khoa học và Công nghệ Hà Nội")
+    j.seen()
+
+    # the calendar: a day off next year (far from every open dossier's due date)
+    page.get_by_role("navigation", name="Quản trị").get_by_role(
+        "link", name="Lịch làm việc"
+    ).click()
+    year = int(page.get_by_label("Năm").input_value()) + 1
+    page.get_by_label("Năm").select_option(str(year))
+    page.get_by_role("button", name="Xem").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Lịch làm việc năm {year}")
+    j.seen()
+    if width > 400:
+        day, kind, name, label = first_weekday(year, 11, 0), "day_off", "Nghỉ bù (thử)", "Nghỉ"
+    else:
+        day, kind, name, label = first_weekday(year, 11, 5), "workday", "Làm bù (thử)", "Làm việc"
+    page.locator("#day").fill(day.isoformat())
+    page.locator(f"input[name=kind][value={kind}]").check()
+    page.get_by_label("Tên / lý do").fill(name)
+    page.get_by_role("button", name="Lưu ngày").click()
+    expect(page.locator("#calendar p.notice")).to_contain_text(f"{day:%d/%m/%Y}")
+    expect(page.locator("#calendar p.notice")).to_contain_text(
+        "Không hồ sơ đang giải quyết nào đổi hạn"
+    )
+    listed = page.locator("table.calendar-days tbody tr").filter(has_text=f"{day:%d/%m/%Y}")
+    expect(listed).to_have_count(1)
+    expect(listed.locator("td").nth(1)).to_have_text(name)
+    expect(listed.locator("td").nth(2)).to_have_text(label)
+    expect(listed.locator("td").nth(3)).to_have_text("Riêng đơn vị")
+    j.seen()
+    j.shot()
+
+    # and it can be taken back, leaving the calendar as it was
+    listed.get_by_role("button", name="Bỏ").click()
+    expect(page.locator("#calendar p.notice")).to_contain_text("Đã bỏ thay đổi lịch")
+    expect(listed).to_have_count(0)
+    j.seen()
+
+    # the new user signs in with the password the admin gave
+    page.get_by_role("button", name="Đăng xuất").click()
+    page.get_by_label("Tên đăng nhập").fill(username)
+    page.get_by_label("Mật khẩu").fill("Lan-tiep-nhan-2026")
+    page.get_by_role("button", name="Đăng nhập").click()
+    expect(page.locator("header .who")).to_have_text(full_name)
+    j.seen()
