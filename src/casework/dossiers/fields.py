@@ -5,13 +5,15 @@ Errors are collected per field, in Vietnamese, so a form can show each one besid
 
 from __future__ import annotations
 
+import math
+import re
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from casework.errors import ValidationFailed
 from casework.procedures import Procedure, TransitionDef
-from casework.procedures.schema import RETURN_FIELDS
+from casework.procedures.schema import RETURN_FIELDS, FieldSpec
 
 ALWAYS_ALLOWED = frozenset({"note"})
 
@@ -53,16 +55,39 @@ def _clean_one(procedure: Procedure, key: str, value: Any, tz: ZoneInfo) -> Any:
         except ValueError:
             raise ValueError("phải là ngày dạng 2026-03-02") from None
     if kind == "number":
-        try:
-            return float(value)
-        except (TypeError, ValueError):
-            raise ValueError("phải là số") from None
+        return _clean_number(spec, value)
     if kind == "choice":
         choices = list(spec.choices or [])
         if value not in choices:
             raise ValueError(f"phải là một trong: {', '.join(map(str, choices))}")
         return value
     raise ValueError(f"kiểu trường {kind} không hỗ trợ")  # pragma: no cover
+
+
+def is_money(spec: FieldSpec) -> bool:
+    """A number field holding an amount of money: its label names the unit, '… (đồng)'."""
+    return spec.type == "number" and "(đồng)" in spec.label
+
+
+def _clean_number(spec: FieldSpec, value: Any) -> int | float:
+    """A whole number is stored as an int (4000000, not 4000000.0); money must be whole đồng.
+    A typed text may carry Vietnamese thousands dots and a decimal comma ('4.000.000', '2,5')."""
+    if isinstance(value, bool):
+        raise ValueError("phải là số")
+    if isinstance(value, str):
+        text = value.strip().replace(" ", "")
+        if "," in text or text.count(".") > 1 or re.fullmatch(r"-?\d{1,3}(\.\d{3})+", text):
+            text = text.replace(".", "").replace(",", ".")
+        value = text
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError("phải là số") from None
+    if not math.isfinite(number):
+        raise ValueError("phải là số")
+    if is_money(spec) and (number < 0 or not number.is_integer()):
+        raise ValueError("phải là số tiền nguyên, không âm (đồng)")
+    return int(number) if number.is_integer() else number
 
 
 def hands_over(procedure: Procedure, transition: TransitionDef) -> bool:

@@ -41,6 +41,7 @@ from casework.dossiers.models import (
     StepRecord,
 )
 from casework.errors import NotFound
+from casework.numbers import LEGAL_MONEY_UNIT, fmt_money, fmt_number
 from casework.procedures import Procedure
 
 #: Slip kinds of one dossier, in form order, with their form number and title.
@@ -131,12 +132,9 @@ def fmt_place_date(place: str | None, value: datetime, tz: ZoneInfo) -> str:
     return f"{place or '…………'}, ngày {local:%d} tháng {local:%m} năm {local:%Y}"
 
 
-def fmt_number(value: float) -> str:
-    return f"{value:g}".replace(".", ",")
-
-
 def fmt_vnd(amount: int) -> str:
-    return f"{amount:,}".replace(",", ".") + " đồng"
+    """Money in the official forms' legal text: '4.000.000 đồng'."""
+    return fmt_money(amount, LEGAL_MONEY_UNIT)
 
 
 def legal_time(procedure: Procedure) -> str:

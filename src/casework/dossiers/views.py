@@ -23,10 +23,11 @@ from casework.db import utcnow
 from casework.dossiers import attachments, clockwork, queries, service
 from casework.dossiers.catalog import procedure_of
 from casework.dossiers.clockwork import CalendarSource
-from casework.dossiers.fields import hands_over
+from casework.dossiers.fields import hands_over, is_money
 from casework.dossiers.models import Attachment, Dossier, Event
 from casework.dossiers.slips import DOSSIER_SLIPS
 from casework.errors import ActionNotAllowed, Conflict, NotFound, PermissionDenied, ValidationFailed
+from casework.numbers import fmt_money, fmt_number
 from casework.procedures import Procedure, TransitionDef, diagrams
 from casework.procedures.schema import RETURN_FIELDS
 from casework.reviews import service as reviews
@@ -372,6 +373,8 @@ def _data_rows(procedure: Procedure, data: dict[str, Any], tz: ZoneInfo) -> list
             text = datetime.fromisoformat(value).astimezone(tz).strftime("%H:%M %d/%m/%Y")
         elif spec.type == "date" and isinstance(value, str):
             text = date.fromisoformat(value).strftime("%d/%m/%Y")
+        elif spec.type == "number" and isinstance(value, int | float):
+            text = fmt_money(value) if is_money(spec) else fmt_number(value)
         else:
             text = str(value)
         rows.append((spec.label, text))

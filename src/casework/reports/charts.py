@@ -6,12 +6,16 @@ next to the table holding the same numbers.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
+from casework.numbers import fmt_number
+
 W, H = 640, 240
 LEFT, RIGHT, TOP, BOTTOM = 44, 12, 16, 40
+STEPS = (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)
 
 
 def _svg(title: str, body: list[str], height: int = H) -> Markup:
@@ -19,6 +23,17 @@ def _svg(title: str, body: list[str], height: int = H) -> Markup:
         f'<svg class="chart" viewBox="0 0 {W} {height}" role="img" aria-label="{escape(title)}" '
         f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>{"".join(body)}</svg>'
     )
+
+
+def nice_top(largest: float, *, whole: bool) -> float:
+    """The axis top for values up to `largest`: four equal steps of a round size (STEPS × 10^k;
+    whole steps when the values are counts), so each tick reads as a round number."""
+    raw = max(largest, 1e-9) / 4
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in STEPS if m * magnitude >= raw)
+    if whole:
+        step = max(1, math.ceil(step))
+    return step * 4
 
 
 def _axis(y_max: float, unit: str) -> list[str]:
@@ -30,7 +45,7 @@ def _axis(y_max: float, unit: str) -> list[str]:
         out.append(f'<line class="grid" x1="{LEFT}" x2="{W - RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>')
         out.append(
             f'<text class="tick" x="{LEFT - 4}" y="{y + 4:.1f}" text-anchor="end">'
-            f"{value:g}{escape(unit)}</text>"
+            f"{fmt_number(value)}{escape(unit)}</text>"
         )
     return out
 
@@ -41,7 +56,8 @@ def columns(
 ) -> Markup:  # fmt: skip
     """Vertical bars, one per labelled value (None: no data, drawn as a dash)."""
     values = [v for _, v in points if v is not None]
-    top = y_max or max(values + [1.0]) * 1.1
+    whole = all(float(v).is_integer() for v in values)  # counts: whole ticks, whole labels
+    top = y_max or nice_top(max(values + [1.0]), whole=whole)
     plot_w, plot_h = W - LEFT - RIGHT, H - TOP - BOTTOM
     step = plot_w / max(1, len(points))
     body = _axis(top, unit)
@@ -58,7 +74,7 @@ def columns(
             body.append(
                 f'<rect class="bar" x="{x:.1f}" y="{TOP + plot_h - h:.1f}" '
                 f'width="{step * 0.7:.1f}" height="{h:.1f}"><title>{escape(label)}: '
-                f"{value:.1f}{escape(unit)}</title></rect>"
+                f"{fmt_number(value, 1)}{escape(unit)}</title></rect>"
             )
         if i % every == 0:
             body.append(
@@ -90,9 +106,10 @@ def bars(title: str, items: Sequence[tuple[str, float]], *, unit: str = "") -> M
         )
         body.append(
             f'<rect class="bar late" x="{label_w}" y="{y + 3}" width="{width:.1f}" height="16">'
-            f"<title>{escape(label)}: {value:g}{escape(unit)}</title></rect>"
+            f"<title>{escape(label)}: {fmt_number(value)}{escape(unit)}</title></rect>"
         )
         body.append(
-            f'<text class="tick" x="{label_w + width + 4:.1f}" y="{y + 15}">{value:g}</text>'
+            f'<text class="tick" x="{label_w + width + 4:.1f}" y="{y + 15}">'
+            f"{fmt_number(value)}</text>"
         )
     return _svg(title, body, height)

@@ -15,6 +15,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from casework.accounts.models import ROLE_LABELS, User
+from casework.numbers import fmt_money, fmt_number
 from casework.web import i18n
 from casework.web.i18n import N_
 
@@ -76,8 +77,8 @@ def make_templates(directory: Path, timezone: str) -> Jinja2Blocks:
     def local_dt(value: datetime | None) -> str:
         return value.astimezone(tz).strftime("%H:%M %d/%m/%Y") if value else ""
 
-    def number(value: float) -> str:
-        return f"{value:g}".replace(".", ",")
+    def number(value: float, decimals: int = 2) -> str:
+        return fmt_number(value, decimals)
 
     md = MarkdownIt("commonmark", {"html": False, "linkify": False})
 
@@ -85,8 +86,8 @@ def make_templates(directory: Path, timezone: str) -> Jinja2Blocks:
         # html disabled: raw HTML in a procedure file is shown as text, never injected
         return Markup(md.render(text or ""))  # noqa: S704
 
-    def vnd(amount: int | None) -> str:
-        return f"{amount:,}".replace(",", ".") + " đồng" if amount is not None else ""
+    def vnd(amount: float | None) -> str:
+        return fmt_money(amount) if amount is not None else ""
 
     def event_label(ev: Any) -> str:
         from casework.dossiers.views import event_label as label
