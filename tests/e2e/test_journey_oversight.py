@@ -29,6 +29,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import BrowserGuard, no_horizontal_scroll
 from tests.e2e.test_practice_loop import sign_in
+from tests.e2e.test_workspace import do
 
 WIDTHS = [pytest.param(1280, id="desktop"), pytest.param(360, id="360px")]
 
@@ -382,3 +383,95 @@ def test_admin_creates_a_user_and_adds_a_calendar_day(
     page.get_by_role("button", name="Đăng nhập").click()
     expect(page.locator("header .who")).to_have_text(full_name)
     j.seen()
+
+
+# --- 3. the trainee and the mentor ---------------------------------------------------------------
+
+SCENARIO = "Khai báo X-quang — người nộp thực ra xin giấy phép"
+COMMENT = "Hồ sơ này là hồ sơ xin giấy phép: không tiếp nhận vào thủ tục khai báo."
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_trainee_plays_a_scenario_the_mentor_reviews_it_the_trainee_reads_the_review(
+    page: Page,
+    base_url: str,
+    width: int,
+    screenshot: Callable[..., Path],
+    docs_screenshots: Path,
+) -> None:
+    j = Journey(page, width, "mentor", screenshot, docs_screenshots)
+    menu = page.get_by_role("navigation", name="Chính")
+
+    # the trainee starts the scenario from its card and falls into the trap: accepts
+    sign_in(page, base_url, "hni.receiver")
+    menu.get_by_role("link", name="Bài thực hành").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Bài thực hành")
+    j.seen()
+    card = page.locator("li.card").filter(has_text=SCENARIO)
+    expect(card).to_have_count(1)
+    card.get_by_role("button", name="Bắt đầu bài này").click()
+    expect(page.locator(".practice-banner")).to_be_visible()
+    code = page.locator("h1").inner_text()
+    assert code.startswith("LT-"), code
+    expect(page.get_by_text("Bệnh viện Đa khoa Sông Hồng").first).to_be_visible()
+    j.seen()
+    do(page, "accept")
+    expect(page.locator("#state")).to_have_text("Thẩm định hồ sơ")
+    j.seen()  # also: every request of the page is done before the next click
+    page.get_by_role("link", name="Nhận xét, điểm của bài thực hành").click()
+    expect(page.locator("#score")).to_contain_text("Điểm:")
+    expect(page.locator(".fb-wrong").first).to_contain_text("Từ chối tiếp nhận")
+    j.seen()
+    j.shot()
+
+    # the mentor finds the run at the top of the review queue, comments on the step, returns it
+    sign_in(page, base_url, "bo.mentor")
+    menu.get_by_role("link", name="Góp ý hồ sơ làm thử").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Góp ý hồ sơ làm thử")
+    j.seen()
+    run = page.locator("#review-queue li.card").filter(has_text=code)
+    expect(run).to_contain_text("Bệnh viện Đa khoa Sông Hồng")
+    expect(run).to_contain_text("Thẩm định hồ sơ")
+    run.get_by_role("link", name=code).click()
+    expect(page.locator("h1")).to_have_text(code)
+    j.seen()
+    step = page.locator("#timeline > li").filter(has_text="Tiếp nhận hồ sơ").last
+    step.locator("summary", has_text="Góp ý cho dòng này").click()
+    step.locator("textarea").fill(COMMENT)
+    step.get_by_role("button", name="Gửi góp ý").click()
+    expect(page.locator(".comment-text", has_text=COMMENT)).to_be_visible()
+    j.seen()
+    form = page.locator("#review-form")
+    form.locator('input[value="redo"]').check()
+    form.locator("#to_state").select_option("received")
+    form.locator("#verdict-note").fill("Làm lại từ bước tiếp nhận; xem góp ý ở dòng tiếp nhận.")
+    form.get_by_role("button", name="Gửi nhận xét").click()
+    expect(page.locator("#verdict.verdict-redo")).to_be_visible()
+    expect(page.locator("#state")).to_have_text("Tiếp nhận hồ sơ")
+    j.seen()
+    j.shot()
+    menu.get_by_role("link", name="Góp ý hồ sơ làm thử").click()
+    j.seen()
+    page.get_by_role("link", name="Đã nhận xét").click()
+    expect(page.locator("#review-queue li.card").filter(has_text=code)).to_contain_text("Làm lại")
+    j.seen()
+
+    # the trainee sees the comment among the notifications, opens it, and does it right
+    sign_in(page, base_url, "hni.receiver")
+    menu.get_by_role("link", name="Thông báo").click()
+    note = page.locator("#reviews li.card").filter(has_text=code).filter(has_text=COMMENT)
+    expect(note).to_have_count(1)
+    j.seen()
+    note.get_by_role("link", name=code).click()
+    expect(page.locator("h1")).to_have_text(code)
+    expect(page.locator("#verdict")).to_contain_text("Làm lại")
+    expect(page.locator(".comment-text", has_text=COMMENT)).to_be_visible()
+    j.seen()
+    do(page, "refuse_reception", fill={"reason": "Hồ sơ đề nghị cấp giấy phép, nộp sai thủ tục"})
+    expect(page.locator("#state")).to_have_text("Từ chối tiếp nhận")
+    j.seen()
+    page.get_by_role("link", name="Nhận xét, điểm của bài thực hành").click()
+    expect(page.locator(".fb-ok").first).to_contain_text("Từ chối tiếp nhận")
+    expect(page.locator("#score")).not_to_contain_text("chưa làm xong")
+    j.seen()
+    j.shot()
