@@ -34,6 +34,12 @@ STICKING_OUT = """() => {
 }"""
 
 
+def visit(page: Page, url: str) -> None:
+    """Go to `url` and let its requests (badges, lazy images) finish before the next page."""
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+
+
 def assert_no_sideways_scroll(page: Page, what: str) -> None:
     width, inner = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
     if width > inner:
@@ -45,7 +51,7 @@ def test_new_dossier_page_fits_phone_and_desktop(page: Page, base_url: str, scre
     sign_in(page, base_url, "hni.receiver")
     for size in (PHONE, DESKTOP):
         page.set_viewport_size(size)
-        page.goto(f"{base_url}/dossiers/new")
+        visit(page, f"{base_url}/dossiers/new")
         expect(page.locator("#procedure")).to_be_visible()
         assert_no_sideways_scroll(page, f"/dossiers/new at {size['width']} px")
         page.locator("#procedure").select_option(WITH_DOCUMENTS)
@@ -80,7 +86,7 @@ def test_reports_show_their_numbers_at_1280_and_fit_a_phone(page: Page, base_url
     for size in (DESKTOP, PHONE):
         page.set_viewport_size(size)
         for url in REPORTS:
-            page.goto(f"{base_url}{url}")
+            visit(page, f"{base_url}{url}")
             expect(page.get_by_role("heading", level=1)).to_be_visible()
             name = url.strip("/").replace("/", "-").replace("?group=", "-")
             screenshot(page, f"{name}-{size['width']}")
@@ -92,9 +98,10 @@ def test_reports_show_their_numbers_at_1280_and_fit_a_phone(page: Page, base_url
                         f"{url}: the last column ({text}) is scrolled away"
                     )
         # the dossiers behind a number (drill-down list)
-        page.goto(f"{base_url}/reports/timeliness")
+        visit(page, f"{base_url}/reports/timeliness")
         page.locator("table.report tbody td a").first.click()
         expect(page.get_by_role("heading", level=1)).to_contain_text("Hồ sơ:")
+        page.wait_for_load_state("networkidle")
         assert_no_sideways_scroll(page, f"drill-down at {size['width']} px")
         screenshot(page, f"drill-down-{size['width']}")
 
@@ -102,7 +109,7 @@ def test_reports_show_their_numbers_at_1280_and_fit_a_phone(page: Page, base_url
 def test_main_pages_fit_a_phone(page: Page, base_url: str, screenshot):
     sign_in(page, base_url, "hni.receiver")
     page.set_viewport_size(PHONE)
-    page.goto(f"{base_url}/dossiers")
+    visit(page, f"{base_url}/dossiers")
     dossier = page.locator("main a[href^='/dossiers/SKHCN']").first.get_attribute("href")
     assert dossier
     pages = {
@@ -116,14 +123,13 @@ def test_main_pages_fit_a_phone(page: Page, base_url: str, screenshot):
         "notifications": "/notifications",
     }
     for name, url in pages.items():
-        page.goto(f"{base_url}{url}")
-        page.wait_for_load_state("networkidle")
+        visit(page, f"{base_url}{url}")
         assert_no_sideways_scroll(page, f"{url} at 360 px")
         screenshot(page, name)
 
 
 def test_procedure_cards_are_links_with_a_visible_focus(page: Page, base_url: str, screenshot):
-    page.goto(f"{base_url}/")
+    visit(page, f"{base_url}/")
     cards = page.locator("[data-testid=procedures] li.card")
     assert cards.count() > 5
     for i in range(cards.count()):
@@ -140,8 +146,9 @@ def test_procedure_cards_are_links_with_a_visible_focus(page: Page, base_url: st
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.wait_for_url(f"**{href}")
     expect(page.get_by_role("heading", level=1)).to_be_visible()
+    page.wait_for_load_state("networkidle")
     # the keyboard focus on a card is drawn around the whole card
-    page.goto(f"{base_url}/")
+    visit(page, f"{base_url}/")
     link = page.locator("[data-testid=procedures] li.card a").first
     link.focus()
     outline = link.evaluate("(a) => getComputedStyle(a, '::after').outlineStyle")
@@ -151,7 +158,7 @@ def test_procedure_cards_are_links_with_a_visible_focus(page: Page, base_url: st
 
 def test_step_diagram_is_readable_on_a_phone(page: Page, base_url: str, screenshot):
     page.set_viewport_size(PHONE)
-    page.goto(f"{base_url}/procedures/{WITH_DOCUMENTS}")
+    visit(page, f"{base_url}/procedures/{WITH_DOCUMENTS}")
     img = page.locator(".diagram img")
     img.scroll_into_view_if_needed()
     page.wait_for_function("() => document.querySelector('.diagram img').complete")
