@@ -80,6 +80,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served by pages.api_docs from vendored Swagger UI files
+        redoc_url=None,  # ReDoc would load from a CDN; Swagger UI's page is enough
         openapi_tags=[{"name": "api v1", "description": "Thủ tục, hồ sơ, thao tác, nhật ký."}],
     )
     app.state.settings = settings

@@ -233,7 +233,7 @@ def docs_screenshots() -> Path:
 HTMX_ERRORS = [
     "htmx:responseError", "htmx:sendError", "htmx:swapError", "htmx:targetError",
     "htmx:syntax:error", "htmx:onLoadError", "htmx:oobErrorNoTarget", "htmx:historyCacheError",
-    "htmx:invalidPath", "htmx:sendAbort",
+    "htmx:invalidPath",
 ]  # fmt: skip
 HTMX_LISTENER = """
 for (const name of %s) {
@@ -292,8 +292,8 @@ class BrowserGuard:
 
     def _failed(self, request: Any) -> None:
         failure = request.failure or ""
-        if "ERR_ABORTED" in failure and request.resource_type == "document":
-            return  # a download or a navigation that replaced this one
+        if "ERR_ABORTED" in failure:
+            return  # cut off by the browser itself: a download, or a navigation away from the page
         if self._is_expected(0, request.url):
             return
         self.problems.append(f"request failed: {request.method} {request.url} ({failure})")

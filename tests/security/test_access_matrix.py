@@ -230,8 +230,6 @@ TRAINEE_RULE, SIGN_OFF, COACHED, UNIT_ADMIN = "trainee", "sign_off", "coached", 
 RULES: dict[tuple[str, str], str] = {
     ("GET", "/openapi.json"): PUBLIC,
     ("GET", "/docs"): PUBLIC,
-    ("GET", "/docs/oauth2-redirect"): PUBLIC,
-    ("GET", "/redoc"): PUBLIC,
     ("GET", "/static/{path}"): PUBLIC,
     ("GET", "/"): PUBLIC,
     ("GET", "/favicon.ico"): PUBLIC,

@@ -1,10 +1,12 @@
-"""The home page, the favicon, and the liveness and readiness checks."""
+"""The home page, the favicon, the API's interactive page, and the liveness and readiness
+checks."""
 
 from __future__ import annotations
 
 import logging
 
 from fastapi import APIRouter, Request
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import (
     FileResponse,
     HTMLResponse,
@@ -38,6 +40,22 @@ def favicon(request: Request) -> Response:
     path = request.app.state.settings.templates_dir / "static" / "favicon.ico"
     return FileResponse(
         path, media_type="image/x-icon", headers={"Cache-Control": "public, max-age=604800"}
+    )
+
+
+#: Swagger UI, vendored from the npm package swagger-ui-dist (no CDN: offices may have none).
+SWAGGER = "/static/vendor/swagger-ui-5.35.0"
+
+
+@router.get("/docs")
+def api_docs() -> Response:
+    """The API's interactive page (Swagger UI) from our own static files."""
+    return get_swagger_ui_html(
+        openapi_url="/openapi.json",
+        title="casework — API",
+        swagger_js_url=f"{SWAGGER}/swagger-ui-bundle.js",
+        swagger_css_url=f"{SWAGGER}/swagger-ui.css",
+        swagger_favicon_url="/static/favicon.svg",
     )
 
 

@@ -2,7 +2,7 @@
 
 The CSP allows scripts only from this site (no inline script: htmx is a file, print buttons use
 static/js/print.js); inline style attributes are allowed (inline SVG of diagrams and QR codes).
-The OpenAPI pages (/docs, /redoc) are left without a CSP: Swagger UI loads its own assets.
+The API page (/docs) is left without a CSP: Swagger UI starts from an inline script.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ CSP = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
-NO_CSP_PATHS = ("/docs", "/redoc")
+NO_CSP_PATHS = ("/docs",)
 
 
 def install(app: FastAPI, *, hsts: bool) -> None:
