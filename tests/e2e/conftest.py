@@ -40,6 +40,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    "--lang=vi-VN",  # the browser's own widgets (date fields) in Vietnamese, as in the offices
 ]
 
 
