@@ -561,7 +561,8 @@ class Life:
                 out[key] = self.sim.applicant["name"]
             elif spec.type == "number":
                 big = any(w in key for w in ("phi", "tien"))
-                out[key] = float(rng.choice((1, 2, 3, 5)) * (1_000_000 if big else 1))
+                # whole numbers, as the service stores them
+                out[key] = rng.choice((1, 2, 3, 5)) * (1_000_000 if big else 1)
             elif spec.type == "date":
                 out[key] = (local.date() + timedelta(days=rng.randint(0, 5))).isoformat()
             elif spec.type == "datetime":
