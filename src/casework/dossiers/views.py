@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
+from pydantic import BeforeValidator
 from sqlmodel import Session, col, select
 from starlette.datastructures import FormData, UploadFile
 
@@ -44,6 +45,15 @@ MODE_LABELS = {"real": "Hồ sơ thật", "practice": "Làm thử"}
 
 
 # ---- work queues --------------------------------------------------------------------------
+
+
+def _blank_is_none(value: Any) -> Any:
+    """An empty field of a GET form ("received_from=") is no filter, not a bad date."""
+    return None if value == "" else value
+
+
+#: A filter day from the queue's form: the browser sends its empty date fields as "".
+FilterDay = Annotated[date | None, BeforeValidator(_blank_is_none)]
 
 
 def _local_day_start(d: date | None, tz: ZoneInfo) -> datetime | None:
@@ -84,8 +94,8 @@ def queue_page(
     state: Annotated[str | None, Query(max_length=64)] = None,
     mode: Annotated[str | None, Query(pattern="^(real|practice)?$")] = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
-    received_from: date | None = None,
-    received_to: date | None = None,
+    received_from: FilterDay = None,
+    received_to: FilterDay = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
     now = utcnow()
