@@ -1,6 +1,11 @@
 """Import every table so `SQLModel.metadata` is complete (Alembic, tests)."""
 
 from casework.accounts.models import ApiToken, Unit, User
+from casework.certificates.models import (  # noqa: F401  (registers the tables)
+    Certificate,
+    CertificateChange,
+)
+from casework.classes import models as _classes  # noqa: F401  (registers the tables)
 from casework.dossiers.models import (
     Attachment,
     CalendarOverride,
@@ -11,6 +16,7 @@ from casework.dossiers.models import (
     ProcedureVersion,
     StepRecord,
 )
+from casework.inspections import models as _inspections  # noqa: F401  (registers the tables)
 from casework.notifications.models import NotificationSeen
 from casework.progress.models import SignOff, UnitOptOut  # noqa: F401  (registers the tables)
 from casework.questions.models import Question  # noqa: F401  (registers the table)
