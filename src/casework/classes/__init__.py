@@ -1,0 +1,1 @@
+"""Certificate classes (lớp tập huấn), the provinces' demand and the priority list."""
