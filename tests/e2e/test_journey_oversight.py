@@ -370,7 +370,10 @@ def test_admin_creates_a_user_and_adds_a_calendar_day(
     j.seen()
     j.shot()
 
-    # and it can be taken back, leaving the calendar as it was
+    # and it can be taken back, leaving the calendar as it was — the button in sight on a phone
+    # too (the rows stack as cards there instead of hiding a column behind a sideways scroll)
+    box = listed.get_by_role("button", name="Bỏ").bounding_box()
+    assert box and box["x"] + box["width"] <= page.viewport_size["width"], box
     listed.get_by_role("button", name="Bỏ").click()
     expect(page.locator("#calendar p.notice")).to_contain_text("Đã bỏ thay đổi lịch")
     expect(listed).to_have_count(0)
