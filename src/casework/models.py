@@ -16,6 +16,7 @@ from casework.dossiers.models import (
     ProcedureVersion,
     StepRecord,
 )
+from casework.findings import models as _findings  # noqa: F401  (registers the tables)
 from casework.inspections import models as _inspections  # noqa: F401  (registers the tables)
 from casework.notifications.models import NotificationSeen
 from casework.progress.models import SignOff, UnitOptOut  # noqa: F401  (registers the tables)
@@ -27,6 +28,7 @@ from casework.reports.models import (  # noqa: F401  (registers the tables)
     StatStep,
 )
 from casework.reviews.models import MentorAssignment  # noqa: F401  (registers the table)
+from casework.units.models import UnitChange  # noqa: F401  (registers the table)
 
 __all__ = [
     "ApiToken",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, String
+from sqlalchemy import Column, Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from casework.db import JSONType, UTCDateTime, keep_for_transaction, utcnow
@@ -49,6 +49,8 @@ ACTING_ROLES = frozenset({Role.receiver, Role.handler, Role.leader})
 class Unit(SQLModel, table=True):
     """A node of the unit tree. `path` is the materialised path of ids, e.g. "/1/5/12/"."""
 
+    __table_args__ = (UniqueConstraint("kind", "official_code"),)
+
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(sa_column=Column(String(64), unique=True, nullable=False, index=True))
     name: str = Field(max_length=255)
@@ -57,6 +59,15 @@ class Unit(SQLModel, table=True):
     province: str | None = Field(default=None, max_length=64)
     path: str = Field(default="/", max_length=255, index=True)
     calendar_name: str | None = Field(default=None, max_length=64)
+    # ---- the official tree (casework units import; see casework.units) ----
+    #: The official number of the province (for a department) or of the commune/ward (for a
+    #: commune), from the national list; None for units not from it (the ministry, local ones).
+    official_code: int | None = Field(default=None)
+    official_name: str | None = Field(default=None, max_length=255)
+    #: tỉnh | thành phố trung ương | xã | phường | đặc khu
+    division_type: str | None = Field(default=None, max_length=32)
+    #: Set when the unit is no longer in the official list (it is marked, never deleted).
+    absent_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class User(SQLModel, table=True):
