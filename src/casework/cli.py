@@ -473,6 +473,21 @@ def units_create(
     typer.echo(f"Đã tạo đơn vị {unit.code} — {unit.name}.")
 
 
+@units_app.command("import")
+def units_import() -> None:
+    """Nhập hoặc cập nhật cây đơn vị chính thức (34 tỉnh, 3.321 xã) từ gói vietnam-provinces."""
+    from casework.units import service, source
+
+    with Session(_engine(), expire_on_commit=False) as session:
+        report = service.import_tree(session, tree=source.load())
+    typer.echo(
+        f"Nguồn: {report.source}. Thêm {report.created}, đổi tên {report.renamed}, "
+        f"chuyển tỉnh {report.moved}, gắn mã {report.linked}, không còn trong danh mục "
+        f"{report.absent}, có lại {report.returned}, giữ nguyên {report.unchanged} "
+        f"({report.seconds:.1f} giây)."
+    )
+
+
 @units_app.command("list")
 def units_list() -> None:
     """Liệt kê các đơn vị theo cây."""
