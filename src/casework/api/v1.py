@@ -242,10 +242,13 @@ def open_dossier(
     received_at = body.received_at
     if received_at is not None and received_at.tzinfo is None:
         received_at = received_at.replace(tzinfo=tz)
+    procedure = registry.get(body.procedure_code)
+    if (refusal := service.applicant_form_refusal(procedure)) is not None:
+        raise refusal
     dossier = service.open_dossier(
         session,
         actor=user,
-        procedure=registry.get(body.procedure_code),
+        procedure=procedure,
         applicant=service.Applicant(**body.applicant.model_dump()),
         mode=body.mode,
         channel=body.channel,

@@ -120,11 +120,32 @@ def opening_refusal(unit: Unit, actor: User, procedure: Procedure) -> str | None
             f"Thủ tục {procedure.code} thuộc {LEVEL_LABELS[procedure.level]}; "
             f"đơn vị {unit.name} ({LEVEL_LABELS[expected_level]}) không giải quyết thủ tục này."
         )
-    initial = procedure.states[procedure.initial_state]
-    if not actor.has_role(*initial.roles):
-        roles = ", ".join(ROLE_LABELS.get(Role(r), r) for r in initial.roles)
+    wanted = opening_roles(procedure)
+    if not actor.has_role(*wanted):
+        roles = ", ".join(ROLE_LABELS.get(Role(r), r) for r in wanted)
         return f"Mở hồ sơ thủ tục này cần vai trò: {roles}."
     return None
+
+
+def opening_roles(procedure: Procedure) -> list[str]:
+    """Who may open a dossier of `procedure`: the roles of its first step — or, for an
+    inspection (staff-initiated: the officer prepares it, the leader signs the decision), every
+    role its steps name (DESIGN §9)."""
+    if procedure.kind == "inspection":
+        return sorted({r for s in procedure.states.values() for r in s.roles})
+    return list(procedure.states[procedure.initial_state].roles)
+
+
+def applicant_form_refusal(procedure: Procedure) -> ValidationFailed | None:
+    """An inspection is never opened with the applicant form (or the API's equivalent): it
+    opens from the unit's plan or ad hoc, with an establishment (DESIGN §9)."""
+    if procedure.kind != "inspection":
+        return None
+    return ValidationFailed(
+        f"Thủ tục {procedure.code} là một cuộc kiểm tra: mở từ kế hoạch kiểm tra hoặc kiểm tra "
+        "đột xuất (trang «Kiểm tra»), không mở bằng mẫu tiếp nhận hồ sơ của người nộp.",
+        fields={"procedure": "Cuộc kiểm tra mở tại trang «Kiểm tra» (/inspections/new)."},
+    )
 
 
 def open_dossier(
@@ -142,12 +163,17 @@ def open_dossier(
     uploads: Sequence[attachments.Upload] = (),
     upload_dir: Path | None = None,
     commit: bool = True,
+    inspection: dict[str, Any] | None = None,
 ) -> Dossier:
     """Register a new dossier at the actor's unit, in the procedure's initial state, with its
     uploaded documents (all or nothing: on any failure no row and no file remains).
 
     With `clock_starts: on_valid_dossier` the legal clock starts at `received_at` and the due
-    instant (the appointment on the receipt slip) is set now."""
+    instant (the appointment on the receipt slip) is set now.
+
+    `casework.inspections` opens an inspection (from a plan item or ad hoc) with `inspection`:
+    its origin and establishment, kept in the opened event instead of an applicant and a
+    channel. The applicant form and the API refuse an inspection (`applicant_form_refusal`)."""
     now = now or utcnow()
     received_at = received_at or now
     unit = session.get(Unit, actor.unit_id)
@@ -217,16 +243,22 @@ def open_dossier(
                 "hash": version.content_hash,
             },
             "mode": mode,
-            "channel": channel,
             "received_at": received_at.isoformat(),
-            "applicant": {
-                "kind": dossier.applicant_kind,
-                "name": dossier.applicant_name,
-                "id_number": dossier.applicant_id_number,
-                "address": dossier.applicant_address,
-                "phone": dossier.applicant_phone,
-                "email": dossier.applicant_email,
-            },
+            **(
+                {"inspection": inspection}
+                if inspection is not None
+                else {
+                    "channel": channel,
+                    "applicant": {
+                        "kind": dossier.applicant_kind,
+                        "name": dossier.applicant_name,
+                        "id_number": dossier.applicant_id_number,
+                        "address": dossier.applicant_address,
+                        "phone": dossier.applicant_phone,
+                        "email": dossier.applicant_email,
+                    },
+                }
+            ),
             "national_status": dossier.national_status,
             "clock": clock,
         },
@@ -298,8 +330,13 @@ def fire_action(
     tz: ZoneInfo,
     now: datetime | None = None,
     calendars: CalendarSource | None = None,
+    extra_payload: dict[str, Any] | None = None,
+    commit: bool = True,
 ) -> Dossier:
-    """Fire one action: checks, state machine, clock, event row with chain hash — one commit."""
+    """Fire one action: checks, state machine, clock, event row with chain hash — one commit.
+
+    `extra_payload` goes into the event beside the data (an inspection decision's team and its
+    certificate check); with `commit=False` the caller (a larger use case) commits."""
     now = now or utcnow()
     dossier = _lock_dossier(session, code)
     if not access.can_view(session, actor, dossier):
@@ -338,7 +375,20 @@ def fire_action(
         raise PermissionDenied(
             f"Thao tác '{transition.label}' dành cho vai trò: {', '.join(transition.roles)}."
         )
-    cleaned = clean_action_data(procedure, transition, data, tz)
+    findings_extra: dict[str, Any] = {}
+    if procedure.kind == "inspection":  # the record's conclusion follows its finding rows
+        from casework.findings.service import settle_conclusion
+
+        data, findings_extra = settle_conclusion(
+            session, dossier=dossier, procedure=procedure, transition=transition, data=data or {}
+        )
+    cleaned = {**clean_action_data(procedure, transition, data, tz), **findings_extra}
+    if procedure.kind == "inspection":
+        from casework.inspections import rules  # inspections builds on dossiers, not the reverse
+
+        rules.check_action(
+            session, dossier=dossier, transition=transition, now=now, tz=tz, team=extra_payload
+        )
     cal = (calendars or default_calendars()).for_unit(session, dossier.handling_unit_id)
     if transition.slip == "apology_extension" and "new_appointment" in cleaned:
         new = datetime.fromisoformat(cleaned["new_appointment"])
@@ -390,6 +440,7 @@ def fire_action(
             "national_status": target.national_status,
             "slip": transition.slip,
             "clock": clock,
+            **(extra_payload or {}),
         },
     )
     for response in dossier.data.get(SCRIPT_KEY, []):
@@ -404,7 +455,7 @@ def fire_action(
             )
     session.add(dossier)
     try:
-        session.commit()
+        session.commit() if commit else session.flush()
     except IntegrityError as exc:  # the (dossier_id, seq) backstop
         session.rollback()
         raise Conflict(

@@ -164,7 +164,8 @@ def _new_context(
     errors: dict[str, str] | None = None,
     message: str | None = None,
 ) -> dict[str, Any]:
-    choices = _openable(session, user, registry.all())
+    # an inspection opens from the plan or ad hoc (/inspections/new), never from this form
+    choices = [p for p in _openable(session, user, registry.all()) if p.kind != "inspection"]
     chosen = next((p for p in choices if p.code == values.get("procedure")), None)
     return {
         "choices": choices,
@@ -229,6 +230,8 @@ async def create_dossier(
             raise PermissionDenied(f"Bạn không mở được hồ sơ thủ tục {code}: {refusal}")
     if procedure is None:
         errors["procedure"] = "Chọn thủ tục."
+    elif (refused := service.applicant_form_refusal(procedure)) is not None:
+        errors |= refused.fields
     received_at = None
     if values.get("received_at"):
         try:

@@ -1,0 +1,61 @@
+"""The rules an inspection adds to firing an action on its dossier (called by
+`dossiers.service.fire_action` for a `kind: inspection` procedure, inside its transaction):
+
+- the decision (the action printing `inspection_decision`) of an inspection names its team:
+  it is fired only by `inspections.service.issue_decision`, which checks the certificates and
+  passes the team as `team`; the generic action form cannot bypass that;
+- the on-site work (`finish_inspection`) and the record (`inspection_record`) cannot be dated
+  before the inspection time the decision states.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, select
+
+from casework.dossiers.models import Dossier
+from casework.errors import ValidationFailed
+from casework.inspections.models import Inspection
+from casework.procedures import TransitionDef
+
+DECISION_SLIP = "inspection_decision"
+RECORD_SLIP = "inspection_record"
+ON_SITE_ACTIONS = frozenset({"finish_inspection"})
+
+
+def inspection_of(session: Session, dossier: Dossier) -> Inspection | None:
+    return session.exec(select(Inspection).where(Inspection.dossier_id == dossier.id)).first()
+
+
+def check_action(
+    session: Session,
+    *,
+    dossier: Dossier,
+    transition: TransitionDef,
+    now: datetime,
+    tz: ZoneInfo,
+    team: dict[str, Any] | None,
+) -> None:
+    if transition.slip == DECISION_SLIP:
+        # an inspection opened as one (plan or ad hoc) has its row; a dossier of an inspection
+        # procedure without one is a practice scenario's or older demo data, signed as before
+        if inspection_of(session, dossier) is not None and not (team and team.get("team")):
+            raise ValidationFailed(
+                "Quyết định kiểm tra phải ghi đoàn kiểm tra (trưởng đoàn, thành viên), thời gian "
+                "và địa điểm: dùng biểu mẫu «Ký quyết định kiểm tra» của cuộc kiểm tra.",
+                fields={"team": "Chưa có đoàn kiểm tra."},
+            )
+        return
+    if transition.slip == RECORD_SLIP or transition.action in ON_SITE_ACTIONS:
+        inspection = inspection_of(session, dossier)
+        at = inspection.inspection_at if inspection else None
+        if at is not None and now < at:
+            when = at.astimezone(tz).strftime("%H:%M %d/%m/%Y")
+            raise ValidationFailed(
+                f"Chưa thể «{transition.label}»: quyết định kiểm tra ấn định kiểm tra lúc {when}; "
+                "biên bản không được lập trước thời điểm đó.",
+                fields={"inspection_at": f"Thời gian kiểm tra theo quyết định: {when}."},
+            )
