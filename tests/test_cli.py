@@ -37,7 +37,7 @@ def test_upgrade_demo_users_token_and_api_round_trip(sqlite_env):
     assert invoke("db", "upgrade").exit_code == 0
     loaded = invoke("demo", "load")
     assert loaded.exit_code == 0, loaded.output
-    assert "39 đơn vị" in loaded.output  # ministry + 34 departments + 4 communes
+    assert "3356 đơn vị" in loaded.output  # ministry + 34 departments + 3,321 communes
     again = invoke("demo", "load")
     assert again.exit_code == 1
     assert "đã có dữ liệu" in again.output

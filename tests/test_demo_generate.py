@@ -142,14 +142,24 @@ def test_counts_chain_and_practice(generated, gsession):  # type: ignore[no-unty
     received = gsession.exec(select(func.sum(StatDossier.received))).one()
     assert received == real  # practice dossiers never count
 
-    # the units and officers: communes under every department, with a path through it
+    # the units and officers: the real tree; officers in a few real communes of every province
     units = {u.id: u for u in gsession.exec(select(Unit))}
-    gen = [u for u in units.values() if ".GEN" in u.code]
-    assert len(gen) == 34 * 3 - 4  # the demo's four communes count towards their provinces
-    for u in gen:
-        parent = units[u.parent_id]
-        assert u.path == f"{parent.path}{u.id}/" and u.kind == "commune"
+    communes = [u for u in units.values() if u.kind == "commune"]
+    assert len(communes) == 3321 and all(u.official_code for u in communes)
     officers = gsession.exec(select(User).where(col(User.username).like("gen.%"))).all()
+    roles: dict[int, set[str]] = {}
+    for o in gsession.exec(select(User)).all():
+        roles.setdefault(o.unit_id, set()).update(o.roles)
+    staffed: dict[int, set[int]] = {}
+    for u in communes:
+        if {"receiver", "handler", "leader"} <= roles.get(u.id, set()):
+            assert u.path == f"{units[u.parent_id].path}{u.id}/"
+            staffed.setdefault(u.parent_id, set()).add(u.id)
+    assert len(staffed) == 34
+    dth = next(u for u in units.values() if u.code == "SKHCN.DTH")
+    # three per province (the demo's communes among them); Đồng Tháp's demo communes all
+    assert all(len(ids) == 3 for dept, ids in staffed.items() if dept != dth.id)
+    assert len(staffed[dth.id]) == 102
     assert len({o.password_hash for o in officers}) == 1  # one shared hash
 
 

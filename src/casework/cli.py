@@ -159,7 +159,9 @@ def demo_generate(
     communes_per_province: Annotated[
         int,
         typer.Option(
-            "--communes-per-province", min=0, help="Số UBND cấp xã mỗi tỉnh (thêm nếu thiếu)."
+            "--communes-per-province",
+            min=0,
+            help="Số UBND cấp xã (thật) mỗi tỉnh có cán bộ, hồ sơ.",
         ),
     ] = 100,
     seed: Annotated[int, typer.Option("--seed", help="Cùng seed cho cùng dữ liệu.")] = 1,

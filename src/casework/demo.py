@@ -1,5 +1,6 @@
-"""Demo data for `make run`: the ministry, the 34 provincial departments, a few communes, one user
-per role per demo unit (demo mode only) and dossiers in several states.
+"""Demo data for `make run`: the real unit tree (the ministry, the 34 provincial departments and
+their 3,321 communes), one user per role per demo unit (demo mode only), dossiers in several
+states, and the commune tier of Đồng Tháp for the readiness map (`demo_communes`).
 
 Dossiers are made through the real services, so their events and hash chains are genuine.
 """
@@ -13,39 +14,24 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
+from casework import demo_communes
 from casework.accounts import service as accounts
-from casework.accounts.models import Role, Unit, UnitKind, User
+from casework.accounts.models import Role, Unit, User
 from casework.db import utcnow
 from casework.dossiers import service as dossiers
 from casework.dossiers.models import Channel, Dossier, Mode
 from casework.errors import CaseworkError
 from casework.procedures import Procedure, ProcedureRegistry
 from casework.reviews.models import MentorAssignment
+from casework.units import service as units_service
+from casework.units import source as units_source
 
 DEMO_PASSWORD = "casework-demo"
 
 MINISTRY = ("BKHCN", "Bộ Khoa học và Công nghệ")
 
-#: The 34 provinces and centrally-run cities after the 2025 merger (Resolution 202/2025/QH15),
-#: with the short code this project uses for their Sở KH&CN (a local code, not TT 10/2016's).
-PROVINCES: list[tuple[str, str]] = [
-    ("HNI", "Hà Nội"), ("HUE", "Huế"), ("LCH", "Lai Châu"), ("DBI", "Điện Biên"),
-    ("SLA", "Sơn La"), ("LSO", "Lạng Sơn"), ("QNI", "Quảng Ninh"), ("THO", "Thanh Hóa"),
-    ("NAN", "Nghệ An"), ("HTI", "Hà Tĩnh"), ("CBA", "Cao Bằng"), ("TQU", "Tuyên Quang"),
-    ("LCA", "Lào Cai"), ("TNG", "Thái Nguyên"), ("PTH", "Phú Thọ"), ("BNI", "Bắc Ninh"),
-    ("HYE", "Hưng Yên"), ("HPH", "Hải Phòng"), ("NBI", "Ninh Bình"), ("QTR", "Quảng Trị"),
-    ("DNG", "Đà Nẵng"), ("QNG", "Quảng Ngãi"), ("GLA", "Gia Lai"), ("KHA", "Khánh Hòa"),
-    ("LDO", "Lâm Đồng"), ("DLK", "Đắk Lắk"), ("HCM", "TP. Hồ Chí Minh"), ("DNA", "Đồng Nai"),
-    ("TNI", "Tây Ninh"), ("CTO", "Cần Thơ"), ("VLO", "Vĩnh Long"), ("DTH", "Đồng Tháp"),
-    ("CMA", "Cà Mau"), ("AGI", "An Giang"),
-]  # fmt: skip
-
-COMMUNES: list[tuple[str, str, str]] = [
-    ("HNI", "BADINH", "Phường Ba Đình"),
-    ("HNI", "HOANKIEM", "Phường Hoàn Kiếm"),
-    ("KHA", "THUANNAM", "Xã Thuận Nam"),
-    ("DTH", "CAOLANH", "Phường Cao Lãnh"),
-]
+#: The communes of the demo users and dossiers (real ones; the whole tree is loaded).
+COMMUNES = ["HNI.BADINH", "HNI.HOANKIEM", "KHA.THUANNAM", "DTH.CAOLANH"]
 
 #: username prefix → (unit code, roles). One user per role.
 DEMO_USERS: dict[str, tuple[str, list[Role]]] = {
@@ -64,41 +50,16 @@ PEOPLE = [
 ]  # fmt: skip
 
 
-def department_code(abbr: str) -> str:
-    return f"SKHCN.{abbr}"
-
-
 def is_empty(session: Session) -> bool:
     return session.exec(select(Unit.id)).first() is None
 
 
 def load_units(session: Session) -> dict[str, Unit]:
-    ministry = accounts.create_unit(
-        session, code=MINISTRY[0], name=MINISTRY[1], kind=UnitKind.ministry, commit=False
-    )
-    units = {ministry.code: ministry}
-    for abbr, province in PROVINCES:
-        dept = accounts.create_unit(
-            session,
-            code=department_code(abbr),
-            name=f"Sở Khoa học và Công nghệ {province}",
-            kind=UnitKind.department,
-            parent=ministry,
-            province=province,
-            commit=False,
-        )
-        units[dept.code] = dept
-    for abbr, slug, name in COMMUNES:
-        commune = accounts.create_unit(
-            session,
-            code=f"{abbr}.{slug}",
-            name=f"UBND {name}",
-            kind=UnitKind.commune,
-            parent=units[department_code(abbr)],
-            commit=False,
-        )
-        units[commune.code] = commune
-    return units
+    """The real tree (casework.units): the ministry, the 34 provinces' Sở KH&CN and their 3,321
+    communes and wards, with the official codes; unit codes as before (`SKHCN.HNI`,
+    `HNI.BADINH`), so the demo users keep their units."""
+    units_service.import_tree(session, tree=units_source.load(), commit=False)
+    return {u.code: u for u in session.exec(select(Unit)).all()}
 
 
 def load_users(session: Session, units: dict[str, Unit]) -> list[User]:
@@ -274,6 +235,7 @@ def load(session: Session, registry: ProcedureRegistry, tz: ZoneInfo) -> dict[st
         assert mentor.id is not None
         assert unit.id is not None
         session.add(MentorAssignment(mentor_id=mentor.id, unit_id=unit.id, can_view_real=real))
+    officers = demo_communes.load(session, password=DEMO_PASSWORD, mentor=mentor, now=utcnow())
     session.commit()
     count = load_dossiers(session, registry, tz)
-    return {"units": len(units), "users": len(users), "dossiers": count}
+    return {"units": len(units), "users": len(users) + officers, "dossiers": count}

@@ -2,9 +2,10 @@
 
 It adds, to the demo data (loaded first into an empty database):
 
-- about `--communes-per-province` communes under each provincial department (codes
-  `<province>.GEN<nnn>`), and receivers, handlers and leaders for every department and commune
-  that lacks them (user names `gen.<unit code>.<role>`, the demo password);
+- the real unit tree (`casework units import`: 34 provinces, 3,321 communes) if it is not there,
+  and receivers, handlers and leaders for every department and for `--communes-per-province`
+  real communes of each province (the demo's first, then by official code) that lack them
+  (user names `gen.<unit code>.<role>`, the demo password);
 - `--dossiers N` dossiers received over the last `--months` months up to now, with the volume of
   a Vietnamese year (busier before Tết, in spring and late autumn; a dip over Tết; only online
   filings on days off), about 40 % online, about 70 % digitised, about 1 % practice dossiers;

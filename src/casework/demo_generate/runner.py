@@ -125,10 +125,10 @@ def generate(
             demo.load(session, registry, tz)
             summary.demo_loaded = True
         sync_procedures(session, registry.all())
-        summary.units_created = ensure_communes(
+        summary.units_created, communes = ensure_communes(
             session, options.communes_per_province, options.seed
         )
-        summary.users_created = ensure_staff(session, now)
+        summary.users_created = ensure_staff(session, now, communes)
         session.commit()
         world = load_world(session, registry, source, options.seed)
         summary.units = session.execute(select(func.count()).select_from(Unit)).scalar_one()

@@ -1,8 +1,8 @@
 """The units, officers, procedures and calendars the generated dossiers use.
 
-Generated communes get codes `<province>.GEN<nnn>` and generated officers the user names
-`gen.<unit code>.<role>[n]`; all officers share one precomputed password hash (the demo
-password), so the set-up costs one argon2 run, not thousands.
+The communes are the real ones (`casework.units`, the official tree); a few per province get
+officers, with the user names `gen.<unit code>.<role>[n]`; all officers share one precomputed
+password hash (the demo password), so the set-up costs one argon2 run, not thousands.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ from casework.dossiers.clockwork import NATIONAL_SCOPE, CalendarSource
 from casework.dossiers.models import CalendarOverride
 from casework.dossiers.service import LEVEL_FOR_UNIT
 from casework.procedures import Procedure, ProcedureRegistry
+from casework.units import service as units_service
+from casework.units import source as units_source
 
 GEN_PREFIX = "gen."
 ACTING = (Role.receiver.value, Role.handler.value, Role.leader.value)
@@ -94,57 +96,44 @@ def province_abbr(unit: Unit) -> str:
     return unit.code.split(".", 1)[1] if unit.code.startswith("SKHCN.") else unit.code
 
 
-def ensure_communes(session: Session, per_province: int, seed: int) -> int:
-    """Add generated communes under each department up to `per_province` communes each."""
-    units = session.exec(select(Unit)).all()
-    codes = {u.code for u in units}
-    children: dict[int, int] = defaultdict(int)
+def ensure_communes(session: Session, per_province: int, seed: int) -> tuple[int, set[int]]:
+    """The real tree (`casework units import`, a no-op when it is there) and, per province, the
+    communes that get officers and dossiers: every one that already has staff (the demo's), and
+    others by official code up to `per_province`, so the same communes every run.
+
+    Returns the units the import added and the ids of the chosen communes.
+    """
+    report = units_service.import_tree(session, tree=units_source.load(), commit=False)
+    units = session.exec(select(Unit).where(col(Unit.absent_since).is_(None))).all()
+    staffed = {
+        u.unit_id
+        for u in session.exec(select(User).where(col(User.is_active))).all()
+        if set(u.roles) & set(ACTING)
+    }
+    by_dept: dict[int, list[Unit]] = defaultdict(list)
     for u in units:
         if u.kind == UnitKind.commune and u.parent_id is not None:
-            children[u.parent_id] += 1
-    made: list[tuple[Unit, Unit]] = []
-    for dept in sorted(
-        (u for u in units if u.kind == UnitKind.department), key=lambda u: u.code
-    ):  # fmt: skip
-        assert dept.id is not None
-        missing = per_province - children[dept.id]
-        if missing <= 0:
-            continue
-        rng = random.Random(f"{seed}:communes:{dept.code}")
-        abbr = province_abbr(dept)
-        i = 0
-        while missing > 0:
-            i += 1
-            code = f"{abbr}.GEN{i:03d}"
-            if code in codes:
-                continue
-            name = f"UBND {names.commune_name(rng)}"
-            unit = Unit(
-                code=code,
-                name=name,
-                kind=UnitKind.commune,
-                parent_id=dept.id,
-                province=dept.province,
-                path="/",
-            )
-            codes.add(code)
-            made.append((unit, dept))
-            missing -= 1
-    if not made:
-        return 0
-    session.add_all([u for u, _ in made])
-    session.flush()
-    for unit, dept in made:
-        unit.path = f"{dept.path}{unit.id}/"
-    session.flush()
-    return len(made)
+            by_dept[u.parent_id].append(u)
+    chosen: set[int] = set()
+    for communes in by_dept.values():
+        ordered = sorted(
+            communes, key=lambda u: (u.id not in staffed, u.official_code or 0, u.code)
+        )
+        chosen.update(u.id for u in ordered[: max(0, per_province)] if u.id is not None)
+        chosen.update(u.id for u in communes if u.id in staffed)  # and all that have staff
+    return report.created, chosen
 
 
-def ensure_staff(session: Session, now: datetime) -> int:
-    """Give every department and commune its receivers, handlers and leaders."""
-    units = session.exec(
-        select(Unit).where(col(Unit.kind).in_([UnitKind.department, UnitKind.commune]))
-    ).all()
+def ensure_staff(session: Session, now: datetime, communes: set[int] | None = None) -> int:
+    """Give every department, and the chosen communes (all if None), receivers, handlers and
+    leaders."""
+    units = [
+        u
+        for u in session.exec(
+            select(Unit).where(col(Unit.kind).in_([UnitKind.department, UnitKind.commune]))
+        ).all()
+        if u.kind == UnitKind.department or communes is None or u.id in communes
+    ]
     users = session.exec(select(User)).all()
     taken = {u.username for u in users}
     have: dict[tuple[int, str], int] = defaultdict(int)
