@@ -16,6 +16,7 @@ from casework import __version__, capabilities
 from casework.accounts import views as account_views
 from casework.admin import views as admin_views
 from casework.api import v1
+from casework.classes import views as class_views
 from casework.clock import default_calendar
 from casework.db import engine_for, write_engine
 from casework.dossiers import practice, slip_views
@@ -116,5 +117,6 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(report_views.router)
     app.include_router(audit_views.router)
     app.include_router(notification_views.router)
+    app.include_router(class_views.router)
     app.mount("/static", StaticFiles(directory=settings.templates_dir / "static"), name="static")
     return app
