@@ -23,6 +23,7 @@ from casework.dossiers import practice, slip_views
 from casework.dossiers import views as dossier_views
 from casework.dossiers.catalog import sync_procedures
 from casework.dossiers.clockwork import CalendarSource
+from casework.findings import views as finding_views
 from casework.handbook import views as handbook_views
 from casework.notifications import views as notification_views
 from casework.procedures import ProcedureRegistry
@@ -117,6 +118,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(report_views.router)
     app.include_router(audit_views.router)
     app.include_router(notification_views.router)
+    app.include_router(finding_views.router)
     app.include_router(class_views.router)
     app.mount("/static", StaticFiles(directory=settings.templates_dir / "static"), name="static")
     return app

@@ -217,6 +217,9 @@ RULE_TESTS: dict[str, Callable[[Who, bool], bool]] = {
     "coached": lambda w, p: w.mentor_here or w.admin_here,
     # take the unit off the leaderboard: admins at or above it; its mentors 403, others 404
     "unit_admin": lambda w, p: w.admin_here,
+    # an inspection's finding rows and handling: the unit's handlers and leaders (the team's
+    # recorders); its receiver and readers 403, everybody else 404
+    "record": lambda w, p: w.staff_here and bool(w.roles & {"handler", "leader"}),
 }
 PUBLIC, SIGNED_IN, DOSSIER, FEEDBACK, ACT, ATTACH, RESET, OPEN, REVIEW = (
     "public", "signed_in", "dossier", "feedback", "act", "attach", "reset", "open", "review",
@@ -226,6 +229,7 @@ STAFF, ANSWERER, QUESTION, MENTOR, MINISTRY_ADMIN = (
     "staff", "answerer", "question", "mentor", "ministry_admin",
 )  # fmt: skip
 TRAINEE_RULE, SIGN_OFF, COACHED, UNIT_ADMIN = "trainee", "sign_off", "coached", "unit_admin"
+RECORD = "record"
 
 RULES: dict[tuple[str, str], str] = {
     ("GET", "/openapi.json"): PUBLIC,
@@ -267,6 +271,11 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/dossiers/{code}/reviews/comments"): REVIEW,
     ("POST", "/dossiers/{code}/reviews/scores"): REVIEW,
     ("POST", "/dossiers/{code}/reviews/verdict"): REVIEW,
+    ("GET", "/dossiers/{code}/findings"): DOSSIER,  # a dossier that is no inspection says so
+    ("POST", "/dossiers/{code}/findings"): RECORD,
+    ("POST", "/dossiers/{code}/findings/{row_id}"): RECORD,
+    ("POST", "/dossiers/{code}/findings/{row_id}/delete"): RECORD,
+    ("POST", "/dossiers/{code}/handling"): RECORD,
     ("GET", "/units/{unit_code}/book"): BOOK,
     ("GET", "/units/{unit_code}/book.pdf"): BOOK,
     ("GET", "/units/{unit_code}/book.xlsx"): BOOK,
@@ -487,6 +496,7 @@ def test_matrix(app, client, session, world, cast, sign_in, token_for, caplog):
         "user_id": c.people["hni.receiver"].id,
         "username": TRAINEE,
         "check_id": c.check.id,
+        "row_id": 1,  # refused before any row is looked up
         "fmt": "csv",
         "path": "css/app.css",
     }

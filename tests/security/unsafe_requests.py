@@ -619,6 +619,116 @@ def start_check(k: Kit, who: User, mode: str) -> Sent:
     return Sent("/audit/checks", {"unit": str(unit.id)}, stored=stored)
 
 
+# ---- an inspection's findings (issue 15) ------------------------------------------------------
+
+PACKAGED_GOODS = {  # a pre-packaged product whose last unit is short by more than 2T
+    "kind": "packaged", "san_pham": "Đường RE 500 g", "luong_danh_dinh": "500", "don_vi": "g",
+    "co_lo": "5", "luong_thuc": "501; 502; 503; 504; 460",
+}  # fmt: skip
+
+
+def _inspection(
+    k: Kit, who: User, mode: str, *, row: bool = False, signed: bool = False
+) -> Dossier:
+    """A commune's pre-packaged-goods inspection at its on-site record, opened and taken there by
+    the commune's officer, then handed to `who`'s unit (inspections are commune work; the
+    matrix's recorders are Hà Nội's): a row added, and the record signed, when asked."""
+    from casework.findings import service as findings  # noqa: PLC0415
+
+    officer = k.people["badinh.receiver"]  # receiver, handler and leader of the commune
+    d = service.open_dossier(
+        k.session, actor=officer, procedure=k.procedures.get("XA-DL-HDGS"),
+        applicant=service.Applicant(name=k.fresh("Tạp hóa "), kind="organisation"),
+        mode=mode, tz=TZ,
+    )  # fmt: skip
+    service.fire_action(k.session, actor=officer, code=d.code, action="issue_decision",
+                        data={"decision_number": "1/QĐ"}, tz=TZ)  # fmt: skip
+    service.fire_action(k.session, actor=officer, code=d.code, action="finish_inspection",
+                        data={"co_so": "Tạp hóa", "mat_hang": "Đường", "so_mau": "5"}, tz=TZ)  # fmt: skip
+    if row or signed:
+        findings.add_row(k.session, actor=officer, code=d.code, kind="packaged",
+                         form=PACKAGED_GOODS, tz=TZ)  # fmt: skip
+    if signed:
+        service.fire_action(k.session, actor=officer, code=d.code, action="sign_record",
+                            data={}, tz=TZ)  # fmt: skip
+    d = k.session.exec(select(Dossier).where(Dossier.code == d.code)).one()
+    d.handling_unit_id = d.receiving_unit_id = who.unit_id
+    k.session.add(d)
+    k.session.commit()
+    return d
+
+
+def _finding_rows(db: Session, d: Dossier) -> list[Any]:
+    from casework.findings.models import FindingRow  # noqa: PLC0415
+
+    return list(db.exec(select(FindingRow).where(FindingRow.dossier_id == d.id)).all())
+
+
+def add_finding(k: Kit, who: User, mode: str) -> Sent:
+    d = _inspection(k, who, mode)
+
+    def stored(db: Session, r: Any) -> str:
+        rows = _finding_rows(db, d)
+        ok = len(rows) == 1 and rows[0].passed is False
+        ok = ok and _event(db, d.code, kind="finding", actor_id=who.id) is not None
+        return _say(ok, "no failed row, or no event of it")
+
+    return Sent(
+        f"/dossiers/{d.code}/findings", PACKAGED_GOODS,
+        location=rf"^/dossiers/{re.escape(d.code)}/findings\?saved=row#row-\d+$", stored=stored,
+    )  # fmt: skip
+
+
+def edit_finding(k: Kit, who: User, mode: str) -> Sent:
+    d = _inspection(k, who, mode, row=True)
+    row = _finding_rows(k.session, d)[0]
+    good = {**PACKAGED_GOODS, "luong_thuc": "501; 502; 503; 504; 500"}
+
+    def stored(db: Session, r: Any) -> str:
+        rows = _finding_rows(db, d)
+        ok = len(rows) == 1 and rows[0].passed is True
+        ok = ok and _event(db, d.code, kind="finding", actor_id=who.id) is not None
+        return _say(ok, "the row was not corrected, or no event of it")
+
+    return Sent(
+        f"/dossiers/{d.code}/findings/{row.id}", good,
+        location=rf"^/dossiers/{re.escape(d.code)}/findings\?saved=row#row-{row.id}$",
+        stored=stored,
+    )  # fmt: skip
+
+
+def delete_finding(k: Kit, who: User, mode: str) -> Sent:
+    d = _inspection(k, who, mode, row=True)
+    row = _finding_rows(k.session, d)[0]
+
+    def stored(db: Session, r: Any) -> str:
+        ok = _finding_rows(db, d) == []
+        ok = ok and _event(db, d.code, kind="finding", actor_id=who.id) is not None
+        return _say(ok, "the row is still there, or no event of it")
+
+    return Sent(
+        f"/dossiers/{d.code}/findings/{row.id}/delete",
+        location=rf"^/dossiers/{re.escape(d.code)}/findings\?saved=deleted$", stored=stored,
+    )  # fmt: skip
+
+
+def save_handling(k: Kit, who: User, mode: str) -> Sent:
+    from casework.findings.models import Handling  # noqa: PLC0415
+
+    d = _inspection(k, who, mode, signed=True)
+
+    def stored(db: Session, r: Any) -> str:
+        h = db.exec(select(Handling).where(Handling.dossier_id == d.id)).first()
+        ok = h is not None and h.amount == 2_000_000 and h.updated_by_id == who.id
+        return _say(ok, "the handling is not stored")
+
+    return Sent(
+        f"/dossiers/{d.code}/handling", {"decision_number": "9/QĐ-XPHC", "amount": "2.000.000"},
+        location=rf"^/dossiers/{re.escape(d.code)}/findings\?saved=handling#handling$",
+        stored=stored,
+    )  # fmt: skip
+
+
 BUILDERS: dict[tuple[str, str], Builder] = {
     ("POST", "/login"): login,
     ("POST", "/logout"): logout,
@@ -650,4 +760,8 @@ BUILDERS: dict[tuple[str, str], Builder] = {
     ("POST", "/admin/calendar/days"): add_day,
     ("POST", "/admin/calendar/days/remove"): remove_day,
     ("POST", "/audit/checks"): start_check,
+    ("POST", "/dossiers/{code}/findings"): add_finding,
+    ("POST", "/dossiers/{code}/findings/{row_id}"): edit_finding,
+    ("POST", "/dossiers/{code}/findings/{row_id}/delete"): delete_finding,
+    ("POST", "/dossiers/{code}/handling"): save_handling,
 }

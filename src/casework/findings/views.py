@@ -1,0 +1,144 @@
+"""Findings pages: the "Kết quả kiểm tra" of an inspection dossier — its rows (add, edit,
+delete), the conclusion the rows give, and the handling of a violation with its follow-up.
+
+Thin views: parse, call `findings.service`, pick a template. Plain form posts with a redirect; a
+refused form is shown again (422) with what was typed and the reason beside the column.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
+
+from casework.accounts.models import User
+from casework.errors import ValidationFailed
+from casework.findings import forms, service, tolerance
+from casework.web.auth import PageUser, verify_csrf
+from casework.web.deps import SessionDep, TzDep
+from casework.web.forms import form_texts
+from casework.web.templating import render
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
+
+
+def _page(
+    request: Request,
+    session: Session,
+    user: User,
+    code: str,
+    *,
+    edit: int | None = None,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    message: str | None = None,
+    form_for: str | None = None,
+    saved: str | None = None,
+) -> Response:
+    found = service.sheet(session, actor=user, code=code)
+    handling = found.handling
+    handling_values = values if form_for == "handling" else None
+    if handling_values is None:
+        handling_values = {
+            k: (getattr(handling, k) or "") if handling else "" for k in forms.HANDLING_FIELDS
+        }
+        for k in ("remedy_deadline", "follow_up_on"):
+            if handling_values[k]:
+                handling_values[k] = handling_values[k].isoformat()
+        if handling and handling.amount is not None:
+            handling_values["amount"] = str(handling.amount)
+    context = {
+        "s": found,
+        "d": found.dossier,
+        "p": found.procedure,
+        "columns": forms.COLUMNS,
+        "display": forms.display,
+        "display_handling": forms.display_handling,
+        "kind_labels": forms.KIND_LABELS,
+        "handling_fields": forms.HANDLING_FIELDS,
+        "handling_values": handling_values,
+        "quality_results": tolerance.QUALITY_RESULTS,
+        "edit": edit,
+        "values": values or {},
+        "errors": errors or {},
+        "message": message,
+        "form_for": form_for,
+        "saved": saved,
+        "sources": [
+            (tolerance.SRC_T, True),
+            (tolerance.SRC_PLAN, False),
+            (tolerance.SRC_MEAN, True),
+            (tolerance.SRC_2T, True),
+            (tolerance.SRC_STAMP, False),
+            (tolerance.SRC_MPE, False),
+            (tolerance.SRC_LAB, False),
+        ],
+    }
+    status = 422 if errors or message else 200
+    return render(request, "findings/page.html", context, user=user, status_code=status)
+
+
+@router.get("/dossiers/{code}/findings")
+def findings_page(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    code: str,
+    edit: Annotated[int | None, Query(ge=1)] = None,
+    saved: Annotated[str | None, Query(max_length=16)] = None,
+) -> Response:
+    return _page(request, session, user, code, edit=edit, saved=saved)
+
+
+@router.post("/dossiers/{code}/findings")
+async def add_row(
+    request: Request, session: SessionDep, user: PageUser, tz: TzDep, code: str
+) -> Response:
+    values = form_texts(await request.form())
+    kind = str(values.get("kind", ""))
+    try:
+        row = service.add_row(session, actor=user, code=code, kind=kind, form=values, tz=tz)
+    except ValidationFailed as exc:
+        return _page(
+            request, session, user, code, values=values, errors=exc.fields,
+            message=exc.message, form_for=f"new-{kind}",
+        )  # fmt: skip
+    return RedirectResponse(f"/dossiers/{code}/findings?saved=row#row-{row.id}", status_code=303)
+
+
+@router.post("/dossiers/{code}/findings/{row_id}")
+async def update_row(
+    request: Request, session: SessionDep, user: PageUser, tz: TzDep, code: str, row_id: int
+) -> Response:
+    values = form_texts(await request.form())
+    try:
+        service.update_row(session, actor=user, code=code, row_id=row_id, form=values, tz=tz)
+    except ValidationFailed as exc:
+        return _page(
+            request, session, user, code, edit=row_id, values=values, errors=exc.fields,
+            message=exc.message, form_for=f"row-{row_id}",
+        )  # fmt: skip
+    return RedirectResponse(f"/dossiers/{code}/findings?saved=row#row-{row_id}", status_code=303)
+
+
+@router.post("/dossiers/{code}/findings/{row_id}/delete")
+def delete_row(session: SessionDep, user: PageUser, code: str, row_id: int) -> Response:
+    service.delete_row(session, actor=user, code=code, row_id=row_id)
+    return RedirectResponse(f"/dossiers/{code}/findings?saved=deleted", status_code=303)
+
+
+@router.post("/dossiers/{code}/handling")
+async def save_handling(
+    request: Request, session: SessionDep, user: PageUser, code: str
+) -> Response:
+    values = form_texts(await request.form())
+    try:
+        service.save_handling(session, actor=user, code=code, form=values)
+    except ValidationFailed as exc:
+        return _page(
+            request, session, user, code, values=values, errors=exc.fields,
+            message=exc.message, form_for="handling",
+        )  # fmt: skip
+    return RedirectResponse(f"/dossiers/{code}/findings?saved=handling#handling", status_code=303)
