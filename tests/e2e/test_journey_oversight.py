@@ -35,7 +35,7 @@ WIDTHS = [pytest.param(1280, id="desktop"), pytest.param(360, id="360px")]
 
 #: the timeliness table's number columns after the row header, as on the page
 COLUMNS = [
-    "to_handle", "carried", "received", "finished", "early", "on_time", "late", "rate",
+    "to_handle", "carried", "received", "finished", "early", "on_time", "late", "unrated", "rate",
     "in_progress", "on_track", "due_soon", "overdue", "paused", "not_started",
 ]  # fmt: skip
 PARTS = ["on_track", "due_soon", "overdue", "paused", "not_started"]
@@ -48,6 +48,7 @@ EXPORT_HEADERS = {
     "early": "Trước hạn",
     "on_time": "Đúng hạn",
     "late": "Trễ hạn",
+    "unrated": "Kết thúc khi chưa tính hạn",
     "on_track": "Còn hạn",
     "due_soon": "Sắp đến hạn",
     "overdue": "Quá hạn",
@@ -125,8 +126,8 @@ def assert_reconciles(row: dict[str, Any], where: str) -> None:
         f"{name}: Tổng số phải giải quyết {row['to_handle']} ≠ Giải quyết xong {row['finished']}"
         f" + Đang giải quyết {row['in_progress']}"
     )
-    assert row["finished"] == row["early"] + row["on_time"] + row["late"], (
-        f"{name}: Giải quyết xong {row['finished']} ≠ trước hạn + đúng hạn + trễ hạn"
+    assert row["finished"] == row["early"] + row["on_time"] + row["late"] + row["unrated"], (
+        f"{name}: Giải quyết xong {row['finished']} ≠ trước hạn + đúng hạn + trễ hạn + chưa tính hạn"
     )
     parts = {p: row[p] for p in PARTS}
     assert row["in_progress"] == sum(parts.values()), (

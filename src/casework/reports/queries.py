@@ -155,6 +155,12 @@ class Row:
         return self.early + self.on_time + self.late
 
     @property
+    def unrated(self) -> int:
+        """Finished without a bucket: ended before its clock started (e.g. stopped while the fee
+        was awaited), so neither early, on time nor late."""
+        return self.finished - self.bucketed
+
+    @property
     def on_time_rate(self) -> float | None:
         return 100.0 * (self.early + self.on_time) / self.bucketed if self.bucketed else None
 

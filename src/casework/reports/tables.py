@@ -1,8 +1,9 @@
 """The timeliness report as a table (page and exports), and how its numbers are written.
 
 The columns follow the reconciliation of `reports.progress`: to handle (= carried over +
-received), finished (= early + on time + late), in progress (= on track + due soon + overdue +
-paused + clock not started), so every row and the total row add up in the file as on the page.
+received), finished (= early + on time + late + ended before the clock started), in progress
+(= on track + due soon + overdue + paused + clock not started), so every row and the total row
+add up in the file as on the page.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ def timeliness_table(
         "Trước hạn",
         "Đúng hạn",
         "Trễ hạn",
+        "Kết thúc khi chưa tính hạn",
         "Tỉ lệ trước hạn và đúng hạn (%)",
         in_progress_label(current),
         *(label for _, label in IN_PROGRESS),
@@ -86,6 +88,7 @@ def timeliness_table(
             r.early,
             r.on_time,
             r.late,
+            r.unrated,
             None if r.on_time_rate is None else round(r.on_time_rate, 1),
             r.in_progress,
             *(getattr(r, name) for name, _ in IN_PROGRESS),
