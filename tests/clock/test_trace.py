@@ -75,3 +75,9 @@ def test_holiday_families() -> None:
     assert holiday_family("Ngày Giỗ Tổ Hùng Vương (nghỉ bù)") == "nghỉ lễ Giỗ Tổ Hùng Vương"
     assert holiday_family("Ngày Văn hóa Việt Nam") == "nghỉ Ngày Văn hóa Việt Nam"
     assert holiday_family("Nghỉ đột xuất do bão") == "nghỉ đột xuất do bão"
+
+
+def test_a_lone_day_off_names_only_its_own_weekday() -> None:
+    # Saturday 10/01/2026 is worked (the New Year swap), so only Sunday 11/01 is skipped
+    trace = compute_due(at(2026, 1, 9, 10), 2).trace
+    assert "Không tính 1 ngày nghỉ cuối tuần (Chủ nhật)." in trace, trace

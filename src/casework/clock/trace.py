@@ -65,6 +65,7 @@ def skipped_days(cal: WorkCalendar, first: date, last: date) -> list[str]:
     Nguyên đán"); plain weekends are summed up in one line so long limits stay readable."""
     lines: list[str] = []
     weekend_days = 0
+    weekend_names: set[int] = set()  # the weekdays of the plain days off actually skipped
     run: list[date] = []
 
     def close_run() -> None:
@@ -82,6 +83,7 @@ def skipped_days(cal: WorkCalendar, first: date, last: date) -> list[str]:
             lines.append(f"Bỏ qua {fmt_range(run[0], run[-1])}: {'; '.join(reasons)}.")
         else:
             weekend_days += len(run)
+            weekend_names.update(d.weekday() for d in run)
         run.clear()
 
     d = first
@@ -97,7 +99,6 @@ def skipped_days(cal: WorkCalendar, first: date, last: date) -> list[str]:
         d += timedelta(days=1)
     close_run()
     if weekend_days:
-        off = sorted(set(range(7)) - cal.weekdays)
-        names = ", ".join(WEEKDAY_VI[w] for w in off)
+        names = ", ".join(WEEKDAY_VI[w] for w in sorted(weekend_names))
         lines.append(f"Không tính {weekend_days} ngày nghỉ cuối tuần ({names}).")
     return lines
