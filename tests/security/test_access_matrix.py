@@ -46,6 +46,7 @@ from casework.reports import audit_log
 from casework.reports.models import AuditCheck
 from casework.reviews.models import MentorAssignment
 from casework.scenarios import service as scenarios
+from tests.classes.matrix import matrix_class
 from tests.factories import TZ
 from tests.security.unsafe_requests import BUILDERS, PDF, PROCEDURE, SCENARIO, Kit
 
@@ -329,6 +330,22 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/audit/checks"): READER,
     ("GET", "/audit/checks"): READER,
     ("GET", "/audit/checks/{check_id}"): CHECK,
+    # certificate classes (tests/classes/matrix.py): the list and a class for everyone signed
+    # in (seats shown by scope); demand and priority lists for department and ministry admins;
+    # opening, filling, attendance, completion and cancelling for the ministry's admin
+    ("GET", "/classes"): SIGNED_IN,
+    ("GET", "/classes/export.{fmt}"): SIGNED_IN,
+    ("GET", "/classes/new"): MINISTRY_ADMIN,
+    ("POST", "/classes"): MINISTRY_ADMIN,
+    ("GET", "/classes/priority"): ADMIN,
+    ("GET", "/classes/priority.{fmt}"): ADMIN,
+    ("GET", "/classes/{class_id}"): SIGNED_IN,
+    ("GET", "/classes/{class_id}/demand"): ADMIN,
+    ("POST", "/classes/{class_id}/demand"): ADMIN,
+    ("POST", "/classes/{class_id}/fill"): MINISTRY_ADMIN,
+    ("POST", "/classes/{class_id}/attendance"): MINISTRY_ADMIN,
+    ("POST", "/classes/{class_id}/complete"): MINISTRY_ADMIN,
+    ("POST", "/classes/{class_id}/cancel"): MINISTRY_ADMIN,
 }
 
 #: Query strings a route needs to be more than a 422 (a form for one procedure).
@@ -498,6 +515,7 @@ def test_matrix(app, client, session, world, cast, sign_in, token_for, caplog):
         "check_id": c.check.id,
         "row_id": 1,  # refused before any row is looked up
         "fmt": "csv",
+        "class_id": matrix_class(session, c.people["bo.admin"]),
         "path": "css/app.css",
     }
     attachment = {

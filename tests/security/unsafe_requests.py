@@ -765,3 +765,8 @@ BUILDERS: dict[tuple[str, str], Builder] = {
     ("POST", "/dossiers/{code}/findings/{row_id}/delete"): delete_finding,
     ("POST", "/dossiers/{code}/handling"): save_handling,
 }
+
+# the classes' builders live with their tests (tests/classes/matrix.py)
+from tests.classes.matrix import BUILDERS as CLASS_BUILDERS  # noqa: E402
+
+BUILDERS.update(CLASS_BUILDERS)
