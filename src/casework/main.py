@@ -25,6 +25,7 @@ from casework.dossiers.catalog import sync_procedures
 from casework.dossiers.clockwork import CalendarSource
 from casework.findings import views as finding_views
 from casework.handbook import views as handbook_views
+from casework.inspections import views as inspection_views
 from casework.notifications import views as notification_views
 from casework.procedures import ProcedureRegistry
 from casework.progress import views as progress_views
@@ -119,6 +120,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(audit_views.router)
     app.include_router(notification_views.router)
     app.include_router(finding_views.router)
+    app.include_router(inspection_views.router)
     app.include_router(class_views.router)
     app.mount("/static", StaticFiles(directory=settings.templates_dir / "static"), name="static")
     return app

@@ -29,6 +29,7 @@ from casework.dossiers.access import visible_filter
 from casework.dossiers.catalog import procedure_of
 from casework.dossiers.queries import get_dossier
 from casework.errors import NotFound, ValidationFailed
+from casework.inspections import slips as inspection_slips
 from casework.web.auth import PageUser, verify_csrf
 from casework.web.deps import CalendarsDep, SessionDep, TzDep
 from casework.web.templating import render
@@ -103,6 +104,8 @@ def dossier_slip(
 ) -> Response:
     kind, fmt = _split(name, "pdf")
     dossier = get_dossier(session, user=user, code=code)
+    if kind in inspection_slips.INSPECTION_SLIPS:
+        return _inspection_doc(request, session, user, dossier, kind, fmt, calendars)
     if kind not in slips.DOSSIER_SLIPS:
         raise NotFound(
             f"Không có loại phiếu «{kind}». Các loại phiếu: {', '.join(slips.DOSSIER_SLIPS)}."
@@ -120,6 +123,37 @@ def dossier_slip(
         "back_url": f"/dossiers/{dossier.code}",
         "pdf_url": f"{base}.pdf",
         "page_title": f"{slips.DOSSIER_SLIPS[kind][1]} — {dossier.code}",
+    }
+    pdf_name = f"{dossier.code}-{kind}.pdf" if fmt == "pdf" else None
+    return _respond(request, f"slips/{kind}.html", context, user=user, pdf_name=pdf_name)
+
+
+def _inspection_doc(
+    request: Request,
+    session: Any,
+    user: User,
+    dossier: Any,
+    kind: str,
+    fmt: str,
+    calendars: Any,
+) -> Response:
+    """Quyết định / Biên bản / Báo cáo kết quả kiểm tra (A4), from `inspections.slips`."""
+    _, procedure = procedure_of(session, dossier)
+    view = inspection_slips.inspection_view(session, dossier, procedure)
+    if view is None:
+        raise NotFound(f"Hồ sơ {dossier.code} không phải một cuộc kiểm tra.")
+    cal = calendars.for_unit(session, dossier.handling_unit_id)
+    facts = slips.load_facts(session, dossier=dossier, procedure=procedure, cal=cal, now=utcnow())
+    doc = inspection_slips.build(kind, facts, view)
+    base = f"/dossiers/{dossier.code}/slips/{kind}"
+    context = {
+        "slip": doc,
+        "kind": kind,
+        "practice": facts.practice,
+        "practice_mark": slips.PRACTICE_MARK,
+        "back_url": f"/dossiers/{dossier.code}",
+        "pdf_url": f"{base}.pdf",
+        "page_title": f"{inspection_slips.INSPECTION_SLIPS[kind][1]} — {dossier.code}",
     }
     pdf_name = f"{dossier.code}-{kind}.pdf" if fmt == "pdf" else None
     return _respond(request, f"slips/{kind}.html", context, user=user, pdf_name=pdf_name)

@@ -17,7 +17,7 @@ from pydantic import BeforeValidator
 from sqlmodel import Session, col, select
 from starlette.datastructures import FormData, UploadFile
 
-from casework.accounts.models import ACTING_ROLES, Unit, User
+from casework.accounts.models import Role, Unit, UnitKind, User
 from casework.clock import step_due
 from casework.clock.standing import Standing, standing
 from casework.db import utcnow
@@ -28,6 +28,7 @@ from casework.dossiers.fields import hands_over, is_money
 from casework.dossiers.models import Attachment, Dossier, Event
 from casework.dossiers.slips import DOSSIER_SLIPS
 from casework.errors import ActionNotAllowed, Conflict, NotFound, PermissionDenied, ValidationFailed
+from casework.inspections.slips import INSPECTION_SLIPS, ONE_STOP_SLIPS, inspection_view
 from casework.numbers import fmt_money, fmt_number
 from casework.procedures import Procedure, TransitionDef, diagrams
 from casework.procedures.schema import RETURN_FIELDS
@@ -110,6 +111,14 @@ def queue_page(
         received_to=_local_day_start(_day_after(_sane(received_to)), tz),
     )
     counts = queries.queue_counts(session, user=user, now=now, soon=soon)
+    openable = _openable(session, user, registry.all())
+    # the filters offer what the user works on: staff, the procedures of their unit's level;
+    # auditors, admins and mentors (who read across levels), every procedure
+    shown = registry.all()
+    unit = session.get(Unit, user.unit_id)
+    if unit is not None and not user.has_role(Role.auditor, Role.admin, Role.mentor):
+        level = service.LEVEL_FOR_UNIT[UnitKind(unit.kind)]
+        shown = [p for p in shown if p.level == level]
     result = queries.list_dossiers(
         session, user=user, filters=filters, page=page, per_page=PER_PAGE, now=now, soon=soon,
         total=counts[queue] if filters.queue_only else None,
@@ -129,17 +138,18 @@ def queue_page(
             "received_from": received_from.isoformat() if received_from else "",
             "received_to": received_to.isoformat() if received_to else "",
         },
-        "procedures": registry.all(),
+        "procedures": shown,
         "states": sorted(
             {
                 (sid, s.label)
-                for p in registry.all()
+                for p in shown
                 if not procedure or p.code == procedure
                 for sid, s in p.states.items()
             },
             key=lambda item: item[1],
         ),
-        "can_open": user.has_role(*ACTING_ROLES),
+        "can_open": any(p.kind != "inspection" for p in openable),
+        "can_inspect": any(p.kind == "inspection" for p in openable),
     }
     blocks = ["queue"] if is_htmx(request) else None
     return render(request, "dossiers/queue.html", context, user=user, block_names=blocks)
@@ -231,7 +241,8 @@ async def create_dossier(
     if procedure is None:
         errors["procedure"] = "Chọn thủ tục."
     elif (refused := service.applicant_form_refusal(procedure)) is not None:
-        errors |= refused.fields
+        ctx = _new_context(session, user, registry, values, tz, refused.fields, refused.message)
+        return render(request, "dossiers/new.html", ctx, user=user, status_code=422)
     received_at = None
     if values.get("received_at"):
         try:
@@ -325,6 +336,9 @@ def dossier_context(
         ).all()
     }
     allowed = service.allowed_actions(session, actor=user, dossier=dossier) if after is None else []
+    inspection = inspection_view(session, dossier, procedure)
+    if inspection is not None:  # no applicant: no apology and extension letter (Mẫu 04) to one
+        allowed = [t for t in allowed if t.slip not in ONE_STOP_SLIPS]
     event_data = {ev.seq: _data_rows(procedure, ev.payload.get("data", {}), tz) for ev in events}
     snapshot = queries.replay(session, dossier, after) if after is not None else None
     shown_state = snapshot["state"] if snapshot else dossier.state
@@ -339,7 +353,10 @@ def dossier_context(
         ),
         "events": events,
         "event_data": event_data,
-        "printable_slips": set(DOSSIER_SLIPS),
+        "printable_slips": (set(DOSSIER_SLIPS) - ONE_STOP_SLIPS) | set(INSPECTION_SLIPS)
+        if procedure.kind == "inspection"
+        else set(DOSSIER_SLIPS),
+        "inspection": inspection,
         "diagram": diagrams.dot_available(),
         "can_reset": dossier.mode == "practice"
         and not dossier.data.get("replaced_by")
@@ -404,6 +421,7 @@ def dossier_page(
     tz: TzDep,
     after: Annotated[int | None, Query(ge=1)] = None,
     opened: bool = False,
+    decided: bool = False,
 ) -> Response:
     dossier = queries.get_dossier(session, user=user, code=code)
     message = (
@@ -412,6 +430,13 @@ def dossier_page(
         if opened
         else None
     )
+    if (opened or decided) and procedure_of(session, dossier)[1].kind == "inspection":
+        message = (
+            "Đã ký quyết định kiểm tra; đoàn kiểm tra đã được ghi. In quyết định trong nhật ký."
+            if decided
+            else "Đã mở cuộc kiểm tra. Lãnh đạo UBND bấm «Ký quyết định kiểm tra» để ghi đoàn "
+            "kiểm tra, thời gian và địa điểm."
+        )
     ctx = dossier_context(session, user, dossier, calendars, tz, after=after, message=message)
     return render(request, "dossiers/detail.html", ctx, user=user)
 

@@ -1,0 +1,208 @@
+"""The three documents of an inspection — Quyết định kiểm tra, Biên bản kiểm tra, Báo cáo kết quả
+kiểm tra — built from the dossier's facts (`dossiers.slips.load_facts`), its `Inspection` row and
+the team recorded in the decision event; and what the dossier page shows of an inspection.
+
+Layout: an administrative document of the commune People's Committee (A4 portrait; letterhead,
+number, place and date, title, the bases, the articles, signature) as in the annex forms of
+Thông tư 28/2013/TT-BKHCN as amended by Thông tư 10/2022/TT-BKHCN (consolidated text
+09/VBHN-BKHCN of 11/10/2022, thuvienphapluat.vn, seen 05/12/2026). The stored pages hold the
+circular's text but not the annex forms themselves: the form numbers and the exact wording of
+each line are **chưa xác minh** (unverified) and said so on every printed sheet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from markupsafe import Markup
+from sqlmodel import Session, col, select
+
+from casework.dossiers.models import Dossier, Event, EventKind
+from casework.dossiers.slips import Facts, fmt_place_date, fmt_words, qr_svg
+from casework.errors import NotFound
+from casework.inspections.models import (
+    TRIGGER_LABELS,
+    Inspection,
+    InspectionPlan,
+    InspectionPlanItem,
+    Trigger,
+)
+from casework.inspections.rules import inspection_of
+from casework.procedures import Procedure
+
+#: kind → (short name, title); the kinds the procedures' `slip:` names.
+INSPECTION_SLIPS: dict[str, tuple[str, str]] = {
+    "inspection_decision": ("QĐKT", "Quyết định kiểm tra"),
+    "inspection_record": ("BBKT", "Biên bản kiểm tra"),
+    "inspection_report": ("BCKQ", "Báo cáo kết quả kiểm tra"),
+}
+#: The one-stop slips, addressed to an applicant: an inspection has none (Mẫu 01–05).
+ONE_STOP_SLIPS = frozenset(
+    {"receipt", "supplement_request", "refusal", "apology_extension", "stop_notice"}
+)
+SOURCE_NOTE = (
+    "Bố cục theo phụ lục biểu mẫu Thông tư 28/2013/TT-BKHCN, sửa đổi bởi Thông tư 10/2022/"
+    "TT-BKHCN (VBHN 09/VBHN-BKHCN); số hiệu mẫu và câu chữ từng dòng chưa xác minh."
+)
+FIELD_PHRASES = {"Đo lường": "đo lường", "Chất lượng sản phẩm, hàng hóa": "chất lượng hàng hóa"}
+
+
+@dataclass(frozen=True)
+class Establishment:
+    name: str
+    address: str
+    business_code: str
+    trades: str
+
+
+@dataclass(frozen=True)
+class InspectionView:
+    """What the dossier page and the documents show of an inspection."""
+
+    row: Inspection | None  # None: a practice scenario's, or demo data opened before
+    establishment: Establishment
+    origin: str  # 'Theo kế hoạch …' / 'Đột xuất: …'
+    plan: InspectionPlan | None
+    team: list[dict[str, Any]]
+    decision_number: str
+    inspection_at: datetime | None
+    place: str
+
+
+def inspection_view(
+    session: Session, dossier: Dossier, procedure: Procedure
+) -> InspectionView | None:
+    if procedure.kind != "inspection":
+        return None
+    row = inspection_of(session, dossier)
+    plan = None
+    if row is None:
+        est = Establishment(dossier.applicant_name, dossier.applicant_address, "", "")
+        origin = ""
+    else:
+        est = Establishment(
+            row.establishment_name, row.establishment_address, row.business_code, row.trades
+        )
+        if row.plan_item_id is not None:
+            item = session.get(InspectionPlanItem, row.plan_item_id)
+            plan = session.get(InspectionPlan, item.plan_id) if item else None
+            origin = (
+                f"Theo kế hoạch kiểm tra năm {plan.year} số {plan.number}, phê duyệt ngày "
+                f"{plan.approved_on:%d/%m/%Y}"
+                if plan
+                else "Theo kế hoạch kiểm tra"
+            )
+        else:
+            known = row.trigger in {t.value for t in Trigger}
+            label = TRIGGER_LABELS[Trigger(row.trigger)] if known else row.trigger
+            origin = f"Đột xuất — {label}: {row.trigger_note}"
+    decision = _decision_event(session, dossier)
+    payload = decision.payload if decision else {}
+    at = payload.get("inspection_at")
+    return InspectionView(
+        row=row,
+        establishment=est,
+        origin=origin,
+        plan=plan,
+        team=list(payload.get("team", [])),
+        decision_number=(row.decision_number if row else "")
+        or str(dossier.data.get("decision_number", "")),
+        inspection_at=datetime.fromisoformat(at) if at else (row.inspection_at if row else None),
+        place=str(payload.get("place", "")) or (row.place if row else ""),
+    )
+
+
+def _decision_event(session: Session, dossier: Dossier) -> Event | None:
+    """The latest decision event (its payload holds the team, time and place)."""
+    rows = session.exec(
+        select(Event)
+        .where(Event.dossier_id == dossier.id, Event.kind == EventKind.action)
+        .order_by(col(Event.seq).desc())
+    ).all()
+    return next((e for e in rows if e.payload.get("slip") == "inspection_decision"), None)
+
+
+# ---- the documents ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DocHeader:
+    agency: str  # ỦY BAN NHÂN DÂN PHƯỜNG BA ĐÌNH
+    number: str
+    place_date: str
+    title: str
+    subtitle: str
+    short: str  # QĐKT / BBKT / BCKQ
+
+
+@dataclass
+class InspectionDoc:
+    header: DocHeader
+    code: str
+    qr: Markup
+    procedure_name: str
+    field_phrase: str
+    legal_basis: list[str]
+    view: InspectionView
+    unit_name: str
+    signed_at_text: str
+    signer: str
+    data: list[tuple[str, str]]
+    note: str = SOURCE_NOTE
+    #: The biên bản's structured rows (issue 15 item 3): filled by the findings package; each a
+    #: dict with at least 'label' and 'cells' — empty until findings are recorded.
+    findings: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def head(self) -> dict[str, Any] | None:
+        return next((m for m in self.view.team if m.get("role") == "head"), None)
+
+
+def _data_lines(facts: Facts) -> list[tuple[str, str]]:
+    out = []
+    for key, value in facts.dossier.data.items():
+        if key.startswith("_") or key == "decision_number":
+            continue
+        try:
+            label = facts.procedure.field_spec(key).label
+        except KeyError:
+            continue
+        out.append((label, str(value)))
+    return out
+
+
+def build(kind: str, facts: Facts, view: InspectionView) -> InspectionDoc:
+    if kind not in INSPECTION_SLIPS:
+        raise NotFound(f"Không có loại văn bản «{kind}».")
+    events = facts.slip_events(kind)
+    if not events:
+        title = INSPECTION_SLIPS[kind][1].lower()
+        raise NotFound(f"Cuộc kiểm tra {facts.dossier.code} chưa có {title}.")
+    event = events[-1]
+    short, title = INSPECTION_SLIPS[kind]
+    unit = facts.handling_unit
+    number = view.decision_number if kind == "inspection_decision" else ""
+    phrase = FIELD_PHRASES.get(facts.procedure.field, facts.procedure.field.lower())
+    header = DocHeader(
+        agency=unit.name.upper().replace("UBND", "ỦY BAN NHÂN DÂN"),
+        number=f"Số: {number}" if number else f"Số: ……/{short}",
+        place_date=fmt_place_date(unit.province, event.at, facts.tz),
+        title=title.upper(),
+        subtitle=f"Về việc kiểm tra nhà nước về {phrase}",
+        short=short,
+    )
+    return InspectionDoc(
+        header=header,
+        code=facts.dossier.code,
+        qr=qr_svg(facts.dossier.code),
+        procedure_name=facts.procedure.name,
+        field_phrase=phrase,
+        legal_basis=list(facts.procedure.legal_basis),
+        view=view,
+        unit_name=unit.name,
+        signed_at_text=fmt_words(event.at, facts.tz),
+        signer=facts.name_of(event.actor_id),
+        data=_data_lines(facts),
+    )
