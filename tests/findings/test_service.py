@@ -196,3 +196,17 @@ def test_not_an_inspection(session, world, xray):
     with pytest.raises(ActionNotAllowed):
         add(session, world["hni.handler"], d, GOOD)
     assert service.sheet(session, actor=world["hni.handler"], code=d.code).kinds == []
+
+
+def test_the_printed_record_has_the_rows_and_the_conclusion(app, session, officer, inspection):
+    add(session, officer, inspection, GOOD)
+    add(session, officer, inspection, SHORT)
+    rows, conclusion = service.printable(session, inspection)
+    assert [(r.position, r.verdict) for r in rows] == [(1, "Đạt"), (2, "Không đạt")]
+    assert ("Lượng danh định", "500") in rows[0].facts
+    templates = app.state.templates
+    html = templates.env.from_string(
+        '{% from "findings/_record.html" import finding_table %}{{ finding_table(rows, c) }}'
+    ).render(rows=rows, c=conclusion)
+    assert "Gạo ST25 túi 5 kg" in html and "Thiếu 31 g &gt; 2T = 30 g" in html
+    assert "Có vi phạm" in html

@@ -7,7 +7,9 @@ dossier's other readers see the rows, nobody else learns the dossier exists (404
 written until the record is signed (the procedure's action that requires `ket_luan`); handling
 is written once the conclusion is "Có vi phạm", until the dossier is closed.
 
-For the printed record (inspections): `rows_for(session, dossier)` and `conclusion_for(...)`.
+What the rows conclude, the check at the signing of the record and the printed rows are in
+`findings.conclusion` (re-exported here: `rows_for`, `conclusion_for`, `printable`,
+`settle_conclusion`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from casework.accounts.models import Role, User
 from casework.db import utcnow
@@ -27,93 +29,43 @@ from casework.dossiers.events import record_event
 from casework.dossiers.models import Dossier
 from casework.errors import ActionNotAllowed, NotFound, PermissionDenied, ValidationFailed
 from casework.findings import forms
-from casework.findings.models import FindingRow, Handling, RowKind
-from casework.procedures import Procedure, TransitionDef
+from casework.findings.conclusion import (
+    CONCLUSION_KEY,
+    VIOLATION,
+    Conclusion,
+    conclusion_for,
+    handling_for,
+    is_inspection,
+    kinds_for,
+    printable,
+    rows_for,
+    settle_conclusion,
+    verdict_words,
+)
+from casework.findings.models import FindingRow, Handling
+from casework.procedures import Procedure
 
-COMPLIANT = "Đạt yêu cầu"
-VIOLATION = "Có vi phạm"
-CONCLUSION_KEY = "ket_luan"
-REASON_KEY = "ly_do_ket_luan"  # why the conclusion differs from the rows
-DERIVED_KEY = "ket_luan_theo_bang"
+__all__ = [  # the writes here, and the readers of `findings.conclusion`
+    "Conclusion",
+    "Sheet",
+    "add_row",
+    "can_record",
+    "conclusion_for",
+    "delete_row",
+    "handling_for",
+    "handling_open",
+    "is_inspection",
+    "kinds_for",
+    "printable",
+    "rows_for",
+    "rows_open",
+    "save_handling",
+    "settle_conclusion",
+    "sheet",
+    "update_row",
+]
 EVENT_KIND = "finding"
 RECORDERS = (Role.handler, Role.leader)
-#: the procedure's inspection type → the kind of its rows (other inspections: any kind)
-KIND_FOR_PROCEDURE = {
-    "XA-DL-KTNN": RowKind.instrument,
-    "XA-DL-HDGS": RowKind.packaged,
-    "XA-CL-HHLT": RowKind.quality,
-}
-
-
-def is_inspection(procedure: Procedure) -> bool:
-    return procedure.kind == "inspection"
-
-
-def kinds_for(procedure: Procedure) -> list[str]:
-    if not is_inspection(procedure):
-        return []
-    kind = KIND_FOR_PROCEDURE.get(procedure.code)
-    return [kind] if kind else [k.value for k in RowKind]
-
-
-def rows_for(session: Session, dossier: Dossier) -> list[FindingRow]:
-    """The rows of the dossier's record, in order."""
-    return list(
-        session.exec(
-            select(FindingRow)
-            .where(FindingRow.dossier_id == dossier.id)
-            .order_by(col(FindingRow.position), col(FindingRow.id))
-        ).all()
-    )
-
-
-def handling_for(session: Session, dossier: Dossier) -> Handling | None:
-    return session.exec(select(Handling).where(Handling.dossier_id == dossier.id)).first()
-
-
-@dataclass(frozen=True)
-class Conclusion:
-    """What the rows say: `value` is "Có vi phạm", "Đạt yêu cầu" or None (no rows, or a row not
-    decided yet); `recorded` is the conclusion signed in the record, if any."""
-
-    value: str | None
-    failed: int
-    undecided: int
-    total: int
-    recorded: str | None = None
-    reason: str | None = None
-
-    @property
-    def words(self) -> str:
-        if self.total == 0:
-            return "Chưa có dòng kết quả nào."
-        if self.value == VIOLATION:
-            return f"{self.failed}/{self.total} dòng không đạt → {VIOLATION}."
-        if self.value == COMPLIANT:
-            return f"Cả {self.total} dòng đạt → {COMPLIANT}."
-        return f"{self.undecided}/{self.total} dòng chưa kết luận được."
-
-
-def derive(rows: list[FindingRow]) -> str | None:
-    """Any failed row → "Có vi phạm"; every row passed → "Đạt yêu cầu"; otherwise None."""
-    if any(r.passed is False for r in rows):
-        return VIOLATION
-    if rows and all(r.passed is True for r in rows):
-        return COMPLIANT
-    return None
-
-
-def conclusion_for(session: Session, dossier: Dossier) -> Conclusion:
-    rows = rows_for(session, dossier)
-    return Conclusion(
-        value=derive(rows),
-        failed=sum(r.passed is False for r in rows),
-        undecided=sum(r.passed is None for r in rows),
-        total=len(rows),
-        recorded=dossier.data.get(CONCLUSION_KEY),
-        reason=dossier.data.get(REASON_KEY),
-    )
-
 
 # ---- who may write ----------------------------------------------------------------------------
 
@@ -182,10 +134,6 @@ def _event(
     session.add(dossier)
 
 
-def _verdict(passed: bool | None) -> str:
-    return {True: "Đạt", False: "Không đạt", None: "Chưa kết luận"}[passed]
-
-
 # ---- rows -------------------------------------------------------------------------------------
 
 
@@ -229,7 +177,7 @@ def add_row(
         _event(
             session, dossier, actor, now,
             f"Thêm dòng kết quả kiểm tra {row.position}: {forms.title(kind, values)} — "
-            f"{_verdict(row.passed)}",
+            f"{verdict_words(row.passed)}",
             row={"id": row.id, "kind": kind, "values": values, "passed": row.passed,
                  "words": row.words},
         )  # fmt: skip
@@ -265,7 +213,7 @@ def update_row(
         _event(
             session, dossier, actor, now,
             f"Sửa dòng kết quả kiểm tra {row.position}: {forms.title(row.kind, values)} — "
-            f"{_verdict(row.passed)}",
+            f"{verdict_words(row.passed)}",
             row={"id": row.id, "kind": row.kind, "values": values, "passed": row.passed,
                  "words": row.words, "before": before},
         )  # fmt: skip
@@ -346,52 +294,6 @@ def _check_follow_up(session: Session, actor: User, dossier: Dossier, code: str)
         raise ValidationFailed(
             "Chưa lưu được: mã cuộc kiểm tra lại chưa đúng.", fields={"follow_up_code": why}
         )
-
-
-# ---- the conclusion at the signing of the record ----------------------------------------------
-
-
-def settle_conclusion(
-    session: Session,
-    *,
-    dossier: Dossier,
-    procedure: Procedure,
-    transition: TransitionDef,
-    data: dict[str, Any],
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Called by `dossiers.service.fire_action` before it cleans an action's data. For an
-    inspection's action that requires `ket_luan`: an empty conclusion takes the rows'; one that
-    contradicts the rows needs a reason (`ly_do_ket_luan`), else 422 naming the field. Returns
-    the data to clean and what to add to the recorded data (the rows' conclusion, the reason)."""
-    if not is_inspection(procedure) or CONCLUSION_KEY not in transition.requires:
-        return data, {}
-    data = dict(data)
-    reason = str(data.pop(REASON_KEY, "") or data.get("note") or "").strip()
-    rows = rows_for(session, dossier)
-    derived = derive(rows)
-    given = str(data.get(CONCLUSION_KEY) or "").strip()
-    if not given and derived:
-        data[CONCLUSION_KEY] = given = derived
-    extra: dict[str, Any] = {}
-    if derived:
-        extra[DERIVED_KEY] = derived
-    if derived and given in (COMPLIANT, VIOLATION) and given != derived:
-        if len(reason) < 10:
-            failed = sum(r.passed is False for r in rows)
-            rows_say = (
-                f"{failed} dòng kết quả không đạt" if derived == VIOLATION else "mọi dòng đều đạt"
-            )
-            raise ValidationFailed(
-                f"Kết luận «{given}» trái với bảng kết quả ({rows_say} → «{derived}»). "
-                "Chọn đúng kết luận, hoặc ghi lý do vào ô «Ghi chú» (ít nhất 10 ký tự) nếu "
-                "vẫn giữ.",
-                fields={
-                    CONCLUSION_KEY: f"Bảng kết quả cho kết luận «{derived}».",
-                    "note": "Cần ghi lý do khi kết luận khác bảng kết quả.",
-                },
-            )
-        extra[REASON_KEY] = reason[:2000]
-    return data, extra
 
 
 # ---- reading ----------------------------------------------------------------------------------
