@@ -14,6 +14,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from casework import __version__, capabilities
 from casework.accounts import views as account_views
+from casework.certificates import views as certificate_views
 from casework.admin import views as admin_views
 from casework.api import v1
 from casework.classes import views as class_views
@@ -119,6 +120,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(report_views.router)
     app.include_router(audit_views.router)
     app.include_router(notification_views.router)
+    app.include_router(certificate_views.router)
     app.include_router(finding_views.router)
     app.include_router(inspection_views.router)
     app.include_router(class_views.router)

@@ -116,6 +116,27 @@ class Stored:
             path.unlink(missing_ok=True)
 
 
+def write_file(
+    upload_dir: Path, data: bytes, *, now: datetime, stored: Stored, field_name: str
+) -> str:
+    """Write checked bytes under a random `<yyyy>/<mm>/<hex>` key (also used for certificates'
+    evidence files); the path joins `stored`, to be removed if the transaction fails."""
+    key = f"{now:%Y}/{now:%m}/{secrets.token_hex(16)}"
+    path = upload_dir / key
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("xb") as fh:
+            stored.paths.append(path)
+            fh.write(data)
+    except OSError as exc:
+        raise ValidationFailed(
+            "Không lưu được tệp đính kèm (ổ đĩa đầy hoặc không ghi được). Chưa có gì được lưu; "
+            "hãy báo quản trị.",
+            fields={field_name: str(exc.strerror or exc)},
+        ) from exc
+    return key
+
+
 def store(
     session: Session,
     *,
@@ -131,19 +152,8 @@ def store(
     checked = [(u, *check(u, allowed_keys)) for u in uploads]
     rows = []
     for upload, name, content_type in checked:
-        key = f"{now:%Y}/{now:%m}/{secrets.token_hex(16)}"
-        path = upload_dir / key
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with path.open("xb") as fh:
-                stored.paths.append(path)
-                fh.write(upload.data)
-        except OSError as exc:
-            raise ValidationFailed(
-                "Không lưu được tệp đính kèm (ổ đĩa đầy hoặc không ghi được). Chưa có gì được lưu; "
-                "hãy báo quản trị.",
-                fields={f"doc_{upload.document_key}": str(exc.strerror or exc)},
-            ) from exc
+        field_name = f"doc_{upload.document_key}"
+        key = write_file(upload_dir, upload.data, now=now, stored=stored, field_name=field_name)
         assert dossier.id is not None
         row = Attachment(
             dossier_id=dossier.id,
