@@ -221,6 +221,8 @@ RULE_TESTS: dict[str, Callable[[Who, bool], bool]] = {
     # an inspection's finding rows and handling: the unit's handlers and leaders (the team's
     # recorders); its receiver and readers 403, everybody else 404
     "record": lambda w, p: w.staff_here and bool(w.roles & {"handler", "leader"}),
+    # the periodic inspection report: staff (their own unit) and readers (their subtree)
+    "inspection_report": lambda w, p: w.staff or w.reader,
 }
 PUBLIC, SIGNED_IN, DOSSIER, FEEDBACK, ACT, ATTACH, RESET, OPEN, REVIEW = (
     "public", "signed_in", "dossier", "feedback", "act", "attach", "reset", "open", "review",
@@ -230,7 +232,7 @@ STAFF, ANSWERER, QUESTION, MENTOR, MINISTRY_ADMIN = (
     "staff", "answerer", "question", "mentor", "ministry_admin",
 )  # fmt: skip
 TRAINEE_RULE, SIGN_OFF, COACHED, UNIT_ADMIN = "trainee", "sign_off", "coached", "unit_admin"
-RECORD = "record"
+RECORD, INSPECTION_REPORT = "record", "inspection_report"
 
 RULES: dict[tuple[str, str], str] = {
     ("GET", "/openapi.json"): PUBLIC,
@@ -277,6 +279,8 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/dossiers/{code}/findings/{row_id}"): RECORD,
     ("POST", "/dossiers/{code}/findings/{row_id}/delete"): RECORD,
     ("POST", "/dossiers/{code}/handling"): RECORD,
+    ("GET", "/findings/report"): INSPECTION_REPORT,
+    ("GET", "/findings/report.{fmt}"): INSPECTION_REPORT,
     ("GET", "/units/{unit_code}/book"): BOOK,
     ("GET", "/units/{unit_code}/book.pdf"): BOOK,
     ("GET", "/units/{unit_code}/book.xlsx"): BOOK,

@@ -7,17 +7,23 @@ refused form is shown again (422) with what was typed and the reason beside the 
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
-from casework.accounts.models import User
-from casework.errors import ValidationFailed
-from casework.findings import forms, service, tolerance
+from casework.accounts.models import Role, User
+from casework.db import utcnow
+from casework.errors import NotFound, ValidationFailed
+from casework.findings import forms, report, service, tolerance
+from casework.procedures import ProcedureRegistry
+from casework.reports import exports
 from casework.web.auth import PageUser, verify_csrf
-from casework.web.deps import SessionDep, TzDep
+from casework.web.deps import RegistryDep, SessionDep, TzDep
 from casework.web.forms import form_texts
 from casework.web.templating import render
 
@@ -142,3 +148,67 @@ async def save_handling(
             message=exc.message, form_for="handling",
         )  # fmt: skip
     return RedirectResponse(f"/dossiers/{code}/findings?saved=handling#handling", status_code=303)
+
+
+# ---- the periodic report (commune → department → ministry) ------------------------------------
+
+
+def _periods(today: date) -> list[tuple[str, str]]:
+    """The choices of the period menu: the last eight quarters, then the last twelve months."""
+    out = []
+    year, quarter = today.year, (today.month - 1) // 3 + 1
+    for _ in range(8):
+        out.append((f"{year}-Q{quarter}", f"Quý {quarter}/{year}"))
+        year, quarter = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+    year, month = today.year, today.month
+    for _ in range(12):
+        out.append((f"{year}-{month:02d}", f"Tháng {month:02d}/{year}"))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return out
+
+
+def _report(
+    session: Session, user: User, registry: ProcedureRegistry, tz: ZoneInfo,
+    period: str | None, unit: int | None,
+) -> report.Report:  # fmt: skip
+    root = report.report_root(session, user, unit)
+    chosen = report.parse_period(period, utcnow().astimezone(tz).date())
+    return report.build(session, root=root, period=chosen, registry=registry, tz=tz)
+
+
+@router.get("/findings/report.{fmt}")
+def report_export(
+    session: SessionDep,
+    user: PageUser,
+    registry: RegistryDep,
+    tz: TzDep,
+    fmt: str,
+    period: Annotated[str | None, Query(max_length=16)] = None,
+    unit: Annotated[int | None, Query(ge=1)] = None,
+) -> Response:
+    if fmt not in ("csv", "xlsx"):
+        raise NotFound("Không có định dạng này (csv hoặc xlsx).")
+    found = _report(session, user, registry, tz, period, unit)
+    stem = f"bao-cao-kiem-tra-{found.root.code}-{found.period.key}"
+    return exports.download(found.table(), fmt, stem)
+
+
+@router.get("/findings/report")
+def report_page(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    registry: RegistryDep,
+    tz: TzDep,
+    period: Annotated[str | None, Query(max_length=16)] = None,
+    unit: Annotated[int | None, Query(ge=1)] = None,
+) -> Response:
+    found = _report(session, user, registry, tz, period, unit)
+    context = {
+        "r": found,
+        "headers": report.HEADERS,
+        "periods": _periods(utcnow().astimezone(tz).date()),
+        "can_drill": user.has_role(Role.auditor, Role.admin),
+        "query": urlencode({"period": found.period.key, "unit": found.root.id}),
+    }
+    return render(request, "findings/report.html", context, user=user)
