@@ -770,3 +770,8 @@ BUILDERS: dict[tuple[str, str], Builder] = {
 from tests.classes.matrix import BUILDERS as CLASS_BUILDERS  # noqa: E402
 
 BUILDERS.update(CLASS_BUILDERS)
+
+# the inspections' builders live with their tests too (tests/inspections/matrix.py)
+from tests.inspections.matrix import BUILDERS as INSPECTION_BUILDERS  # noqa: E402
+
+BUILDERS.update(INSPECTION_BUILDERS)
