@@ -221,6 +221,14 @@ RULE_TESTS: dict[str, Callable[[Who, bool], bool]] = {
     # an inspection's finding rows and handling: the unit's handlers and leaders (the team's
     # recorders); its receiver and readers 403, everybody else 404
     "record": lambda w, p: w.staff_here and bool(w.roles & {"handler", "leader"}),
+    # plan and open an inspection: the handlers and leaders of a commune (the roles the
+    # inspection procedures name; BADINH's); everyone else 403 (a foreign plan: 404)
+    "inspector": lambda w, p: w.unit == "BADINH" and bool(w.roles & {"handler", "leader"}),
+    # sign an inspection's decision with its team: the commune's leader (tests/inspections)
+    "commune_leader": lambda w, p: w.unit == "BADINH" and "leader" in w.roles,
+    # the decision form of an inspection: the matrix's dossiers are none, so 404 for everyone
+    # (who may open the form of a real inspection: tests/inspections/test_pages.py)
+    "no_inspection": lambda w, p: False,
     # the periodic inspection report: staff (their own unit) and readers (their subtree)
     "inspection_report": lambda w, p: w.staff or w.reader,
 }
@@ -274,6 +282,14 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/dossiers/{code}/reviews/comments"): REVIEW,
     ("POST", "/dossiers/{code}/reviews/scores"): REVIEW,
     ("POST", "/dossiers/{code}/reviews/verdict"): REVIEW,
+    # inspections (issue 15)
+    ("GET", "/inspections"): SIGNED_IN,  # the unit's plans; opening only for who may
+    ("GET", "/inspections/new"): SIGNED_IN,  # offers only the inspections the user may open
+    ("POST", "/inspections/plans"): "inspector",
+    ("POST", "/inspections/plans/{plan_id}/items"): "inspector",
+    ("POST", "/inspections"): "inspector",
+    ("GET", "/inspections/{code}/decision"): "no_inspection",
+    ("POST", "/inspections/{code}/decision"): "commune_leader",
     ("GET", "/dossiers/{code}/findings"): DOSSIER,  # a dossier that is no inspection says so
     ("POST", "/dossiers/{code}/findings"): RECORD,
     ("POST", "/dossiers/{code}/findings/{row_id}"): RECORD,
@@ -518,6 +534,7 @@ def test_matrix(app, client, session, world, cast, sign_in, token_for, caplog):
         "username": TRAINEE,
         "check_id": c.check.id,
         "row_id": 1,  # refused before any row is looked up
+        "plan_id": 1,  # no plan of the refused user's unit: 404
         "fmt": "csv",
         "class_id": matrix_class(session, c.people["bo.admin"]),
         "path": "css/app.css",
