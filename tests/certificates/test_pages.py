@@ -72,7 +72,7 @@ def test_edit_and_revoke_through_the_pages(client, session, world, sign_in, up):
     assert r.status_code == 303
     page = client.get(f"/certificates/{cert.id}").text
     assert "Đã thu hồi" in page and "Cấp nhầm" in page and "DL-001" in page  # history kept
-    assert 'action="/certificates/%d/revoke"' % cert.id not in page
+    assert f'action="/certificates/{cert.id}/revoke"' not in page
 
 
 def test_unit_list_filters_pages_and_exports(client, session, world, sign_in, up):

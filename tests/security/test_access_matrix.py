@@ -34,6 +34,7 @@ from sqlmodel import Session, select
 
 from casework.accounts import service as accounts
 from casework.accounts.models import Unit, User
+from casework.certificates.models import Certificate, CertificateChange
 from casework.dossiers import service
 from casework.dossiers.attachments import Upload
 from casework.dossiers.models import Attachment, CalendarOverride, Dossier, Event
@@ -46,6 +47,7 @@ from casework.reports import audit_log
 from casework.reports.models import AuditCheck
 from casework.reviews.models import MentorAssignment
 from casework.scenarios import service as scenarios
+from tests.certificates.matrix import matrix_certificate
 from tests.classes.matrix import matrix_class
 from tests.factories import TZ
 from tests.security.unsafe_requests import BUILDERS, PDF, PROCEDURE, SCENARIO, Kit
@@ -218,6 +220,11 @@ RULE_TESTS: dict[str, Callable[[Who, bool], bool]] = {
     "coached": lambda w, p: w.mentor_here or w.admin_here,
     # take the unit off the leaderboard: admins at or above it; its mentors 403, others 404
     "unit_admin": lambda w, p: w.admin_here,
+    # a certificate of the trainee (tests/certificates/matrix.py): the trainee and the auditors
+    # and admins at or above their unit; everybody else 404, as for none
+    "certificate": lambda w, p: w.name == TRAINEE or w.reader_here,
+    # correct or revoke it: admins at or above the officer's unit; others 403 (non-admins) or 404
+    "certificate_admin": lambda w, p: w.admin_here,
     # an inspection's finding rows and handling: the unit's handlers and leaders (the team's
     # recorders); its receiver and readers 403, everybody else 404
     "record": lambda w, p: w.staff_here and bool(w.roles & {"handler", "leader"}),
@@ -350,6 +357,22 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/audit/checks"): READER,
     ("GET", "/audit/checks"): READER,
     ("GET", "/audit/checks/{check_id}"): CHECK,
+    # training certificates (issue 15; tests/certificates): one's own for everyone signed in;
+    # the unit lists, exports and print for auditors and admins (their subtree); recording and
+    # the XLSX import for admins (their subtree)
+    ("GET", "/certificates/mine"): SIGNED_IN,
+    ("GET", "/certificates"): READER,
+    ("GET", "/certificates.{fmt}"): READER,
+    ("GET", "/certificates/print"): READER,
+    ("GET", "/certificates/new"): ADMIN,
+    ("POST", "/certificates"): ADMIN,
+    ("GET", "/certificates/import"): ADMIN,
+    ("POST", "/certificates/import"): ADMIN,
+    ("POST", "/certificates/import/confirm"): ADMIN,
+    ("GET", "/certificates/{certificate_id}"): "certificate",
+    ("GET", "/certificates/{certificate_id}/evidence"): "certificate",
+    ("POST", "/certificates/{certificate_id}"): "certificate_admin",
+    ("POST", "/certificates/{certificate_id}/revoke"): "certificate_admin",
     # certificate classes (tests/classes/matrix.py): the list and a class for everyone signed
     # in (seats shown by scope); demand and priority lists for department and ministry admins;
     # opening, filling, attendance, completion and cancelling for the ministry's admin
@@ -508,7 +531,7 @@ def denied_body(method: str, path: str, c: Cast) -> dict[str, Any]:
 #: What no refused request may change (counted before and after the matrix).
 WATCHED = (
     Dossier, Event, Attachment, Question, MentorAssignment, SignOff, UnitOptOut,
-    NotificationSeen, CalendarOverride, AuditCheck, User, Unit,
+    NotificationSeen, CalendarOverride, AuditCheck, User, Unit, Certificate, CertificateChange,
 )  # fmt: skip
 
 
@@ -537,6 +560,7 @@ def test_matrix(app, client, session, world, cast, sign_in, token_for, caplog):
         "plan_id": 1,  # no plan of the refused user's unit: 404
         "fmt": "csv",
         "class_id": matrix_class(session, c.people["bo.admin"]),
+        "certificate_id": matrix_certificate(session, c.people, app.state.settings.upload_dir),
         "path": "css/app.css",
     }
     attachment = {

@@ -771,6 +771,11 @@ from tests.classes.matrix import BUILDERS as CLASS_BUILDERS  # noqa: E402
 
 BUILDERS.update(CLASS_BUILDERS)
 
+# the certificates' builders live with their tests too (tests/certificates/matrix.py)
+from tests.certificates.matrix import BUILDERS as CERTIFICATE_BUILDERS  # noqa: E402
+
+BUILDERS.update(CERTIFICATE_BUILDERS)
+
 # the inspections' builders live with their tests too (tests/inspections/matrix.py)
 from tests.inspections.matrix import BUILDERS as INSPECTION_BUILDERS  # noqa: E402
 
