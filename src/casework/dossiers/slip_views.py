@@ -144,7 +144,7 @@ def _inspection_doc(
         raise NotFound(f"Hồ sơ {dossier.code} không phải một cuộc kiểm tra.")
     cal = calendars.for_unit(session, dossier.handling_unit_id)
     facts = slips.load_facts(session, dossier=dossier, procedure=procedure, cal=cal, now=utcnow())
-    doc = inspection_slips.build(kind, facts, view)
+    doc = inspection_slips.build(kind, facts, view, session)
     base = f"/dossiers/{dossier.code}/slips/{kind}"
     context = {
         "slip": doc,

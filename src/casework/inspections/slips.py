@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 from casework.dossiers.models import Dossier, Event, EventKind
 from casework.dossiers.slips import Facts, fmt_place_date, fmt_words, qr_svg
 from casework.errors import NotFound
+from casework.findings.conclusion import printable
 from casework.inspections.models import (
     TRIGGER_LABELS,
     Inspection,
@@ -151,9 +152,10 @@ class InspectionDoc:
     signer: str
     data: list[tuple[str, str]]
     note: str = SOURCE_NOTE
-    #: The biên bản's structured rows (issue 15 item 3): filled by the findings package; each a
-    #: dict with at least 'label' and 'cells' — empty until findings are recorded.
-    findings: list[dict[str, Any]] = field(default_factory=list)
+    #: The biên bản's structured rows and the conclusion they lead to (issue 15 item 3), from
+    #: `findings.conclusion.printable`; printed by its macro `finding_table`.
+    findings: list[Any] = field(default_factory=list)
+    conclusion: Any = None
 
     @property
     def head(self) -> dict[str, Any] | None:
@@ -173,7 +175,9 @@ def _data_lines(facts: Facts) -> list[tuple[str, str]]:
     return out
 
 
-def build(kind: str, facts: Facts, view: InspectionView) -> InspectionDoc:
+def build(
+    kind: str, facts: Facts, view: InspectionView, session: Session | None = None
+) -> InspectionDoc:
     if kind not in INSPECTION_SLIPS:
         raise NotFound(f"Không có loại văn bản «{kind}».")
     events = facts.slip_events(kind)
@@ -193,7 +197,13 @@ def build(kind: str, facts: Facts, view: InspectionView) -> InspectionDoc:
         subtitle=f"Về việc kiểm tra nhà nước về {phrase}",
         short=short,
     )
+    rows: list[Any] = []
+    conclusion = None
+    if kind == "inspection_record" and session is not None:
+        rows, conclusion = printable(session, facts.dossier)
     return InspectionDoc(
+        findings=rows,
+        conclusion=conclusion,
         header=header,
         code=facts.dossier.code,
         qr=qr_svg(facts.dossier.code),
