@@ -210,3 +210,16 @@ def test_the_printed_record_has_the_rows_and_the_conclusion(app, session, office
     ).render(rows=rows, c=conclusion)
     assert "Gạo ST25 túi 5 kg" in html and "Thiếu 31 g &gt; 2T = 30 g" in html
     assert "Có vi phạm" in html
+
+
+def test_demo_rows(session, registry, officer, inspection):
+    from casework.findings.demo import load_demo
+
+    rows = load_demo(session, dossier=inspection, actor=officer, tz=TZ)
+    # the sugar passes (10 of a lot of 40: n = 10); the rice fails: a bag 150 g short > T = 75 g
+    # with none allowed, and the mean of the whole lot below 5 kg
+    assert [r.passed for r in rows] == [True, False]
+    assert service.conclusion_for(session, inspection).value == "Có vi phạm"
+    d = to_recording(session, officer, open_inspection(session, registry, officer, INSTRUMENTS))
+    rows = load_demo(session, dossier=d, actor=officer, tz=TZ)
+    assert [r.passed for r in rows] == [True, False]
