@@ -175,3 +175,14 @@ def test_missing_certificates_names_each_person_and_why(session, world, up):
     assert set(quality) == {valid.id}
     assert "chất lượng sản phẩm, hàng hóa" in quality[valid.id]
     assert missing_certificates(session, users=[], field=FIELD, on=on) == {}
+
+
+def test_add_in_transaction_leaves_the_commit_to_the_caller(session, world):
+    admin = admin_of(session, world.ministry, "bo.admin")
+    v = service.check_values(values("LTH0001-001"))
+    cert = service.add_in_transaction(session, actor=admin, user_id=world["hni.handler"].id,
+                                      values=v, source="class", class_id=7, note="Lớp 7")  # fmt: skip
+    assert cert.id is not None and cert.class_id == 7
+    session.rollback()  # the caller's transaction failed: nothing stays
+    assert session.exec(select(Certificate)).all() == []
+    assert session.exec(select(CertificateChange)).all() == []

@@ -228,6 +228,33 @@ def _evidence(
     cert.evidence_sha256 = hashlib.sha256(upload.data).hexdigest()
 
 
+def add_in_transaction(
+    session: Session,
+    *,
+    actor: User | None,
+    user_id: int,
+    values: Values,
+    source: str = Source.manual,
+    class_id: int | None = None,
+    note: str = "",
+    at: datetime | None = None,
+) -> Certificate:
+    """Add one checked certificate and its "created" change row inside the caller's transaction
+    (flushed, never committed): for callers that own a larger transaction, e.g. completing a
+    class (`source="class"`, `class_id`). The unique key (field, issuer, number) still holds:
+    a duplicate raises IntegrityError at the flush, and the caller rolls everything back."""
+    at = at or utcnow()
+    actor_id = actor.id if actor is not None else None
+    cert = Certificate(user_id=user_id, **vars(values), source=source, class_id=class_id,
+                       recorded_by_id=actor_id, recorded_at=at)  # fmt: skip
+    session.add(cert)
+    session.flush()
+    assert cert.id is not None
+    session.add(CertificateChange(certificate_id=cert.id, kind="created", actor_id=actor_id,
+                                  at=at, note=note))  # fmt: skip
+    return cert
+
+
 def create(
     session: Session,
     *,
