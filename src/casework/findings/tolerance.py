@@ -301,7 +301,7 @@ def check_packaged(
     if over_t:
         words = (
             f"{len(over_t)} đơn vị thiếu quá T = {num(t)} {base} (lớn nhất thiếu {num(worst)} "
-            f"{base}); cho phép {plan.allowed_over_t} ({plan_words.lower()})"
+            f"{base}); cho phép {plan.allowed_over_t} ({plan_words})"
         )
     else:
         words = f"Không đơn vị nào thiếu quá T = {num(t)} {base} ({tol.band})"

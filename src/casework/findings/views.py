@@ -20,6 +20,7 @@ from casework.accounts.models import Role, User
 from casework.db import utcnow
 from casework.errors import NotFound, ValidationFailed
 from casework.findings import forms, report, service, tolerance
+from casework.numbers import fmt_number
 from casework.procedures import ProcedureRegistry
 from casework.reports import exports
 from casework.web.auth import PageUser, verify_csrf
@@ -54,7 +55,7 @@ def _page(
             if handling_values[k]:
                 handling_values[k] = handling_values[k].isoformat()
         if handling and handling.amount is not None:
-            handling_values["amount"] = str(handling.amount)
+            handling_values["amount"] = fmt_number(handling.amount, 0)
     context = {
         "s": found,
         "d": found.dossier,
