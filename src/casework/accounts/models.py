@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, String, UniqueConstraint
+from sqlalchemy import Column, Index, String
 from sqlmodel import Field, SQLModel
 
 from casework.db import JSONType, UTCDateTime, keep_for_transaction, utcnow
@@ -49,7 +49,8 @@ ACTING_ROLES = frozenset({Role.receiver, Role.handler, Role.leader})
 class Unit(SQLModel, table=True):
     """A node of the unit tree. `path` is the materialised path of ids, e.g. "/1/5/12/"."""
 
-    __table_args__ = (UniqueConstraint("kind", "official_code"),)
+    # a unique index, not a constraint: SQLite adds it without rebuilding the table (0014)
+    __table_args__ = (Index("uq_unit_kind_official_code", "kind", "official_code", unique=True),)
 
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(sa_column=Column(String(64), unique=True, nullable=False, index=True))

@@ -31,9 +31,7 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("absent_since", casework.db.UTCDateTime(timezone=True), nullable=True)
         )
-        batch_op.create_unique_constraint(
-            batch_op.f("uq_unit_kind_official_code"), ["kind", "official_code"]
-        )
+        batch_op.create_index("uq_unit_kind_official_code", ["kind", "official_code"], unique=True)
 
     op.create_table(
         "unit_change",
@@ -58,7 +56,7 @@ def downgrade() -> None:
     op.drop_table("unit_change")
 
     with op.batch_alter_table("unit", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("uq_unit_kind_official_code"), type_="unique")
+        batch_op.drop_index("uq_unit_kind_official_code")
         batch_op.drop_column("absent_since")
         batch_op.drop_column("division_type")
         batch_op.drop_column("official_name")
