@@ -157,6 +157,9 @@ def test_handling_of_a_violation(session, registry, officer, inspection):
     assert str(row.follow_up_on) == "2027-01-10"
     ev = _events(session, inspection)[-1]
     assert ev.payload["handling"]["amount"] == 3_000_000
+    # the follow-up inspection names the one it checks again
+    assert service.sheet(session, actor=officer, code=later.code).follow_up_of == inspection.code
+    assert service.sheet(session, actor=officer, code=inspection.code).follow_up_of is None
     assert ev.payload["handling"]["remedy_deadline"] == "2026-12-20"
 
 

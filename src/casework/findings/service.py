@@ -19,7 +19,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from casework.accounts.models import Role, User
 from casework.db import utcnow
@@ -311,6 +311,7 @@ class Sheet:
     kinds: list[str]
     can_edit_rows: bool
     can_edit_handling: bool
+    follow_up_of: str | None = None  # the inspection this one checks again, if readable
 
 
 def sheet(session: Session, *, actor: User, code: str) -> Sheet:
@@ -320,6 +321,11 @@ def sheet(session: Session, *, actor: User, code: str) -> Sheet:
         raise NotFound(f"Không tìm thấy hồ sơ {code}.")
     _, procedure = procedure_of(session, dossier)
     writer = can_record(actor, dossier) and is_inspection(procedure)
+    earlier = session.exec(
+        select(Dossier)
+        .join(Handling, col(Handling.dossier_id) == Dossier.id)
+        .where(Handling.follow_up_code == dossier.code)
+    ).first()
     return Sheet(
         dossier=dossier,
         procedure=procedure,
@@ -329,4 +335,7 @@ def sheet(session: Session, *, actor: User, code: str) -> Sheet:
         kinds=kinds_for(procedure),
         can_edit_rows=writer and rows_open(dossier),
         can_edit_handling=writer and handling_open(dossier),
+        follow_up_of=earlier.code
+        if earlier is not None and access.can_view(session, actor, earlier)
+        else None,
     )
