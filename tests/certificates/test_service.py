@@ -186,3 +186,18 @@ def test_add_in_transaction_leaves_the_commit_to_the_caller(session, world):
     session.rollback()  # the caller's transaction failed: nothing stays
     assert session.exec(select(Certificate)).all() == []
     assert session.exec(select(CertificateChange)).all() == []
+
+
+def test_a_number_recorded_meanwhile_is_a_field_error_not_a_crash(session, world, up, monkeypatch):
+    admin = admin_of(session, world.hni, "hni.admin")
+    record(session, admin, world["hni.handler"], up, "RACE-1")
+    # the friendly check ran before the other admin's commit: the unique key is the backstop
+    monkeypatch.setattr(service, "duplicate_of", lambda *a, **k: None)
+    with pytest.raises(ValidationFailed) as caught:
+        service.create(
+            session, actor=admin, username="hni.leader", values=values("RACE-1"),
+            evidence=Upload("evidence", "cc.pdf", PDF), upload_dir=up,
+        )  # fmt: skip
+    assert "RACE-1" in caught.value.fields["number"]
+    assert len(session.exec(select(Certificate)).all()) == 1
+    assert not [p for p in up.rglob("*") if p.is_file()]  # the evidence file was removed

@@ -19,6 +19,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from casework.accounts.models import Role, Unit, User
@@ -292,6 +293,13 @@ def create(
         assert cert.id is not None
         session.add(CertificateChange(certificate_id=cert.id, kind="created", actor_id=actor.id))
         session.commit()
+    except IntegrityError as exc:  # the same number recorded by someone else meanwhile
+        session.rollback()
+        stored.discard()
+        raise ValidationFailed(
+            "Chưa lưu được chứng chỉ: số chứng chỉ vừa được ghi cho người khác.",
+            fields={"number": f"Đã có chứng chỉ số {v.number} của {v.issuer} ({v.field})."},
+        ) from exc
     except BaseException:
         session.rollback()
         stored.discard()
@@ -352,6 +360,13 @@ def edit(
         session.add(CertificateChange(certificate_id=cert.id, kind="edited",
                                       actor_id=actor.id, before=before))  # fmt: skip
         session.commit()
+    except IntegrityError as exc:  # the same number recorded by someone else meanwhile
+        session.rollback()
+        stored.discard()
+        raise ValidationFailed(
+            "Chưa lưu được chứng chỉ: số chứng chỉ vừa được ghi cho người khác.",
+            fields={"number": f"Đã có chứng chỉ số {v.number} của {v.issuer} ({v.field})."},
+        ) from exc
     except BaseException:
         session.rollback()
         stored.discard()
