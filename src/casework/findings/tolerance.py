@@ -15,7 +15,7 @@ dates are in docs/findings.md. Checked 05/12/2026:
   Fertigpackungsverordnung §9(3) (lxgesetze.de/fpackv/9), i.e. Directive 76/211/EEC Annex I,
   which OIML R 87 repeats; that TT 21/2014 adopts the same table could not be read in its text;
 - the 2T rule and "the mean not below the nominal quantity": Directive 76/211/EEC Art. 5 as
-  transposed in Italy (gazzettaufficiale.it, DPR 391/1980 art. 5);
+  transposed in Italy (Gazzetta Ufficiale of 11/11/1978, act 078U0690, art. 5);
 - the mean correction λ = t(0,995; n−1)/√n: UK SI 2006/659 Sch. 2 §4 (0,640 for n = 20,
   0,503 for n = 30, 0,379 for n = 50), and for a lot measured whole, mean ≥ nominal (§4.7);
 - the sample plan (lot size → n, c) is OIML R 87's Table 2 as remembered, NOT found in a stored
