@@ -103,7 +103,8 @@ def test_plan_open_team_record_print(
 
     # the chairperson adds the year's plan and a market to it
     sign_in(page, base_url, "badinh.leader")
-    page.get_by_role("navigation", name="Chính").get_by_role("link", name="Kiểm tra", exact=True).click()
+    nav = page.get_by_role("navigation", name="Chính")
+    nav.get_by_role("link", name="Kiểm tra", exact=True).click()
     expect(page.get_by_role("heading", name="Kiểm tra", exact=True)).to_be_visible()
     walk.seen()
     page.get_by_text("Thêm kế hoạch kiểm tra năm").click()
