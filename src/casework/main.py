@@ -31,6 +31,7 @@ from casework.notifications import views as notification_views
 from casework.procedures import ProcedureRegistry
 from casework.progress import views as progress_views
 from casework.questions import views as question_views
+from casework.readiness import views as readiness_views
 from casework.reports import audit_views
 from casework.reports import views as report_views
 from casework.reviews import views as review_views
@@ -119,6 +120,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(admin_views.router)
     app.include_router(report_views.router)
     app.include_router(audit_views.router)
+    app.include_router(readiness_views.router)
     app.include_router(notification_views.router)
     app.include_router(certificate_views.router)
     app.include_router(finding_views.router)

@@ -220,6 +220,10 @@ RULE_TESTS: dict[str, Callable[[Who, bool], bool]] = {
     "coached": lambda w, p: w.mentor_here or w.admin_here,
     # take the unit off the leaderboard: admins at or above it; its mentors 403, others 404
     "unit_admin": lambda w, p: w.admin_here,
+    # the readiness map: the ministry's auditors, admins and mentors (every province) and a
+    # department's staff of any role (their own province); communes and others 403
+    "readiness": lambda w, p: w.unit in PROVINCE_LEVEL
+    or (w.unit == "BO" and bool(w.roles & {"auditor", "admin", "mentor"})),
     # a certificate of the trainee (tests/certificates/matrix.py): the trainee and the auditors
     # and admins at or above their unit; everybody else 404, as for none
     "certificate": lambda w, p: w.name == TRAINEE or w.reader_here,
@@ -357,6 +361,9 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/audit/checks"): READER,
     ("GET", "/audit/checks"): READER,
     ("GET", "/audit/checks/{check_id}"): CHECK,
+    # the readiness map (issue 15)
+    ("GET", "/readiness"): "readiness",
+    ("GET", "/readiness.{fmt}"): "readiness",
     # training certificates (issue 15; tests/certificates): one's own for everyone signed in;
     # the unit lists, exports and print for auditors and admins (their subtree); recording and
     # the XLSX import for admins (their subtree)

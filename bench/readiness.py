@@ -1,0 +1,183 @@
+"""Benchmark of the readiness map at national scale (issue 15, item 7).
+
+    .venv/bin/python bench/readiness.py [--repeat 5] [--sqlite-only]
+
+On a fresh database per backend (the demo world: the real tree of 34 provinces and 3,321
+communes), it adds three officers in every commune and department (~10,100 users), certificates
+for a fifth of the communes, sign-offs for a tenth, and 60,000 finished real dossiers plus 3,000
+practice runs of the commune procedures. Then, median of `--repeat` runs after one warm-up:
+
+- baseline: reading every unit row (what any page listing the 3,355 units must do at least);
+- figures: `readiness.queries.figures` for the whole country (the grouped queries);
+- national page / one province sorted by level, filtered: the whole GET through the app;
+- the CSV export of every commune of the country's biggest province.
+
+The target is 1 s per page. The figures go to bench/out/readiness.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import statistics
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+from fastapi.testclient import TestClient
+from harness import TZ, fresh_database, pg_url, registry, write_json
+from sqlalchemy import insert, select
+from sqlmodel import Session
+
+from casework.accounts.models import Unit, User
+from casework.accounts.security import hash_password
+from casework.certificates.models import Certificate
+from casework.db import utcnow
+from casework.dossiers.catalog import version_row_for
+from casework.dossiers.models import Dossier
+from casework.progress.models import SignOff
+from casework.readiness import queries
+from casework.readiness.rules import FIELDS
+
+TARGET = 1.0
+PASSWORD = "bench-readiness-1"
+COMMUNE_PROCEDURES = ("XA-DL-KTNN", "XA-DL-HDGS", "XA-CL-HHLT")
+
+
+def timed(fn: Callable[[], Any], repeat: int) -> float:
+    fn()
+    runs = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        runs.append(time.perf_counter() - start)
+    return statistics.median(runs)
+
+
+def fill(session: Session) -> dict[str, int]:
+    rng = random.Random(15)
+    now = utcnow()
+    units = session.execute(select(Unit.id, Unit.kind)).all()
+    places = [uid for uid, kind in units if kind in ("department", "commune")]
+    shared = hash_password(PASSWORD)
+    users = [
+        {"username": f"bench.{uid}.{role}", "full_name": "Cán bộ", "unit_id": uid,
+         "roles": [role], "password_hash": shared, "is_active": True, "created_at": now}
+        for uid in places for role in ("receiver", "handler", "leader")
+    ]  # fmt: skip
+    session.execute(insert(User), users)
+    handlers = {
+        uid: user_id
+        for user_id, uid, name in session.execute(select(User.id, User.unit_id, User.username))
+        if name.startswith("bench.") and name.endswith(".handler")
+    }
+    mentor = session.execute(select(User.id).where(User.username == "bo.mentor")).scalar_one()
+    certs, signs = [], []
+    for n, uid in enumerate(places):
+        if rng.random() < 0.2:
+            field = rng.choice(list(FIELDS.values()))
+            certs.append(
+                {"user_id": handlers[uid], "field": field, "course": "Khóa", "issuer": "UB TĐC",
+                 "number": f"B{n}", "issued_on": date(2026, 1, 1), "source": "manual",
+                 "recorded_at": now, "revoked": False, "version": 1}
+            )  # fmt: skip
+        if rng.random() < 0.1:
+            signs.append(
+                {"mentor_id": mentor, "trainee_id": handlers[uid], "note": "",
+                 "procedure_code": rng.choice(COMMUNE_PROCEDURES), "signed_at": now}
+            )  # fmt: skip
+    session.execute(insert(Certificate), certs)
+    session.execute(insert(SignOff), signs)
+    versions = {c: version_row_for(session, registry().get(c)).id for c in COMMUNE_PROCEDURES}
+    rows = []
+    for i in range(63_000):
+        uid, code = rng.choice(places), rng.choice(COMMUNE_PROCEDURES)
+        practice = i >= 60_000
+        ended = now - timedelta(days=rng.uniform(0, 180))
+        rows.append(
+            {"code": f"BENCH-{i}", "procedure_version_id": versions[code], "procedure_code": code,
+             "mode": "practice" if practice else "real", "state": "done", "national_status": 10,
+             "applicant_name": "Cơ sở", "receiving_unit_id": uid, "handling_unit_id": uid,
+             "received_at": ended - timedelta(days=3), "processing_ended_at": ended,
+             "result_bucket": rng.choice(("early", "on_time", "late")), "search_text": "",
+             "supplement_requests": 0, "extensions": 0, "digitised": False}
+        )  # fmt: skip
+    for start in range(0, len(rows), 5000):
+        session.execute(insert(Dossier), rows[start : start + 5000])
+    session.commit()
+    return {"users": len(users), "certificates": len(certs), "sign_offs": len(signs),
+            "dossiers": len(rows)}  # fmt: skip
+
+
+def measure(url: str, repeat: int) -> dict[str, Any]:
+    from casework.main import create_app
+    from casework.settings import Settings
+
+    with fresh_database(url) as engine:
+        with Session(engine, expire_on_commit=False) as session:
+            sizes = fill(session)
+        app = create_app(Settings(env="test", database_url=url), engine=engine)
+        with TestClient(app) as client:
+            token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
+            assert token
+            with Session(engine) as s:
+                bo = s.execute(select(User).where(User.username == "bo.auditor")).scalar_one()
+                bo.password_hash = hash_password(PASSWORD)
+                s.add(bo)
+                s.commit()
+            form = {"username": "bo.auditor", "password": PASSWORD, "csrf_token": token.group(1)}
+            r = client.post("/login", data=form, follow_redirects=False)
+            assert r.status_code == 303, r.text
+
+            def get(path: str) -> None:
+                assert client.get(path).status_code == 200, path
+
+            def baseline() -> None:
+                with Session(engine) as s:
+                    s.execute(select(Unit)).all()
+
+            def figures() -> None:
+                with Session(engine) as s:
+                    queries.figures(s, procedures=registry(), department=None, now=utcnow(),
+                                    today=utcnow().astimezone(TZ).date())  # fmt: skip
+
+            cases = {
+                "baseline: read the 3,356 unit rows": baseline,
+                "figures of every unit (grouped queries)": figures,
+                "page: national map and 34 provinces": lambda: get("/readiness"),
+                "page: Thành phố HCM's 168 communes by level": lambda: get(
+                    "/readiness?province=SKHCN.HCM&sort=-level_dl"
+                ),
+                "page: Đồng Tháp, nobody certified in đo lường": lambda: get(
+                    "/readiness?province=SKHCN.DTH&uncertified=1&page=2"
+                ),
+                "CSV: Thành phố HCM's communes": lambda: get("/readiness.csv?province=SKHCN.HCM"),
+            }
+            seconds = {label: timed(fn, repeat) for label, fn in cases.items()}
+    return {"sizes": sizes, "seconds": seconds}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--sqlite-only", action="store_true")
+    args = parser.parse_args()
+    import tempfile
+
+    urls = {"sqlite": f"sqlite:///{tempfile.mkdtemp()}/readiness.db"}
+    if not args.sqlite_only:
+        urls["postgresql"] = pg_url("casework_bench_readiness")
+    results = {name: measure(url, args.repeat) for name, url in urls.items()}
+    for name, r in results.items():
+        print(f"{name}: {r['sizes']}")
+        base = r["seconds"]["baseline: read the 3,356 unit rows"]
+        for label, s in r["seconds"].items():
+            verdict = "" if label.startswith("baseline") else (" ok" if s < TARGET else " SLOW")
+            print(f"  {label:<48} {s * 1000:>8.1f} ms  ({s / base:>5.1f} × baseline){verdict}")
+    write_json("readiness", {"target_seconds": TARGET, "results": results})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,171 @@
+"""/readiness: the national readiness map and table of provinces (the ministry), one province's
+communes (the ministry, and each department for its own), and both as CSV/XLSX.
+
+Thin: who may see what (`queries.reader_scope`), the figures (`queries.figures`), the rows
+(`tables`), one template. Filters are a GET form; htmx swaps the `results` block.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+
+from casework.accounts.models import Unit, UnitKind
+from casework.db import utcnow
+from casework.errors import NotFound
+from casework.readiness import queries, tables, tilemap
+from casework.readiness.rules import (
+    FIELD_LABELS,
+    FIELDS,
+    LEVEL_COLOURS,
+    LEVEL_LABELS,
+    PROVINCE_RULE,
+    RULES,
+    WINDOW_DAYS,
+    Level,
+)
+from casework.reports.exports import LOCAL, PRIVATE, download
+from casework.web.auth import PageUser, verify_csrf
+from casework.web.deps import RegistryDep, SessionDep
+from casework.web.templating import is_htmx, render
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
+
+Text = Annotated[str, Query(max_length=100)]
+
+
+def _filters(field: str, level: str, uncertified: str, q: str, sort: str, page: str) -> Any:
+    return tables.Filters(
+        field=field if field in FIELDS else "dl",
+        level=level if level in Level.__members__ else "",
+        uncertified=uncertified == "1",
+        q=q.strip(),
+        sort=sort.removeprefix("-") if sort.removeprefix("-") in tables.SORTS else "name",
+        desc=sort.startswith("-") and sort.removeprefix("-") in tables.SORTS,
+        page=int(page) if page.isdigit() and len(page) <= 6 else 1,
+    )
+
+
+def _query(province: Unit | None, f: tables.Filters, **changes: Any) -> str:
+    values: dict[str, Any] = {
+        "province": province.code if province is not None else "",
+        "field": f.field if f.field != "dl" else "",
+        "level": f.level,
+        "uncertified": "1" if f.uncertified else "",
+        "q": f.q,
+        "sort": ("-" if f.desc else "") + f.sort if f.sort != "name" or f.desc else "",
+        "page": f.page if f.page > 1 else "",
+    }
+    values.update(changes)
+    return urlencode({k: v for k, v in values.items() if v not in ("", None)})
+
+
+def _rows(
+    request: Request, session: Any, user: Any, registry: Any, province_code: str
+) -> tuple[queries.Scope, Unit | None, list[tables.Row], tables.Row | None, datetime]:
+    scope = queries.reader_scope(session, user)
+    province = queries.province_in_scope(session, scope, province_code)
+    now = utcnow()
+    figures = queries.figures(
+        session,
+        procedures=registry,
+        department=province,
+        now=now,
+        today=now.astimezone(LOCAL).date(),
+    )
+    if province is None:
+        return scope, None, tables.province_rows(figures), None, now
+    rows = [tables.commune_row(f) for f in figures.values() if f.unit.kind == UnitKind.commune]
+    own = figures.get(province.id or -1)
+    return scope, province, rows, tables.commune_row(own) if own else None, now
+
+
+def _notes(province: Unit | None, f: tables.Filters, now: datetime) -> list[str]:
+    where = province.province or province.name if province is not None else "Toàn quốc"
+    notes = [
+        f"Phạm vi: {where}. Số liệu đến {now.astimezone(LOCAL):%d/%m/%Y %H:%M} (giờ Việt Nam); "
+        f"hoạt động tính trong {WINDOW_DAYS} ngày qua.",
+        f"Lĩnh vực của bộ lọc: {FIELD_LABELS[f.field]}.",
+    ]
+    if f.level:
+        notes.append(f"Chỉ mức: {LEVEL_LABELS[Level[f.level]]}.")
+    if f.uncertified:
+        notes.append("Chỉ nơi chưa có cán bộ nào có chứng chỉ của lĩnh vực.")
+    if f.q:
+        notes.append(f"Tên có: {f.q}.")
+    return notes
+
+
+@router.get("/readiness")
+def readiness_page(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    registry: RegistryDep,
+    province: Annotated[str, Query(max_length=64)] = "",
+    field: Text = "",
+    level: Text = "",
+    uncertified: Text = "",
+    q: Text = "",
+    sort: Text = "",
+    page: Text = "",
+) -> Response:
+    f = _filters(field, level, uncertified, q, sort, page)
+    scope, unit, rows, own, now = _rows(request, session, user, registry, province)
+    shown = tables.apply(rows, f)
+    paged = tables.page(shown, f.page)
+    f = tables.Filters(**{**f.__dict__, "page": paged.page})
+    tiles, width, height = tilemap.tiles(rows, f.field) if unit is None else ([], 0, 0)
+    context = {
+        "scope": scope,
+        "province": unit,
+        "own": own,
+        "filters": f,
+        "page": paged,
+        "tiles": tiles,
+        "map_width": width,
+        "map_height": height,
+        "rules": RULES,
+        "province_rule": PROVINCE_RULE,
+        "fields": FIELDS,
+        "field_labels": FIELD_LABELS,
+        "levels": list(Level),
+        "level_labels": LEVEL_LABELS,
+        "level_colours": LEVEL_COLOURS,
+        "window": WINDOW_DAYS,
+        "now": now,
+        "query": _query(unit, f, page=""),
+        "url": lambda **changes: "/readiness?" + _query(unit, f, **changes),
+        "htmx": is_htmx(request),
+    }
+    blocks = ["results"] if is_htmx(request) else None
+    return render(
+        request, "readiness/page.html", context, user=user, block_names=blocks, headers=PRIVATE
+    )
+
+
+@router.get("/readiness.{fmt}")
+def readiness_export(
+    fmt: str,
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    registry: RegistryDep,
+    province: Annotated[str, Query(max_length=64)] = "",
+    field: Text = "",
+    level: Text = "",
+    uncertified: Text = "",
+    q: Text = "",
+    sort: Text = "",
+) -> Response:
+    if fmt not in ("csv", "xlsx"):
+        raise NotFound("Không có định dạng tải về này (chỉ CSV hoặc XLSX).")
+    f = _filters(field, level, uncertified, q, sort, "")
+    _, unit, rows, _, now = _rows(request, session, user, registry, province)
+    table = tables.export_table(tables.apply(rows, f), province=unit, notes=_notes(unit, f, now))
+    stem = f"muc-san-sang-{unit.code if unit else 'toan-quoc'}-{now.astimezone(LOCAL):%Y%m%d}"
+    return download(table, fmt, stem)
