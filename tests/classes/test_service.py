@@ -266,3 +266,42 @@ def test_cancel(session, cast: Cast):
     assert done.status == ClassStatus.cancelled
     with pytest.raises(Conflict):
         service.cancel(session, actor=cast["bo.admin"], class_id=klass.id, version=done.version)
+
+
+def test_two_admins_filling_at_once_one_wins(session, engine, cast: Cast, registry):
+    """Real threads on both databases: both fill from the same page (version 1); the row lock
+    (PostgreSQL) or the write transaction (SQLite) lets one through, the other gets a conflict
+    naming the winner, and the seats never exceed the capacity."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from casework.db import write_engine
+
+    klass = open_class(session, cast, capacity=3)
+    a = ask(session, cast, klass, "BADINH", seats=2)
+    b = ask(session, cast, klass, "HOANKIEM", seats=3)
+    admin_id, class_id, ids = cast["bo.admin"].id, klass.id, [a.id, b.id]
+    session.commit()
+    barrier = threading.Barrier(2)
+
+    def one(demand_id: int) -> str:
+        with Session(write_engine(engine), expire_on_commit=False) as s:
+            barrier.wait()  # before any statement: SQLite's writer would hold the other back
+            admin = s.get(type(cast["bo.admin"]), admin_id)
+            try:
+                service.fill(
+                    s, actor=admin, class_id=class_id, demand_ids=[demand_id], version=1,
+                    ranks={},
+                )  # fmt: skip
+            except Conflict as exc:
+                s.rollback()
+                return exc.message
+            return "ok"
+
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(one, ids))
+    assert sorted(r == "ok" for r in results) == [False, True]
+    assert "Cán bộ bo.admin đã xếp" in next(r for r in results if r != "ok")
+    session.rollback()
+    seats = session.exec(select(ClassSeat).where(ClassSeat.class_id == class_id)).all()
+    assert len(seats) in (2, 3) and len({s.demand_id for s in seats}) == 1
