@@ -305,3 +305,20 @@ def test_two_admins_filling_at_once_one_wins(session, engine, cast: Cast, regist
     session.rollback()
     seats = session.exec(select(ClassSeat).where(ClassSeat.class_id == class_id)).all()
     assert len(seats) in (2, 3) and len({s.demand_id for s in seats}) == 1
+
+
+def test_a_number_already_recorded_stops_the_completion(session, cast: Cast, registry):
+    klass = _filled(session, cast, registry)
+    everyone = {cast["badinh.a"].id, cast["badinh.b"].id}
+    klass = service.record_attendance(
+        session, actor=cast["bo.admin"], class_id=klass.id, version=klass.version,
+        marks=_marks(session, klass, everyone),
+    )  # fmt: skip
+    certify(session, cast["tayho.a"], number=issuing.certificate_number(klass, 2))  # typed by hand
+    with pytest.raises(Conflict) as exc:
+        service.complete(session, actor=cast["bo.admin"], class_id=klass.id, version=klass.version)
+    assert issuing.certificate_number(klass, 2) in exc.value.message
+    session.rollback()
+    assert count(session, Certificate) == 1  # only the one typed by hand
+    stored = session.get(TrainingClass, klass.id)
+    assert stored is not None and stored.status == ClassStatus.held
