@@ -226,3 +226,33 @@ def test_demo_rows(session, registry, officer, inspection):
     d = to_recording(session, officer, open_inspection(session, registry, officer, INSTRUMENTS))
     rows = load_demo(session, dossier=d, actor=officer, tz=TZ)
     assert [r.passed for r in rows] == [True, False]
+
+
+def test_a_violation_cannot_be_concluded_compliant(session, officer, inspection):
+    _violation(session, officer, inspection)
+    with pytest.raises(ActionNotAllowed, match="Chuyển xử lý vi phạm"):
+        fire(session, officer, inspection, "conclude_compliant")
+    session.expire_all()
+    assert session.get(Dossier, inspection.id).state == "handling"
+    assert fire(session, officer, inspection, "handle_violation", bien_phap_xu_ly="Phạt").state
+
+
+def test_goods_quality_rows_wait_for_the_lab(session, registry, officer):
+    d = open_inspection(session, registry, officer, "XA-CL-HHLT")
+    fire(session, officer, d, "issue_decision", decision_number="3/QĐ")
+    fire(session, officer, d, "finish_inspection", co_so="Cửa hàng", mat_hang="Mũ bảo hiểm")
+    form = {"san_pham": "Mũ bảo hiểm", "mau": "03 chiếc, lô M2", "ket_qua": "cho"}
+    row = add(session, officer, d, form, kind="quality")
+    assert row.passed is None
+    fire(session, officer, d, "take_samples", reason="Gửi mẫu thử nghiệm")
+    row = service.update_row(
+        session, actor=officer, code=d.code, row_id=row.id, tz=TZ,
+        form={**form, "ket_qua": "khong_dat", "phong_thu_nghiem": "Quatest 1"},
+    )  # fmt: skip
+    assert row.passed is False
+    result = "Không phù hợp"
+    with pytest.raises(ValidationFailed, match="trái với bảng kết quả"):
+        fire(session, officer, d, "receive_test_result", ket_qua_thu_nghiem=result,
+             ket_luan="Đạt yêu cầu")  # fmt: skip
+    done = fire(session, officer, d, "receive_test_result", ket_qua_thu_nghiem=result)
+    assert done.data["ket_luan"] == "Có vi phạm"

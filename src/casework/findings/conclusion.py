@@ -10,7 +10,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from casework.dossiers.models import Dossier
-from casework.errors import ValidationFailed
+from casework.errors import ActionNotAllowed, ValidationFailed
 from casework.findings import forms
 from casework.findings.models import FindingRow, Handling, RowKind
 from casework.procedures import Procedure, TransitionDef
@@ -20,6 +20,8 @@ VIOLATION = "Có vi phạm"
 CONCLUSION_KEY = "ket_luan"
 REASON_KEY = "ly_do_ket_luan"  # why the conclusion differs from the rows
 DERIVED_KEY = "ket_luan_theo_bang"
+#: the actions that close an inspection as compliant (no handling)
+COMPLIANT_ACTIONS = frozenset({"conclude_compliant"})
 #: the procedure's inspection type → the kind of its rows (other inspections: any kind)
 KIND_FOR_PROCEDURE = {
     "XA-DL-KTNN": RowKind.instrument,
@@ -116,8 +118,17 @@ def settle_conclusion(
     """Called by `dossiers.service.fire_action` before it cleans an action's data. For an
     inspection's action that requires `ket_luan`: an empty conclusion takes the rows'; one that
     contradicts the rows needs a reason (`ly_do_ket_luan`), else 422 naming the field. Returns
-    the data to clean and what to add to the recorded data (the rows' conclusion, the reason)."""
-    if not is_inspection(procedure) or CONCLUSION_KEY not in transition.requires:
+    the data to clean and what to add to the recorded data (the rows' conclusion, the reason).
+
+    A record signed "Có vi phạm" leads to handling: concluding it compliant is refused (409)."""
+    if not is_inspection(procedure):
+        return data, {}
+    if transition.action in COMPLIANT_ACTIONS and dossier.data.get(CONCLUSION_KEY) == VIOLATION:
+        raise ActionNotAllowed(
+            f"Không thể «{transition.label}»: biên bản đã ký với kết luận «{VIOLATION}». "
+            "Hãy chọn «Chuyển xử lý vi phạm»."
+        )
+    if CONCLUSION_KEY not in transition.requires:
         return data, {}
     data = dict(data)
     reason = str(data.pop(REASON_KEY, "") or data.get("note") or "").strip()
