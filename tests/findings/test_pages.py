@@ -74,6 +74,7 @@ def test_rows_conclusion_and_handling_through_the_pages(client, session, sign_in
     page = client.get(f"/dossiers/{code}/findings").text
     assert "Kết luận đã ký trong biên bản" in page and 'action="/dossiers/' in page
     assert "Thêm dòng" not in page  # rows are frozen
+    assert f'href="/inspections/new?procedure={inspection.procedure_code}"' in page
     r = post(client, f"/dossiers/{code}/handling", token, amount="ba triệu", decision_number="5")
     assert r.status_code == 422 and "ba triệu" in r.text and "err-amount" in r.text
     r = post(client, f"/dossiers/{code}/handling", token, decision_number="05/QĐ-XPHC",
