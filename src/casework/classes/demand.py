@@ -182,12 +182,19 @@ def class_priority(
 
 
 def field_priority(
-    session: Session, registry: ProcedureRegistry, *, actor: User, field: str, limit: int = 500
+    session: Session,
+    registry: ProcedureRegistry,
+    *,
+    actor: User,
+    field: str,
+    within: Unit | None = None,
 ) -> Priority:
-    """Every commune under the admin's unit, ranked for `field` (demand dates from the open
-    classes of that field)."""
+    """Every commune under the admin's unit (or under `within`, a unit inside it), ranked for
+    `field`; demand dates from the open classes of that field."""
     root = demand_root(session, actor)
-    communes = communes_under(session, root)[: max(limit, 0) or None]
+    if within is not None and within.path.startswith(root.path):
+        root = within
+    communes = communes_under(session, root)
     ids = [u.id for u in communes if u.id is not None]
     open_ids = select(TrainingClass.id).where(
         TrainingClass.field == field, TrainingClass.status == ClassStatus.open

@@ -35,14 +35,10 @@ def _priority(
 ) -> tuple[demand.Priority, dict[str, str], list[Unit]]:
     root = demand_root(session, user)
     chosen = field if field in FIELDS else FIELDS[0]
-    prio = demand.field_priority(session, registry, actor=user, field=chosen)
     ministry = root.kind == UnitKind.ministry
     provinces = sorted(_departments(session, root), key=lambda u: u.name) if ministry else []
     prov = next((p for p in provinces if str(p.id) == province), None)
-    if prov is not None:
-        prio.ranked = [
-            r for r in prio.ranked if prio.units[r.candidate.commune_id].path.startswith(prov.path)
-        ]
+    prio = demand.field_priority(session, registry, actor=user, field=chosen, within=prov)
     form = {"field": chosen, "province": str(prov.id) if prov else ""}
     return prio, form, provinces
 
