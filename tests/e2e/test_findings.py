@@ -120,3 +120,22 @@ def test_rows_conclusion_and_handling(
     if size == "phone":
         no_horizontal_scroll(p)
     screenshot(p, f"{size}-handling")
+
+
+def test_the_periodic_report_on_a_phone(phone: Any, base_url: str, screenshot) -> None:
+    from casework.demo import DEMO_PASSWORD
+
+    phone.goto(f"{base_url}/login")
+    phone.get_by_label("Tên đăng nhập").fill("hni.auditor")
+    phone.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
+    phone.get_by_role("button", name="Đăng nhập").click()
+    phone.wait_for_load_state("networkidle")
+    phone.get_by_role("link", name="Báo cáo kiểm tra").click()
+    expect(phone.get_by_role("heading", name="Báo cáo kết quả kiểm tra")).to_be_visible()
+    expect(phone.locator("#inspection-report tfoot")).to_contain_text("Tổng cộng")
+    no_horizontal_scroll(phone)
+    phone.get_by_label("Kỳ báo cáo").select_option(index=8)  # the first month in the menu
+    phone.get_by_role("button", name="Xem").click()
+    expect(phone.locator("p.meta").first).to_contain_text("Tháng")
+    no_horizontal_scroll(phone)
+    screenshot(phone, "report")
