@@ -15,6 +15,7 @@ from casework import capabilities
 from casework.db import utcnow
 from casework.dossiers import service as dossiers
 from casework.dossiers.models import Dossier
+from casework.errors import ValidationFailed
 from casework.inspections.models import InspectionPlanItem
 from tests.factories import TZ
 from tests.inspections.helpers import DL, build_team, decide, open_planned
@@ -138,3 +139,13 @@ def test_every_document_prints(client, session, registry, world, team, sign_in) 
             pdf = client.get(f"/dossiers/{d.code}/slips/{kind}.pdf")
             assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
             assert pdf.content.startswith(b"%PDF")
+
+
+def test_the_auditor_sees_the_refused_attempt(client, session, registry, world, team, sign_in):
+    d = open_planned(session, registry, team.head)
+    with pytest.raises(ValidationFailed):
+        decide(session, team.leader, d, [(team.member, "head"), (team.tech, "technical")])
+    sign_in(world["hni.auditor"])  # the department's auditor reads its communes' history
+    r = client.get("/audit?kind=audit&action=team_refused")
+    assert r.status_code == 200
+    assert d.code in r.text and "đoàn chưa đủ chứng chỉ" in r.text
