@@ -149,3 +149,18 @@ def test_the_auditor_sees_the_refused_attempt(client, session, registry, world, 
     r = client.get("/audit?kind=audit&action=team_refused")
     assert r.status_code == 200
     assert d.code in r.text and "đoàn chưa đủ chứng chỉ" in r.text
+
+
+def test_queue_and_api_offer_no_applicant_path(client, session, world, team, sign_in, token_for):
+    sign_in(team.head)
+    queue = client.get("/dossiers").text
+    assert 'href="/dossiers/new"' not in queue  # a ward opens no citizen procedure…
+    assert 'href="/inspections"' in queue  # …but inspections
+    assert 'value="2.002131"' not in queue and f'value="{DL}"' in queue  # its level's filters
+    r = client.post(
+        "/api/v1/dossiers",
+        json={"procedure_code": DL, "applicant": {"name": "Bà Ba"}},
+        headers=token_for(team.head),
+    )
+    assert r.status_code == 422 and "/inspections/new" in r.text
+    assert session.exec(select(Dossier)).first() is None
