@@ -256,3 +256,20 @@ def test_goods_quality_rows_wait_for_the_lab(session, registry, officer):
              ket_luan="Đạt yêu cầu")  # fmt: skip
     done = fire(session, officer, d, "receive_test_result", ket_qua_thu_nghiem=result)
     assert done.data["ket_luan"] == "Có vi phạm"
+
+
+def test_an_instruments_mpe_from_its_class(session, registry, officer):
+    d = to_recording(session, officer, open_inspection(session, registry, officer, INSTRUMENTS))
+    scale = {"loai": "Cân đồng hồ 30 kg", "han_kiem_dinh": "2030-01-01",
+             "cap_chinh_xac": "cấp 4 (IIII)", "e": "100", "tai_thu": "20000", "don_vi": "g"}  # fmt: skip
+    ok = add(session, officer, d, {**scale, "sai_so": "-200"}, kind="instrument")
+    assert ok.passed is True  # 200e → 1e; in service 2 × 100 g
+    assert "Sai số 200 g ≤ MPE = 200 g (cân cấp IIII, tải 200e" in ok.words
+    off = add(session, officer, d, {**scale, "sai_so": "250"}, kind="instrument")
+    assert off.passed is False and "Sai số 250 g > MPE = 200 g" in off.words
+    with pytest.raises(ValidationFailed) as info:  # an error with nothing to compare it to
+        add(session, officer, d, {"loai": "Cân", "sai_so": "5"}, kind="instrument")
+    assert "mpe" in info.value.fields
+    with pytest.raises(ValidationFailed) as info:
+        add(session, officer, d, {**scale, "e": "0", "sai_so": "5"}, kind="instrument")
+    assert "phải lớn hơn 0" in info.value.fields["e"]

@@ -202,3 +202,29 @@ def test_parse_numbers_names_the_bad_one():
 def test_parse_numbers_round_trips(values):
     text = "; ".join(format(v, "f").replace(".", ",") for v in values)
     assert tol.parse_numbers(text) == values
+
+
+@pytest.mark.parametrize(
+    ("text", "accuracy"),
+    [("III", "III"), ("cấp 3", "III"), ("Cấp III", "III"), ("cấp 4 (IIII)", "IIII"), ("II", "II"),
+     ("1", "I"), ("", None), ("chính xác cao", None)],
+)  # fmt: skip
+def test_weighing_class(text, accuracy):
+    assert tol.weighing_class(text) == accuracy
+
+
+@pytest.mark.parametrize(
+    ("accuracy", "e", "load", "initial"),
+    # OIML R 76-1 Table 6: class III 0.5e up to 500e, 1e up to 2 000e, 1.5e beyond
+    [("III", "10", "5000", "5"), ("III", "10", "5010", "10"), ("III", "10", "20000", "10"),
+     ("III", "10", "20010", "15"), ("IIII", "100", "5000", "50"), ("IIII", "100", "20000", "100"),
+     ("IIII", "100", "30000", "150"), ("II", "1", "5000", "0.5"), ("I", "1", "300000", "1.5")],
+)  # fmt: skip
+def test_weighing_mpe_by_class_and_load(accuracy, e, load, initial):
+    assert tol.weighing_mpe(accuracy, D(e), D(load), in_service=False) == D(initial)
+    assert tol.weighing_mpe(accuracy, D(e), D(load)) == 2 * D(initial)  # in service
+
+
+def test_weighing_mpe_refuses_a_zero_interval():
+    with pytest.raises(ValueError):
+        tol.weighing_mpe("III", D(0), D(10))

@@ -35,7 +35,14 @@ COLUMNS: dict[str, list[Column]] = {
         Column("tem", "Số tem / giấy chứng nhận kiểm định"),
         Column("han_kiem_dinh", "Hiệu lực kiểm định đến ngày", "date"),
         Column("cap_chinh_xac", "Cấp chính xác", hint="Ví dụ: cấp 4 (IIII)"),
-        Column("mpe", "Sai số lớn nhất cho phép (MPE)", "number"),
+        Column(
+            "mpe",
+            "Sai số lớn nhất cho phép (MPE)",
+            "number",
+            hint="Để trống với cân không tự động: tính từ cấp chính xác, e và tải thử.",
+        ),
+        Column("e", "Giá trị độ chia kiểm (e) của cân", "number", hint="Ví dụ: 100 (g)"),
+        Column("tai_thu", "Tải thử (quả cân chuẩn)", "number", hint="Cùng đơn vị với e"),
         Column("sai_so", "Sai số đo được", "number"),
         Column("don_vi", "Đơn vị của sai số", hint="Ví dụ: g"),
     ],
@@ -123,16 +130,46 @@ def clean(
             values[column.key] = _clean_one(column, raw)
         except ValueError as exc:
             errors[column.key] = f"Dòng {position}, cột «{column.label}»: {exc}."
-    if kind == RowKind.instrument and ("mpe" in values) != ("sai_so" in values):
-        missing = "sai_so" if "mpe" in values else "mpe"
-        label = next(c.label for c in COLUMNS[kind] if c.key == missing)
-        errors.setdefault(missing, f"Cần nhập «{label}» để so sánh sai số với MPE.")
+    if kind == RowKind.instrument:
+        _check_instrument(values, errors, position)
     if kind == RowKind.packaged and Decimal(values.get("luong_danh_dinh", "1")) <= 0:
         errors["luong_danh_dinh"] = f"Dòng {position}, cột «Lượng danh định»: phải lớn hơn 0."
     if errors:
         first = next(iter(errors.values()))
         raise ValidationFailed(f"Chưa lưu dòng {position}: {first}", fields=errors)
     return values, outcome_of(kind, values, today=today)
+
+
+def weighing_mpe(values: dict[str, Any]) -> tuple[Decimal, str] | None:
+    """The MPE of a weighing instrument from its class, e and test load, when not typed."""
+    accuracy = tolerance.weighing_class(values.get("cap_chinh_xac", ""))
+    if "mpe" in values or accuracy is None or "e" not in values or "tai_thu" not in values:
+        return None
+    e, load = Decimal(values["e"]), Decimal(values["tai_thu"])
+    mpe = tolerance.weighing_mpe(accuracy, e, load)
+    in_e = tolerance.num(load / e, 1)
+    how = f"cân cấp {accuracy}, tải {in_e}e, đang sử dụng: 2 × {tolerance.num(mpe / 2 / e)}e"
+    return mpe, how
+
+
+def _check_instrument(values: dict[str, Any], errors: dict[str, str], position: int) -> None:
+    bad = [k for k in ("e", "tai_thu") if k in values and Decimal(values[k]) <= 0]
+    for key in bad:
+        label = _label(RowKind.instrument, key)
+        errors[key] = f"Dòng {position}, cột «{label}»: phải lớn hơn 0."
+    if bad:
+        return
+    has_mpe = "mpe" in values or weighing_mpe(values) is not None
+    if has_mpe and "sai_so" not in values:
+        errors["sai_so"] = f"Cần nhập «{_label(RowKind.instrument, 'sai_so')}» để so với MPE."
+    elif "sai_so" in values and not has_mpe:
+        errors["mpe"] = (
+            "Cần nhập MPE, hoặc cấp chính xác (I, II, III, IIII), e và tải thử để tính MPE."
+        )
+
+
+def _label(kind: str, key: str) -> str:
+    return next(c.label for c in COLUMNS[kind] if c.key == key)
 
 
 def outcome_of(kind: str, values: dict[str, Any], *, today: date) -> Outcome:
@@ -145,12 +182,14 @@ def outcome_of(kind: str, values: dict[str, Any], *, today: date) -> Outcome:
         )
     if kind == RowKind.instrument:
         until = values.get("han_kiem_dinh")
+        derived = weighing_mpe(values)
         return tolerance.check_instrument(
             valid_until=date.fromisoformat(until) if until else None,
             inspected_on=today,
-            mpe=Decimal(values["mpe"]) if "mpe" in values else None,
+            mpe=derived[0] if derived else Decimal(values["mpe"]) if "mpe" in values else None,
             measured_error=Decimal(values["sai_so"]) if "sai_so" in values else None,
             unit=values.get("don_vi", ""),
+            mpe_how=derived[1] if derived else "",
         )
     return tolerance.check_quality(result=values["ket_qua"], lab=values.get("phong_thu_nghiem", ""))
 

@@ -327,6 +327,44 @@ def check_packaged(
     return Outcome(checks)
 
 
+# ---- non-automatic weighing instruments (cân không tự động): MPE by accuracy class -------------
+
+SRC_R76 = (
+    "OIML R 76-1, Bảng 6: sai số lớn nhất cho phép khi kiểm định ban đầu theo cấp chính xác "
+    "(0,5e / 1e / 1,5e); khi đang sử dụng lấy gấp đôi"
+)
+#: accuracy class → the load limits (in e) up to which the MPE on initial verification is 0.5e
+#: and 1e; above the second, 1.5e. OIML R 76-1 Table 6, as reproduced on
+#: scribd.com/document/314749659 (checked 05/12/2026).
+R76_LIMITS: dict[str, tuple[int, int]] = {
+    "I": (50_000, 200_000),
+    "II": (5_000, 20_000),
+    "III": (500, 2_000),
+    "IIII": (50, 200),
+}
+_CLASS_NAMES = {"1": "I", "2": "II", "3": "III", "4": "IIII"}
+
+
+def weighing_class(text: str) -> str | None:
+    """'III', 'cấp 3', 'cấp III', '3' → 'III'; anything else None."""
+    found = re.search(r"\b(IIII|III|II|I|[1-4])\b", text.upper().replace("CẤP", " "))
+    if found is None:
+        return None
+    return _CLASS_NAMES.get(found.group(1), found.group(1))
+
+
+def weighing_mpe(accuracy: str, e: Decimal, load: Decimal, *, in_service: bool = True) -> Decimal:
+    """The MPE of a non-automatic weighing instrument of class `accuracy` at `load` (same unit as
+    the verification scale interval `e`): 0.5e, 1e or 1.5e on initial verification by the load
+    in e; twice that in service (chưa xác minh for Vietnam's regulation)."""
+    if e <= 0 or load < 0:
+        raise ValueError("e phải lớn hơn 0 và tải không âm")
+    first, second = R76_LIMITS[accuracy]
+    in_e = load / e
+    factor = Decimal("0.5") if in_e <= first else Decimal(1) if in_e <= second else Decimal("1.5")
+    return factor * e * (2 if in_service else 1)
+
+
 def check_instrument(
     *,
     valid_until: date | None,
@@ -334,8 +372,10 @@ def check_instrument(
     mpe: Decimal | None,
     measured_error: Decimal | None,
     unit: str = "",
+    mpe_how: str = "",
 ) -> Outcome:
-    """A measuring instrument: stamp/certificate valid on the day, |error| ≤ MPE."""
+    """A measuring instrument: stamp/certificate valid on the day, |error| ≤ MPE. `mpe_how`:
+    how the MPE was found from the class (`weighing_mpe`), if it was not typed."""
     checks: list[Check] = []
     if valid_until is None:
         checks.append(
@@ -355,7 +395,9 @@ def check_instrument(
         ok = err <= abs(mpe)
         sign = "≤" if ok else ">"
         words = f"Sai số {num(err)} {unit} {sign} MPE = {num(abs(mpe))} {unit}".replace("  ", " ")
-        checks.append(Check("mpe", ok, words, SRC_MPE, False))
+        if mpe_how:
+            words += f" ({mpe_how})"
+        checks.append(Check("mpe", ok, words, SRC_R76 if mpe_how else SRC_MPE, False))
     return Outcome(checks)
 
 

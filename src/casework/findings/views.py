@@ -80,6 +80,7 @@ def _page(
             (tolerance.SRC_2T, True),
             (tolerance.SRC_STAMP, False),
             (tolerance.SRC_MPE, False),
+            (tolerance.SRC_R76, False),
             (tolerance.SRC_LAB, False),
         ],
     }
