@@ -9,15 +9,17 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page, ViewportSize, expect
 
 from casework.demo import DEMO_PASSWORD
 
-from .conftest import no_horizontal_scroll
+from .conftest import LiveServer, no_horizontal_scroll
+from .test_journey_inspection import _staff as certified_staff
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 DESKTOP: ViewportSize = {"width": 1280, "height": 800}
@@ -395,7 +397,10 @@ def test_leader_signs_one_and_refuses_another(walk: Walk) -> None:
     walk.publish()
 
 
-def test_commune_inspection_from_decision_to_report(walk: Walk) -> None:
+def test_commune_inspection_from_decision_to_report(walk: Walk, live_server: LiveServer) -> None:
+    # the team's head (the ward's officer) and technical member (the department's officer,
+    # seconded) hold a measurement certificate, as the certificates page would record it
+    staff = certified_staff(live_server, certify=("badinh.handler", "hni.handler"))
     page = walk.page
     shop = f"Cửa hàng tạp hóa Minh Phương — kiểm tra cân ({walk.variant})"
     sign_in(walk, "badinh.leader")
@@ -403,10 +408,28 @@ def test_commune_inspection_from_decision_to_report(walk: Walk) -> None:
     find_in_queue(walk, "Chợ Ngọc Hà", tab="Cả đơn vị")
     expect(page.locator("#state")).to_have_text("Kiểm tra tại cơ sở")
     to_queue(walk)
-    code = open_dossier(walk, shop, procedure="XA-DL-KTNN", shoot="commune")
-    assert code.startswith("HNI.BADINH-"), code
+    # an inspection opens from the plan or ad hoc, never with the applicant form (issue 15)
+    page.get_by_role("link", name="+ Cuộc kiểm tra").click()
+    page.get_by_role("link", name="+ Kiểm tra đột xuất").click()
+    walk.seen()
+    page.get_by_label("Nội dung kiểm tra (thủ tục)").select_option("XA-DL-KTNN")
+    page.get_by_label("Căn cứ kiểm tra đột xuất").select_option("complaint")
+    page.get_by_label("Nội dung phản ánh hoặc văn bản chỉ đạo").fill("Người mua phản ánh cân thiếu")
+    page.get_by_label("Tên cơ sở, hộ kinh doanh").fill(shop)
+    walk.shot("commune", 1)
+    page.get_by_role("button", name="Mở cuộc kiểm tra").click()
     expect(page.locator("#state")).to_have_text("Ra quyết định kiểm tra")
-    act(walk, "issue_decision", fill={"decision_number": "15/QĐ-UBND"})
+    code = page.locator("h1").inner_text()
+    assert code.startswith("HNI.BADINH-"), code
+    # the decision names the team, the time and the place
+    page.get_by_role("link", name="Ký quyết định kiểm tra").click()
+    page.get_by_label("Số, ký hiệu quyết định").fill("15/QĐ-UBND")
+    at = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")) - timedelta(hours=1)
+    page.get_by_label("Thời gian kiểm tra").fill(at.strftime("%Y-%m-%dT%H:%M"))
+    page.locator("#member_0").select_option(str(staff["badinh.handler"][0]))
+    page.locator("#member_1").select_option(str(staff["hni.handler"][0]))
+    walk.seen()
+    page.get_by_role("button", name="Ký quyết định kiểm tra").click()
     expect(page.locator("#state")).to_have_text("Kiểm tra tại cơ sở")
     walk.shot("commune", 2)
 
