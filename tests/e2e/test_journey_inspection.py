@@ -33,7 +33,7 @@ DOCUMENTS = {
 }
 
 
-def _staff(live: LiveServer, certify: tuple[str, ...]) -> dict[str, tuple[int, str]]:
+def certified_staff(live: LiveServer, certify: tuple[str, ...]) -> dict[str, tuple[int, str]]:
     """username → (id, full name) of the ward's staff and the department's handler; a valid
     measurement certificate for each of `certify` that has none."""
     from casework.accounts.models import User
@@ -96,7 +96,7 @@ def test_plan_open_team_record_print(
     screenshot: Callable[..., Path],
     docs_screenshots: Path,
 ) -> None:
-    staff = _staff(live_server, certify=("badinh.handler", "hni.handler"))
+    staff = certified_staff(live_server, certify=("badinh.handler", "hni.handler"))
     walk = Walk(page, width, screenshot, docs_screenshots)
     tag = f"{live_server.backend}-{width}"
     shop = f"Chợ Ngọc Hà ({tag})"

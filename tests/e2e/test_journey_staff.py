@@ -19,7 +19,7 @@ from playwright.sync_api import Page, ViewportSize, expect
 from casework.demo import DEMO_PASSWORD
 
 from .conftest import LiveServer, no_horizontal_scroll
-from .test_journey_inspection import _staff as certified_staff
+from .test_journey_inspection import certified_staff
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 DESKTOP: ViewportSize = {"width": 1280, "height": 800}
