@@ -128,3 +128,27 @@ def test_foreign_unit_in_the_filter_is_404(client, session, world, sign_in):
     assert client.get(f"/certificates?unit={world.hni.id}").status_code == 404
     assert client.get("/certificates").status_code == 200
     assert re.search(r"0 chứng chỉ", client.get("/certificates").text)
+
+
+def test_another_certificate_for_the_same_officer(client, session, world, sign_in, up):
+    admin = admin_of(session, world.hni, "hni.admin")
+    cert = record(session, admin, world["hni.handler"], up)
+    sign_in(admin)
+    page = client.get(f"/certificates/{cert.id}").text
+    assert 'href="/certificates/new?username=hni.handler"' in page
+    form = client.get("/certificates/new?username=hni.handler").text
+    assert 'name="username" value="hni.handler"' in form
+
+
+def test_a_capped_export_says_so(client, session, world, sign_in, up, monkeypatch):
+    from casework.certificates import service
+
+    admin = admin_of(session, world.hni, "hni.admin")
+    for i in range(3):
+        record(session, admin, world["hni.handler"], up, f"CAP-{i}")
+    monkeypatch.setattr(service, "EXPORT_CAP", 2)
+    sign_in(admin)
+    csv = client.get("/certificates.csv").content.decode("utf-8-sig")
+    assert csv.count("CAP-") == 2
+    printed = client.get("/certificates/print").text
+    assert "Chỉ có 2 dòng đầu trong 3 chứng chỉ" in printed

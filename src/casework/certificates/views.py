@@ -157,8 +157,12 @@ def _notes(f: queries.Filter, on: date) -> list[str]:
     return notes
 
 
-def _all_rows(session: Session, f: queries.Filter, on: date) -> list[queries.Row]:
-    return queries.search(session, f, on=on, page=1, per_page=service.EXPORT_CAP).items
+def _all_rows(session: Session, f: queries.Filter, on: date, notes: list[str]) -> list[queries.Row]:
+    found = queries.search(session, f, on=on, page=1, per_page=service.EXPORT_CAP)
+    if found.total > service.EXPORT_CAP:
+        cap = f"{service.EXPORT_CAP:,}".replace(",", ".")
+        notes.append(f"Chỉ có {cap} dòng đầu trong {found.total} chứng chỉ: hãy lọc hẹp hơn.")
+    return found.items
 
 
 @router.get("/certificates.{fmt}")
@@ -176,7 +180,8 @@ def certificate_export(
         raise NotFound("Chỉ xuất được CSV hoặc XLSX.")
     f, _form, _root = _list_filter(session, user, unit, field, status, q)
     on = today(tz)
-    table = queries.table(_all_rows(session, f, on), on=on, notes=_notes(f, on))
+    notes = _notes(f, on)
+    table = queries.table(_all_rows(session, f, on, notes), on=on, notes=notes)
     return exports.download(table, fmt, f"chung-chi-{f.unit.code}-{on:%Y%m%d}")
 
 
@@ -193,9 +198,10 @@ def certificate_print(
 ) -> Response:
     f, form, _root = _list_filter(session, user, unit, field, status, q)
     on = today(tz)
-    rows = _all_rows(session, f, on)
+    notes = _notes(f, on)
+    rows = _all_rows(session, f, on, notes)
     context = {
-        "table": queries.table(rows, on=on, notes=_notes(f, on), sheet=False),
+        "table": queries.table(rows, on=on, notes=notes, sheet=False),
         "unit": f.unit,
         "on": on,
         "query": urlencode(form),
