@@ -135,3 +135,18 @@ def test_a_rename_a_move_and_an_absence_are_recorded_and_nothing_deleted(session
     assert back.returned == 1 and back.changed == 1
     session.expire_all()
     assert session.get(Unit, absent.id).absent_since is None
+
+
+def test_a_code_taken_by_another_unit_is_not_reused(session):
+    root = accounts.create_unit(session, code="BKHCN", name="Bộ", kind="ministry")
+    local = accounts.create_unit(
+        session, code="SKHCN.KHA", name="Một đơn vị cũ", kind="department", parent=root
+    )
+    local.official_code = 999  # already linked to something else
+    session.add(local)
+    session.commit()
+    service.import_tree(session, tree=source.load(), provinces={56})
+    kha = session.exec(select(Unit).where(Unit.official_code == 56)).one()
+    assert kha.code == "SKHCN.KHA.56" and kha.id != local.id
+    session.expire_all()
+    assert session.get(Unit, local.id).name == "Một đơn vị cũ"

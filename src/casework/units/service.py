@@ -9,8 +9,8 @@
   back is unmarked (recorded).
 - Running it again with the same list changes nothing and records nothing.
 
-New units are written in bulk (one multi-row INSERT … RETURNING, one executemany for their
-paths), so the whole tree (3,355 units) takes well under a second on either database.
+New units are written in bulk (a multi-row INSERT … RETURNING, one UPDATE for their paths), so
+the whole tree (3,355 units) takes about a second on either database.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, update
-from sqlmodel import Session, col, select
+from sqlalchemy import String, cast, insert, update
+from sqlmodel import Session, SQLModel, col, select
 
 from casework.accounts.models import Unit, UnitKind
 from casework.db import utcnow
@@ -62,6 +62,7 @@ class _Run:
         units = session.exec(select(Unit)).all()
         self.by_official = {(u.kind, u.official_code): u for u in units if u.official_code}
         self.by_code = {u.code: u for u in units}
+        self.taken = set(self.by_code)  # codes in use, and those given out in this run
 
     def record(self, unit: Unit, change: UnitChangeKind, old: str = "", new: str = "") -> None:
         self.changes.append(
@@ -86,7 +87,7 @@ class _Run:
         return None
 
     def free_code(self, code: str, official_code: int) -> str:
-        return code if code not in self.by_code else f"{code}.{official_code}"
+        return code if code not in self.taken else f"{code}.{official_code}"
 
     def update(self, unit: Unit, d: Division, parent: Unit) -> None:
         """Bring one matched unit in line with `d`, recording what an officer would care about."""
@@ -138,7 +139,7 @@ class _Run:
         rows = []
         for d, parent in new:
             code = self.free_code(d.code, d.official_code)
-            self.by_code[code] = Unit(code=code, name=d.name, kind=kind)  # reserve the code
+            self.taken.add(code)
             rows.append(
                 {
                     "code": code,
@@ -155,11 +156,17 @@ class _Run:
         made = self.session.execute(
             insert(Unit).returning(col(Unit.id), sort_by_parameter_order=True), rows
         ).scalars()
-        paths = []
-        for (d, parent), unit_id in zip(new, made, strict=True):
+        for (d, _), unit_id in zip(new, made, strict=True):
             ids[d.official_code] = unit_id
-            paths.append({"id": unit_id, "path": f"{parent.path}{unit_id}/"})
-        self.session.execute(update(Unit), paths)
+        # every new unit's path in one statement: its parent's path, its id, "/"
+        table = SQLModel.metadata.tables["unit"]
+        parent = table.alias("parent")
+        parent_path = select(parent.c.path).where(parent.c.id == table.c.parent_id)
+        self.session.execute(
+            update(table)
+            .where(table.c.path == "/", table.c.parent_id.is_not(None))
+            .values(path=parent_path.scalar_subquery() + cast(table.c.id, String) + "/")
+        )
         self.report.created += len(new)
         return ids
 
