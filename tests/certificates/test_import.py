@@ -177,3 +177,12 @@ def test_only_admins_import(session, world, up):
     with pytest.raises(PermissionDenied):
         importer.preview(session, actor=world["hni.auditor"], filename="x.xlsx", data=data,
                          import_dir=up / "i")  # fmt: skip
+
+
+def test_a_zip_bomb_is_refused_before_it_is_unpacked(session, world, up, monkeypatch):
+    admin = admin_of(session, world.hni, "hni.admin")
+    monkeypatch.setattr(importer, "MAX_UNPACKED", 1000)
+    data = xlsx([_row("Cán bộ hni.handler", "", "SKHCN.HNI", "C-1")])
+    with pytest.raises(ValidationFailed) as caught:
+        importer.preview(session, actor=admin, filename="x.xlsx", data=data, import_dir=up / "i")
+    assert "giải nén" in caught.value.fields["file"]

@@ -22,6 +22,7 @@ import json
 import re
 import secrets
 import time
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -39,6 +40,7 @@ from casework.errors import Conflict, NotFound, ValidationFailed
 from casework.text import fold
 
 MAX_BYTES = 2 * 1024 * 1024
+MAX_UNPACKED = 60 * 1024 * 1024
 MAX_ROWS = 5_000
 KEEP_HOURS = 24
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
@@ -112,6 +114,9 @@ def read_sheet(data: bytes) -> list[tuple[int, dict[str, Any]]]:
         raise _refuse(f"Tệp lớn hơn {MAX_BYTES // (1024 * 1024)} MB.")
     if attachments.sniff(data) != "xlsx":
         raise _refuse("Tệp không phải bảng tính Excel .xlsx.")
+    unpacked = sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    if unpacked > MAX_UNPACKED:  # a small file that would unpack to a huge one (zip bomb)
+        raise _refuse(f"Tệp giải nén ra lớn hơn {MAX_UNPACKED // (1024 * 1024)} MB.")
     from openpyxl import load_workbook
 
     try:
