@@ -14,9 +14,9 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from casework import __version__, capabilities
 from casework.accounts import views as account_views
-from casework.certificates import views as certificate_views
 from casework.admin import views as admin_views
 from casework.api import v1
+from casework.certificates import views as certificate_views
 from casework.classes import views as class_views
 from casework.clock import default_calendar
 from casework.db import engine_for, write_engine
