@@ -56,6 +56,10 @@ def test_rows_conclusion_and_handling_through_the_pages(client, session, sign_in
     r = post(client, f"/dossiers/{code}/findings/{first.id}", token, **{**GOOD, "co_lo": "0"})
     assert r.status_code == 422 and "số nguyên từ 1 trở lên" in r.text
 
+    # the findings page offers the signing with the rows' conclusion chosen
+    sheet = client.get(f"/dossiers/{code}/findings").text
+    assert f'action="/dossiers/{code}/actions/sign_record"' in sheet
+    assert '<option value="Có vi phạm" selected>' in sheet
     # the record, signed from the dossier page with the conclusion left empty: the rows decide
     version = re.search(
         r'name="expected_version" value="(\d+)"', client.get(f"/dossiers/{code}").text

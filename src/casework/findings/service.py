@@ -43,7 +43,7 @@ from casework.findings.conclusion import (
     verdict_words,
 )
 from casework.findings.models import FindingRow, Handling
-from casework.procedures import Procedure
+from casework.procedures import Procedure, TransitionDef
 
 __all__ = [  # the writes here, and the readers of `findings.conclusion`
     "Conclusion",
@@ -312,6 +312,7 @@ class Sheet:
     can_edit_rows: bool
     can_edit_handling: bool
     follow_up_of: str | None = None  # the inspection this one checks again, if readable
+    sign_action: TransitionDef | None = None  # the record's signing, if the actor may fire it
 
 
 def sheet(session: Session, *, actor: User, code: str) -> Sheet:
@@ -321,6 +322,18 @@ def sheet(session: Session, *, actor: User, code: str) -> Sheet:
         raise NotFound(f"Không tìm thấy hồ sơ {code}.")
     _, procedure = procedure_of(session, dossier)
     writer = can_record(actor, dossier) and is_inspection(procedure)
+    signing = None
+    if writer and rows_open(dossier):
+        from casework.dossiers.service import allowed_actions  # dossiers.service imports us
+
+        signing = next(
+            (
+                t
+                for t in allowed_actions(session, actor=actor, dossier=dossier)
+                if list(t.requires) == [CONCLUSION_KEY]
+            ),
+            None,
+        )
     earlier = session.exec(
         select(Dossier)
         .join(Handling, col(Handling.dossier_id) == Dossier.id)
@@ -335,6 +348,7 @@ def sheet(session: Session, *, actor: User, code: str) -> Sheet:
         kinds=kinds_for(procedure),
         can_edit_rows=writer and rows_open(dossier),
         can_edit_handling=writer and handling_open(dossier),
+        sign_action=signing,
         follow_up_of=earlier.code
         if earlier is not None and access.can_view(session, actor, earlier)
         else None,
