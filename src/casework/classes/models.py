@@ -9,6 +9,7 @@ from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from casework.db import JSONType, UTCDateTime, utcnow
+from casework.web.i18n import N_
 
 #: The two fields a certificate is for: the same words as the procedures' `field:`.
 FIELDS = ("Đo lường", "Chất lượng sản phẩm, hàng hóa")
@@ -23,15 +24,16 @@ class ClassStatus(StrEnum):
     cancelled = "cancelled"
 
 
+# Interface words: templates show them through `|t` (extracted by `make i18n`, see babel.cfg).
 STATUS_LABELS = {
-    ClassStatus.open: "Đang nhận đăng ký",
-    ClassStatus.full: "Đã xếp đủ chỗ",
-    ClassStatus.held: "Đã học, đã điểm danh",
-    ClassStatus.completed: "Đã hoàn thành, đã cấp chứng chỉ",
-    ClassStatus.cancelled: "Đã hủy",
+    ClassStatus.open: N_("Đang nhận đăng ký"),
+    ClassStatus.full: N_("Đã xếp đủ chỗ"),
+    ClassStatus.held: N_("Đã học, đã điểm danh"),
+    ClassStatus.completed: N_("Đã hoàn thành, đã cấp chứng chỉ"),
+    ClassStatus.cancelled: N_("Đã hủy"),
 }
 
-MODE_LABELS = {"in_person": "Học trực tiếp", "online": "Học trực tuyến"}
+MODE_LABELS = {"in_person": N_("Học trực tiếp"), "online": N_("Học trực tuyến")}
 
 
 class Attendance(StrEnum):
