@@ -142,3 +142,29 @@ def test_record_not_before_inspection_time(session, world, registry, team) -> No
         data={"ket_luan": "Đạt yêu cầu"}, tz=TZ, now=later + timedelta(hours=1),
     )  # fmt: skip
     assert d.state == "handling"
+
+
+def test_practice_records_the_failed_check_and_goes_on(session, world, registry, team) -> None:
+    d = service.open_inspection(
+        session, actor=team.head, procedures=registry.all(), procedure_code=DL,
+        establishment=Establishment("Chợ tập"), trigger="other", trigger_note="Tập huấn",
+        mode="practice", tz=TZ,
+    )  # fmt: skip
+    d = decide(session, team.leader, d, [(team.member, "head"), (team.tech, "technical")])
+    assert d.state == "inspecting"
+    events = session.exec(select(Event).where(Event.dossier_id == d.id)).all()
+    decision = next(e for e in events if e.action == "issue_decision")
+    assert decision.payload["team_check"]["passed"] is False
+    assert not [e for e in events if e.kind == EventKind.audit]
+
+
+def test_a_dossier_opened_before_inspections_signs_with_a_team(session, world, registry, team):
+    # demo data and scenarios open an inspection procedure directly (no Inspection row): the team
+    # form works for it too, and the team is in the decision event
+    d = dossiers.open_dossier(
+        session, actor=team.leader, procedure=registry.get(DL),
+        applicant=dossiers.Applicant(name="Chợ cũ", kind="organisation"), tz=TZ,
+    )  # fmt: skip
+    d = decide(session, team.leader, d, [(team.head, "head"), (team.tech, "technical")])
+    ev = session.exec(select(Event).where(Event.dossier_id == d.id, Event.kind == "action")).one()
+    assert [m["role"] for m in ev.payload["team"]] == ["head", "technical"]

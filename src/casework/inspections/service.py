@@ -5,7 +5,9 @@ code, events, clock and state machine), with an `Inspection` row beside it. It i
 line of the unit's approved annual plan or ad hoc with its trigger — never from the applicant
 form. Its decision is fired through `dossiers.service.fire_action` with the team and the
 certificate check in the event; a team that fails the check is refused, and the attempt is kept
-as an `audit` event of the dossier (the auditors' log lists it: action `team_refused`).
+as an `audit` event of the dossier (the auditors' log lists it: action `team_refused`). A practice
+inspection (làm thử) records a failed check and goes on — trainees seldom hold a certificate yet —
+and its page says that a real decision would have been refused.
 """
 
 from __future__ import annotations
@@ -320,7 +322,7 @@ def issue_decision(
         }
         for p in proposed
     ]
-    if problems:
+    if problems and dossier.mode == Mode.real:
         _record_refusal(session, actor=actor, code=code, check=check, members=members, now=now)
         raise ValidationFailed(
             "Chưa ký được quyết định kiểm tra: trưởng đoàn và thành viên kỹ thuật phải có chứng "

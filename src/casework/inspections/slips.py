@@ -70,6 +70,8 @@ class InspectionView:
     decision_number: str
     inspection_at: datetime | None
     place: str
+    #: The decision's certificate check: True, False (a practice decision signed anyway), None.
+    check_passed: bool | None = None
 
 
 def inspection_view(
@@ -112,6 +114,7 @@ def inspection_view(
         or str(dossier.data.get("decision_number", "")),
         inspection_at=datetime.fromisoformat(at) if at else (row.inspection_at if row else None),
         place=str(payload.get("place", "")) or (row.place if row else ""),
+        check_passed=payload["team_check"].get("passed") if "team_check" in payload else None,
     )
 
 
