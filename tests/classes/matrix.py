@@ -151,6 +151,33 @@ def cancel(k: Any, who: User, mode: str) -> Any:
     return Sent(url, form, location=rf"^/classes/{klass.id}\?done=cancelled$", stored=stored)
 
 
+def name_seat(k: Any, who: User, mode: str) -> Any:
+    from tests.security.unsafe_requests import Sent
+
+    admin = k.people["bo.admin"]
+    klass = _class(k.session, admin, k.fresh("Lớp "))
+    commune = k.commune(k.units["HNI"])
+    officer = k.user(commune, ["handler"])
+    row = demand.save_demand(
+        k.session, actor=k.people["hni.admin"], class_id=klass.id or 0,
+        values={"commune": str(commune.id), "seats": "1"}, officer_ids=[],
+    )  # fmt: skip
+    assert row is not None and row.id is not None
+    klass = service.fill(
+        k.session, actor=admin, class_id=klass.id or 0, demand_ids=[row.id],
+        version=klass.version, ranks={},
+    )  # fmt: skip
+    seat = service.seats_of(k.session, klass.id or 0)[0]
+
+    def stored(db: Session, r: Any) -> str:
+        found = db.get(ClassSeat, seat.id)
+        return "" if found is not None and found.user_id == officer.id else "seat not named"
+
+    url = f"/classes/{klass.id}/seats/{seat.id}"
+    form = {"user": str(officer.id), "version": str(klass.version)}
+    return Sent(url, form, location=rf"^/classes/{klass.id}\?done=named$", stored=stored)
+
+
 BUILDERS = {
     ("POST", "/classes"): create_class,
     ("POST", "/classes/{class_id}/demand"): save_demand,
@@ -158,4 +185,5 @@ BUILDERS = {
     ("POST", "/classes/{class_id}/attendance"): attendance,
     ("POST", "/classes/{class_id}/complete"): complete,
     ("POST", "/classes/{class_id}/cancel"): cancel,
+    ("POST", "/classes/{class_id}/seats/{seat_id}"): name_seat,
 }

@@ -177,3 +177,33 @@ def test_the_priority_page_prints_the_rule_and_exports(client, session, cast, si
     assert csv.status_code == 200 and "UBND Phường Tây Hồ" in csv.text
     sign_in(cast["hni.admin"])
     assert "3 xã, phường" in client.get("/classes/priority").text
+
+
+def test_a_department_names_a_seat_on_the_class_page(client, session, cast, sign_in):
+    klass = open_class(session, cast)
+    row = ask(session, cast, klass, "TAYHO", seats=1)
+    service.fill(
+        session, actor=cast["bo.admin"], class_id=klass.id, demand_ids=[row.id], version=1,
+        ranks={},
+    )  # fmt: skip
+    token = sign_in(cast["hni.admin"])
+    page = client.get(f"/classes/{klass.id}")
+    assert "Ghi tên vào chỗ chưa có tên" in page.text and "Cán bộ tayho.a" in page.text
+    seat = re.search(r'action="/classes/\d+/seats/(\d+)"', page.text).group(1)
+    bad = client.post(
+        f"/classes/{klass.id}/seats/{seat}", data={"csrf_token": token, "user": "", "version": "2"}
+    )
+    assert bad.status_code == 422 and f'id="err-seat-{seat}"' in bad.text
+    r = client.post(
+        f"/classes/{klass.id}/seats/{seat}",
+        data={"csrf_token": token, "user": str(cast["tayho.a"].id), "version": "2"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    session.rollback()
+    assert session.get(ClassSeat, int(seat)).user_id == cast["tayho.a"].id
+    sign_in(cast["badinh.a"])  # an officer may not
+    assert (
+        client.post(f"/classes/{klass.id}/seats/{seat}", data={"csrf_token": token}).status_code
+        == 403
+    )

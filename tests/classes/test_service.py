@@ -322,3 +322,47 @@ def test_a_number_already_recorded_stops_the_completion(session, cast: Cast, reg
     assert count(session, Certificate) == 1  # only the one typed by hand
     stored = session.get(TrainingClass, klass.id)
     assert stored is not None and stored.status == ClassStatus.held
+
+
+def test_a_seat_asked_as_a_number_is_named_before_attendance(session, cast: Cast, registry):
+    klass = open_class(session, cast, capacity=3)
+    row = ask(session, cast, klass, "HOANKIEM", seats=2)  # no names yet
+    klass = service.fill(
+        session, actor=cast["bo.admin"], class_id=klass.id, demand_ids=[row.id],
+        version=klass.version, ranks={},
+    )  # fmt: skip
+    first, second = service.seats_of(session, klass.id)
+    officer = cast["hoankiem.a"]
+    seen = klass.version  # the ministry's page, drawn now
+    with pytest.raises(PermissionDenied):  # Khánh Hòa's admin: not their commune
+        demand.name_seat(
+            session, actor=cast["kha.admin"], class_id=klass.id, seat_id=first.id,
+            values={"user": str(officer.id), "version": str(klass.version)},
+        )  # fmt: skip
+    session.rollback()
+    with pytest.raises(ValidationFailed):  # an officer of another commune
+        demand.name_seat(
+            session, actor=cast["hni.admin"], class_id=klass.id, seat_id=first.id,
+            values={"user": str(cast["badinh.a"].id), "version": str(klass.version)},
+        )  # fmt: skip
+    session.rollback()
+    demand.name_seat(
+        session, actor=cast["hni.admin"], class_id=klass.id, seat_id=first.id,
+        values={"user": str(officer.id), "version": str(klass.version)},
+    )  # fmt: skip
+    with pytest.raises(Conflict) as exc:  # the page the ministry still holds is stale
+        service.record_attendance(
+            session, actor=cast["bo.admin"], class_id=klass.id, version=seen,
+            marks={first.id: "present"},
+        )  # fmt: skip
+    assert "Cán bộ hni.admin đã ghi tên Cán bộ hoankiem.a" in exc.value.message
+    session.rollback()
+    stored = session.get(TrainingClass, klass.id)
+    with pytest.raises(ValidationFailed):  # one officer, one seat
+        demand.name_seat(
+            session, actor=cast["hni.admin"], class_id=klass.id, seat_id=second.id,
+            values={"user": str(officer.id), "version": str(stored.version)},
+        )  # fmt: skip
+    session.rollback()
+    seats = service.seats_of(session, klass.id)
+    assert [s.user_id for s in seats] == [officer.id, None]

@@ -396,6 +396,7 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/classes/{class_id}/attendance"): MINISTRY_ADMIN,
     ("POST", "/classes/{class_id}/complete"): MINISTRY_ADMIN,
     ("POST", "/classes/{class_id}/cancel"): MINISTRY_ADMIN,
+    ("POST", "/classes/{class_id}/seats/{seat_id}"): ADMIN,  # a seat asked as a number
 }
 
 #: Query strings a route needs to be more than a 422 (a form for one procedure).
@@ -567,6 +568,7 @@ def test_matrix(app, client, session, world, cast, sign_in, token_for, caplog):
         "plan_id": 1,  # no plan of the refused user's unit: 404
         "fmt": "csv",
         "class_id": matrix_class(session, c.people["bo.admin"]),
+        "seat_id": 1,  # refused before any seat is looked up
         "certificate_id": matrix_certificate(session, c.people, app.state.settings.upload_dir),
         "path": "css/app.css",
     }

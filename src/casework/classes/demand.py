@@ -16,12 +16,12 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from casework.accounts.models import Unit, UnitKind, User
-from casework.classes import ranking, sources
+from casework.classes import ranking, service, sources
 from casework.classes.access import demand_root, is_ministry_admin
-from casework.classes.models import MAX_NOTE, ClassDemand, ClassStatus, TrainingClass
+from casework.classes.models import MAX_NOTE, ClassDemand, ClassSeat, ClassStatus, TrainingClass
 from casework.classes.service import TZ, get_class
 from casework.db import utcnow
-from casework.errors import Conflict, NotFound, ValidationFailed
+from casework.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from casework.procedures import ProcedureRegistry
 
 MAX_SEATS = 50
@@ -212,3 +212,41 @@ def field_priority(
         field, ranking.rank(cands), ranking.has_establishment_data(cands),
         {u.id: u for u in communes if u.id is not None},
     )  # fmt: skip
+
+
+# ---- naming a seat asked as a number ---------------------------------------------------------
+
+
+def name_seat(
+    session: Session, *, actor: User, class_id: int, seat_id: int, values: Mapping[str, Any]
+) -> None:
+    """Give an unnamed seat (asked as a number) to an officer of its commune, while the class
+    is filled and not yet completed. The department's admin (or the ministry's) does it; the
+    class's version guards against a stale page like every other change of the class."""
+    root = demand_root(session, actor)
+    klass = service.lock(session, class_id, values.get("version", ""))
+    seat = session.get(ClassSeat, seat_id)
+    commune = session.get(Unit, seat.commune_id) if seat is not None else None
+    if seat is None or seat.class_id != class_id or commune is None:
+        raise NotFound("Không tìm thấy chỗ này trong lớp.")
+    if not commune.path.startswith(root.path):
+        raise PermissionDenied("Chỗ này thuộc xã, phường ngoài đơn vị của bạn.")
+    if klass.status not in (ClassStatus.full, ClassStatus.held) or seat.attendance:
+        raise Conflict("Chỉ ghi tên được khi lớp đã xếp chỗ và chưa điểm danh chỗ này.")
+    raw = str(values.get("user") or "")
+    staff = {u.id: u for u in officers_of(session, [commune.id or 0]).get(commune.id or 0, [])}
+    seated = {s.user_id for s in service.seats_of(session, class_id) if s.id != seat.id}
+    if not raw.isdigit() or int(raw) not in staff:
+        raise ValidationFailed(
+            "Chưa ghi tên.", fields={f"seat-{seat_id}": "Chọn một cán bộ của xã, phường này."}
+        )
+    if int(raw) in seated:
+        raise ValidationFailed(
+            "Chưa ghi tên.",
+            fields={f"seat-{seat_id}": f"{staff[int(raw)].full_name} đã có chỗ trong lớp."},
+        )
+    seat.user_id = int(raw)
+    session.add(seat)
+    service.touch(session, klass, actor, f"ghi tên {staff[int(raw)].full_name} vào chỗ của "
+                  f"{commune.name}")  # fmt: skip
+    session.commit()

@@ -91,7 +91,7 @@ def seats_of(session: Session, class_id: int) -> list[ClassSeat]:
     )
 
 
-def _lock(session: Session, class_id: int, version: Any) -> TrainingClass:
+def lock(session: Session, class_id: int, version: Any) -> TrainingClass:
     """The class, locked and re-read; a stale `version` is a conflict naming the last change."""
     klass = session.exec(
         select(TrainingClass)
@@ -113,7 +113,7 @@ def _lock(session: Session, class_id: int, version: Any) -> TrainingClass:
     return klass
 
 
-def _touch(session: Session, klass: TrainingClass, actor: User, change: str) -> None:
+def touch(session: Session, klass: TrainingClass, actor: User, change: str) -> None:
     klass.version += 1
     klass.updated_by_id = actor.id
     klass.updated_at = utcnow()
@@ -191,10 +191,10 @@ def open_class(session: Session, *, actor: User, values: Mapping[str, Any]) -> T
 
 def cancel(session: Session, *, actor: User, class_id: int, version: Any) -> TrainingClass:
     require_ministry_admin(session, actor)
-    klass = _lock(session, class_id, version)
+    klass = lock(session, class_id, version)
     _require_status(klass, ClassStatus.open, ClassStatus.full, doing="hủy")
     klass.status = ClassStatus.cancelled
-    _touch(session, klass, actor, "hủy lớp")
+    touch(session, klass, actor, "hủy lớp")
     session.commit()
     return klass
 
@@ -209,7 +209,7 @@ def fill(
     """Seats for the chosen demands (every named officer, then unnamed seats up to the number
     asked); refused if they exceed the capacity. The class is then full: demand is closed."""
     require_ministry_admin(session, actor)
-    klass = _lock(session, class_id, version)
+    klass = lock(session, class_id, version)
     _require_status(klass, ClassStatus.open, doing="xếp chỗ")
     chosen = list(
         session.exec(
@@ -240,7 +240,7 @@ def fill(
                 )
             )  # fmt: skip
     klass.status = ClassStatus.full
-    _touch(session, klass, actor, f"xếp {total} chỗ cho {len(chosen)} xã, phường")
+    touch(session, klass, actor, f"xếp {total} chỗ cho {len(chosen)} xã, phường")
     session.commit()
     return klass
 
@@ -253,7 +253,7 @@ def record_attendance(
 ) -> TrainingClass:
     """Present or absent for each named seat (`marks`: seat id → "present" | "absent")."""
     require_ministry_admin(session, actor)
-    klass = _lock(session, class_id, version)
+    klass = lock(session, class_id, version)
     _require_status(klass, ClassStatus.full, ClassStatus.held, doing="điểm danh")
     errors: dict[str, str] = {}
     seats = {s.id: s for s in seats_of(session, class_id) if s.user_id is not None}
@@ -269,7 +269,7 @@ def record_attendance(
         session.add(seats[seat_id])
     present = sum(1 for s in seats.values() if s.attendance == Attendance.present)
     klass.status = ClassStatus.held
-    _touch(session, klass, actor, f"điểm danh ({present} có mặt)")
+    touch(session, klass, actor, f"điểm danh ({present} có mặt)")
     session.commit()
     return klass
 
@@ -280,7 +280,7 @@ def complete(
     """Complete the class: a certificate for every officer present, in this one transaction.
     Refused while a named seat has no attendance. Returns the certificates' ids."""
     require_ministry_admin(session, actor)
-    klass = _lock(session, class_id, version)
+    klass = lock(session, class_id, version)
     _require_status(klass, ClassStatus.held, doing="hoàn thành (cần điểm danh trước)")
     seats = [s for s in seats_of(session, class_id) if s.user_id is not None]
     missing = [s for s in seats if s.attendance is None]
@@ -304,7 +304,7 @@ def complete(
         ids.append(cert.id)
     klass.status = ClassStatus.completed
     klass.completed_at = utcnow()
-    _touch(session, klass, actor, f"hoàn thành lớp, cấp {len(ids)} chứng chỉ")
+    touch(session, klass, actor, f"hoàn thành lớp, cấp {len(ids)} chứng chỉ")
     session.commit()
     return ids
 

@@ -155,6 +155,7 @@ DONE = {
     "attendance": "Đã lưu điểm danh.",
     "completed": "Đã hoàn thành lớp và cấp chứng chỉ cho những người có mặt.",
     "cancelled": "Đã hủy lớp.",
+    "named": "Đã ghi tên vào chỗ.",
 }
 
 
@@ -204,9 +205,21 @@ def _class_page(
             select(User).where(col(User.id).in_([s.user_id for s in seats if s.user_id]))
         )
     }
+    nameable: list[ClassSeat] = []
+    if klass.status in (ClassStatus.full, ClassStatus.held) and _can_demand(session, user):
+        root = demand_root(session, user)
+        where = _units(session, {s.commune_id for s in all_seats if s.user_id is None})
+        nameable = [
+            s for s in all_seats
+            if s.user_id is None and s.commune_id in where
+            and where[s.commune_id].path.startswith(root.path)
+        ]  # fmt: skip
     context = {
         **LABELS,
         "k": klass,
+        "nameable": nameable,
+        "officers": demand.officers_of(session, list({s.commune_id for s in nameable})),
+        "seat_units": _units(session, {s.commune_id for s in nameable}),
         "ministry": ministry,
         "can_demand": _can_demand(session, user) and klass.status == ClassStatus.open,
         "seats": seats,
@@ -243,6 +256,26 @@ def class_page(
 ) -> Response:
     klass = service.get_class(session, class_id)
     return _class_page(request, session, registry, user, klass, message=DONE.get(done or ""))
+
+
+@router.post("/classes/{class_id}/seats/{seat_id}")
+async def name_seat(
+    class_id: int,
+    seat_id: int,
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    registry: RegistryDep,
+) -> Response:
+    demand_root(session, user)  # a refusal before anything is read
+    values = form_texts(await request.form())
+    try:
+        demand.name_seat(session, actor=user, class_id=class_id, seat_id=seat_id, values=values)
+    except (ValidationFailed, Conflict) as exc:
+        session.rollback()
+        klass = service.get_class(session, class_id)
+        return _class_page(request, session, registry, user, klass, error=exc)
+    return RedirectResponse(f"/classes/{class_id}?done=named", status_code=303)
 
 
 async def _act(
