@@ -226,6 +226,10 @@ def test_demo_rows(session, registry, officer, inspection):
     d = to_recording(session, officer, open_inspection(session, registry, officer, INSTRUMENTS))
     rows = load_demo(session, dossier=d, actor=officer, tz=TZ)
     assert [r.passed for r in rows] == [True, False]
+    ok = to_recording(session, officer, open_inspection(session, registry, officer, INSTRUMENTS))
+    rows = load_demo(session, dossier=ok, actor=officer, tz=TZ, compliant=True)
+    assert [r.passed for r in rows] == [True, True]
+    assert fire(session, officer, ok, "sign_record", ket_luan="Đạt yêu cầu").state == "handling"
 
 
 def test_a_violation_cannot_be_concluded_compliant(session, officer, inspection):

@@ -39,18 +39,37 @@ INSTRUMENT_ROWS = [
     {"loai": "Cân đồng hồ lò xo 60 kg", "so_hieu": "NH-0981", "tem": "KĐ 0455/2024",
      "han_kiem_dinh": "2025-06-30"},
 ]  # fmt: skip
+#: a second scale that passes, for a compliant demo inspection
+PASSING_SCALE = {
+    "loai": "Cân điện tử 15 kg", "so_hieu": "DT-2210", "tem": "KĐ 2044/2026",
+    "han_kiem_dinh": "2027-06-30", "cap_chinh_xac": "III", "e": "5", "tai_thu": "10000",
+    "sai_so": "5", "don_vi": "g",
+}  # fmt: skip
 
 
 def load_demo(
-    session: Session, *, dossier: Dossier, actor: User, tz: ZoneInfo, now: datetime | None = None
+    session: Session,
+    *,
+    dossier: Dossier,
+    actor: User,
+    tz: ZoneInfo,
+    now: datetime | None = None,
+    compliant: bool = False,
 ) -> list[FindingRow]:
-    """Add the demo rows that fit the dossier's procedure (pre-packaged goods or instruments)."""
+    """Add the demo rows that fit the dossier's procedure (pre-packaged goods or instruments):
+    one passing and one failing row, or with `compliant` only passing ones (then sign the record
+    "Đạt yêu cầu", or leave the conclusion empty: the rows give it)."""
     kinds = service.kinds_for(procedure_of(session, dossier)[1])
     rows: dict[str, list[dict[str, str]]] = {
         RowKind.packaged: PACKAGED_ROWS,
         RowKind.instrument: INSTRUMENT_ROWS,
     }
     kind = kinds[0] if kinds else ""
+    if compliant:
+        rows = {
+            RowKind.packaged: PACKAGED_ROWS[:1],
+            RowKind.instrument: [INSTRUMENT_ROWS[0], PASSING_SCALE],
+        }
     return [
         service.add_row(
             session, actor=actor, code=dossier.code, kind=kind, form=form, tz=tz, now=now
