@@ -9,7 +9,8 @@ practice runs of the commune procedures. Then, median of `--repeat` runs after o
 
 - baseline: reading every unit row (what any page listing the 3,355 units must do at least);
 - figures: `readiness.queries.figures` for the whole country (the grouped queries);
-- national page / one province sorted by level, filtered: the whole GET through the app;
+- national page / every commune of the country, page 30 / one province sorted by level,
+  filtered: the whole GET through the app;
 - the CSV export of every commune of the country's biggest province.
 
 The target is 1 s per page. The figures go to bench/out/readiness.json.
@@ -152,6 +153,9 @@ def measure(url: str, repeat: int) -> dict[str, Any]:
                 ),
                 "page: Đồng Tháp, nobody certified in đo lường": lambda: get(
                     "/readiness?province=SKHCN.DTH&uncertified=1&page=2"
+                ),
+                "page: all 3,321 communes by level, page 30": lambda: get(
+                    "/readiness?communes=1&sort=-level_dl&page=30"
                 ),
                 "CSV: Thành phố HCM's communes": lambda: get("/readiness.csv?province=SKHCN.HCM"),
             }

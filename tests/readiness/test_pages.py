@@ -78,7 +78,7 @@ def test_exports_carry_the_filtered_rows(session, registry, client, sign_in):  #
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     rows = _csv(r.content)
     header, body = rows[0], rows[1:]
-    assert header[:5] == ["Mã xã", "Mã đơn vị", "Xã, phường", "Loại", "Cán bộ"]
+    assert header[:6] == ["Mã xã", "Mã đơn vị", "Xã, phường", "Loại", "Tỉnh, thành phố", "Cán bộ"]
     assert [row[1] for row in body] == ["DTH.ANBINH", "DTH.CAOLANH", "DTH.BINHTHANH"]
     a = dict(zip(header, body[0], strict=True))
     assert a["Cán bộ có chứng chỉ — Đo lường"] == "2"
@@ -96,3 +96,24 @@ def test_exports_carry_the_filtered_rows(session, registry, client, sign_in):  #
     assert [d["Tỉnh, thành phố"] for d in data] == ["HNI"]  # Đồng Tháp has one in quality
     assert data[0]["Số xã, phường"] == 1
     assert client.get("/readiness.pdf").status_code == 404
+
+
+def test_every_commune_of_the_country_filtered_and_exported(session, registry, client, sign_in):  # type: ignore[no-untyped-def]
+    built = build(session, registry)
+    sign_in(built.users["bo.auditor"])
+    r = client.get("/readiness?communes=1&uncertified=1")
+    assert r.status_code == 200
+    assert "Mức sẵn sàng các xã, phường — toàn quốc" in r.text
+    assert '<svg class="tilemap"' not in r.text
+    assert "3 đơn vị khớp bộ lọc" in r.text  # Bình Thành, Cao Lãnh (Đồng Tháp), Ba Đình
+    assert "UBND Phường Ba Đình" in r.text and "UBND Xã An Bình" not in r.text
+    assert 'name="communes" value="1"' in r.text  # the filter form keeps the listing
+    rows = _csv(client.get("/readiness.csv?communes=1&sort=-officers").content)
+    assert rows[0][4] == "Tỉnh, thành phố"
+    assert [row[1] for row in rows[1:]] == [  # 2, 2, 1, 1 officers; ties by name
+        "DTH.ANBINH", "DTH.CAOLANH", "HNI.BADINH", "DTH.BINHTHANH",
+    ]  # fmt: skip
+    # a department asking for the whole country still gets its own province
+    sign_in(built.users["dth.auditor"])
+    own = client.get("/readiness?communes=1")
+    assert own.status_code == 200 and "Ba Đình" not in own.text and "An Bình" in own.text

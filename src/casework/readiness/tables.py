@@ -108,6 +108,7 @@ class Filters:
     sort: str = "name"
     desc: bool = False
     page: int = 1
+    communes: bool = False  # the national page lists every commune instead of the provinces
 
 
 PREFIXES = ("ubnd ", "so khoa hoc va cong nghe ", "phuong ", "xa ", "dac khu ")
@@ -175,8 +176,11 @@ def _rate(value: float | None) -> float | str:
     return round(value * 100, 1) if value is not None else ""
 
 
-def export_table(rows: Sequence[Row], *, province: Unit | None, notes: list[str]) -> Table:
-    if province is None:
+def export_table(
+    rows: Sequence[Row], *, province: Unit | None, communes: bool, notes: list[str]
+) -> Table:
+    """Provinces (the national page), or communes (one province's, or all of them)."""
+    if province is None and not communes:
         headers = [
             "Mã tỉnh", "Tỉnh, thành phố", "Số xã, phường", "Cán bộ",
             *(f"Xã có cán bộ có chứng chỉ — {FIELD_LABELS[k]}" for k in FIELDS),
@@ -202,7 +206,7 @@ def export_table(rows: Sequence[Row], *, province: Unit | None, notes: list[str]
         title = "Mức sẵn sàng theo tỉnh, thành phố"
     else:
         headers = [
-            "Mã xã", "Mã đơn vị", "Xã, phường", "Loại", "Cán bộ",
+            "Mã xã", "Mã đơn vị", "Xã, phường", "Loại", "Tỉnh, thành phố", "Cán bộ",
             *(f"Cán bộ có chứng chỉ — {FIELD_LABELS[k]}" for k in FIELDS),
             *(f"Cán bộ được xác nhận — {FIELD_LABELS[k]}" for k in FIELDS),
             "Làm thử (90 ngày)", "Kiểm tra xong (90 ngày)", "Hồ sơ xong (90 ngày)",
@@ -212,7 +216,7 @@ def export_table(rows: Sequence[Row], *, province: Unit | None, notes: list[str]
         body = [
             [
                 r.unit.official_code or "", r.unit.code, r.unit.name, r.unit.division_type or "",
-                r.officers,
+                r.unit.province or "", r.officers,
                 *(r.certified.get(k, 0) for k in FIELDS),
                 *(r.signed_off.get(k, 0) for k in FIELDS),
                 r.practice, r.inspections, r.dossiers, _rate(r.on_time_rate), r.open_questions,
@@ -220,5 +224,6 @@ def export_table(rows: Sequence[Row], *, province: Unit | None, notes: list[str]
             ]
             for r in rows
         ]  # fmt: skip
-        title = f"Mức sẵn sàng các xã, phường — {province.province or province.name}"
+        where = province.province or province.name if province is not None else "toàn quốc"
+        title = f"Mức sẵn sàng các xã, phường — {where}"
     return Table(title=title, headers=headers, rows=body, notes=notes)

@@ -38,8 +38,11 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 Text = Annotated[str, Query(max_length=100)]
 
 
-def _filters(field: str, level: str, uncertified: str, q: str, sort: str, page: str) -> Any:
+def _filters(
+    field: str, level: str, uncertified: str, q: str, sort: str, page: str, communes: str
+) -> Any:
     return tables.Filters(
+        communes=communes == "1",
         field=field if field in FIELDS else "dl",
         level=level if level in Level.__members__ else "",
         uncertified=uncertified == "1",
@@ -59,14 +62,16 @@ def _query(province: Unit | None, f: tables.Filters, **changes: Any) -> str:
         "q": f.q,
         "sort": ("-" if f.desc else "") + f.sort if f.sort != "name" or f.desc else "",
         "page": f.page if f.page > 1 else "",
+        "communes": "1" if f.communes and province is None else "",
     }
     values.update(changes)
     return urlencode({k: v for k, v in values.items() if v not in ("", None)})
 
 
 def _rows(
-    request: Request, session: Any, user: Any, registry: Any, province_code: str
+    request: Request, session: Any, user: Any, registry: Any, province_code: str, communes: bool
 ) -> tuple[queries.Scope, Unit | None, list[tables.Row], tables.Row | None, datetime]:
+    """The rows: the provinces, or the communes of one province (or of all, `communes`)."""
     scope = queries.reader_scope(session, user)
     province = queries.province_in_scope(session, scope, province_code)
     now = utcnow()
@@ -77,15 +82,17 @@ def _rows(
         now=now,
         today=now.astimezone(LOCAL).date(),
     )
-    if province is None:
+    if province is None and not communes:
         return scope, None, tables.province_rows(figures), None, now
     rows = [tables.commune_row(f) for f in figures.values() if f.unit.kind == UnitKind.commune]
-    own = figures.get(province.id or -1)
+    own = figures.get(province.id or -1) if province is not None else None
     return scope, province, rows, tables.commune_row(own) if own else None, now
 
 
 def _notes(province: Unit | None, f: tables.Filters, now: datetime) -> list[str]:
     where = province.province or province.name if province is not None else "Toàn quốc"
+    if province is None and f.communes:
+        where += " (từng xã, phường)"
     notes = [
         f"Phạm vi: {where}. Số liệu đến {now.astimezone(LOCAL):%d/%m/%Y %H:%M} (giờ Việt Nam); "
         f"hoạt động tính trong {WINDOW_DAYS} ngày qua.",
@@ -113,16 +120,19 @@ def readiness_page(
     q: Text = "",
     sort: Text = "",
     page: Text = "",
+    communes: Text = "",
 ) -> Response:
-    f = _filters(field, level, uncertified, q, sort, page)
-    scope, unit, rows, own, now = _rows(request, session, user, registry, province)
+    f = _filters(field, level, uncertified, q, sort, page, communes)
+    scope, unit, rows, own, now = _rows(request, session, user, registry, province, f.communes)
     shown = tables.apply(rows, f)
     paged = tables.page(shown, f.page)
     f = tables.Filters(**{**f.__dict__, "page": paged.page})
-    tiles, width, height = tilemap.tiles(rows, f.field) if unit is None else ([], 0, 0)
+    listing_communes = unit is not None or f.communes
+    tiles, width, height = ([], 0, 0) if listing_communes else tilemap.tiles(rows, f.field)
     context = {
         "scope": scope,
         "province": unit,
+        "communes": listing_communes,
         "own": own,
         "filters": f,
         "page": paged,
@@ -161,11 +171,18 @@ def readiness_export(
     uncertified: Text = "",
     q: Text = "",
     sort: Text = "",
+    communes: Text = "",
 ) -> Response:
     if fmt not in ("csv", "xlsx"):
         raise NotFound("Không có định dạng tải về này (chỉ CSV hoặc XLSX).")
-    f = _filters(field, level, uncertified, q, sort, "")
-    _, unit, rows, _, now = _rows(request, session, user, registry, province)
-    table = tables.export_table(tables.apply(rows, f), province=unit, notes=_notes(unit, f, now))
-    stem = f"muc-san-sang-{unit.code if unit else 'toan-quoc'}-{now.astimezone(LOCAL):%Y%m%d}"
+    f = _filters(field, level, uncertified, q, sort, "", communes)
+    _, unit, rows, _, now = _rows(request, session, user, registry, province, f.communes)
+    table = tables.export_table(
+        tables.apply(rows, f),
+        province=unit,
+        communes=unit is not None or f.communes,
+        notes=_notes(unit, f, now),
+    )
+    where = unit.code if unit else ("toan-quoc-xa" if f.communes else "toan-quoc")
+    stem = f"muc-san-sang-{where}-{now.astimezone(LOCAL):%Y%m%d}"
     return download(table, fmt, stem)
