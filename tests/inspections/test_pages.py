@@ -164,3 +164,16 @@ def test_queue_and_api_offer_no_applicant_path(client, session, world, team, sig
     )
     assert r.status_code == 422 and "/inspections/new" in r.text
     assert session.exec(select(Dossier)).first() is None
+
+
+def test_a_directly_opened_inspection_links_to_the_team_form(client, session, registry, world,
+                                                            team, sign_in):  # fmt: skip
+    d = dossiers.open_dossier(
+        session, actor=team.leader, procedure=registry.get(DL),
+        applicant=dossiers.Applicant(name="Chợ cũ", kind="organisation"), tz=TZ,
+    )  # fmt: skip
+    sign_in(team.leader)
+    page = client.get(f"/dossiers/{d.code}").text
+    assert f'href="/inspections/{d.code}/decision"' in page
+    assert f'action="/dossiers/{d.code}/actions/issue_decision"' not in page
+    assert client.get(f"/inspections/{d.code}/decision").status_code == 200
