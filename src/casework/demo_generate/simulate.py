@@ -22,6 +22,7 @@ from casework.demo_generate import names
 from casework.demo_generate.world import ProcInfo, UnitInfo
 from casework.dossiers.clockwork import END_STATUSES, pause_kind
 from casework.dossiers.models import EventKind
+from casework.findings.conclusion import COMPLIANT_ACTIONS, CONCLUSION_KEY, VIOLATION
 from casework.procedures import Procedure, StateDef, TransitionDef
 from casework.procedures import schema as _schema
 from casework.reports import stats
@@ -648,6 +649,9 @@ class Life:
             end = max(self._step_end(sid, state, entered), self.last + timedelta(minutes=1))
             side = plan.side[sid]
             options = plan.main[sid]
+            if plan.inspection and sim.data.get(CONCLUSION_KEY) == VIOLATION:
+                # a record signed "Có vi phạm" goes to handling, never to "đạt yêu cầu"
+                options = [t for t in options if t.action not in COMPLIANT_ACTIONS] or options
             # an apology and a new appointment, while the step runs late
             if (
                 self.extension
