@@ -220,15 +220,17 @@ RULE_TESTS: dict[str, Callable[[Who, bool], bool]] = {
     "coached": lambda w, p: w.mentor_here or w.admin_here,
     # take the unit off the leaderboard: admins at or above it; its mentors 403, others 404
     "unit_admin": lambda w, p: w.admin_here,
-    # the readiness map: the ministry's auditors, admins and mentors (every province) and a
-    # department's staff of any role (their own province); communes and others 403
-    "readiness": lambda w, p: w.unit in PROVINCE_LEVEL
-    or (w.unit == "BO" and bool(w.roles & {"auditor", "admin", "mentor"})),
     # a certificate of the trainee (tests/certificates/matrix.py): the trainee and the auditors
     # and admins at or above their unit; everybody else 404, as for none
     "certificate": lambda w, p: w.name == TRAINEE or w.reader_here,
     # correct or revoke it: admins at or above the officer's unit; others 403 (non-admins) or 404
     "certificate_admin": lambda w, p: w.admin_here,
+    # the readiness map: the ministry's auditors, admins and mentors (every province) and a
+    # department's staff of any role (their own province); communes and others 403
+    "readiness": lambda w, p: (
+        w.unit in PROVINCE_LEVEL
+        or (w.unit == "BO" and bool(w.roles & {"auditor", "admin", "mentor"}))
+    ),
     # an inspection's finding rows and handling: the unit's handlers and leaders (the team's
     # recorders); its receiver and readers 403, everybody else 404
     "record": lambda w, p: w.staff_here and bool(w.roles & {"handler", "leader"}),
