@@ -140,7 +140,9 @@ def demo_load(
                 return
             raise _fail("Cơ sở dữ liệu đã có dữ liệu; không nạp dữ liệu mẫu.")
         sync_procedures(session, registry.all())
-        counts = demo.load(session, registry, ZoneInfo(settings.timezone))
+        counts = demo.load(
+            session, registry, ZoneInfo(settings.timezone), upload_dir=settings.upload_dir
+        )
     typer.echo(
         f"Đã nạp {counts['units']} đơn vị, {counts['users']} người dùng, "
         f"{counts['dossiers']} hồ sơ. "

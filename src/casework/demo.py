@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,10 +18,13 @@ from sqlmodel import Session, select
 from casework import demo_communes
 from casework.accounts import service as accounts
 from casework.accounts.models import Role, Unit, User
+from casework.certificates import demo as certificates_demo
+from casework.classes import demo as classes_demo
 from casework.db import utcnow
 from casework.dossiers import service as dossiers
 from casework.dossiers.models import Channel, Dossier, Mode
 from casework.errors import CaseworkError
+from casework.inspections import demo as inspections_demo
 from casework.procedures import Procedure, ProcedureRegistry
 from casework.reviews.models import MentorAssignment
 from casework.units import service as units_service
@@ -222,8 +226,11 @@ def load_dossiers(session: Session, registry: ProcedureRegistry, tz: ZoneInfo) -
     return count
 
 
-def load(session: Session, registry: ProcedureRegistry, tz: ZoneInfo) -> dict[str, int]:
-    """Load everything into an empty database; returns counts. Refuses a non-empty one."""
+def load(
+    session: Session, registry: ProcedureRegistry, tz: ZoneInfo, upload_dir: Path | None = None
+) -> dict[str, int]:
+    """Load everything into an empty database; returns counts. Refuses a non-empty one.
+    `upload_dir` takes the demo certificates' evidence files (none without it)."""
     if not is_empty(session):
         raise CaseworkError("Cơ sở dữ liệu đã có dữ liệu; không nạp dữ liệu mẫu.")
     units = load_units(session)
@@ -238,4 +245,9 @@ def load(session: Session, registry: ProcedureRegistry, tz: ZoneInfo) -> dict[st
     officers = demo_communes.load(session, password=DEMO_PASSWORD, mentor=mentor, now=utcnow())
     session.commit()
     count = load_dossiers(session, registry, tz)
+    # issue 15's parts: certificates (with evidence files), inspections with their team and
+    # finding rows, certificate classes with the provinces' demand
+    certificates_demo.load_demo(session, upload_dir=upload_dir)
+    count += inspections_demo.load_demo(session, registry, tz)
+    classes_demo.load_demo(session, now=utcnow())
     return {"units": len(units), "users": len(users) + officers, "dossiers": count}

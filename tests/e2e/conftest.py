@@ -79,7 +79,7 @@ class LiveServer:
             engine.dispose()
 
 
-def _load_demo(url: str) -> None:
+def _load_demo(url: str, upload_dir: Path) -> None:
     """Exactly what `casework demo load` does, against `url`."""
     from casework import demo
     from casework.db import make_engine
@@ -92,7 +92,7 @@ def _load_demo(url: str) -> None:
         with Session(engine, expire_on_commit=False) as session:
             assert demo.is_empty(session)
             sync_procedures(session, registry.all())
-            demo.load(session, registry, TZ)
+            demo.load(session, registry, TZ, upload_dir=upload_dir)
     finally:
         engine.dispose()
 
@@ -123,7 +123,7 @@ def _start(factory: pytest.TempPathFactory, url: str) -> tuple[LiveServer, Calla
 
     tmp = factory.mktemp("e2e")
     upgrade(url)
-    _load_demo(url)
+    _load_demo(url, tmp / "uploads")
     # a short busy timeout, so the fault test's locked database answers in seconds (one browser
     # at a time never waits that long otherwise)
     settings = Settings(env="test", database_url=url, upload_dir=tmp / "uploads", sqlite_timeout=3)

@@ -193,7 +193,7 @@ def test_every_page_and_fragment_as_every_role(
     app, session, registry, test_password_hash, caplog
 ) -> None:
     sync_procedures(session, registry.all())
-    demo.load(session, registry, TZ)
+    demo.load(session, registry, TZ, upload_dir=app.state.settings.upload_dir)
     _enrich(session, registry, app.state.settings.upload_dir)
     for user in session.exec(select(User)).all():
         user.password_hash = test_password_hash

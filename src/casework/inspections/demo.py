@@ -2,9 +2,9 @@
 Ba Đình ward's 2026 plan with three establishments; one inspection opened from it, waiting for
 the chairperson's decision; one ad hoc inspection taken through its decision (a certified team:
 the ward's officer as head, the department's officer seconded as technical member), on-site
-record and report, so its three documents print; training certificates for the team (numbers
-prefixed DEMO-, made up for the demo) — and none for the ward's receiver, so naming them head
-is refused."""
+record (its finding rows within the rules) and report, so its three documents print; training
+certificates for the team (numbers prefixed DEMO-, made up for the demo) — and none for the
+ward's receiver, so naming them head is refused."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from casework.accounts.models import User
 from casework.certificates.models import Certificate
 from casework.db import utcnow
 from casework.dossiers import service as dossiers
+from casework.findings import demo as findings_demo
 from casework.inspections import plans, service
 from casework.inspections.service import Establishment, TeamLine
 from casework.procedures import ProcedureRegistry
@@ -106,5 +107,9 @@ def load_demo(
         dossiers.fire_action(
             session, actor=actor, code=done.code, action=action, data=data, tz=tz, now=at
         )
+        if action == "finish_inspection":  # the record's rows, all within the rules
+            findings_demo.load_demo(
+                session, dossier=done, actor=handler, tz=tz, now=at, compliant=True
+            )
         at += timedelta(hours=1)
     return 2
