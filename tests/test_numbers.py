@@ -72,3 +72,11 @@ def test_percent_chart_and_bars():
     assert "87,5%" in svg
     bars = charts.bars("Trễ", [("Đơn vị A", 2.0), ("Đơn vị B", 1500.0)])
     assert ">2<" in bars and ">1.500<" in bars and "2.0" not in bars
+
+
+def test_file_sizes_never_read_zero() -> None:
+    from casework.numbers import fmt_size
+
+    assert fmt_size(44) == "44 byte"
+    assert fmt_size(12_800) == "12,5 KB"
+    assert fmt_size(3 * 1024 * 1024) == "3 MB"

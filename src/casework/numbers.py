@@ -24,3 +24,12 @@ def fmt_number(value: float | int, decimals: int = 2) -> str:
 def fmt_money(amount: float | int, unit: str = MONEY_UNIT) -> str:
     """4000000 → '4.000.000 đ' (`unit=LEGAL_MONEY_UNIT` for the official forms: '… đồng')."""
     return f"{fmt_number(amount, 0)} {unit}"
+
+
+def fmt_size(size: int) -> str:
+    """A file's size: 44 → '44 byte'; 12_800 → '12,5 KB'; 3_145_728 → '3 MB' (never '0 KB')."""
+    if size < 1024:
+        return f"{size} byte"
+    if size < 1024 * 1024:
+        return f"{fmt_number(size / 1024, 1)} KB"
+    return f"{fmt_number(size / (1024 * 1024), 1)} MB"

@@ -15,7 +15,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from casework.accounts.models import ROLE_LABELS, User
-from casework.numbers import fmt_money, fmt_number
+from casework.numbers import fmt_money, fmt_number, fmt_size
 from casework.web import i18n
 from casework.web.i18n import N_
 
@@ -95,8 +95,9 @@ def make_templates(directory: Path, timezone: str) -> Jinja2Blocks:
         return label(ev)
 
     env.filters.update(
-        local_dt=local_dt, number=number, markdown=markdown, vnd=vnd, event_label=event_label
-    )
+        local_dt=local_dt, number=number, markdown=markdown, vnd=vnd, event_label=event_label,
+        filesize=fmt_size,
+    )  # fmt: skip
     # `{{ LEVEL_LABELS[x]|t }}`: translate a string marked with N_() in Python. Unlike `_()`, the
     # result is plain text, so autoescape still applies (e.g. "KH&CN").
     env.filters["t"] = i18n.gettext
