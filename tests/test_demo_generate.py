@@ -26,6 +26,7 @@ from casework.accounts import service as accounts_service
 from casework.accounts.models import Unit, User
 from casework.clock import finished_bucket
 from casework.db import make_engine
+from casework.demo import DEMO_CASES
 from casework.demo_generate import Options, generate, world
 from casework.demo_generate.plan import allocate
 from casework.dossiers import attachments, audit, clockwork, service
@@ -518,7 +519,8 @@ def test_command_prints_progress_and_summary(engine, monkeypatch):  # type: igno
     assert "Đã sinh 40 hồ sơ" in again.stdout and "thêm 0)" in again.stdout
     with Session(engine) as s:
         dossiers = s.exec(select(Dossier)).all()
-        assert len(dossiers) == 9 + 60 + 40
+        demo_dossiers = len(DEMO_CASES) + 2  # the demo's cases and its two inspections
+        assert len(dossiers) == demo_dossiers + 60 + 40
         assert len({d.code for d in dossiers}) == len(dossiers)
         highest: dict[tuple[Any, ...], int] = {}
         for d in dossiers:

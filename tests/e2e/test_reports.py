@@ -15,7 +15,7 @@ def test_auditor_reads_regroups_drills_down_and_downloads(
     page: Page, base_url: str, screenshot, docs_screenshots
 ):
     sign_in(page, base_url, "bo.auditor")
-    page.get_by_role("link", name="Báo cáo").click()
+    page.get_by_role("link", name="Báo cáo", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Tiến độ giải quyết hồ sơ")
     table = page.locator("table.report").first
     expect(table.locator("tbody tr").first).to_be_visible()

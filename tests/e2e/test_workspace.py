@@ -91,7 +91,7 @@ def test_supplement_request_resume_result_and_return(
         check=["phieu_khai_bao"],
     )
     expect(page.locator("#state")).to_have_text("Chờ bổ sung hồ sơ")
-    expect(page.locator("#due")).to_contain_text("đồng hồ đang dừng")
+    expect(page.locator("#due")).to_contain_text("Đang tạm dừng")
 
     sign_in(page, base_url, "hni.receiver")
     page.goto(f"{base_url}/dossiers/{code}")
