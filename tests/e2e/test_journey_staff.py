@@ -405,7 +405,7 @@ def test_commune_inspection_from_decision_to_report(walk: Walk, live_server: Liv
     shop = f"Cửa hàng tạp hóa Minh Phương — kiểm tra cân ({walk.variant})"
     sign_in(walk, "badinh.leader")
     # the demo inspection of Chợ Ngọc Hà is under way in the unit
-    find_in_queue(walk, "Chợ Ngọc Hà", tab="Cả đơn vị")
+    find_in_queue(walk, "Chợ Ngọc Hà — kiểm tra cân", tab="Cả đơn vị")
     expect(page.locator("#state")).to_have_text("Kiểm tra tại cơ sở")
     to_queue(walk)
     # an inspection opens from the plan or ad hoc, never with the applicant form (issue 15)

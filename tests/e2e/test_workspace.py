@@ -11,6 +11,7 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 from casework.demo import DEMO_PASSWORD
+from tests.e2e.conftest import BrowserGuard
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -114,7 +115,10 @@ def test_supplement_request_resume_result_and_return(
     screenshot(page, "returned")
 
 
-def test_a_required_field_left_empty_keeps_the_form(page: Page, base_url: str, tmp_path: Path):
+def test_a_required_field_left_empty_keeps_the_form(
+    page: Page, base_url: str, tmp_path: Path, guard: BrowserGuard
+):
+    guard.expect(422, "/actions/request_supplement")  # the refusal this test provokes
     sign_in(page, base_url, "hni.receiver")
     code = receive(page, base_url, tmp_path, "Trung tâm Y tế Ba Vì")
     do(page, "accept")
@@ -139,9 +143,12 @@ def test_refusal_at_reception_with_its_slip(page: Page, base_url: str, tmp_path:
     screenshot(page, "refusal-slip")
 
 
-def test_an_officer_of_another_unit_is_refused(page: Page, base_url: str, tmp_path: Path):
+def test_an_officer_of_another_unit_is_refused(
+    page: Page, base_url: str, tmp_path: Path, guard: BrowserGuard
+):
     sign_in(page, base_url, "hni.receiver")
     code = receive(page, base_url, tmp_path, "Phòng khám Đông Anh")
+    guard.expect(404, f"/dossiers/{code}")  # the refusal this test checks
     sign_in(page, base_url, "kha.receiver")
     response = page.goto(f"{base_url}/dossiers/{code}")
     assert response is not None

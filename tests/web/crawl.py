@@ -139,8 +139,9 @@ class Crawl:
 
     client: Any
     route_of: Callable[[str], str | None]
-    per_route: int = 15  # distinct URLs of one route template that one walk requests
-    options: int = 30  # options of one select tried
+    per_route: int = 12  # distinct pages of one route template that one walk requests
+    per_fragment: int = 40  # distinct htmx requests of one route (a select's every option)
+    options: int = 30  # options of one select tried (a unit picker may list 3,356)
     compared: int = 4  # fragments of one route compared with their page, per walk
     problems: list[str] = field(default_factory=list)
     seen: set[str] = field(default_factory=set)
@@ -161,7 +162,7 @@ class Crawl:
                 self.seen.add(key)
                 continue
             counted = route + (" HX" if htmx else "")
-            if self.routes[counted] >= self.per_route:
+            if self.routes[counted] >= (self.per_fragment if kind == "hx" else self.per_route):
                 continue
             self.seen.add(key)
             self.routes[counted] += 1
