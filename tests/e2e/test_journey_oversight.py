@@ -189,7 +189,9 @@ def test_auditor_report_drill_down_exports_and_audit_log(
     sign_in(page, base_url, "hni.auditor")
     j.seen()
 
-    page.get_by_role("navigation", name="Chính").get_by_role("link", name="Báo cáo", exact=True).click()
+    page.get_by_role("navigation", name="Chính").get_by_role(
+        "link", name="Báo cáo", exact=True
+    ).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Tiến độ giải quyết hồ sơ")
     expect(page.locator("#report .meta").first).to_contain_text("Sở Khoa học và Công nghệ Hà Nội")
     j.seen()
@@ -219,7 +221,9 @@ def test_auditor_report_drill_down_exports_and_audit_log(
     first.click()
     expect(page.locator("h1")).to_have_text(code)
     j.seen()
-    page.get_by_role("navigation", name="Chính").get_by_role("link", name="Báo cáo", exact=True).click()
+    page.get_by_role("navigation", name="Chính").get_by_role(
+        "link", name="Báo cáo", exact=True
+    ).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Tiến độ giải quyết hồ sơ")
 
     # the exports carry the page's figures
