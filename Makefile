@@ -42,9 +42,10 @@ TEST_WORKERS ?= 2
 test-db: install
 	$(BIN)/pytest -m "not e2e" --ignore=tests/e2e -q -n $(TEST_WORKERS)
 
-# Browser tests run in their own pytest process (Playwright's loop breaks later asyncio tests).
+# Browser tests run in their own pytest process (Playwright's loop breaks later asyncio tests),
+# in two processes too: each starts its own servers (SQLite, PostgreSQL) and its own Chromium.
 test-e2e: install
-	$(BIN)/pytest tests/e2e -q
+	$(BIN)/pytest tests/e2e -q -n $(TEST_WORKERS)
 
 ## make i18n: extract the interface strings (templates + N_() in templating.py) into
 ## locales/messages.pot and merge them into locales/en/LC_MESSAGES/messages.po (docs/i18n.md).
