@@ -14,6 +14,8 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -256,6 +258,26 @@ def add_in_transaction(
     return cert
 
 
+@contextmanager
+def _saving(session: Session, stored: attachments.Stored, v: Values) -> Iterator[None]:
+    """The write of a new or corrected certificate: on any failure the transaction is rolled
+    back and the evidence file just written removed; the same number saved by someone else
+    meanwhile is a field error, not a 500."""
+    try:
+        yield
+    except IntegrityError as exc:
+        session.rollback()
+        stored.discard()
+        raise ValidationFailed(
+            "Chưa lưu được chứng chỉ: số chứng chỉ vừa được ghi cho người khác.",
+            fields={"number": f"Đã có chứng chỉ số {v.number} của {v.issuer} ({v.field})."},
+        ) from exc
+    except BaseException:
+        session.rollback()
+        stored.discard()
+        raise
+
+
 def create(
     session: Session,
     *,
@@ -286,24 +308,13 @@ def create(
     cert = Certificate(user_id=officer.id, **vars(v), source=Source.manual,
                        recorded_by_id=actor.id, recorded_at=utcnow())  # fmt: skip
     stored = attachments.Stored()
-    try:
+    with _saving(session, stored, v):
         _evidence(cert, evidence, upload_dir, stored)
         session.add(cert)
         session.flush()
         assert cert.id is not None
         session.add(CertificateChange(certificate_id=cert.id, kind="created", actor_id=actor.id))
         session.commit()
-    except IntegrityError as exc:  # the same number recorded by someone else meanwhile
-        session.rollback()
-        stored.discard()
-        raise ValidationFailed(
-            "Chưa lưu được chứng chỉ: số chứng chỉ vừa được ghi cho người khác.",
-            fields={"number": f"Đã có chứng chỉ số {v.number} của {v.issuer} ({v.field})."},
-        ) from exc
-    except BaseException:
-        session.rollback()
-        stored.discard()
-        raise
     return cert
 
 
@@ -353,24 +364,13 @@ def edit(
     for key, value in vars(v).items():
         setattr(cert, key, value)
     stored = attachments.Stored()
-    try:
+    with _saving(session, stored, v):
         _evidence(cert, evidence, upload_dir, stored)
         cert.version += 1
         assert cert.id is not None
         session.add(CertificateChange(certificate_id=cert.id, kind="edited",
                                       actor_id=actor.id, before=before))  # fmt: skip
         session.commit()
-    except IntegrityError as exc:  # the same number recorded by someone else meanwhile
-        session.rollback()
-        stored.discard()
-        raise ValidationFailed(
-            "Chưa lưu được chứng chỉ: số chứng chỉ vừa được ghi cho người khác.",
-            fields={"number": f"Đã có chứng chỉ số {v.number} của {v.issuer} ({v.field})."},
-        ) from exc
-    except BaseException:
-        session.rollback()
-        stored.discard()
-        raise
     return cert
 
 
