@@ -38,9 +38,9 @@ from casework.certificates.models import Certificate
 from casework.db import utcnow
 from casework.dossiers.catalog import version_row_for
 from casework.dossiers.models import Dossier
-from casework.progress.models import SignOff
 from casework.readiness import queries
 from casework.readiness.rules import FIELDS
+from casework.signoffs.models import SignOff
 
 TARGET = 1.0
 PASSWORD = "bench-readiness-1"

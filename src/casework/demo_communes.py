@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 from casework.accounts.models import Role, Unit, User
 from casework.accounts.security import hash_password
 from casework.certificates.models import Certificate, Source
-from casework.progress.models import SignOff
+from casework.signoffs.models import SignOff
 
 PROVINCE = "SKHCN.DTH"
 MEASUREMENT, QUALITY = "Đo lường", "Chất lượng sản phẩm, hàng hóa"

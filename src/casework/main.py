@@ -38,6 +38,7 @@ from casework.reviews import views as review_views
 from casework.scenarios import views as scenario_views
 from casework.scenarios.schema import ScenarioRegistry
 from casework.settings import Settings, get_settings
+from casework.signoffs import views as signoff_views
 from casework.web import handlers, i18n, pages, security
 from casework.web.i18n import LocaleMiddleware
 from casework.web.templating import make_templates
@@ -117,6 +118,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(question_views.router)
     app.include_router(review_views.router)
     app.include_router(progress_views.router)
+    app.include_router(signoff_views.router)
     app.include_router(admin_views.router)
     app.include_router(report_views.router)
     app.include_router(audit_views.router)

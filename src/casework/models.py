@@ -19,7 +19,7 @@ from casework.dossiers.models import (
 from casework.findings import models as _findings  # noqa: F401  (registers the tables)
 from casework.inspections import models as _inspections  # noqa: F401  (registers the tables)
 from casework.notifications.models import NotificationSeen
-from casework.progress.models import SignOff, UnitOptOut  # noqa: F401  (registers the tables)
+from casework.progress.models import UnitOptOut  # noqa: F401  (registers the table)
 from casework.questions.models import Question  # noqa: F401  (registers the table)
 from casework.reports.models import (  # noqa: F401  (registers the tables)
     AuditCheck,
@@ -28,6 +28,7 @@ from casework.reports.models import (  # noqa: F401  (registers the tables)
     StatStep,
 )
 from casework.reviews.models import MentorAssignment  # noqa: F401  (registers the table)
+from casework.signoffs.models import SignOff  # noqa: F401  (registers the table)
 from casework.units.models import UnitChange  # noqa: F401  (registers the table)
 
 __all__ = [

@@ -13,11 +13,13 @@ from casework.accounts import service as accounts
 from casework.dossiers.clockwork import CalendarSource
 from casework.errors import PermissionDenied, ValidationFailed
 from casework.progress import service
-from casework.progress.models import SignOff, UnitOptOut
+from casework.progress.models import UnitOptOut
 from casework.reviews import service as reviews
 from casework.scenarios import service as scenarios_service
 from casework.scenarios.schema import ScenarioRegistry
 from casework.settings import PROJECT_ROOT
+from casework.signoffs import service as signoffs
+from casework.signoffs.models import SignOff
 from tests.factories import TZ, fire
 
 XRAY = "2.002131"
@@ -134,12 +136,12 @@ def test_who_sees_and_who_signs(client, session, assigned, hni_admin, sign_in):
     assert sign(client, csrf, "hni.receiver").status_code == 403
     # the service says the same
     with pytest.raises(PermissionDenied):
-        service.sign_off(
+        signoffs.sign_off(
             session, mentor=other, trainee=world["hni.receiver"], procedure_code=XRAY, note="",
             procedures=client.app.state.registry,
         )  # fmt: skip
     with pytest.raises(ValidationFailed):  # a mentor is not a trainee
-        service.sign_off(
+        signoffs.sign_off(
             session, mentor=world["bo.mentor"], trainee=world["hni.auditor"], procedure_code=XRAY,
             note="", procedures=client.app.state.registry,
         )  # fmt: skip
@@ -321,7 +323,7 @@ def test_leaderboard_by_province_and_opt_out(client, session, assigned, hni_admi
 def test_leaderboard_ranks_ties_together(session, assigned, registry):
     world = assigned
     for name in ("hni.receiver", "hni.handler"):
-        service.sign_off(
+        signoffs.sign_off(
             session, mentor=world["bo.mentor"], trainee=world[name], procedure_code=XRAY,
             note="", procedures=registry,
         )  # fmt: skip

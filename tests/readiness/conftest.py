@@ -16,8 +16,8 @@ from casework.accounts.models import Unit, User
 from casework.certificates.models import Certificate
 from casework.dossiers.catalog import version_row_for
 from casework.dossiers.models import Dossier
-from casework.progress.models import SignOff
 from casework.questions.models import Question
+from casework.signoffs.models import SignOff
 
 NOW = datetime(2026, 12, 5, 3, 0, tzinfo=UTC)
 TODAY = date(2026, 12, 5)

@@ -39,14 +39,15 @@ from casework.dossiers import service
 from casework.dossiers.attachments import Upload
 from casework.dossiers.models import Attachment, CalendarOverride, Dossier, Event
 from casework.notifications.models import NotificationSeen
-from casework.progress import service as progress
-from casework.progress.models import SignOff, UnitOptOut
+from casework.progress.models import UnitOptOut
 from casework.questions import service as questions
 from casework.questions.models import Question
 from casework.reports import audit_log
 from casework.reports.models import AuditCheck
 from casework.reviews.models import MentorAssignment
 from casework.scenarios import service as scenarios
+from casework.signoffs import service as signoffs
+from casework.signoffs.models import SignOff
 from tests.certificates.matrix import matrix_certificate
 from tests.classes.matrix import matrix_class
 from tests.factories import TZ
@@ -479,7 +480,7 @@ def cast(app, session: Session, world, registry) -> Cast:
         session, user=receiver, procedure=procedure, values={"text": "Phiếu có cần dấu không?"}
     )
     # a certificate exists only once something is signed off
-    progress.sign_off(
+    signoffs.sign_off(
         session, mentor=people["bo.mentor"], trainee=receiver, procedure_code=PROCEDURE,
         note="", procedures=registry,
     )  # fmt: skip

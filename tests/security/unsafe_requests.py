@@ -30,14 +30,15 @@ from casework.dossiers.attachments import Upload
 from casework.dossiers.models import Attachment, CalendarOverride, Dossier, Event
 from casework.notifications.models import NotificationSeen
 from casework.procedures import ProcedureRegistry
-from casework.progress import service as progress
-from casework.progress.models import SignOff, UnitOptOut
+from casework.progress.models import UnitOptOut
 from casework.questions import service as questions
 from casework.questions.models import Question
 from casework.reports.models import AuditCheck
-from casework.reviews import service as reviews
+from casework.reviews import assignments as assigning
 from casework.reviews.models import MentorAssignment
 from casework.scenarios.schema import ScenarioRegistry
+from casework.signoffs import service as signoffs
+from casework.signoffs.models import SignOff
 from tests.factories import TZ
 
 PDF = b"%PDF-1.4\n% matrix\n"
@@ -396,7 +397,7 @@ def assign(k: Kit, who: User, mode: str) -> Sent:
 
 def unassign(k: Kit, who: User, mode: str) -> Sent:
     mentor = k.user(k.units["BO"], ["mentor"])
-    row = reviews.assign(
+    row = assigning.assign(
         k.session, scope=admin.scope_of(k.session, who), mentor_id=mentor.id,
         unit_id=k.units["HNI"].id, can_view_real=False,
     )  # fmt: skip
@@ -428,7 +429,7 @@ def sign_off(k: Kit, who: User, mode: str) -> Sent:
 
 def revoke(k: Kit, who: User, mode: str) -> Sent:
     trainee = k.user(k.units["HNI"], ["receiver"])
-    progress.sign_off(
+    signoffs.sign_off(
         k.session, mentor=who, trainee=trainee, procedure_code=PROCEDURE, note="",
         procedures=k.procedures,
     )  # fmt: skip

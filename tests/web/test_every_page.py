@@ -28,13 +28,13 @@ from casework.accounts.service import issue_token
 from casework.dossiers import service
 from casework.dossiers.attachments import Upload
 from casework.dossiers.catalog import sync_procedures
-from casework.progress import service as progress
 from casework.questions import service as questions
 from casework.reports import audit_log
 from casework.reviews import service as reviews
 from casework.scenarios import service as scenarios
 from casework.scenarios.schema import ScenarioRegistry
 from casework.settings import PROJECT_ROOT
+from casework.signoffs import service as signoffs
 from tests.factories import TZ
 from tests.security.test_access_matrix import app_routes
 from tests.web.crawl import Crawl
@@ -106,7 +106,7 @@ def _enrich(session: Session, registry: Any, upload_dir: Path) -> None:
         tz=TZ,
     )
     reviews.add_comment(session, actor=mentor, code=run.code, on=1, text="Kiểm tra lại số sê-ri.")
-    progress.sign_off(
+    signoffs.sign_off(
         session, mentor=mentor, trainee=trainee, procedure_code="2.002131",
         note="Làm độc lập được.", procedures=registry,
     )  # fmt: skip

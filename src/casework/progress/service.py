@@ -1,14 +1,11 @@
-"""Progress of trainees: who may see it, mentor sign-offs, the computed summary, points, badges,
-the mentor dashboard and the leaderboard.
+"""Progress of trainees: the computed summary, points, badges, the mentor dashboard and the
+leaderboard. Who may see it is `progress.access`.
 
-- A **trainee** is an active user with an acting role (tiếp nhận, thụ lý, lãnh đạo).
-- A trainee's progress is seen by the trainee, by a mentor assigned to the trainee's unit or a
-  unit above it, and by an admin of that unit or a unit above it; anyone else gets a 404.
 - **Scenarios done**: practice dossiers with ``data["_scenario"]`` whose first event (``opened``)
   is the trainee's, scored by `scenarios.service.feedback`.
 - **Verdicts**: the latest mentor verdict (event kind ``review``) of each practice dossier the
   trainee opened.
-- **Sign-offs** (`SignOff`): only an assigned mentor signs or revokes; one transaction each.
+- **Sign-offs** (`casework.signoffs`): counted in points, badges and the dashboard.
 - **Points and badges** are computed on every read, never stored (`score_of`).
 - **Leaderboard**: trainees of the units of one province, except units with a `UnitOptOut` row.
 """
@@ -22,19 +19,27 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from casework.accounts.models import ACTING_ROLES, Role, Unit, User
+from casework.accounts.models import Role, Unit, User
 from casework.db import utcnow
 from casework.dossiers.clockwork import CalendarSource
 from casework.dossiers.models import Dossier, Event, Mode
-from casework.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from casework.procedures import ProcedureRegistry
-from casework.progress.models import SignOff, UnitOptOut
+from casework.errors import NotFound, PermissionDenied
+from casework.progress.access import (  # noqa: F401  (re-exported for the views)
+    admin_covers,
+    can_view_trainee,
+    is_trainee,
+    mentor_covers,
+    visible_trainee,
+    visible_unit,
+)
+from casework.progress.models import UnitOptOut
 from casework.reviews.models import MentorAssignment
 from casework.reviews.service import latest_verdicts
 from casework.scenarios import service as scenarios_service
 from casework.scenarios.schema import ScenarioRegistry
+from casework.signoffs.models import SignOff
+from casework.signoffs.service import sign_offs_of
 
-MAX_NOTE = 1000
 NO_PROVINCE = "Chưa ghi tỉnh/thành"
 LEADERBOARD_SIZE = 50
 
@@ -49,145 +54,6 @@ BADGE_HINTS = {
     BADGE_PERFECT: "Đạt 100 điểm một bài thực hành",
     BADGE_ALONE: "Được ký xác nhận có thể làm độc lập ít nhất một thủ tục",
 }
-
-
-# ---- who sees whom ----------------------------------------------------------------------------
-
-
-def is_trainee(user: User) -> bool:
-    return user.is_active and user.has_role(*ACTING_ROLES)
-
-
-def _ancestor_ids(unit: Unit) -> list[int]:
-    return [int(p) for p in unit.path.strip("/").split("/") if p]
-
-
-def mentor_covers(session: Session, mentor: User, unit: Unit) -> bool:
-    """An active mentor assigned to `unit` or to a unit above it."""
-    if not mentor.is_active or not mentor.has_role(Role.mentor) or mentor.id is None:
-        return False
-    found = session.exec(
-        select(MentorAssignment.id).where(
-            MentorAssignment.mentor_id == mentor.id,
-            col(MentorAssignment.unit_id).in_(_ancestor_ids(unit) or [-1]),
-        )
-    ).first()
-    return found is not None
-
-
-def admin_covers(session: Session, admin: User, unit: Unit) -> bool:
-    """An active admin of `unit` or of a unit above it."""
-    if not admin.is_active or not admin.has_role(Role.admin):
-        return False
-    return admin.unit_id in _ancestor_ids(unit)
-
-
-def can_view_trainee(session: Session, viewer: User, trainee: User) -> bool:
-    if viewer.id == trainee.id:
-        return True
-    unit = session.get(Unit, trainee.unit_id)
-    if unit is None:
-        return False
-    return mentor_covers(session, viewer, unit) or admin_covers(session, viewer, unit)
-
-
-def visible_trainee(session: Session, viewer: User, username: str) -> User:
-    """The user `username` if `viewer` may see their progress (404 otherwise, nothing leaks)."""
-    trainee = session.exec(select(User).where(User.username == username)).first()
-    if trainee is None or not can_view_trainee(session, viewer, trainee):
-        raise NotFound(f"Không tìm thấy tiến độ của {username}.")
-    return trainee
-
-
-def visible_unit(session: Session, viewer: User, code: str) -> Unit:
-    """The unit `code` if `viewer` is a mentor assigned to it (or above) or its admin (or above)."""
-    unit = session.exec(select(Unit).where(Unit.code == code)).first()
-    if unit is None or not (
-        mentor_covers(session, viewer, unit) or admin_covers(session, viewer, unit)
-    ):
-        raise NotFound(f"Không tìm thấy đơn vị {code}.")
-    return unit
-
-
-# ---- sign-offs --------------------------------------------------------------------------------
-
-
-def sign_off(
-    session: Session,
-    *,
-    mentor: User,
-    trainee: User,
-    procedure_code: str,
-    note: str,
-    procedures: ProcedureRegistry,
-    now: datetime | None = None,
-) -> SignOff:
-    """Sign `procedure_code` off for `trainee` ("có thể làm độc lập"); signing again replaces
-    the mentor, note and time. One transaction."""
-    unit = session.get(Unit, trainee.unit_id)
-    if unit is None or not mentor_covers(session, mentor, unit):
-        raise PermissionDenied(
-            "Chỉ cán bộ hướng dẫn được phân công cho đơn vị của học viên mới ký xác nhận."
-        )
-    errors: dict[str, str] = {}
-    code = (procedure_code or "").strip()
-    if code not in procedures:
-        errors["procedure_code"] = "Chọn một thủ tục có trong sổ tay."
-    note = (note or "").strip()
-    if len(note) > MAX_NOTE:
-        errors["note"] = f"Ghi chú tối đa {MAX_NOTE} ký tự."
-    if not is_trainee(trainee):
-        errors["trainee"] = (
-            "Chỉ ký xác nhận cho cán bộ tiếp nhận, thụ lý hoặc lãnh đạo đang hoạt động."
-        )
-    if errors:
-        raise ValidationFailed("Chưa ký xác nhận được.", fields=errors)
-    assert mentor.id is not None and trainee.id is not None
-    row = session.exec(
-        select(SignOff).where(SignOff.trainee_id == trainee.id, SignOff.procedure_code == code)
-    ).first()
-    if row is None:
-        row = SignOff(trainee_id=trainee.id, procedure_code=code, mentor_id=mentor.id)
-    row.mentor_id = mentor.id
-    row.note = note
-    row.signed_at = now or utcnow()
-    session.add(row)
-    try:
-        session.commit()
-    except IntegrityError as exc:  # the same sign-off made twice at once
-        session.rollback()
-        raise Conflict("Thủ tục này vừa được ký xác nhận. Hãy tải lại trang.") from exc
-    return row
-
-
-def revoke_sign_off(session: Session, *, mentor: User, trainee: User, procedure_code: str) -> None:
-    unit = session.get(Unit, trainee.unit_id)
-    if unit is None or not mentor_covers(session, mentor, unit):
-        raise PermissionDenied(
-            "Chỉ cán bộ hướng dẫn được phân công cho đơn vị của học viên mới thu hồi xác nhận."
-        )
-    row = session.exec(
-        select(SignOff).where(
-            SignOff.trainee_id == trainee.id, SignOff.procedure_code == procedure_code
-        )
-    ).first()
-    if row is None:
-        raise NotFound("Không tìm thấy xác nhận này.")
-    session.delete(row)
-    session.commit()
-
-
-def sign_offs_of(session: Session, user_ids: Sequence[int]) -> dict[int, list[SignOff]]:
-    found: dict[int, list[SignOff]] = {i: [] for i in user_ids}
-    if not user_ids:
-        return found
-    for row in session.exec(
-        select(SignOff)
-        .where(col(SignOff.trainee_id).in_(user_ids))
-        .order_by(col(SignOff.signed_at), col(SignOff.id))
-    ).all():
-        found[row.trainee_id].append(row)
-    return found
 
 
 # ---- the summary ------------------------------------------------------------------------------

@@ -21,9 +21,9 @@ from casework.certificates.models import Certificate
 from casework.dossiers.models import Dossier, Mode
 from casework.errors import NotFound, PermissionDenied
 from casework.procedures import ProcedureRegistry
-from casework.progress.models import SignOff
 from casework.questions.models import Question, QuestionStatus
 from casework.readiness.rules import FIELDS, WINDOW_DAYS, FieldFacts, Level, unit_level
+from casework.signoffs.models import SignOff
 
 ACTING = (Role.receiver.value, Role.handler.value, Role.leader.value)
 NATIONAL_ROLES = (Role.auditor, Role.admin, Role.mentor)

@@ -1,0 +1,1 @@
+"""Sign-off of trainees: a mentor's "có thể làm độc lập" per procedure, and the certificate."""
