@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from casework.accounts.models import Unit, UnitKind
+from casework.listing import ordered, paginate
 from casework.paging import Page
-from casework.readiness.queries import Place, UnitFigures
+from casework.readiness.queries import UnitFigures
 from casework.readiness.rules import FIELD_LABELS, FIELDS, Level, province_level
 from casework.reports.exports import Table
-from casework.text import fold
+from casework.units.places import Place, matches, sort_name
 
 PER_PAGE = 50
 
@@ -69,7 +70,7 @@ def province_rows(figures: dict[int, UnitFigures]) -> list[Row]:
             rows[f.unit.id] = Row(unit=f.unit)
             levels[f.unit.id] = {key: [] for key in FIELDS}
     for f in figures.values():
-        owner = f.unit.id if f.unit.kind == UnitKind.department else f.unit.parent_id
+        owner = f.unit.department_id
         row = rows.get(owner or -1)
         if row is None:
             continue
@@ -111,17 +112,6 @@ class Filters:
     communes: bool = False  # the national page lists every commune instead of the provinces
 
 
-PREFIXES = ("ubnd ", "so khoa hoc va cong nghe ", "phuong ", "xa ", "dac khu ")
-
-
-def sort_name(unit: Place) -> str:
-    """The name as people look it up: "UBND Phường Cao Lãnh" sorts as "cao lanh"."""
-    name = fold(unit.province or unit.name) if unit.kind == UnitKind.department else fold(unit.name)
-    for prefix in PREFIXES:
-        name = name.removeprefix(prefix)
-    return name
-
-
 SORTS: dict[str, Callable[[Row], Any]] = {
     "name": lambda r: sort_name(r.unit),
     "code": lambda r: r.unit.official_code or 0,
@@ -149,24 +139,13 @@ def apply(rows: Sequence[Row], filters: Filters) -> list[Row]:
     if filters.uncertified:
         out = [r for r in out if not r.certified.get(key)]
     if filters.q:
-        needle = fold(filters.q)
-        out = [r for r in out if needle in fold(r.unit.name) or needle in fold(r.unit.code)]
+        out = [r for r in out if matches(r.unit, filters.q)]
     get = SORTS.get(filters.sort, SORTS["name"])
-    present = [r for r in out if get(r) is not None]
-    missing = [r for r in out if get(r) is None]
-    present.sort(key=lambda r: sort_name(r.unit))  # ties by name, in either direction
-    present.sort(key=get, reverse=filters.desc)  # (a stable sort, reversed or not)
-    missing.sort(key=lambda r: sort_name(r.unit))
-    return present + missing
+    return ordered(out, get, desc=filters.desc, tie=lambda r: sort_name(r.unit))
 
 
 def page(rows: list[Row], number: int, per_page: int = PER_PAGE) -> Page[Row]:
-    pages = max(1, -(-len(rows) // per_page))
-    number = min(max(1, number), pages)
-    start = (number - 1) * per_page
-    return Page(
-        items=rows[start : start + per_page], total=len(rows), page=number, per_page=per_page
-    )
+    return paginate(rows, number, per_page)
 
 
 # ---- export ------------------------------------------------------------------------------------

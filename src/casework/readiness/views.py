@@ -17,6 +17,7 @@ from fastapi.responses import Response
 from casework.accounts.models import Unit, UnitKind
 from casework.db import utcnow
 from casework.errors import NotFound
+from casework.listing import page_param, sort_param
 from casework.readiness import queries, tables, tilemap
 from casework.readiness.rules import (
     FIELD_LABELS,
@@ -41,15 +42,16 @@ Text = Annotated[str, Query(max_length=100)]
 def _filters(
     field: str, level: str, uncertified: str, q: str, sort: str, page: str, communes: str
 ) -> Any:
+    key, desc = sort_param(sort, tables.SORTS, "name")
     return tables.Filters(
         communes=communes == "1",
         field=field if field in FIELDS else "dl",
         level=level if level in Level.__members__ else "",
         uncertified=uncertified == "1",
         q=q.strip(),
-        sort=sort.removeprefix("-") if sort.removeprefix("-") in tables.SORTS else "name",
-        desc=sort.startswith("-") and sort.removeprefix("-") in tables.SORTS,
-        page=int(page) if page.isdigit() and len(page) <= 6 else 1,
+        sort=key,
+        desc=desc,
+        page=page_param(page),
     )
 
 
