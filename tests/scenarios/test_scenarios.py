@@ -44,10 +44,12 @@ def test_a_broken_scenario_file_is_named(tmp_path, registry):
     assert "scenarios/bad.yaml [expected[0].action]" in err.value.message
 
 
-def play(session, world, scenarios, registry, scenario_id, now=None):
+def play(
+    session, world, scenarios, registry, scenario_id, now=None, together=True, as_="hni.receiver"
+):
     return service.start(
-        session, actor=world["hni.receiver"], scenario=scenarios.get(scenario_id),
-        procedures=registry, tz=TZ, now=now,
+        session, actor=world[as_], scenario=scenarios.get(scenario_id),
+        procedures=registry, tz=TZ, now=now, together=together,
     )  # fmt: skip
 
 
@@ -148,13 +150,15 @@ def test_the_pages(client, world, sign_in):
     assert "Chưa làm" in fb
 
 
-def test_only_those_who_may_open_the_dossier_see_the_start_button(client, world, sign_in):
-    """A scenario opens a dossier at its first step: a handler is told why, not given a button
-    that answers 403 (found by the access matrix)."""
-    sign_in(world["hni.handler"])
+def test_only_those_who_may_play_a_scenario_see_its_start_button(client, world, sign_in):
+    """A commune officer meets province scenarios only where a commune centre really works on
+    them (reception); otherwise they are told why, not given a button that answers 403."""
+    sign_in(world["badinh.receiver"])
     page = client.get("/scenarios").text
     assert 'action="/scenarios/xquang-thieu-so-seri/start"' not in page
-    assert "Bạn chưa bắt đầu được bài này: Mở hồ sơ thủ tục này cần vai trò: Tiếp nhận" in page
+    assert "Bài này luyện thủ tục cấp tỉnh (Sở); đơn vị UBND Phường Ba Đình" in page
+    assert 'action="/scenarios/xquang-sai-thu-tuc/start"' in page  # reception: at: [commune]
+    assert 'action="/scenarios/xa-kiem-tra-can-vi-pham/start"' in page
 
 
 def test_starting_a_scenario_again_keeps_the_scenario(session, world, scenarios, registry):
@@ -214,3 +218,151 @@ def test_the_simulated_applicant_pays_the_fee_and_the_clock_starts_when_recorded
     fire(session, world["hni.receiver"], d, "record_fee_paid", chung_tu_phi="BL-2026-0042")
     assert d.due_at is not None
     assert [s.status for s in score(session, d, scenarios).steps[:3]] == ["ok", "ok", "ok"]
+
+
+def events_of(session, d):
+    return session.exec(select(Event).where(Event.dossier_id == d.id).order_by(Event.seq)).all()
+
+
+def test_a_receiver_alone_meets_simulated_colleagues(session, world, scenarios, registry):
+    """The receiver plays reception and hand-over; the handler and the leader are played by the
+    system with the scripted right actions, visibly, and are not scored."""
+    d = play(session, world, scenarios, registry, "xquang-thieu-so-seri", together=False)
+    assert d.data["_plays"] == ["receiver"]
+    fire(session, world["hni.receiver"], d, "accept")
+    assert d.state == "awaiting_supplement"  # the handler (simulated) asked for the serial
+    sim = [e for e in events_of(session, d) if e.payload.get("simulated")]
+    assert [(e.action, e.actor_id) for e in sim] == [("request_supplement", None)]
+    assert sim[0].payload["label"] == "Chuyên viên thụ lý (mô phỏng): Yêu cầu bổ sung hồ sơ"
+    fire(session, world["hni.receiver"], d, "receive_supplement")
+    assert d.state == "result_ready"  # submitted and signed by the simulated handler and leader
+    fire(session, world["hni.receiver"], d, "return_result")
+    fb = score(session, d, scenarios)
+    assert fb.finished
+    assert [s.status for s in fb.steps] == [
+        "ok", "simulated", "ok", "simulated", "simulated", "ok",
+    ]  # fmt: skip
+    assert fb.score == 100
+
+
+def test_a_commune_handler_alone_gets_the_decision_signed_by_the_simulated_leader(
+    session, world, scenarios, registry
+):
+    commune_handler = world["badinh.receiver"]  # holds all three roles at the commune
+    commune_handler.roles = ["handler"]
+    session.add(commune_handler)
+    session.commit()
+    d = play(
+        session, world, scenarios, registry, "xa-kiem-tra-can-vi-pham",
+        together=False, as_="badinh.receiver",
+    )  # fmt: skip
+    assert d.state == "inspecting"  # the leader (simulated) signed the decision at the start
+    first = [e for e in events_of(session, d) if e.kind == "action"]
+    assert first[0].payload["label"] == "Lãnh đạo (mô phỏng): Ký quyết định kiểm tra"
+
+
+def test_a_wrong_branch_costs_its_own_step_only(session, world, scenarios, registry):
+    """Matching by state, not position: concluding "đạt" on a short-weighing scale is wrong, the
+    record's conclusion is wrong in content, and the run that ends there is finished, scored,
+    and says what should have happened."""
+    d = play(session, world, scenarios, registry, "xa-kiem-tra-can-vi-pham", as_="badinh.receiver")
+    u = world["badinh.receiver"]
+    fire(session, u, d, "issue_decision", decision_number="01/QĐ-UBND")
+    fire(session, u, d, "finish_inspection", co_so="Sạp thịt số 14", so_phuong_tien_do=2)
+    fire(session, u, d, "sign_record", ket_luan="Đạt yêu cầu")
+    fire(session, u, d, "conclude_compliant")
+    fire(session, u, d, "send_report", result_summary="Đạt")
+    fb = score(session, d, scenarios)
+    assert fb.finished
+    statuses = [s.status for s in fb.steps]
+    assert statuses[:3] == ["ok", "ok", "partial"]
+    assert any("đúng ra là «Có vi phạm»" in n for n in fb.steps[2].notes)
+    assert statuses[3] == "wrong"
+    # the wrong branch led back to the path: the report is judged as the report step
+    assert statuses[4:] == ["missed", "ok"]
+    assert fb.off_path == []
+    assert "Đúng ra hồ sơ phải đi hết" in fb.should_have
+    assert 0 < fb.score < 60
+
+
+def test_a_wrong_choice_explains_itself_with_its_legal_basis(session, world, registry, tmp_path):
+    (tmp_path / "s.yaml").write_text(
+        """id: s
+title: T
+procedure: XA-DL-KTNN
+trap: violation
+briefing: x
+applicant: {name: Sạp 14}
+expected:
+  - {action: issue_decision, data: {decision_number: 1/QĐ}, why: "Phải có quyết định.", legal: "Luật Đo lường 2011, Điều 44"}
+  - action: finish_inspection
+    data: {co_so: Sạp 14, so_phuong_tien_do: 1}
+  - {action: sign_record, fields: {ket_luan: Có vi phạm}, data: {ket_luan: Có vi phạm}}
+  - action: handle_violation
+    data: {bien_phap_xu_ly: Lập biên bản vi phạm}
+    why: "Cân thiếu 80 g/kg là vi phạm."
+    legal: "Luật Đo lường 2011, Điều 48"
+    wrong:
+      - {action: conclude_compliant, why: "Cân sai không thể kết luận đạt.", legal: "Luật Đo lường 2011, Điều 48"}
+  - {action: finish_violation_handling, data: {decision_number: 2/QĐ, bien_phap_xu_ly: Phạt}}
+  - {action: send_report, data: {result_summary: Xong}}
+""",
+        encoding="utf-8",
+    )
+    reg = ScenarioRegistry.from_directory(tmp_path, registry)
+    s = reg.get("s")
+    assert [st.state for st in s.expected] == [
+        "decision", "inspecting", "recording", "handling", "violation_handling", "reporting",
+    ]  # fmt: skip
+    d = service.start(
+        session, actor=world["badinh.receiver"], scenario=s, procedures=registry, tz=TZ,
+        together=True,
+    )  # fmt: skip
+    u = world["badinh.receiver"]
+    fire(session, u, d, "issue_decision", decision_number="01/QĐ-UBND")
+    fire(session, u, d, "finish_inspection", co_so="Sạp 14", so_phuong_tien_do=1)
+    fire(session, u, d, "sign_record", ket_luan="Đạt yêu cầu")
+    fire(session, u, d, "conclude_compliant")
+    _, fb = service.feedback(session, dossier=d, scenarios=reg, calendars=CalendarSource())
+    step = fb.steps[3]
+    assert step.status == "wrong"
+    assert "Cân sai không thể kết luận đạt." in step.notes
+    assert step.legal == "Luật Đo lường 2011, Điều 48"
+    assert step.handbook == "/procedures/XA-DL-KTNN#step-handling"
+    assert fb.steps[0].why == "Phải có quyết định."
+    assert fb.steps[2].status == "partial"  # the record's conclusion contradicts the scale
+    assert not fb.finished  # reporting is not final: the run goes on
+
+
+@pytest.mark.parametrize(
+    ("body", "where", "problem"),
+    [
+        ("  - {action: finish_inspection}\n", "expected[0].action", "không làm được ở bước"),
+        (
+            "  - {action: issue_decision, data: {decision_number: 1}}\n",
+            "expected",
+            "chưa kết thúc hồ sơ",
+        ),
+        (
+            "  - {action: issue_decision}\n"
+            "  - {action: finish_inspection, data: {co_so: A, so_phuong_tien_do: 1}}\n",
+            "expected[0].data",
+            "cần ghi data cho decision_number",
+        ),
+        (
+            "  - {action: issue_decision, data: {ket_qua: x, decision_number: 1}}\n",
+            "expected[0].data",
+            "không ghi trường «ket_qua»",
+        ),
+    ],
+)
+def test_a_path_that_does_not_walk_is_named(tmp_path, registry, body, where, problem):
+    (tmp_path / "p.yaml").write_text(
+        "id: p\ntitle: T\nprocedure: XA-DL-KTNN\ntrap: clean\nbriefing: x\n"
+        f"applicant: {{name: A}}\nexpected:\n{body}",
+        encoding="utf-8",
+    )
+    with pytest.raises(ProcedureErrors) as err:
+        ScenarioRegistry.from_directory(tmp_path, registry)
+    assert f"scenarios/p.yaml [{where}]" in err.value.message
+    assert problem in err.value.message

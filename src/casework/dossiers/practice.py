@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from casework.accounts.models import ACTING_ROLES, User
 from casework.db import utcnow
-from casework.dossiers import access, service
+from casework.dossiers import access, script, service
 from casework.dossiers.catalog import procedure_of
 from casework.dossiers.clockwork import CalendarSource
 from casework.dossiers.events import record_event
@@ -27,7 +27,7 @@ from casework.web.auth import PageUser, verify_csrf
 from casework.web.deps import CalendarsDep, SessionDep, TzDep
 
 #: Keys of a practice dossier's data that its fresh copy keeps (a scenario's id and script).
-CARRIED_KEYS = ("_scenario", service.SCRIPT_KEY)
+CARRIED_KEYS = ("_scenario", script.SCRIPT_KEY, script.COLLEAGUES_KEY, script.PLAYS_KEY)
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 
@@ -72,11 +72,16 @@ def reset_practice(
         now=now,
         calendars=calendars,
         commit=False,
+        check_opening="_scenario" not in old.data,  # a scenario's own rule let them start it
     )
-    # a scenario stays a scenario: same scripted applicant, same feedback
+    # a scenario stays a scenario: same scripted applicant and colleagues, same feedback
     carried = {k: old.data[k] for k in CARRIED_KEYS if k in old.data}
     if carried:
         fresh.data = {**fresh.data, **carried}
+        cal = (calendars or service.default_calendars()).for_unit(session, fresh.handling_unit_id)
+        service.play_colleagues(
+            session, dossier=fresh, procedure=procedure, now=now, tz=tz, cal=cal
+        )
         session.add(fresh)
     record_event(
         session,

@@ -22,7 +22,7 @@ from statemachine.exceptions import TransitionNotAllowed
 
 from casework.accounts.models import ACTING_ROLES, ROLE_LABELS, Role, Unit, UnitKind, User
 from casework.db import add_to_counter, utcnow
-from casework.dossiers import access, attachments, clockwork, extension
+from casework.dossiers import access, attachments, clockwork, extension, script
 from casework.dossiers.catalog import procedure_of, version_row_for
 from casework.dossiers.clockwork import CalendarSource
 from casework.dossiers.events import record_event
@@ -50,7 +50,7 @@ from casework.text import fold
 
 PRACTICE_PREFIX = "LT-"
 #: In a practice dossier's data: the scripted applicant's answers, [{after: action, note: …}].
-SCRIPT_KEY = "_applicant_script"
+SCRIPT_KEY = script.SCRIPT_KEY
 LEVEL_FOR_UNIT = {
     UnitKind.commune: "commune",
     UnitKind.department: "province",
@@ -164,6 +164,7 @@ def open_dossier(
     upload_dir: Path | None = None,
     commit: bool = True,
     inspection: dict[str, Any] | None = None,
+    check_opening: bool = True,
 ) -> Dossier:
     """Register a new dossier at the actor's unit, in the procedure's initial state, with its
     uploaded documents (all or nothing: on any failure no row and no file remains).
@@ -188,8 +189,8 @@ def open_dossier(
             "Chưa mở được hồ sơ: thông tin chưa đủ hoặc chưa đúng.", fields=errors
         )
 
-    refusal = opening_refusal(unit, actor, procedure)
-    if refusal is not None:
+    refusal = opening_refusal(unit, actor, procedure) if check_opening else None
+    if refusal is not None:  # a scenario checks its own rule (casework.scenarios)
         raise PermissionDenied(refusal)
     initial = procedure.states[procedure.initial_state]
 
@@ -375,6 +376,71 @@ def fire_action(
         raise PermissionDenied(
             f"Thao tác '{transition.label}' dành cho vai trò: {', '.join(transition.roles)}."
         )
+    cal = (calendars or default_calendars()).for_unit(session, dossier.handling_unit_id)
+    _apply(
+        session,
+        dossier=dossier,
+        procedure=procedure,
+        transition=transition,
+        data=data,
+        actor_id=actor.id,
+        now=now,
+        tz=tz,
+        cal=cal,
+        extra_payload=extra_payload,
+    )
+    play_colleagues(session, dossier=dossier, procedure=procedure, now=now, tz=tz, cal=cal)
+    session.add(dossier)
+    try:
+        session.commit() if commit else session.flush()
+    except IntegrityError as exc:  # the (dossier_id, seq) backstop
+        session.rollback()
+        raise Conflict(
+            f"Hồ sơ {code} vừa được người khác cập nhật cùng lúc. Hãy tải lại và thao tác lại."
+        ) from exc
+    return dossier
+
+
+def play_colleagues(
+    session: Session,
+    *,
+    dossier: Dossier,
+    procedure: Procedure,
+    now: datetime,
+    tz: ZoneInfo,
+    cal: Any,
+) -> None:
+    """A practice scenario's colleagues act where the trainee does not play (`script`)."""
+    for step in script.colleague_steps(dossier, procedure):
+        _apply(
+            session,
+            dossier=dossier,
+            procedure=procedure,
+            transition=step.transition,
+            data=script.resolve(step.data, dossier, cal, now),
+            actor_id=None,
+            now=now,
+            tz=tz,
+            cal=cal,
+            extra_payload={"simulated": step.role, "label": step.label},
+        )
+
+
+def _apply(
+    session: Session,
+    *,
+    dossier: Dossier,
+    procedure: Procedure,
+    transition: TransitionDef,
+    data: dict[str, Any] | None,
+    actor_id: int | None,
+    now: datetime,
+    tz: ZoneInfo,
+    cal: Any,
+    extra_payload: dict[str, Any] | None,
+) -> None:
+    """The checked action applied: content rules, state machine, clock, event (no commit)."""
+    action = transition.action
     findings_extra: dict[str, Any] = {}
     if procedure.kind == "inspection":  # the record's conclusion follows its finding rows
         from casework.findings.service import settle_conclusion
@@ -389,7 +455,6 @@ def fire_action(
         rules.check_action(
             session, dossier=dossier, transition=transition, now=now, tz=tz, team=extra_payload
         )
-    cal = (calendars or default_calendars()).for_unit(session, dossier.handling_unit_id)
     if transition.slip == "apology_extension" and "new_appointment" in cleaned:
         new = datetime.fromisoformat(cleaned["new_appointment"])
         why = extension.refusal(dossier, new, cal, now=now)
@@ -419,7 +484,7 @@ def fire_action(
         transition=transition,
         before=before,
         data=cleaned,
-        actor_id=actor.id,
+        actor_id=actor_id,
         now=now,
         cal=cal,
     )
@@ -430,7 +495,7 @@ def fire_action(
         dossier=dossier,
         kind=EventKind.action,
         at=now,
-        actor_id=actor.id,
+        actor_id=actor_id,
         action=action,
         from_state=before,
         to_state=dossier.state,
@@ -443,25 +508,15 @@ def fire_action(
             **(extra_payload or {}),
         },
     )
-    for response in dossier.data.get(SCRIPT_KEY, []):
-        if response.get("after") == action:  # a practice scenario's applicant answers
-            record_event(
-                session,
-                dossier=dossier,
-                kind=EventKind.applicant,
-                at=now,
-                actor_id=None,
-                payload={"label": "Người nộp (mô phỏng) phản hồi", "note": response["note"]},
-            )
-    session.add(dossier)
-    try:
-        session.commit() if commit else session.flush()
-    except IntegrityError as exc:  # the (dossier_id, seq) backstop
-        session.rollback()
-        raise Conflict(
-            f"Hồ sơ {code} vừa được người khác cập nhật cùng lúc. Hãy tải lại và thao tác lại."
-        ) from exc
-    return dossier
+    for note in script.applicant_responses(dossier, action):
+        record_event(
+            session,
+            dossier=dossier,
+            kind=EventKind.applicant,
+            at=now,
+            actor_id=None,
+            payload={"label": "Người nộp (mô phỏng) phản hồi", "note": note},
+        )
 
 
 def add_attachments(

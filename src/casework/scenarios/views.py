@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from casework.accounts.models import ACTING_ROLES, Unit
 from casework.dossiers import queries
-from casework.dossiers.service import opening_refusal
 from casework.errors import PermissionDenied
 from casework.scenarios import service
 from casework.scenarios.schema import TRAP_LABELS, ScenarioRegistry
@@ -32,7 +33,7 @@ def scenario_list(
     items = []
     for scenario in _scenarios(request).all():
         procedure = registry.get(scenario.procedure)
-        items.append((scenario, procedure, opening_refusal(unit, user, procedure)))
+        items.append((scenario, procedure, service.refusal(unit, user, scenario, procedure)))
     return render(
         request,
         "scenarios/list.html",
@@ -54,12 +55,19 @@ def start_scenario(
     registry: RegistryDep,
     tz: TzDep,
     calendars: CalendarsDep,
+    together: Annotated[str, Form()] = "",
 ) -> Response:
     scenario = _scenarios(request).get(scenario_id)
     if not user.has_role(*ACTING_ROLES):
         raise PermissionDenied("Chỉ cán bộ tiếp nhận, thụ lý, lãnh đạo mới làm bài thực hành.")
     dossier = service.start(
-        session, actor=user, scenario=scenario, procedures=registry, tz=tz, calendars=calendars
+        session,
+        actor=user,
+        scenario=scenario,
+        procedures=registry,
+        tz=tz,
+        calendars=calendars,
+        together=together == "1",
     )
     return RedirectResponse(f"/dossiers/{dossier.code}?opened=1", status_code=303)
 
