@@ -39,6 +39,7 @@ from casework.scenarios import views as scenario_views
 from casework.scenarios.schema import ScenarioRegistry
 from casework.settings import Settings, get_settings
 from casework.signoffs import views as signoff_views
+from casework.units import views as unit_views
 from casework.web import handlers, i18n, pages, security
 from casework.web.i18n import LocaleMiddleware
 from casework.web.templating import make_templates
@@ -128,5 +129,6 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(finding_views.router)
     app.include_router(inspection_views.router)
     app.include_router(class_views.router)
+    app.include_router(unit_views.router)
     app.mount("/static", StaticFiles(directory=settings.templates_dir / "static"), name="static")
     return app

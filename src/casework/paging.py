@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -18,3 +19,9 @@ class Page(Generic[T]):
 
     def __post_init__(self) -> None:
         self.pages = max(1, -(-self.total // self.per_page))
+
+    @classmethod
+    def of(cls, rows: Sequence[T], page: int, per_page: int) -> Page[T]:
+        """Page `page` (from 1) of a list already filtered and sorted in memory."""
+        start = (max(page, 1) - 1) * per_page
+        return cls(list(rows[start : start + per_page]), len(rows), page, per_page)

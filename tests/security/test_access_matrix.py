@@ -349,6 +349,8 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/admin/users/{user_id}/active"): ADMIN,
     ("POST", "/admin/users/{user_id}/password"): ADMIN,
     ("POST", "/admin/users/{user_id}/tokens/revoke"): ADMIN,
+    # the unit picker's results: units at or below the user's own unit
+    ("GET", "/units/search"): SIGNED_IN,
     ("GET", "/admin/units"): ADMIN,
     ("POST", "/admin/units"): ADMIN,
     ("GET", "/admin/calendar"): ADMIN,
