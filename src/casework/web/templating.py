@@ -102,6 +102,7 @@ def make_templates(directory: Path, timezone: str) -> Jinja2Blocks:
     # result is plain text, so autoescape still applies (e.g. "KH&CN").
     env.filters["t"] = i18n.gettext
     env.globals.update(
+        practice_scenario=practice_scenario,
         STATUS_LABELS=STATUS_LABELS,
         LEVEL_LABELS=LEVEL_LABELS,
         UNIT_LABELS=UNIT_LABELS,
@@ -136,6 +137,15 @@ def lang_switch(request: Request) -> tuple[str, str, str]:
     else:
         target = f"/?lang={other}"
     return other, i18n.LANG_NAMES[other], target
+
+
+def practice_scenario(request: Request, dossier: Any) -> Any:
+    """The scenario a practice dossier plays (for its briefing), or None."""
+    scenario_id = (dossier.data or {}).get("_scenario") if dossier.mode == "practice" else None
+    registry = getattr(request.app.state, "scenarios", None)
+    if not scenario_id or registry is None:
+        return None
+    return next((s for s in registry.all() if s.id == scenario_id), None)
 
 
 def render(
