@@ -34,7 +34,7 @@ from casework.progress.models import UnitOptOut
 from casework.questions import service as questions
 from casework.questions.models import Question
 from casework.reports.models import AuditCheck
-from casework.reviews import service as reviews
+from casework.reviews import assignments as assigning
 from casework.reviews.models import MentorAssignment
 from casework.scenarios.schema import ScenarioRegistry
 from casework.signoffs import service as signoffs
@@ -397,7 +397,7 @@ def assign(k: Kit, who: User, mode: str) -> Sent:
 
 def unassign(k: Kit, who: User, mode: str) -> Sent:
     mentor = k.user(k.units["BO"], ["mentor"])
-    row = reviews.assign(
+    row = assigning.assign(
         k.session, scope=admin.scope_of(k.session, who), mentor_id=mentor.id,
         unit_id=k.units["HNI"].id, can_view_real=False,
     )  # fmt: skip

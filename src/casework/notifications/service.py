@@ -15,8 +15,12 @@ What a user is told about, always limited to dossiers they may see (`visible_fil
 - arrived since: ``step_entered_at > seen_at`` (it entered its current step after they looked).
 
 - **comments and verdicts** (mentor review): a mentor's comment, checklist score or verdict on a
-  dossier the user opened or acted on (`reviews.service.trainee_notes`); new when written after
+  dossier the user opened or acted on (`reviews.notes.trainee_notes`); new when written after
   ``seen_at``. The badge adds these events to the dossiers above.
+- **reminders** (mentors): practice runs of their units submitted for review that have waited
+  more than two working days for a verdict (`reviews.notes.mentor_reminders`, the unit's
+  calendar); new when the run passed two working days after ``seen_at``. Computed here on read
+  like everything else, so nothing is sent twice: a run is one line while it waits.
 
 A dossier that is both overdue and waiting for the user counts once. Someone who never marked
 anything as seen has everything counted. Viewing the page does not mark it seen by itself: the
@@ -41,7 +45,7 @@ from casework.dossiers.access import visible_filter
 from casework.dossiers.clockwork import CalendarSource
 from casework.dossiers.models import Dossier
 from casework.notifications.models import NotificationSeen
-from casework.reviews.service import ReviewNote, trainee_notes
+from casework.reviews.notes import Reminder, ReviewNote, mentor_reminders, trainee_notes
 
 LIST_LIMIT = 50
 KINDS = ("overdue", "due_soon", "mine")
@@ -77,6 +81,10 @@ class Notifications:
     reviews: list[ReviewNote] = field(default_factory=list)
     reviews_total: int = 0
     reviews_new: int = 0
+    #: a mentor's submitted runs waiting too long for a verdict, oldest first
+    reminders: list[Reminder] = field(default_factory=list)
+    reminders_total: int = 0
+    reminders_new: int = 0
 
 
 def seen_at(session: Session, *, user: User) -> datetime | None:
@@ -100,6 +108,7 @@ class _Clauses:
         self.base: list[Any] = [visible_filter(user, unit), own_unit] if unit else []
         self.kind = {q: queries.queue_clause(session, user, q, now=now, soon=soon) for q in KINDS}
         self.seen = seen_at(session, user=user)
+        self.now = now
         self.new: dict[str, Any] = {}
         self.soon_then: datetime | None = None
         if self.seen is not None:
@@ -149,7 +158,10 @@ def badge_count(
     _, _, reviews_new = trainee_notes(
         session, user=user, visible=c.base[0], seen_at=c.seen, limit=0
     )
-    return _count(session, [*c.base, c.any_new()]) + reviews_new
+    _, _, reminders_new = mentor_reminders(
+        session, user=user, calendars=calendars, now=c.now, seen_at=c.seen, limit=0
+    )
+    return _count(session, [*c.base, c.any_new()]) + reviews_new + reminders_new
 
 
 def collect(
@@ -181,14 +193,20 @@ def collect(
         reviews, reviews_total, reviews_new = trainee_notes(
             session, user=user, visible=c.base[0], seen_at=c.seen, limit=limit
         )
+    reminders, reminders_total, reminders_new = mentor_reminders(
+        session, user=user, calendars=calendars, now=now, seen_at=c.seen, limit=limit
+    )
     return Notifications(
         sections=sections,
         seen_at=c.seen,
-        new_count=new_count + reviews_new,
+        new_count=new_count + reviews_new + reminders_new,
         now=now,
         reviews=reviews,
         reviews_total=reviews_total,
         reviews_new=reviews_new,
+        reminders=reminders,
+        reminders_total=reminders_total,
+        reminders_new=reminders_new,
     )
 
 

@@ -1,4 +1,6 @@
-"""Mentor review: who reviews what, the review queue, and the three things a mentor writes.
+"""Mentor review: who reviews what, the three things a mentor writes, and what the dossier page
+shows of review. The trainee's side (submitting a run, replying) is `submissions`, the queue and
+the bulk pass `queue`, waiting times and reminders `waiting` and `reminders`.
 
 Each write owns one transaction, like `dossiers.service.fire_action`: lock the dossier row, check
 (404 if the user may not see it, 403 if they are not an assigned mentor), write one event row with
@@ -26,130 +28,30 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func
+from sqlalchemy import and_, func
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from casework.accounts.models import Role, Unit, UnitKind, User
-from casework.admin import service as admin
+from casework.accounts.models import Role, User
 from casework.db import utcnow
 from casework.dossiers import access, clockwork
 from casework.dossiers.catalog import procedure_of
 from casework.dossiers.clockwork import END_STATUSES, CalendarSource
 from casework.dossiers.events import record_event
-from casework.dossiers.models import ClockPause, Dossier, Event, EventKind, Mode, StepRecord
+from casework.dossiers.models import ClockPause, Dossier, Event, Mode, StepRecord
 from casework.dossiers.service import _lock_dossier, default_calendars
 from casework.errors import ActionNotAllowed, Conflict, NotFound, PermissionDenied, ValidationFailed
-from casework.paging import Page
 from casework.procedures import Procedure
-from casework.reviews.models import MentorAssignment, ReviewKind, Verdict
+from casework.reviews.models import ReviewKind, Verdict
+from casework.reviews.runs import RunStatus, run_status, submit_refusal, trainee_ids
+from casework.reviews.waiting import REMIND_AFTER_DAYS, waited_days
 
 MAX_TEXT = 5000
 MAX_NOTE = 1000
 #: Event kinds that are a mentor's remark on another event, drawn under it rather than on their own.
 INLINE_KINDS = frozenset({ReviewKind.comment.value, ReviewKind.score.value})
-#: Events a trainee's work produces: a verdict is "current" until one of these follows it.
-WORK_KINDS = (EventKind.opened.value, EventKind.action.value)
 REDO_ACTION = "review_redo"
-STATUSES = ("pending", "reviewed", "all")
-STATUS_LABELS = {"pending": "Chưa nhận xét", "reviewed": "Đã nhận xét", "all": "Tất cả"}
 VERDICT_LABELS = {Verdict.passed.value: "Đạt", Verdict.redo.value: "Làm lại"}
-
-
-# ---- assignments (admins of the ministry) -----------------------------------------------------
-
-
-def assignment_scope(session: Session, user: User) -> admin.Scope:
-    """Only an admin of a ministry assigns mentors (403 otherwise)."""
-    scope = admin.scope_of(session, user)
-    if scope.root.kind != UnitKind.ministry:
-        raise PermissionDenied("Chỉ quản trị viên của Bộ mới phân công cán bộ hướng dẫn.")
-    return scope
-
-
-@dataclass(frozen=True)
-class AssignmentRow:
-    assignment: MentorAssignment
-    mentor: User
-    unit: Unit
-
-
-def list_assignments(session: Session, scope: admin.Scope) -> list[AssignmentRow]:
-    rows = session.exec(
-        select(MentorAssignment, User, Unit)
-        .join(User, col(User.id) == MentorAssignment.mentor_id)
-        .join(Unit, col(Unit.id) == MentorAssignment.unit_id)
-        .where(col(Unit.path).startswith(scope.root.path))
-        .order_by(col(User.full_name), col(Unit.path))
-    ).all()
-    return [AssignmentRow(a, m, u) for a, m, u in rows]
-
-
-def mentors_in_scope(session: Session, scope: admin.Scope) -> list[User]:
-    users = session.exec(
-        select(User)
-        .join(Unit, col(Unit.id) == User.unit_id)
-        .where(col(Unit.path).startswith(scope.root.path), col(User.is_active))
-        .order_by(col(User.full_name))
-    ).all()
-    return [u for u in users if u.has_role(Role.mentor)]
-
-
-def assign(
-    session: Session,
-    *,
-    scope: admin.Scope,
-    mentor_id: str | int | None,
-    unit_id: str | int | None,
-    can_view_real: bool,
-    now: datetime | None = None,
-) -> MentorAssignment:
-    """Assign a mentor to a unit, or change `can_view_real` of an existing assignment."""
-    errors: dict[str, str] = {}
-    mentor = None
-    if isinstance(mentor_id, str):
-        mentor_id = int(mentor_id) if mentor_id.isdigit() else None
-    if mentor_id is not None:
-        mentor = next((m for m in mentors_in_scope(session, scope) if m.id == mentor_id), None)
-    if mentor is None:
-        errors["mentor_id"] = "Chọn một cán bộ có vai trò hướng dẫn (mentor) đang hoạt động."
-    try:
-        unit = admin.unit_in_scope(session, scope, unit_id)
-    except NotFound:
-        errors["unit_id"] = "Chọn một đơn vị trong phạm vi quản trị."
-    if errors or mentor is None:
-        raise ValidationFailed("Chưa phân công được.", fields=errors)
-    row = session.exec(
-        select(MentorAssignment).where(
-            MentorAssignment.mentor_id == mentor.id, MentorAssignment.unit_id == unit.id
-        )
-    ).first()
-    if row is None:
-        assert mentor.id is not None and unit.id is not None
-        row = MentorAssignment(
-            mentor_id=mentor.id,
-            unit_id=unit.id,
-            created_by_id=scope.admin.id,
-            created_at=now or utcnow(),
-        )
-    row.can_view_real = can_view_real
-    session.add(row)
-    try:
-        session.commit()
-    except IntegrityError as exc:  # the same pair added twice at once
-        session.rollback()
-        raise Conflict("Phân công này vừa được tạo. Hãy tải lại trang.") from exc
-    return row
-
-
-def unassign(session: Session, *, scope: admin.Scope, assignment_id: int) -> None:
-    row = session.get(MentorAssignment, assignment_id)
-    unit = session.get(Unit, row.unit_id) if row is not None else None
-    if row is None or unit is None or not unit.path.startswith(scope.root.path):
-        raise NotFound("Không tìm thấy phân công.")
-    session.delete(row)
-    session.commit()
 
 
 # ---- who reviews ------------------------------------------------------------------------------
@@ -211,24 +113,19 @@ def _commit(session: Session, code: str) -> None:
 # ---- comments, scores, verdicts ---------------------------------------------------------------
 
 
-def add_comment(
-    session: Session,
-    *,
-    actor: User,
-    code: str,
-    on: int | str | None,
-    text: str,
-    reply_to: int | str | None = None,
-    now: datetime | None = None,
-) -> Event:
-    """A comment on event `on`, or a reply to the comment event `reply_to` (same thread)."""
-    now = now or utcnow()
-    dossier = _lock_for_review(session, actor, code)
+def clean_text(text: str | None) -> str:
     text = (text or "").strip()
     if not text or len(text) > MAX_TEXT:
         raise ValidationFailed(
             "Chưa gửi được góp ý.", fields={"text": f"Nhập nội dung góp ý (1–{MAX_TEXT} ký tự)."}
         )
+    return text
+
+
+def comment_target(
+    session: Session, dossier: Dossier, on: int | str | None, reply_to: int | str | None
+) -> tuple[Event, Event | None]:
+    """(the event commented on, the comment replied to or None)."""
     parent = None
     if reply_to not in (None, ""):
         parent = _event(session, dossier, reply_to)
@@ -244,6 +141,20 @@ def add_comment(
             "Góp ý gắn với một bước của hồ sơ; để trả lời góp ý, dùng nút «Trả lời».",
             fields={"on": "Không góp ý lên một góp ý."},
         )
+    return target, parent
+
+
+def write_comment(
+    session: Session,
+    dossier: Dossier,
+    actor: User,
+    target: Event,
+    parent: Event | None,
+    text: str,
+    now: datetime,
+    **extra: Any,
+) -> Event:
+    """Record the comment event and commit (the caller holds the dossier's lock)."""
     ev = record_event(
         session,
         dossier=dossier,
@@ -254,11 +165,30 @@ def add_comment(
             "on": target.seq,
             "reply_to": parent.seq if parent is not None else None,
             "text": text,
+            **extra,
         },
     )
     session.add(dossier)
-    _commit(session, code)
+    _commit(session, dossier.code)
     return ev
+
+
+def add_comment(
+    session: Session,
+    *,
+    actor: User,
+    code: str,
+    on: int | str | None,
+    text: str,
+    reply_to: int | str | None = None,
+    now: datetime | None = None,
+) -> Event:
+    """A comment on event `on`, or a reply to the comment event `reply_to` (same thread)."""
+    now = now or utcnow()
+    dossier = _lock_for_review(session, actor, code)
+    text = clean_text(text)
+    target, parent = comment_target(session, dossier, on, reply_to)
+    return write_comment(session, dossier, actor, target, parent, text, now)
 
 
 def step_checklist(procedure: Procedure, ev: Event) -> tuple[str, list[str]] | None:
@@ -357,18 +287,7 @@ def give_verdict(
     _, procedure = procedure_of(session, dossier)
     before = dossier.state
     if verdict == Verdict.passed:
-        ev = record_event(
-            session,
-            dossier=dossier,
-            kind=ReviewKind.review,
-            at=now,
-            actor_id=actor.id,
-            action=Verdict.passed.value,
-            payload={"label": "Nhận xét: đạt", "verdict": "pass", "state": before, "note": note},
-        )
-        session.add(dossier)
-        _commit(session, code)
-        return ev
+        return write_pass(session, dossier, actor, note, now)
     if verdict != Verdict.redo:
         raise ValidationFailed("Chọn nhận xét.", fields={"verdict": "Đạt hoặc làm lại."})
     if dossier.data.get("replaced_by"):  # a practice attempt the trainee started again
@@ -408,6 +327,22 @@ def give_verdict(
     )
     session.add(dossier)
     _commit(session, code)
+    return ev
+
+
+def write_pass(session: Session, dossier: Dossier, actor: User, note: str, now: datetime) -> Event:
+    """Record a "pass" verdict and commit (the caller holds the dossier's lock)."""
+    ev = record_event(
+        session,
+        dossier=dossier,
+        kind=ReviewKind.review,
+        at=now,
+        actor_id=actor.id,
+        action=Verdict.passed.value,
+        payload={"label": "Nhận xét: đạt", "verdict": "pass", "state": dossier.state, "note": note},
+    )
+    session.add(dossier)
+    _commit(session, dossier.code)
     return ev
 
 
@@ -474,45 +409,7 @@ def _move_back(
     return summary
 
 
-# ---- the review queue -------------------------------------------------------------------------
-
-
-def reviewed_clause() -> Any:
-    """A verdict exists and no work (opened/action event) came after it."""
-    verdict = aliased(Event)
-    work = aliased(Event)
-    later_work = exists().where(
-        col(work.dossier_id) == col(verdict.dossier_id),
-        col(work.kind).in_(WORK_KINDS),
-        col(work.seq) > col(verdict.seq),
-    )
-    return exists().where(
-        col(verdict.dossier_id) == col(Dossier.id),
-        col(verdict.kind) == ReviewKind.review.value,
-        ~later_work,
-    )
-
-
-def review_queue(
-    session: Session, *, user: User, status: str = "pending", page: int = 1, per_page: int = 20
-) -> Page[Dossier]:
-    """Practice dossiers of the mentor's units: awaiting a verdict, reviewed, or all."""
-    if not user.has_role(Role.mentor):
-        raise PermissionDenied("Hàng góp ý dành cho cán bộ hướng dẫn.")
-    where: list[Any] = [access.mentor_filter(user), col(Dossier.mode) == Mode.practice]
-    if status == "pending":
-        where.append(~reviewed_clause())
-    elif status == "reviewed":
-        where.append(reviewed_clause())
-    total = int(session.exec(select(func.count()).select_from(Dossier).where(*where)).one())
-    items = session.exec(
-        select(Dossier)
-        .where(*where)
-        .order_by(col(Dossier.updated_at).desc(), col(Dossier.id).desc())
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-    ).all()
-    return Page(items=list(items), total=total, page=page, per_page=per_page)
+# ---- verdicts of many dossiers ----------------------------------------------------------------
 
 
 def latest_verdicts(session: Session, dossier_ids: Sequence[int]) -> dict[int, Event]:
@@ -552,7 +449,8 @@ class StepScore:
 
 @dataclass
 class ReviewView:
-    """Comments and scores per event, the verdict, and what the viewer may do."""
+    """Comments and scores per event, the verdict, the run's submission, and what the viewer may
+    do."""
 
     is_reviewer: bool
     is_practice: bool
@@ -561,6 +459,13 @@ class ReviewView:
     verdict: Event | None
     verdict_current: bool
     redo_choices: list[tuple[str, str]]
+    run: RunStatus
+    #: the viewer did some of this run's work (a trainee of it): they submit and reply
+    is_trainee: bool = False
+    #: why the trainee cannot submit now (None: they can)
+    submit_refusal: str | None = None
+    #: working days the latest submission has waited (while it waits)
+    waited_days: float | None = None
     inline_kinds: frozenset[str] = INLINE_KINDS
 
     @property
@@ -570,6 +475,15 @@ class ReviewView:
     @property
     def can_judge(self) -> bool:
         return self.is_reviewer and self.is_practice
+
+    @property
+    def can_reply(self) -> bool:
+        """Mentors reply anywhere they comment; a trainee in the threads of their practice run."""
+        return self.is_reviewer or (self.is_trainee and self.is_practice)
+
+    @property
+    def remind_after(self) -> int:
+        return REMIND_AFTER_DAYS
 
 
 def review_view(
@@ -583,8 +497,6 @@ def review_view(
         if found is not None:
             state, items = found
             scores[ev.seq] = StepScore(state, procedure.states[state].label, items, None)
-    verdict: Event | None = None
-    verdict_current = False
     for ev in events:
         if ev.kind == ReviewKind.comment:
             node = nodes[ev.seq] = CommentNode(ev)
@@ -595,70 +507,24 @@ def review_view(
                 comments.setdefault(int(ev.payload.get("on", 0)), []).append(node)
         elif ev.kind == ReviewKind.score and ev.payload.get("on") in scores:
             scores[ev.payload["on"]].latest = ev
-        elif ev.kind == ReviewKind.review:
-            verdict, verdict_current = ev, True
-        elif ev.kind in WORK_KINDS:
-            verdict_current = False
+    run = run_status(events)
     reviewer = is_reviewer(session, user, dossier)
     practice = dossier.mode == Mode.practice
+    trainee = practice and user.is_active and user.id in trainee_ids(events)
+    waited = None
+    if practice and run.waiting and run.submitted is not None:
+        cal = default_calendars().for_unit(session, dossier.handling_unit_id)
+        waited = waited_days(cal, run.submitted.at, utcnow())
     return ReviewView(
         is_reviewer=reviewer,
         is_practice=practice,
         comments=comments,
         scores=scores,
-        verdict=verdict,
-        verdict_current=verdict_current,
+        verdict=run.verdict,
+        verdict_current=run.verdict_current,
         redo_choices=redo_choices(session, dossier, procedure) if reviewer and practice else [],
+        run=run,
+        is_trainee=trainee,
+        submit_refusal=submit_refusal(dossier, procedure, run) if trainee else None,
+        waited_days=waited,
     )
-
-
-# ---- the trainee's notifications --------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ReviewNote:
-    """A mentor's comment, score or verdict on a dossier the user worked on."""
-
-    event: Event
-    dossier: Dossier
-    new: bool
-
-
-def trainee_clause(user: User) -> Any:
-    """Review events by someone else on dossiers where `user` opened or acted."""
-    mine = aliased(Event)
-    return and_(
-        col(Event.kind).in_([k.value for k in ReviewKind]),
-        col(Event.actor_id) != user.id,
-        exists().where(
-            col(mine.dossier_id) == col(Event.dossier_id),
-            col(mine.actor_id) == user.id,
-            col(mine.kind).in_(WORK_KINDS),
-        ),
-    )
-
-
-def trainee_notes(
-    session: Session,
-    *,
-    user: User,
-    visible: Any,
-    seen_at: datetime | None,
-    limit: int = 50,
-) -> tuple[list[ReviewNote], int, int]:
-    """The latest review events for the user (up to `limit`), their total, and how many are new
-    (after `seen_at`). `visible` is the user's `access.visible_filter`."""
-    where = [trainee_clause(user), visible]
-    base = select(Event, Dossier).join(Dossier, col(Dossier.id) == Event.dossier_id).where(*where)
-    rows = session.exec(base.order_by(col(Event.at).desc(), col(Event.id).desc()).limit(limit))
-    notes = [ReviewNote(e, d, seen_at is None or e.at > seen_at) for e, d in rows.all()]
-    count = (
-        select(func.count()).select_from(Event).join(Dossier, col(Dossier.id) == Event.dossier_id)
-    )
-    total = int(session.exec(count.where(*where)).one())
-    new = (
-        total
-        if seen_at is None
-        else int(session.exec(count.where(*where, col(Event.at) > seen_at)).one())
-    )
-    return notes, total, new

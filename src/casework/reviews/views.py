@@ -1,9 +1,15 @@
-"""Mentor review pages: the review queue, mentor assignments, and the forms on the dossier page.
+"""Mentor review pages: the review queue and its bulk pass, mentor assignments, and the forms on
+the dossier page (the mentor's comment, score and verdict; the trainee's submission and reply).
 
-Plain forms with post/redirect/get: a comment, score or verdict redirects back to the dossier page
-at the event it concerns. A rejected form shows the dossier page again (422) with the reason on
-top. A user who may not see the dossier gets 404; one who sees it but is not an assigned mentor
-gets 403 (`errors.PermissionDenied`, turned into HTTP in `web/handlers.py`).
+Plain forms with post/redirect/get: a comment, score, verdict, submission or reply redirects back
+to the dossier page at what it concerns. A rejected form shows the dossier page again (409/422)
+with the reason on top. A user who may not see the dossier gets 404; one who sees it but may not
+do this gets 403 (`errors.PermissionDenied`, turned into HTTP in `web/handlers.py`).
+
+The queue's filters are a GET form; htmx swaps the `results` block and pushes the address, so the
+address always says what is shown (as on /readiness). The bulk pass answers with the queue page
+itself, naming each run passed or refused (a reload re-sends it: every run then says it already
+has its verdict).
 """
 
 from __future__ import annotations
@@ -12,27 +18,78 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from casework.accounts.models import Unit, User
+from casework.accounts.models import Role, User
 from casework.admin import service as admin
+from casework.db import utcnow
 from casework.dossiers import queries
-from casework.dossiers.catalog import procedure_of
 from casework.dossiers.clockwork import CalendarSource
 from casework.dossiers.views import dossier_context
-from casework.errors import ActionNotAllowed, Conflict, ValidationFailed
-from casework.reviews import service
+from casework.errors import ActionNotAllowed, Conflict, PermissionDenied, ValidationFailed
+from casework.procedures import ProcedureRegistry
+from casework.reviews import assignments as assigning
+from casework.reviews import queue, service, submissions
+from casework.reviews.waiting import REMIND_AFTER_DAYS
+from casework.scenarios.schema import ScenarioRegistry
+from casework.text import fold
 from casework.web.auth import PageUser, verify_csrf
-from casework.web.deps import CalendarsDep, SessionDep, TzDep
+from casework.web.deps import CalendarsDep, RegistryDep, SessionDep, TzDep
 from casework.web.forms import form_text, form_texts
-from casework.web.templating import render
+from casework.web.templating import is_htmx, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 
-PER_PAGE = 20
+Text = Annotated[str, Query(max_length=100)]
 
 
 # ---- the review queue -------------------------------------------------------------------------
+
+
+def _scenarios(request: Request) -> ScenarioRegistry:
+    registry: ScenarioRegistry = request.app.state.scenarios
+    return registry
+
+
+def _queue_page(
+    request: Request,
+    session: Session,
+    user: User,
+    calendars: CalendarSource,
+    registry: ProcedureRegistry,
+    filters: queue.Filters,
+    *,
+    result: queue.BulkResult | None = None,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    message: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    now = utcnow()
+    found, f = queue.review_queue(session, user=user, filters=filters, calendars=calendars, now=now)
+    context = {
+        "page": found,
+        "filters": f,
+        "statuses": queue.STATUS_LABELS,
+        "waiting_labels": queue.WAITING_LABELS,
+        "procedure_choices": sorted(
+            ((p.code, p.name) for p in registry.all()), key=lambda c: fold(c[1])
+        ),
+        "cards": queue.cards(
+            session, found.items, scenarios=_scenarios(request), calendars=calendars, now=now
+        ),
+        "remind_after": REMIND_AFTER_DAYS,
+        "url": lambda **changes: "/reviews?" + f.query(**changes),
+        "result": result,
+        "values": values or {},
+        "errors": errors or {},
+        "message": message,
+    }
+    blocks = ["results"] if is_htmx(request) else None
+    return render(
+        request, "reviews/queue.html", context, user=user, status_code=status_code,
+        block_names=blocks,
+    )  # fmt: skip
 
 
 @router.get("/reviews")
@@ -40,23 +97,53 @@ def review_queue(
     request: Request,
     session: SessionDep,
     user: PageUser,
-    status: Annotated[str, Query(pattern="^(pending|reviewed|all)$")] = "pending",
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    calendars: CalendarsDep,
+    registry: RegistryDep,
+    status: Text = "",
+    unit: Text = "",
+    procedure: Text = "",
+    trainee: Text = "",
+    waiting: Text = "",
+    page: Text = "",
 ) -> Response:
-    result = service.review_queue(session, user=user, status=status, page=page, per_page=PER_PAGE)
-    ids = [d.id for d in result.items if d.id is not None]
-    unit_ids = {d.handling_unit_id for d in result.items}
-    units = {u.id: u for u in session.exec(select(Unit).where(col(Unit.id).in_(unit_ids))).all()}
-    context = {
-        "page": result,
-        "status": status,
-        "statuses": service.STATUS_LABELS,
-        "procedures": {d.id: procedure_of(session, d)[1] for d in result.items},
-        "verdicts": service.latest_verdicts(session, ids),
-        "verdict_labels": service.VERDICT_LABELS,
-        "units": units,
-    }
-    return render(request, "reviews/queue.html", context, user=user)
+    filters = queue.Filters.parse(
+        {"status": status, "unit": unit, "procedure": procedure, "trainee": trainee,
+         "waiting": waiting, "page": page}
+    )  # fmt: skip
+    return _queue_page(request, session, user, calendars, registry, filters)
+
+
+@router.post("/reviews/bulk-pass")
+async def bulk_pass(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    calendars: CalendarsDep,
+    registry: RegistryDep,
+) -> Response:
+    if not user.has_role(Role.mentor):
+        raise PermissionDenied("Chỉ cán bộ hướng dẫn mới nhận xét hồ sơ làm thử.")
+    form = await request.form()
+    values = form_texts(form)
+    filters = queue.Filters.parse({k: str(v) for k, v in values.items()})
+    codes = [v for v in form.getlist("code") if isinstance(v, str)]
+    values["codes"] = codes
+    try:
+        result = queue.bulk_pass(
+            session, actor=user, codes=codes, note=values.get("note", ""),
+            scenarios=_scenarios(request), calendars=calendars,
+        )  # fmt: skip
+    except ValidationFailed as exc:
+        session.rollback()
+        return _queue_page(
+            request, session, user, calendars, registry, filters, values=values,
+            errors=exc.fields, message=exc.message, status_code=exc.status,
+        )  # fmt: skip
+    session.expire_all()
+    return _queue_page(
+        request, session, user, calendars, registry, filters, result=result,
+        values={} if result.passed else values, status_code=200 if result.passed else 422,
+    )  # fmt: skip
 
 
 # ---- assignments ------------------------------------------------------------------------------
@@ -76,8 +163,8 @@ def _assignments_page(
 ) -> Response:
     context = {
         "root": scope.root,
-        "rows": service.list_assignments(session, scope),
-        "mentors": service.mentors_in_scope(session, scope),
+        "rows": assigning.list_assignments(session, scope),
+        "mentors": assigning.mentors_in_scope(session, scope),
         "unit_choices": [(u, admin.depth(scope, u)) for u in admin.units(session, scope)],
         "values": values or {},
         "errors": errors or {},
@@ -91,18 +178,18 @@ def _assignments_page(
 def assignments(
     request: Request, session: SessionDep, user: PageUser, done: str | None = None
 ) -> Response:
-    scope = service.assignment_scope(session, user)
+    scope = assigning.assignment_scope(session, user)
     message = {"saved": "Đã lưu phân công.", "removed": "Đã bỏ phân công."}.get(done or "")
     return _assignments_page(request, session, scope, user, message=message)
 
 
 @router.post("/reviews/assignments")
 async def create_assignment(request: Request, session: SessionDep, user: PageUser) -> Response:
-    scope = service.assignment_scope(session, user)
+    scope = assigning.assignment_scope(session, user)
     form = await request.form()
     values = form_texts(form)
     try:
-        service.assign(
+        assigning.assign(
             session,
             scope=scope,
             mentor_id=values.get("mentor_id"),
@@ -121,8 +208,8 @@ async def create_assignment(request: Request, session: SessionDep, user: PageUse
 
 @router.post("/reviews/assignments/{assignment_id}/delete")
 def delete_assignment(assignment_id: int, session: SessionDep, user: PageUser) -> Response:
-    scope = service.assignment_scope(session, user)
-    service.unassign(session, scope=scope, assignment_id=assignment_id)
+    scope = assigning.assignment_scope(session, user)
+    assigning.unassign(session, scope=scope, assignment_id=assignment_id)
     return RedirectResponse("/reviews/assignments?done=removed", status_code=303)
 
 
@@ -221,3 +308,45 @@ async def verdict(
     except (ValidationFailed, Conflict, ActionNotAllowed) as exc:
         return _failed(request, session, user, code, calendars, tz, exc)
     return RedirectResponse(f"/dossiers/{code}#verdict", status_code=303)
+
+
+# ---- the trainee's forms on the dossier page --------------------------------------------------
+
+
+@router.post("/dossiers/{code}/reviews/submit")
+async def submit(
+    code: str,
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    calendars: CalendarsDep,
+    tz: TzDep,
+) -> Response:
+    queries.get_dossier(session, user=user, code=code)
+    form = await request.form()
+    try:
+        submissions.submit(session, actor=user, code=code, note=form_text(form, "note"))
+    except (ValidationFailed, Conflict, ActionNotAllowed) as exc:
+        return _failed(request, session, user, code, calendars, tz, exc)
+    return RedirectResponse(f"/dossiers/{code}?submitted=1#submit-review", status_code=303)
+
+
+@router.post("/dossiers/{code}/reviews/replies")
+async def reply(
+    code: str,
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    calendars: CalendarsDep,
+    tz: TzDep,
+) -> Response:
+    queries.get_dossier(session, user=user, code=code)
+    form = await request.form()
+    try:
+        ev = submissions.reply(
+            session, actor=user, code=code, reply_to=form_text(form, "reply_to"),
+            text=form_text(form, "text"),
+        )  # fmt: skip
+    except (ValidationFailed, Conflict) as exc:
+        return _failed(request, session, user, code, calendars, tz, exc)
+    return RedirectResponse(f"/dossiers/{code}#ev-{ev.seq}", status_code=303)
