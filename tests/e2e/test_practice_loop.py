@@ -25,7 +25,9 @@ def sign_in(page: Page, base_url: str, username: str) -> None:
 def test_trap_feedback_comment_redo_and_pass(page: Page, base_url: str, screenshot):
     sign_in(page, base_url, "hni.receiver")
     page.goto(f"{base_url}/scenarios")
-    page.locator('form[action="/scenarios/xquang-thieu-so-seri/start"] button').click()
+    start = page.locator('form[action="/scenarios/xquang-thieu-so-seri/start"]')
+    start.get_by_label("Làm cùng đồng nghiệp").check()  # the handler plays their own steps
+    start.locator("button").click()
     expect(page.locator(".practice-banner")).to_be_visible()
     code = page.locator("h1").inner_text()
     assert code.startswith("LT-")

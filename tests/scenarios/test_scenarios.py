@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from markupsafe import escape
 from sqlmodel import select
 
 from casework.dossiers.clockwork import CalendarSource
@@ -366,3 +367,43 @@ def test_a_path_that_does_not_walk_is_named(tmp_path, registry, body, where, pro
         ScenarioRegistry.from_directory(tmp_path, registry)
     assert f"scenarios/p.yaml [{where}]" in err.value.message
     assert problem in err.value.message
+
+
+def test_the_dossier_and_feedback_pages_teach(client, world, sign_in, session):
+    """The briefing stays on the dossier and the feedback; each step says why, on what basis,
+    and links to its handbook step; a run that ended wrong offers to do it again."""
+    token = sign_in(world["hni.receiver"])
+    r = client.post(
+        "/scenarios/xquang-sai-thu-tuc/start", data={"csrf_token": token}, follow_redirects=False
+    )
+    code = r.headers["location"].split("?")[0].rsplit("/", 1)[1]
+    page = client.get(f"/dossiers/{code}").text
+    scenario = client.app.state.scenarios.get("xquang-sai-thu-tuc")
+    assert 'id="briefing"' in page
+    assert escape(scenario.title) in page
+    assert "Bạn đóng vai: Tiếp nhận (một cửa)." in page
+    fire(session, world["hni.receiver"], code, "accept")  # the trap missed: it is a licence
+    fb = client.get(f"/dossiers/{code}/feedback").text
+    assert 'id="briefing"' in fb
+    assert "Chưa đúng" in fb
+    assert 'href="/procedures/2.002131#step-received"' in fb
+    assert "đã xong" not in fb  # accepted: the run goes on, not finished
+
+
+def test_a_run_ended_in_the_wrong_final_state_is_finished_and_offers_a_redo(
+    client, world, sign_in, session
+):
+    token = sign_in(world["hni.receiver"])
+    r = client.post(
+        "/scenarios/xquang-thieu-so-seri/start", data={"csrf_token": token}, follow_redirects=False
+    )
+    code = r.headers["location"].split("?")[0].rsplit("/", 1)[1]
+    fire(session, world["hni.receiver"], code, "refuse_reception", reason="Không rõ")
+    fb = client.get(f"/dossiers/{code}/feedback").text
+    assert "đã xong" in fb
+    assert "Hồ sơ đã kết thúc ở «Từ chối tiếp nhận»" in fb
+    assert f'action="/dossiers/{code}/reset"' in fb
+    redo = client.post(
+        f"/dossiers/{code}/reset", data={"csrf_token": token}, follow_redirects=False
+    )
+    assert redo.status_code == 303

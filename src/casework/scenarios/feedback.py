@@ -87,7 +87,11 @@ class Feedback:
 
     @property
     def finished(self) -> bool:
-        return self.ended_in is not None or all(s.taken is not None for s in self.steps)
+        """The dossier ended, or the right path was walked to its last step (a wrong last step
+        leaves the run open: the dossier goes on off the path until it ends)."""
+        if self.ended_in is not None:
+            return True
+        return all(s.taken is not None for s in self.steps) and self.steps[-1].status != "wrong"
 
 
 def _label(procedure: Procedure, action: str) -> str:

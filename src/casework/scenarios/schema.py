@@ -68,6 +68,8 @@ TRAP_LABELS = {
     "clean": "Hồ sơ đầy đủ",
 }
 
+DIFFICULTY_LABELS = {1: "Dễ", 2: "Vừa", 3: "Khó"}
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)

@@ -79,10 +79,13 @@ def start(
     tz: ZoneInfo,
     calendars: CalendarSource | None = None,
     now: datetime | None = None,
-    together: bool = False,
+    together: bool = True,
 ) -> Dossier:
     """Open the scenario's practice dossier at the actor's unit, the colleagues the trainee does
-    not play scripted into it (and acting at once if the first step is theirs); one transaction."""
+    not play scripted into it (and acting at once if the first step is theirs); one transaction.
+
+    `together`: officers play it together, each their own role, and the system plays nobody
+    (the page asks; alone is its default)."""
     procedure = procedures.get(scenario.procedure)
     unit = session.get(Unit, actor.unit_id)
     assert unit is not None

@@ -8,13 +8,22 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from casework.accounts.models import ACTING_ROLES, Unit
-from casework.dossiers import queries
+from casework.dossiers import access, queries
 from casework.errors import PermissionDenied
 from casework.scenarios import service
-from casework.scenarios.schema import TRAP_LABELS, ScenarioRegistry
+from casework.scenarios.schema import DIFFICULTY_LABELS, TRAP_LABELS, ScenarioRegistry
 from casework.web.auth import PageUser, verify_csrf
 from casework.web.deps import CalendarsDep, RegistryDep, SessionDep, TzDep
 from casework.web.templating import render
+
+STATUS_LABELS = {
+    "ok": "Đúng",
+    "partial": "Đúng một phần",
+    "wrong": "Chưa đúng",
+    "pending": "Chưa làm",
+    "missed": "Bỏ lỡ",
+    "simulated": "Hệ thống làm thay (mô phỏng)",
+}
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 
@@ -38,8 +47,10 @@ def scenario_list(
         request,
         "scenarios/list.html",
         {
-            "items": items,
+            "mine": [i for i in items if i[2] is None],
+            "others": [i for i in items if i[2] is not None],
             "traps": TRAP_LABELS,
+            "difficulty": DIFFICULTY_LABELS,
             "runs": service.runs_of_unit(session, user=user),
         },
         user=user,
@@ -80,9 +91,22 @@ def scenario_feedback(
     scenario, fb = service.feedback(
         session, dossier=dossier, scenarios=_scenarios(request), calendars=calendars
     )
+    can_redo = (
+        access.can_act_in_unit(user, dossier)
+        and user.has_role(*ACTING_ROLES)
+        and not dossier.data.get("replaced_by")
+    )
     return render(
         request,
         "scenarios/feedback.html",
-        {"d": dossier, "scenario": scenario, "fb": fb, "traps": TRAP_LABELS},
+        {
+            "d": dossier,
+            "scenario": scenario,
+            "fb": fb,
+            "traps": TRAP_LABELS,
+            "statuses": STATUS_LABELS,
+            "difficulty": DIFFICULTY_LABELS,
+            "can_redo": can_redo,
+        },
         user=user,
     )
