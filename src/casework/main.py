@@ -27,6 +27,8 @@ from casework.dossiers.clockwork import CalendarSource
 from casework.findings import views as finding_views
 from casework.handbook import views as handbook_views
 from casework.inspections import views as inspection_views
+from casework.learning import views as learning_views
+from casework.learning.quizzes import QuizRegistry
 from casework.notifications import views as notification_views
 from casework.procedures import ProcedureRegistry
 from casework.progress import views as progress_views
@@ -63,6 +65,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     i18n.configure(settings.locales_dir)
     registry = ProcedureRegistry.from_directory(settings.workflows_dir)
     scenarios = ScenarioRegistry.from_directory(settings.workflows_dir / "scenarios", registry)
+    quizzes = QuizRegistry.from_directory(settings.workflows_dir / "quizzes", registry)
     own_engine = engine is None
     engine = engine or engine_for(settings)
 
@@ -95,6 +98,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.engine = engine
     app.state.registry = registry
     app.state.scenarios = scenarios
+    app.state.quizzes = quizzes
     app.state.calendars = CalendarSource(default_calendar(settings.workflows_dir))
     app.state.templates = make_templates(settings.templates_dir, settings.timezone)
     app.add_middleware(
@@ -119,6 +123,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(question_views.router)
     app.include_router(review_views.router)
     app.include_router(progress_views.router)
+    app.include_router(learning_views.router)
     app.include_router(signoff_views.router)
     app.include_router(admin_views.router)
     app.include_router(report_views.router)

@@ -18,6 +18,7 @@ from casework.dossiers.models import (
 )
 from casework.findings import models as _findings  # noqa: F401  (registers the tables)
 from casework.inspections import models as _inspections  # noqa: F401  (registers the tables)
+from casework.learning import models as _learning  # noqa: F401  (registers the tables)
 from casework.notifications.models import NotificationSeen
 from casework.progress.models import UnitOptOut  # noqa: F401  (registers the table)
 from casework.questions.models import Question  # noqa: F401  (registers the table)

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from casework.errors import CaseworkError, ProcedureErrors, ProcedureFileError
+from casework.learning.quizzes import QuizRegistry
 from casework.procedures import diagrams
 from casework.procedures.loader import load_directory, load_procedure_file
 from casework.procedures.registry import ProcedureRegistry
@@ -57,13 +58,17 @@ def check(
         typer.Argument(help="Tệp hoặc thư mục quy trình (mặc định: thư mục workflows)."),
     ] = None,
 ) -> None:
-    """Kiểm tra các tệp thủ tục; in mỗi thủ tục một dòng, hoặc từng lỗi kèm tệp và dòng."""
+    """Kiểm tra các tệp thủ tục (và bài trắc nghiệm trong quizzes/ của mỗi thư mục); in mỗi thủ
+    tục một dòng, hoặc từng lỗi kèm tệp và dòng."""
     targets = paths or [_shown(get_settings().workflows_dir)]
     procedures: list[Procedure] = []
     errors: list[ProcedureFileError] = []
     for target in targets:
         try:
-            procedures.extend(_load(target))
+            loaded = _load(target)
+            procedures.extend(loaded)
+            if target.is_dir():
+                QuizRegistry.from_directory(target / "quizzes", ProcedureRegistry(loaded))
         except ProcedureErrors as exc:
             errors.extend(exc.errors)
     if errors:

@@ -1,0 +1,1 @@
+"""The learning path per field: handbook reads, quizzes, scenarios, review, sign-off."""
