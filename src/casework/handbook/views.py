@@ -11,11 +11,12 @@ from casework.accounts.models import ACTING_ROLES, Unit, User
 from casework.dossiers.catalog import procedure_of_version, stored_version, versions_of
 from casework.dossiers.service import LEVEL_FOR_UNIT
 from casework.handbook.search import HandbookFilter, search
+from casework.learning import service as learning
 from casework.procedures import Procedure, diagrams
 from casework.procedures.diff import diff
 from casework.questions import service as questions
 from casework.web.auth import OptionalUser, verify_csrf
-from casework.web.deps import CalendarsDep, RegistryDep, SessionDep
+from casework.web.deps import CalendarsDep, RegistryDep, SessionDep, TzDep
 from casework.web.templating import is_htmx, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
@@ -64,6 +65,7 @@ def procedure_page(
     session: SessionDep,
     user: OptionalUser,
     calendars: CalendarsDep,
+    tz: TzDep,
     faq_q: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
     procedure = registry.get(code)
@@ -78,6 +80,7 @@ def procedure_page(
             user=user,
             block_names=["faq"],
         )
+    learning.record_read(session, user=user, procedure_code=procedure.code, tz=tz)  # the path
     rows = versions_of(session, code)
     history = []
     for newer, older in zip(rows, rows[1:], strict=False):
