@@ -193,6 +193,10 @@ RULE_TESTS: dict[str, Callable[[Who, bool], bool]] = {
     # a mentor's comment, score or verdict: mentors assigned to the unit (or above), practice
     # only here (comments on real dossiers need `can_view_real`, which no one here has)
     "review": lambda w, p: p and w.mentor_here,
+    # a practice run's trainee side: submitting it for review, replying in a mentor's thread —
+    # the officers who did its work (the matrix's run: opened by TRAINEE); its other readers 403
+    # (a real dossier: 403 to all its readers), everybody else 404
+    "run": lambda w, p: p and w.name == TRAINEE,
     # auditors and admins anywhere (reports, audit log: over their own subtree); others 403
     "reader": lambda w, p: w.reader,
     # an integrity check of the unit: auditors and admins at or above it
@@ -296,6 +300,8 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/dossiers/{code}/reviews/comments"): REVIEW,
     ("POST", "/dossiers/{code}/reviews/scores"): REVIEW,
     ("POST", "/dossiers/{code}/reviews/verdict"): REVIEW,
+    ("POST", "/dossiers/{code}/reviews/submit"): "run",
+    ("POST", "/dossiers/{code}/reviews/replies"): "run",
     # inspections (issue 15)
     ("GET", "/inspections"): SIGNED_IN,  # the unit's plans; opening only for who may
     ("GET", "/inspections/new"): SIGNED_IN,  # offers only the inspections the user may open
@@ -325,6 +331,7 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/questions/badge"): PUBLIC,  # an empty badge when signed out
     ("POST", "/questions/{question_id}/answer"): ANSWERER,
     ("GET", "/reviews"): MENTOR,
+    ("POST", "/reviews/bulk-pass"): MENTOR,  # each run checked on its own (tests/reviews)
     ("GET", "/reviews/assignments"): MINISTRY_ADMIN,
     ("POST", "/reviews/assignments"): MINISTRY_ADMIN,
     ("POST", "/reviews/assignments/{assignment_id}/delete"): MINISTRY_ADMIN,

@@ -781,3 +781,8 @@ BUILDERS.update(CERTIFICATE_BUILDERS)
 from tests.inspections.matrix import BUILDERS as INSPECTION_BUILDERS  # noqa: E402
 
 BUILDERS.update(INSPECTION_BUILDERS)
+
+# the reviews' builders live with their tests too (tests/reviews/matrix.py)
+from tests.reviews.matrix import BUILDERS as REVIEW_BUILDERS  # noqa: E402
+
+BUILDERS.update(REVIEW_BUILDERS)

@@ -328,7 +328,7 @@ async def submit(
         submissions.submit(session, actor=user, code=code, note=form_text(form, "note"))
     except (ValidationFailed, Conflict, ActionNotAllowed) as exc:
         return _failed(request, session, user, code, calendars, tz, exc)
-    return RedirectResponse(f"/dossiers/{code}?submitted=1#submit-review", status_code=303)
+    return RedirectResponse(f"/dossiers/{code}#submit-review", status_code=303)
 
 
 @router.post("/dossiers/{code}/reviews/replies")
