@@ -77,7 +77,7 @@ def _application_rows(code: str) -> list[tuple[str, str, list[str], str, int]]:
     ]
 
 
-INSPECT = ["issue_decision", "extend", "finish_inspection", "sign_record"]
+INSPECT = ["issue_decision", "finish_inspection", "sign_record"]
 PATHS: list[tuple[str, str, list[str], str, int]] = [
     (HDGS, "compliant", [*INSPECT, "conclude_compliant", "send_report"], "closed", 10),
     (
@@ -87,12 +87,12 @@ PATHS: list[tuple[str, str, list[str], str, int]] = [
         "closed",
         10,
     ),
-    (HDGS, "stopped before the decision", ["stop"], "stopped", 8),
+    (HDGS, "stopped before the decision", ["cancel_inspection"], "cancelled", 8),
     (
         HDGS,
         "stopped while handling a violation",
-        [*INSPECT, "handle_violation", "stop"],
-        "stopped",
+        [*INSPECT, "handle_violation", "cancel_inspection"],
+        "cancelled",
         8,
     ),
     (
@@ -109,7 +109,6 @@ PATHS: list[tuple[str, str, list[str], str, int]] = [
             "issue_decision",
             "finish_inspection",
             "take_samples",
-            "extend",
             "receive_test_result",
             "conclude_compliant",
             "send_report",
@@ -142,8 +141,8 @@ PATHS: list[tuple[str, str, list[str], str, int]] = [
     (
         HHLT,
         "stopped while testing",
-        ["issue_decision", "finish_inspection", "take_samples", "stop"],
-        "stopped",
+        ["issue_decision", "finish_inspection", "take_samples", "cancel_inspection"],
+        "cancelled",
         8,
     ),
     *(row for code in APPLICATIONS for row in _application_rows(code)),
@@ -206,11 +205,11 @@ def test_every_procedure_has_paths_and_a_due() -> None:
 
 
 @pytest.mark.parametrize("code", INSPECTIONS)
-def test_inspections_have_only_stop_and_extend(code: str) -> None:
+def test_inspections_have_nothing_of_the_one_stop_desk(code: str) -> None:
     p = library()[code]
     assert (p.level, p.kind, p.needs_recheck) == ("commune", "inspection", True)
-    assert {"stop", "extend"} <= set(p.actions)
-    assert not {"withdraw", "refuse_reception"} & set(p.actions)
+    assert "cancel_inspection" in p.actions
+    assert not {"withdraw", "refuse_reception", "stop", "extend"} & set(p.actions)
     slips = {t.slip for t in p.transitions}
     assert {"inspection_decision", "inspection_record", "inspection_report"} <= slips
 

@@ -107,7 +107,7 @@ def test_withdrawal_while_waiting_for_supplement(procs: dict[str, Procedure], co
     assert t.requires == ["reason"]
 
 
-@pytest.mark.parametrize("code", [*APPLICATIONS, INSPECTION])
+@pytest.mark.parametrize("code", APPLICATIONS)
 def test_stop_from_every_active_state(procs: dict[str, Procedure], code: str) -> None:
     p = procs[code]
     active = [sid for sid, s in p.states.items() if not s.final]
@@ -118,7 +118,7 @@ def test_stop_from_every_active_state(procs: dict[str, Procedure], code: str) ->
     ends(p, [p.transitions_from(p.initial_state)[0].action, "stop"], "stopped", 8)
 
 
-@pytest.mark.parametrize("code", [*APPLICATIONS, INSPECTION])
+@pytest.mark.parametrize("code", APPLICATIONS)
 def test_extend_stays_in_place(procs: dict[str, Procedure], code: str) -> None:
     p = procs[code]
     first = p.transitions_from(p.initial_state)[0].action
@@ -131,6 +131,23 @@ def test_extend_stays_in_place(procs: dict[str, Procedure], code: str) -> None:
     assert t.slip == "apology_extension"
     sm.send("extend")
     assert dossier.state == here
+
+
+def test_the_leader_stops_an_inspection_from_every_active_state(
+    procs: dict[str, Procedure],
+) -> None:
+    p = procs[INSPECTION]
+    assert "stop" not in p.actions and "extend" not in p.actions  # the one-stop desk's, not ours
+    for sid in (sid for sid, s in p.states.items() if not s.final):
+        t = p.transition(sid, "cancel_inspection")
+        assert t is not None, sid
+        assert (t.target, t.roles, t.requires, t.slip) == (
+            "cancelled",
+            ["leader"],
+            ["reason"],
+            None,
+        )
+    ends(p, ["issue_decision", "cancel_inspection"], "cancelled", 8)
 
 
 INSPECTION_START = ["issue_decision", "finish_inspection", "sign_record"]

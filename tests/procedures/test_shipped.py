@@ -77,10 +77,9 @@ def test_facts_of_shipped_procedures(shipped: dict[str, Procedure]) -> None:
         "inspection",
         True,
     )
-    # Only stop and extend make sense for an inspection task.
-    assert "withdraw" not in inspection.actions
-    assert "refuse_reception" not in inspection.actions
-    assert {"stop", "extend"} <= set(inspection.actions)
+    # Nothing of the one-stop desk: the leader stops an inspection with its own action.
+    assert not {"withdraw", "refuse_reception", "stop", "extend"} & set(inspection.actions)
+    assert "cancel_inspection" in inspection.actions
     slips = {t.slip for t in inspection.transitions}
     assert {"inspection_decision", "inspection_record", "inspection_report"} <= slips
 
@@ -111,7 +110,7 @@ def test_check_cli_defaults_to_the_settings_directory() -> None:
 def test_check_cli_accepts_single_files() -> None:
     result = CliRunner().invoke(workflows_app, ["check", str(WORKFLOWS / SHIPPED["XA-DL-KTNN"])])
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.startswith("XA-DL-KTNN\tv1\t")
+    assert result.stdout.startswith("XA-DL-KTNN\tv2\t")
 
 
 def test_check_cli_bad_directory_exits_1_naming_file_and_line(tmp_path: Path) -> None:

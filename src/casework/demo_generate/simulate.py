@@ -29,7 +29,16 @@ from casework.reports import stats
 
 #: Actions that leave the straight path (the same list as the small demo's `_main_path`).
 SIDE = frozenset(
-    {"refuse_reception", "withdraw", "stop", "extend", "request_supplement", "refuse", "send_back"}
+    {
+        "refuse_reception",
+        "withdraw",
+        "stop",
+        "extend",
+        "request_supplement",
+        "refuse",
+        "send_back",
+        "cancel_inspection",
+    }
 )
 WORKING_DAYS = LimitUnit.WORKING_DAYS
 #: Optional fields offered when the result is handed over (absent in older releases).
@@ -482,8 +491,8 @@ class Life:
         x = r()
         if x < mix.withdraw and not inspection:
             self.early_end = "withdraw"
-        elif x < mix.withdraw + mix.stop:
-            self.early_end = "stop"
+        elif x < mix.withdraw + mix.stop:  # an inspection is stopped by its leader, not Mẫu 05
+            self.early_end = "cancel_inspection" if inspection else "stop"
         self.early_at = rng.randint(1, 4)
         self.completion = self.plan.fee_first and r() < mix.completion_request
         x = r()
@@ -577,7 +586,7 @@ class Life:
                 out[key] = f"{spec.label}: đã thực hiện theo quy định."
             else:
                 out[key] = f"Số {rng.randint(1, 9999):04d}/{local.year}"
-        hands_over = self.plan.states[t.target].national_status == 10
+        hands_over = not self.plan.inspection and self.plan.states[t.target].national_status == 10
         if RATING in RETURN_FIELDS and hands_over and rng.random() < self.mix.rating:
             x, acc = rng.random(), 0.0
             out[RATING] = RATINGS[0][0]

@@ -91,8 +91,11 @@ def _clean_number(spec: FieldSpec, value: Any) -> int | float:
 
 
 def hands_over(procedure: Procedure, transition: TransitionDef) -> bool:
-    """The action hands the result to the applicant (national status 10)."""
-    return procedure.states[transition.target].national_status == 10
+    """The action hands the result to the applicant (national status 10). An inspection has no
+    applicant: its report closes it, and nobody rates it."""
+    return (
+        procedure.kind != "inspection" and procedure.states[transition.target].national_status == 10
+    )
 
 
 def _is_empty(value: Any) -> bool:

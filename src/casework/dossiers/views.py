@@ -28,6 +28,7 @@ from casework.dossiers.fields import hands_over, is_money
 from casework.dossiers.models import Attachment, Dossier, Event
 from casework.dossiers.slips import DOSSIER_SLIPS
 from casework.errors import ActionNotAllowed, Conflict, NotFound, PermissionDenied, ValidationFailed
+from casework.findings.conclusion import DATA_LABELS
 from casework.inspections.slips import INSPECTION_SLIPS, ONE_STOP_SLIPS, inspection_view
 from casework.numbers import fmt_money, fmt_number
 from casework.procedures import Procedure, TransitionDef, diagrams
@@ -394,8 +395,8 @@ def _data_rows(procedure: Procedure, data: dict[str, Any], tz: ZoneInfo) -> list
     for key, value in data.items():
         try:
             spec = procedure.field_spec(key)
-        except KeyError:
-            rows.append((key, str(value)))
+        except KeyError:  # e.g. the findings' conclusion added when the record is signed
+            rows.append((DATA_LABELS.get(key, key), str(value)))
             continue
         if spec.type == "documents" and isinstance(value, list):
             text = "; ".join(str(names.get(v, v)) for v in value)

@@ -20,6 +20,11 @@ VIOLATION = "Có vi phạm"
 CONCLUSION_KEY = "ket_luan"
 REASON_KEY = "ly_do_ket_luan"  # why the conclusion differs from the rows
 DERIVED_KEY = "ket_luan_theo_bang"
+#: Labels of what the record's signing adds to the dossier's data (the page's history shows them).
+DATA_LABELS = {
+    DERIVED_KEY: "Kết luận theo bảng kết quả",
+    REASON_KEY: "Lý do kết luận khác bảng kết quả",
+}
 #: the actions that close an inspection as compliant (no handling)
 COMPLIANT_ACTIONS = frozenset({"conclude_compliant"})
 #: the procedure's inspection type → the kind of its rows (other inspections: any kind)

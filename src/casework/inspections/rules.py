@@ -5,7 +5,10 @@
   it is fired only by `inspections.service.issue_decision`, which checks the certificates and
   passes the team as `team`; the generic action form cannot bypass that;
 - the on-site work (`finish_inspection`) and the record (`inspection_record`) cannot be dated
-  before the inspection time the decision states.
+  before the inspection time the decision states;
+- nothing addressed to an applicant: the loader refuses an inspection file with a one-stop part
+  or slip (`procedures.schema.kind_problems`), and a dossier opened on an older stored version
+  that still had `stop` (Mẫu 05) or `extend` (Mẫu 04) is refused them here (409).
 """
 
 from __future__ import annotations
@@ -17,9 +20,10 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from casework.dossiers.models import Dossier
-from casework.errors import ValidationFailed
+from casework.errors import ActionNotAllowed, ValidationFailed
 from casework.inspections.models import Inspection
 from casework.procedures import TransitionDef
+from casework.procedures.schema import APPLICANT_SLIPS
 
 DECISION_SLIP = "inspection_decision"
 RECORD_SLIP = "inspection_record"
@@ -39,6 +43,12 @@ def check_action(
     tz: ZoneInfo,
     team: dict[str, Any] | None,
 ) -> None:
+    if transition.slip in APPLICANT_SLIPS:
+        raise ActionNotAllowed(
+            f"Cuộc kiểm tra không có thao tác «{transition.label}»: đó là việc của hồ sơ một cửa, "
+            "gửi người nộp. Muốn dừng cuộc kiểm tra, lãnh đạo dùng «Dừng cuộc kiểm tra».",
+            details={"state": dossier.state},
+        )
     if transition.slip == DECISION_SLIP:
         # an inspection opened as one (plan or ad hoc) has its row; a dossier of an inspection
         # procedure without one is a practice scenario's or older demo data, signed as before

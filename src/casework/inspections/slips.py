@@ -22,7 +22,8 @@ from sqlmodel import Session, col, select
 from casework.dossiers.models import Dossier, Event, EventKind
 from casework.dossiers.slips import Facts, fmt_place_date, fmt_words, qr_svg
 from casework.errors import NotFound
-from casework.findings.conclusion import printable
+from casework.findings.conclusion import handling_for, printable
+from casework.findings.forms import display_handling
 from casework.inspections.models import (
     TRIGGER_LABELS,
     Inspection,
@@ -32,6 +33,7 @@ from casework.inspections.models import (
 )
 from casework.inspections.rules import inspection_of
 from casework.procedures import Procedure
+from casework.procedures.schema import APPLICANT_SLIPS
 
 #: kind → (short name, title); the kinds the procedures' `slip:` names.
 INSPECTION_SLIPS: dict[str, tuple[str, str]] = {
@@ -39,10 +41,8 @@ INSPECTION_SLIPS: dict[str, tuple[str, str]] = {
     "inspection_record": ("BBKT", "Biên bản kiểm tra"),
     "inspection_report": ("BCKQ", "Báo cáo kết quả kiểm tra"),
 }
-#: The one-stop slips, addressed to an applicant: an inspection has none (Mẫu 01–05).
-ONE_STOP_SLIPS = frozenset(
-    {"receipt", "supplement_request", "refusal", "apology_extension", "stop_notice"}
-)
+#: The one-stop slips, addressed to an applicant: an inspection has none (Mẫu 01–05, result).
+ONE_STOP_SLIPS = frozenset(APPLICANT_SLIPS)
 SOURCE_NOTE = (
     "Bố cục theo phụ lục biểu mẫu Thông tư 28/2013/TT-BKHCN, sửa đổi bởi Thông tư 10/2022/"
     "TT-BKHCN (VBHN 09/VBHN-BKHCN); số hiệu mẫu và câu chữ từng dòng chưa xác minh."
@@ -165,9 +165,15 @@ class InspectionDoc:
         return next((m for m in self.view.team if m.get("role") == "head"), None)
 
 
-def _data_lines(facts: Facts) -> list[tuple[str, str]]:
+def _data_lines(facts: Facts, signed: Event) -> list[tuple[str, str]]:
+    """The dossier's data as it stood when the document was signed (folded from the events up
+    to `signed`): a record printed later does not show what the report added."""
+    data: dict[str, Any] = {}
+    for ev in facts.events:
+        if ev.seq <= signed.seq:
+            data.update(ev.payload.get("data", {}))
     out = []
-    for key, value in facts.dossier.data.items():
+    for key, value in data.items():
         if key.startswith("_") or key == "decision_number":
             continue
         try:
@@ -202,8 +208,13 @@ def build(
     )
     rows: list[Any] = []
     conclusion = None
+    data = _data_lines(facts, event)
     if kind == "inspection_record" and session is not None:
         rows, conclusion = printable(session, facts.dossier)
+    if kind == "inspection_report" and session is not None:  # the violation's handling
+        handling = handling_for(session, facts.dossier)
+        if handling is not None:
+            data += [(label, text) for _, label, text in display_handling(handling)]
     return InspectionDoc(
         findings=rows,
         conclusion=conclusion,
@@ -217,5 +228,5 @@ def build(
         unit_name=unit.name,
         signed_at_text=fmt_words(event.at, facts.tz),
         signer=facts.name_of(event.actor_id),
-        data=_data_lines(facts),
+        data=data,
     )

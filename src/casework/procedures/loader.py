@@ -1,8 +1,9 @@
 """Read procedure files and shared parts, expand the parts, and report every error with its line.
 
 Pipeline for one file: bytes → UTF-8 text → YAML (safe, duplicate keys refused, node tree kept)
-→ :class:`Procedure` in raw form (field checks) → shared parts expanded into the normalized form →
-:class:`Procedure` again (field and graph checks) → machine class built once as a last check.
+→ :class:`Procedure` in raw form (field checks, and what its kind forbids: `kind_problems`) →
+shared parts expanded into the normalized form → :class:`Procedure` again (field and graph checks;
+the kind's check on the parts' transitions) → machine class built once as a last check.
 
 Every problem becomes a :class:`casework.errors.ProcedureFileError` naming the file, the path
 inside it in YAML spelling (``transitions[3].to``) and the 1-based line. Problems in lines that a
@@ -32,6 +33,7 @@ from casework.procedures.schema import (
     SchemaProblems,
     StateDef,
     TransitionDef,
+    kind_problems,
 )
 from casework.procedures.yamlsafe import (
     YamlProblem,
@@ -372,6 +374,10 @@ def _load_file(
     raw: Procedure | None = _validate(Procedure, data, report, lambda loc: (own, loc))
     if raw is None:
         return None, node
+    for loc, problem in kind_problems(raw):  # the file's own include and transitions
+        report.add(own, loc, problem)
+    if len(report.errors) > before:
+        return None, node
     proc: Procedure | None = raw
     if raw.include:
         expanded = _expand(raw, own, parts, broken, report)
@@ -391,6 +397,15 @@ def _load_file(
             return own, loc
 
         proc = _validate(Procedure, exp.data, report, where)
+        if proc is not None:  # the transitions the parts added (after the file's own), once
+            told: set[tuple[str, Loc]] = set()
+            for loc, problem in kind_problems(proc):
+                if loc[0] == "transitions" and int(loc[1]) >= len(raw.transitions):
+                    origin, rel = where(loc)
+                    key = (origin.file, origin.prefix + rel)
+                    if key not in told:
+                        told.add(key)
+                        report.add(origin, rel, problem)
     if proc is None or len(report.errors) > before:
         return None, node
     try:

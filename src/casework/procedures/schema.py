@@ -53,6 +53,25 @@ SLIP_KINDS = (
     "inspection_report",
 )
 FIELD_TYPES = ("text", "textarea", "date", "datetime", "number", "documents", "choice")
+#: The slips addressed to an applicant (the one-stop desk's Mẫu 01–05 and the result): an
+#: inspection has no applicant, so a `kind: inspection` procedure prints none of them.
+APPLICANT_SLIPS = (
+    "receipt",
+    "supplement_request",
+    "refusal",
+    "apology_extension",
+    "stop_notice",
+    "result",
+)
+#: The shared parts of the one-stop desk (an applicant's dossier) → what they are, and the parts
+#: that only an inspection includes. `kind_problems` keeps each kind to its own.
+ONE_STOP_PARTS = {
+    "refuse_at_reception": "từ chối tiếp nhận hồ sơ, Mẫu 03",
+    "withdraw": "người nộp rút hồ sơ",
+    "stop": "dừng giải quyết hồ sơ, Mẫu 05 gửi người nộp",
+    "extend": "xin lỗi người nộp và gia hạn, Mẫu 04",
+}
+INSPECTION_PARTS = ("cancel_inspection",)
 #: Selectors allowed in the ``from`` of a shared part's transition.
 SOURCE_SELECTORS = ("@active", "@running", "@initial")
 #: Selector allowed in the ``to`` of a shared part's transition.
@@ -551,6 +570,48 @@ class Part(BaseModel):
 # --------------------------------------------------------------------------------------------
 # Graph checks
 # --------------------------------------------------------------------------------------------
+
+
+def kind_problems(p: Procedure) -> list[tuple[Path, str]]:
+    """What the procedure's kind forbids. An inspection has no applicant: no one-stop part in
+    `include`, no transition printing a slip addressed to an applicant (stop it early with the
+    part `cancel_inspection`); an application does not include an inspection's part.
+
+    The loader runs this on each file (not `Procedure.model_validate`), so a dossier opened on an
+    older stored definition is still rebuilt."""
+    problems: list[tuple[Path, str]] = []
+    if p.kind == "inspection":
+        for i, name in enumerate(p.include):
+            if name in ONE_STOP_PARTS:
+                problems.append(
+                    (
+                        ("include", i),
+                        f"Thủ tục kiểm tra (kind: inspection) không có người nộp nên không dùng "
+                        f"phần dùng chung «{name}» ({ONE_STOP_PARTS[name]}); để dừng cuộc kiểm "
+                        "tra, dùng «cancel_inspection».",
+                    )
+                )
+        for i, t in enumerate(p.transitions):
+            if t.slip in APPLICANT_SLIPS:
+                problems.append(
+                    (
+                        ("transitions", i, "slip"),
+                        f"Thủ tục kiểm tra (kind: inspection) không in «{t.slip}»: đó là phiếu "
+                        "gửi người nộp. Chỉ dùng inspection_decision, inspection_record, "
+                        "inspection_report.",
+                    )
+                )
+    else:
+        for i, name in enumerate(p.include):
+            if name in INSPECTION_PARTS:
+                problems.append(
+                    (
+                        ("include", i),
+                        f"Phần dùng chung «{name}» chỉ dùng cho thủ tục kiểm tra "
+                        "(kind: inspection).",
+                    )
+                )
+    return problems
 
 
 def _reserved_names() -> set[str]:
