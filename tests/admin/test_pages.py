@@ -31,13 +31,14 @@ def login(client, username, password):
 def test_admin_creates_a_user_who_can_then_sign_in(client, session, world, admins, sign_in):
     token = sign_in(admins["hni.admin"])
     form = client.get("/admin/users/new").text
-    assert "UBND Phường Ba Đình" in form  # units of the subtree are offered
-    assert "Khánh Hòa" not in form
+    # the unit picker, filled with the admin's own unit; no list of every unit
+    assert 'name="unit_id" type="text" value="SKHCN.HNI"' in form
+    assert "Sở KH&amp;CN Hà Nội (SKHCN.HNI)" in form and "<option" not in form.split("roles")[0]
     r = client.post(
         "/admin/users",
         data={
             "csrf_token": token, "username": "nguyen.van.an", "full_name": "Nguyễn Văn An",
-            "unit_id": str(world.commune.id), "roles": ["receiver", "handler"],
+            "unit_id": "HNI.BADINH", "roles": ["receiver", "handler"],
             "password": "bat-dau-123",
         },
         follow_redirects=False,
@@ -91,7 +92,11 @@ def test_hni_admin_cannot_see_or_edit_a_kha_user(client, session, world, admins,
     )
     assert client.get(f"/admin/users/{kha_user.id}").status_code == 404
     assert client.get("/admin/users/999999").status_code == 404  # same answer as a missing one
-    assert client.get("/admin/users", params={"unit": world.kha.id}).status_code == 404
+    # a unit outside the subtree is no unit at all here: the filter says so (form kept)
+    r = client.get("/admin/users", params={"unit": world.kha.id})
+    assert r.status_code == 422 and f"«{world.kha.id}»" in r.text and "kha.receiver" not in r.text
+    r = client.get("/admin/users", params={"unit": "SKHCN.KHA"})
+    assert r.status_code == 422 and "«SKHCN.KHA»" in r.text
     posts = {
         f"/admin/users/{kha_user.id}": {"full_name": "Đổi tên", "unit_id": str(world.hni.id),
                                         "roles": "admin"},
@@ -131,7 +136,7 @@ def test_a_rejected_form_keeps_its_data_and_names_each_field(
     assert r.status_code == 422
     assert 'value="Trần Thị Bình"' in r.text
     assert 'value="trần bình"' in r.text
-    assert re.search(rf'<option value="{world.commune.id}" selected>', r.text)
+    assert 'name="unit_id" type="text" value="HNI.BADINH"' in r.text  # sent as an id
     assert re.search(r'id="err-username">Tên đăng nhập gồm chữ không dấu', r.text)
     assert re.search(r'id="err-password">Mật khẩu cần ít nhất 8 ký tự', r.text)
     assert re.search(r'id="err-roles">Chọn ít nhất một vai trò', r.text)

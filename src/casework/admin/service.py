@@ -9,6 +9,7 @@ and calendar services, which own the transaction.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -17,13 +18,14 @@ from sqlalchemy import String, cast, func
 from sqlmodel import Session, col, select
 
 from casework.accounts import service as accounts
-from casework.accounts.models import CHILD_KINDS, Role, Unit, UnitKind, User
+from casework.accounts.models import Role, Unit, UnitKind, User
 from casework.dossiers import calendars
 from casework.dossiers.clockwork import NATIONAL_SCOPE, CalendarSource
 from casework.dossiers.models import CalendarOverride
 from casework.errors import NotFound, PermissionDenied, ValidationFailed
 from casework.paging import Page
 from casework.text import fold
+from casework.units import search
 
 PER_PAGE = 20
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -74,12 +76,10 @@ def depth(scope: Scope, unit: Unit) -> int:
 
 
 def unit_in_scope(session: Session, scope: Scope, unit_id: int | str | None) -> Unit:
-    unit = None
-    if isinstance(unit_id, str):
-        unit_id = int(unit_id) if unit_id.isdigit() else None
-    if unit_id is not None:
-        unit = session.get(Unit, unit_id)
-    if unit is None or not unit.path.startswith(scope.root.path):
+    """The unit a form or link names, by code or id (`units.search.lookup`), if it is in the
+    admin's subtree; else 404."""
+    unit = search.lookup(session, scope.root, None if unit_id is None else str(unit_id))
+    if unit is None:
         raise NotFound("Không tìm thấy đơn vị.")
     return unit
 
@@ -90,6 +90,15 @@ def user_in_scope(session: Session, scope: Scope, user_id: int) -> User:
     if user is None or unit is None or not unit.path.startswith(scope.root.path):
         raise NotFound("Không tìm thấy người dùng.")
     return user
+
+
+def unit_names(session: Session, ids: Iterable[int]) -> dict[int, Unit]:
+    """The units of these ids (the names a page of users shows)."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    found = session.exec(select(Unit).where(col(Unit.id).in_(wanted))).all()
+    return {u.id: u for u in found if u.id is not None}
 
 
 # ---- users ----------------------------------------------------------------------------------
@@ -147,11 +156,9 @@ def _roles_and_unit(
         fields["roles"] = "Chọn ít nhất một vai trò."
     elif any(r not in known for r in roles):
         fields["roles"] = "Vai trò không hợp lệ."
-    unit = None
-    try:
-        unit = unit_in_scope(session, scope, values.get("unit_id") or None)
-    except NotFound:
-        fields["unit_id"] = "Chọn một đơn vị trong phạm vi bạn quản trị."
+    unit, problem = search.pick(session, scope.root, values.get("unit_id"), required=True)
+    if problem:
+        fields["unit_id"] = problem
     if not str(values.get("full_name", "")).strip():
         fields["full_name"] = "Cần nhập họ tên."
     return roles, unit
@@ -205,41 +212,6 @@ def set_active(session: Session, scope: Scope, user: User, *, active: bool) -> U
 
 
 # ---- units ----------------------------------------------------------------------------------
-
-
-def create_unit(session: Session, scope: Scope, values: dict[str, str]) -> Unit:
-    fields: dict[str, str] = {}
-    parent = None
-    try:
-        parent = unit_in_scope(session, scope, values.get("parent_id") or None)
-    except NotFound:
-        fields["parent_id"] = "Chọn đơn vị cấp trên trong phạm vi bạn quản trị."
-    code = values.get("code", "").strip()
-    if not CODE_RE.match(code):
-        fields["code"] = "Mã đơn vị gồm chữ không dấu, số, dấu chấm, gạch ngang (tối đa 64)."
-    elif session.exec(select(Unit.id).where(Unit.code == code)).first() is not None:
-        fields["code"] = f"Mã {code} đã được dùng cho đơn vị khác."
-    name = values.get("name", "").strip()
-    if not name:
-        fields["name"] = "Cần nhập tên đơn vị."
-    elif len(name) > 255:
-        fields["name"] = "Tên đơn vị dài quá 255 ký tự."
-    kind = values.get("kind", "")
-    if parent is not None:
-        allowed = CHILD_KINDS.get(parent.kind, ())
-        if not allowed:
-            fields["parent_id"] = "UBND cấp xã không có đơn vị cấp dưới."
-        elif kind not in allowed:
-            names = ", ".join(KIND_LABELS[UnitKind(k)] for k in allowed)
-            fields["kind"] = f"Dưới đơn vị này chỉ tạo được: {names}."
-    province = values.get("province", "").strip()
-    if len(province) > 64:
-        fields["province"] = "Tên tỉnh dài quá 64 ký tự."
-    if fields or parent is None:
-        raise ValidationFailed("Chưa tạo được đơn vị: xem các ô báo lỗi.", fields=fields)
-    return accounts.create_unit(
-        session, code=code, name=name, kind=kind, parent=parent, province=province or None
-    )
 
 
 # ---- calendars --------------------------------------------------------------------------------

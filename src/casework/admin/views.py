@@ -17,42 +17,25 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
-from starlette.datastructures import FormData
 
 from casework.accounts import service as accounts
-from casework.accounts.models import ROLE_LABELS, Role, Unit, UnitKind, User
-from casework.admin import service
+from casework.accounts.models import Role, Unit, User
+from casework.admin import service, unit_views
+from casework.admin.pages import base, picked, texts
 from casework.clock.calendar import fmt_date
 from casework.db import utcnow
 from casework.dossiers import calendars
 from casework.dossiers.clockwork import CalendarSource
 from casework.errors import NotFound, ValidationFailed
+from casework.paging import Page
+from casework.units import search
 from casework.web.auth import PageUser, verify_csrf
 from casework.web.deps import CalendarsDep, SessionDep, TzDep
-from casework.web.forms import form_text, form_texts
+from casework.web.forms import form_text
 from casework.web.templating import is_htmx, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
-
-
-def _texts(form: FormData) -> dict[str, Any]:
-    values = form_texts(form)
-    values["roles"] = [r for r in form.getlist("roles") if isinstance(r, str)]
-    return values
-
-
-def _unit_choices(session: Session, scope: service.Scope) -> list[tuple[Unit, int]]:
-    return [(u, service.depth(scope, u)) for u in service.units(session, scope)]
-
-
-def _base(session: Session, scope: service.Scope, section: str) -> dict[str, Any]:
-    return {
-        "section": section,
-        "root": scope.root,
-        "unit_choices": _unit_choices(session, scope),
-        "role_labels": ROLE_LABELS,
-        "kind_labels": service.KIND_LABELS,
-    }
+router.include_router(unit_views.router)
 
 
 # ---- users ----------------------------------------------------------------------------------
@@ -69,7 +52,7 @@ def users_page(
     request: Request,
     session: SessionDep,
     user: PageUser,
-    unit: Annotated[str | None, Query(max_length=12)] = None,
+    unit: Annotated[str | None, Query(max_length=100)] = None,
     role: Annotated[str | None, Query(max_length=16)] = None,
     active: Annotated[str | None, Query(pattern="^(1|0)?$")] = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
@@ -77,31 +60,38 @@ def users_page(
     created: str | None = None,
 ) -> Response:
     scope = service.scope_of(session, user)
-    unit_id = int(unit) if unit and unit.isdigit() else None
+    chosen, problem = search.pick(session, scope.root, unit)
     filters = service.UserFilter(
-        unit_id=unit_id,
+        unit_id=chosen.id if chosen else None,
         role=role if role in {r.value for r in Role} else None,
         active=None if not active else active == "1",
         q=q or None,
     )
-    result = service.list_users(session, scope, filters, page=page)
+    if problem:
+        result = Page[User]([], 0, 1, service.PER_PAGE)
+    else:
+        result = service.list_users(session, scope, filters, page=page)
     form = {
-        "unit": str(unit_id or ""),
+        "unit": chosen.code if chosen else (unit or "").strip(),
         "role": filters.role or "",
         "active": active or "",
         "q": q or "",
     }
-    units = {u.id: u for u, _ in _unit_choices(session, scope)}
     context = {
-        **_base(session, scope, "users"),
+        **base(scope, "users"),
         "page": result,
         "form": form,
-        "units": units,
+        "chosen": chosen,
+        "errors": {"unit": problem} if problem else {},
+        "units": service.unit_names(session, (u.unit_id for u in result.items)),
         "query": urlencode(form),
         "message": f"Đã tạo tài khoản {created}." if created else None,
     }
     blocks = ["users"] if is_htmx(request) else None
-    return render(request, "admin/users.html", context, user=user, block_names=blocks)
+    return render(
+        request, "admin/users.html", context, user=user, block_names=blocks,
+        status_code=422 if problem else 200,
+    )  # fmt: skip
 
 
 def _new_user_form(
@@ -114,8 +104,9 @@ def _new_user_form(
     message: str | None = None,
 ) -> Response:
     context = {
-        **_base(session, scope, "users"),
+        **base(scope, "users"),
         "values": values,
+        "picked": picked(session, scope, values, "unit_id"),
         "errors": errors or {},
         "message": message,
         "min_password": accounts.MIN_PASSWORD_LENGTH,
@@ -127,14 +118,14 @@ def _new_user_form(
 @router.get("/admin/users/new")
 def new_user_form(request: Request, session: SessionDep, user: PageUser) -> Response:
     scope = service.scope_of(session, user)
-    values = {"unit_id": str(scope.root.id), "roles": [Role.receiver.value]}
+    values = {"unit_id": scope.root.code, "roles": [Role.receiver.value]}
     return _new_user_form(request, session, scope, user, values)
 
 
 @router.post("/admin/users")
 async def create_user(request: Request, session: SessionDep, user: PageUser) -> Response:
     scope = service.scope_of(session, user)
-    values = _texts(await request.form())
+    values = texts(await request.form())
     try:
         created = service.create_user(session, scope, values)
     except ValidationFailed as exc:
@@ -158,12 +149,18 @@ def _user_page(
     message_kind: str = "notice",
     status_code: int = 200,
 ) -> Response:
+    target_unit = session.get(Unit, target.unit_id)
+    values = values or {
+        "full_name": target.full_name,
+        "unit_id": target_unit.code if target_unit else "",
+        "roles": target.roles,
+    }
     context = {
-        **_base(session, scope, "users"),
+        **base(scope, "users"),
         "target": target,
-        "target_unit": session.get(Unit, target.unit_id),
-        "values": values
-        or {"full_name": target.full_name, "unit_id": str(target.unit_id), "roles": target.roles},
+        "target_unit": target_unit,
+        "values": values,
+        "picked": picked(session, scope, values, "unit_id"),
         "errors": errors or {},
         "failed": failed,
         "message": message,
@@ -209,7 +206,7 @@ async def update_user(
 ) -> Response:
     scope = service.scope_of(session, user)
     target = service.user_in_scope(session, scope, user_id)
-    values = _texts(await request.form())
+    values = texts(await request.form())
     try:
         service.update_user(session, scope, target, values)
     except ValidationFailed as exc:
@@ -272,59 +269,6 @@ def revoke_tokens(user_id: int, session: SessionDep, user: PageUser) -> Response
     return RedirectResponse(f"/admin/users/{user_id}?done=revoked&n={n}", status_code=303)
 
 
-# ---- units ----------------------------------------------------------------------------------
-
-
-def _units_page(
-    request: Request,
-    session: Session,
-    scope: service.Scope,
-    admin: User,
-    *,
-    values: dict[str, Any] | None = None,
-    errors: dict[str, str] | None = None,
-    message: str | None = None,
-    message_kind: str = "notice",
-    status_code: int = 200,
-) -> Response:
-    context = {
-        **_base(session, scope, "units"),
-        "values": values or {"parent_id": str(scope.root.id), "kind": UnitKind.commune.value},
-        "errors": errors or {},
-        "message": message,
-        "message_kind": message_kind,
-        "kinds": [k.value for k in UnitKind if k != UnitKind.ministry],
-    }
-    return render(request, "admin/units.html", context, user=admin, status_code=status_code)
-
-
-@router.get("/admin/units")
-def units_page(
-    request: Request,
-    session: SessionDep,
-    user: PageUser,
-    created: Annotated[str | None, Query(max_length=64)] = None,
-) -> Response:
-    scope = service.scope_of(session, user)
-    message = f"Đã tạo đơn vị {created}." if created else None
-    return _units_page(request, session, scope, user, message=message)
-
-
-@router.post("/admin/units")
-async def create_unit(request: Request, session: SessionDep, user: PageUser) -> Response:
-    scope = service.scope_of(session, user)
-    values = _texts(await request.form())
-    try:
-        unit = service.create_unit(session, scope, values)
-    except ValidationFailed as exc:
-        session.rollback()
-        return _units_page(
-            request, session, scope, user, values=values, errors=exc.fields,
-            message=exc.message, message_kind="error", status_code=422,
-        )  # fmt: skip
-    return RedirectResponse(f"/admin/units?{urlencode({'created': unit.code})}", status_code=303)
-
-
 # ---- calendars --------------------------------------------------------------------------------
 
 
@@ -346,7 +290,7 @@ def _calendar_page(
 ) -> Response:
     this_year = utcnow().astimezone(tz).year
     context = {
-        **_base(session, scope, "calendar"),
+        **base(scope, "calendar"),
         "year": year,
         "years": list(range(min(year, this_year) - 1, max(year, this_year) + 2)),
         "rows": service.calendar_rows(session, scope, source, year),
@@ -407,7 +351,7 @@ async def add_day(
     request: Request, session: SessionDep, user: PageUser, calendars_: CalendarsDep, tz: TzDep
 ) -> Response:
     scope = service.scope_of(session, user)
-    values = _texts(await request.form())
+    values = texts(await request.form())
     year = _year_of(values, tz)
     try:
         moved = service.set_day(session, scope, calendars_, values)
@@ -429,7 +373,7 @@ async def remove_day(
     request: Request, session: SessionDep, user: PageUser, calendars_: CalendarsDep, tz: TzDep
 ) -> Response:
     scope = service.scope_of(session, user)
-    values = _texts(await request.form())
+    values = texts(await request.form())
     year = _year_of(values, tz)
     try:
         moved = service.remove_day(session, scope, calendars_, values)

@@ -1,0 +1,126 @@
+"""The admin's unit pages: the list of units under the admin (filtered, paged, in tree order)
+and adding a unit. Like everything in `admin.service`, limited to the admin's subtree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
+
+from casework.accounts import service as accounts
+from casework.accounts.models import CHILD_KINDS, Unit, UnitKind, User
+from casework.admin.service import CODE_RE, KIND_LABELS, Scope
+from casework.errors import ValidationFailed
+from casework.paging import Page
+from casework.units import search
+
+PER_PAGE = 50
+#: units that may have units under them (a commune has none): the parent picker offers these
+PARENT_KINDS = tuple(str(k) for k, kinds in CHILD_KINDS.items() if kinds)
+
+
+@dataclass(frozen=True)
+class UnitFilter:
+    q: str = ""
+    under: Unit | None = None  # this unit and those below it (None: the whole scope)
+    kind: str = ""
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    id: int
+    code: str
+    name: str
+    kind: str
+    province: str | None
+    depth: int  # below the list's top (the filter's unit, or the admin's)
+    absent: bool
+    users: int = 0
+
+
+def list_units(
+    session: Session,
+    scope: Scope,
+    filters: UnitFilter,
+    *,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+) -> Page[UnitRow]:
+    """Units of the subtree (or of `filters.under`'s) in tree order — each parent, then its
+    children by code — whose code, name or province hold every word of `filters.q` (accents
+    optional), one page of them with how many users each has."""
+    top = filters.under or scope.root
+    where: list[Any] = [col(Unit.path).startswith(top.path)]
+    columns = [col(c) for c in (Unit.id, Unit.code, Unit.name, Unit.kind, Unit.province, Unit.path)]
+    absent = col(Unit.absent_since).is_not(None)
+    rows = session.execute(sa_select(*columns, absent).where(*where)).all()
+    code_of = {r[0]: r[1] for r in rows}
+
+    def tree_key(path: str) -> list[str]:
+        return [code_of.get(int(i), "") for i in path.strip("/").split("/") if i]
+
+    words = search.quick_fold(filters.q).split()
+    chosen = []
+    for uid, code, name, kind, province, path, gone in rows:
+        if filters.kind and kind != filters.kind:
+            continue
+        if words:
+            hay = f"{code.lower()} {search.quick_fold(name)} {search.quick_fold(province or '')}"
+            if not all(w in hay for w in words):
+                continue
+        chosen.append((tree_key(path), uid, code, name, kind, province, path, bool(gone)))
+    chosen.sort(key=lambda r: r[0])
+    base = top.path.count("/")
+    result = Page.of(
+        [UnitRow(uid, code, name, kind, province, path.count("/") - base, gone)
+         for _key, uid, code, name, kind, province, path, gone in chosen],
+        page, per_page,
+    )  # fmt: skip
+    ids = [r.id for r in result.items]
+    counts = dict(
+        session.execute(
+            sa_select(col(User.unit_id), func.count())
+            .where(col(User.unit_id).in_(ids))
+            .group_by(col(User.unit_id))
+        ).all()
+    )
+    result.items = [replace(r, users=counts.get(r.id, 0)) for r in result.items]
+    return result
+
+
+def create_unit(session: Session, scope: Scope, values: dict[str, str]) -> Unit:
+    fields: dict[str, str] = {}
+    parent, problem = search.pick(
+        session, scope.root, values.get("parent_id"), kinds=PARENT_KINDS, required=True
+    )
+    if problem:
+        fields["parent_id"] = problem
+    code = values.get("code", "").strip()
+    if not CODE_RE.match(code):
+        fields["code"] = "Mã đơn vị gồm chữ không dấu, số, dấu chấm, gạch ngang (tối đa 64)."
+    elif session.exec(select(Unit.id).where(Unit.code == code)).first() is not None:
+        fields["code"] = f"Mã {code} đã được dùng cho đơn vị khác."
+    name = values.get("name", "").strip()
+    if not name:
+        fields["name"] = "Cần nhập tên đơn vị."
+    elif len(name) > 255:
+        fields["name"] = "Tên đơn vị dài quá 255 ký tự."
+    kind = values.get("kind", "")
+    if parent is not None:
+        allowed = CHILD_KINDS.get(parent.kind, ())
+        if not allowed:
+            fields["parent_id"] = "UBND cấp xã không có đơn vị cấp dưới."
+        elif kind not in allowed:
+            names = ", ".join(KIND_LABELS[UnitKind(k)] for k in allowed)
+            fields["kind"] = f"Dưới đơn vị này chỉ tạo được: {names}."
+    province = values.get("province", "").strip()
+    if len(province) > 64:
+        fields["province"] = "Tên tỉnh dài quá 64 ký tự."
+    if fields or parent is None:
+        raise ValidationFailed("Chưa tạo được đơn vị: xem các ô báo lỗi.", fields=fields)
+    return accounts.create_unit(
+        session, code=code, name=name, kind=kind, parent=parent, province=province or None
+    )
