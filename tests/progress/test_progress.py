@@ -271,7 +271,7 @@ def test_leaderboard_by_province_and_opt_out(client, session, assigned, hni_admi
     assert board.status_code == 200
     assert 'data-testid="rank-hni.receiver"' in board.text
     assert 'data-testid="rank-badinh.receiver"' in board.text
-    # two sign-offs (60 points) rank above one (30)
+    # ranked by the learning path: a larger share of a shorter (commune) path, and more points
     assert board.text.index("rank-badinh.receiver") < board.text.index("rank-hni.receiver")
     assert 'data-testid="rank-hni.receiver2"' not in board.text  # no points, not listed
     assert "Khánh Hòa" in board.text  # offered in the province choice
@@ -292,7 +292,8 @@ def test_leaderboard_by_province_and_opt_out(client, session, assigned, hni_admi
     assert 'data-testid="rank-badinh.receiver"' in board  # the commune did not opt out
     standings = service.leaderboard(
         session, province="Hà Nội", scenarios=client.app.state.scenarios,
-        calendars=CalendarSource(),
+        calendars=CalendarSource(), procedures=client.app.state.registry,
+        quizzes=client.app.state.quizzes,
     )  # fmt: skip
     assert [s.progress.user.username for s in standings] == ["badinh.receiver"]
     assert standings[0].rank == 1
@@ -322,7 +323,9 @@ def test_leaderboard_by_province_and_opt_out(client, session, assigned, hni_admi
 
 def test_leaderboard_ranks_ties_together(session, assigned, registry):
     world = assigned
-    for name in ("hni.receiver", "hni.handler"):
+    from casework.learning.quizzes import QuizRegistry
+
+    for name in ("hni.receiver", "hni.receiver2"):  # the same role: the same path
         signoffs.sign_off(
             session, mentor=world["bo.mentor"], trainee=world[name], procedure_code=XRAY,
             note="", procedures=registry,
@@ -330,10 +333,11 @@ def test_leaderboard_ranks_ties_together(session, assigned, registry):
     standings = service.leaderboard(
         session, province="Hà Nội",
         scenarios=ScenarioRegistry.from_directory(PROJECT_ROOT / "workflows" / "scenarios", registry),
-        calendars=CalendarSource(),
+        calendars=CalendarSource(), procedures=registry,
+        quizzes=QuizRegistry.from_directory(PROJECT_ROOT / "workflows" / "quizzes", registry),
     )  # fmt: skip
     assert [s.rank for s in standings] == [1, 1]
-    assert {s.progress.user.username for s in standings} == {"hni.receiver", "hni.handler"}
+    assert {s.progress.user.username for s in standings} == {"hni.receiver", "hni.receiver2"}
 
 
 def test_progress_pages_in_english(client, assigned, sign_in):

@@ -7,7 +7,8 @@ leaderboard. Who may see it is `progress.access`.
   trainee opened.
 - **Sign-offs** (`casework.signoffs`): counted in points, badges and the dashboard.
 - **Points and badges** are computed on every read, never stored (`score_of`).
-- **Leaderboard**: trainees of the units of one province, except units with a `UnitOptOut` row.
+- **Leaderboard**: trainees of the units of one province, except units with a `UnitOptOut` row,
+  ranked by their learning path (`casework.learning`), then points.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from fractions import Fraction
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -24,6 +26,9 @@ from casework.db import utcnow
 from casework.dossiers.clockwork import CalendarSource
 from casework.dossiers.models import Dossier, Event, Mode
 from casework.errors import NotFound, PermissionDenied
+from casework.learning.path import Paths, paths_of
+from casework.learning.quizzes import QuizRegistry
+from casework.procedures import ProcedureRegistry
 from casework.progress.access import (  # noqa: F401  (re-exported for the views)
     admin_covers,
     can_view_trainee,
@@ -277,6 +282,7 @@ class Standing:
     rank: int
     progress: Progress
     unit: Unit
+    path: Paths = Paths()
 
 
 def leaderboard(
@@ -285,10 +291,14 @@ def leaderboard(
     province: str,
     scenarios: ScenarioRegistry,
     calendars: CalendarSource,
+    procedures: ProcedureRegistry,
+    quizzes: QuizRegistry,
     limit: int = LEADERBOARD_SIZE,
 ) -> list[Standing]:
-    """Trainees of the province's units (opted-out units never appear), most points first;
-    equal points share a rank. Trainees with no points are left out."""
+    """Trainees of the province's units (opted-out units never appear), ranked by their learning
+    path (`casework.learning.path`): the share of its stages done, then the number done, then
+    points; equal on all three share a rank. Trainees with nothing done and no points are left
+    out. Queries: a fixed few for the paths, whatever the number of trainees."""
     opted = opted_out_ids(session)
     units = {
         u.id: u
@@ -297,13 +307,20 @@ def leaderboard(
     }
     trainees = trainees_of(session, list(units))
     progress = progress_of(session, trainees, scenarios=scenarios, calendars=calendars)
-    scored = [(p.score.points, p) for p in progress.values() if p.score.points > 0]
-    scored.sort(key=lambda sp: (-sp[0], sp[1].user.full_name, sp[1].user.username))
+    paths = paths_of(session, progress, procedures=procedures, scenarios=scenarios, quizzes=quizzes)
+
+    def key(p: Progress) -> tuple[Fraction, int, int]:
+        path = paths[p.user.id or 0]
+        share = Fraction(path.done, path.total) if path.total else Fraction(0)
+        return share, path.done, p.score.points
+
+    ranked = [p for p in progress.values() if paths[p.user.id or 0].done or p.score.points]
+    ranked.sort(key=lambda p: (tuple(-k for k in key(p)), p.user.full_name, p.user.username))
     standings: list[Standing] = []
-    previous: int | None = None
+    previous: tuple[Fraction, int, int] | None = None
     rank = 0
-    for i, (points, p) in enumerate(scored[:limit], start=1):
-        if points != previous:
-            rank, previous = i, points
-        standings.append(Standing(rank, p, units[p.user.unit_id]))
+    for i, p in enumerate(ranked[:limit], start=1):
+        if key(p) != previous:
+            rank, previous = i, key(p)
+        standings.append(Standing(rank, p, units[p.user.unit_id], paths[p.user.id or 0]))
     return standings

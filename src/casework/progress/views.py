@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session, col, select
 
 from casework.accounts.models import Unit, User
+from casework.learning import views as learning
 from casework.procedures import ProcedureRegistry
 from casework.progress import service
 from casework.reviews.service import VERDICT_LABELS
@@ -78,6 +79,9 @@ def _trainee_page(
         "badge_hints": service.BADGE_HINTS,
         "verdict_labels": VERDICT_LABELS,
         "procedure_names": {p.code: p.name for p in procedures.all()},
+        "learning": learning.summary_for(
+            request, session, trainee, procedures, calendars, progress
+        ),
         "choices": [(p.code, p.name) for p in procedures.all() if p.code not in signed],
         "can_sign": can_sign,
         "can_see_unit": service.mentor_covers(session, viewer, unit)
@@ -163,6 +167,7 @@ def leaderboard(
     session: SessionDep,
     user: PageUser,
     calendars: CalendarsDep,
+    procedures: RegistryDep,
     province: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
     provinces = service.provinces(session)
@@ -173,7 +178,12 @@ def leaderboard(
         province = provinces[0]
     standings = (
         service.leaderboard(
-            session, province=province, scenarios=_scenarios(request), calendars=calendars
+            session,
+            province=province,
+            scenarios=_scenarios(request),
+            calendars=calendars,
+            procedures=procedures,
+            quizzes=learning.quizzes_of(request),
         )
         if province
         else []
