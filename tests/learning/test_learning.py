@@ -172,12 +172,12 @@ def test_the_learning_page_shows_the_path_moving(client, session, world, sign_in
     page = client.get("/learning").text
     assert page.index("Đo lường —") < page.index("Chất lượng sản phẩm, hàng hóa —")
     assert 'id="bar-1" max="100" value="0"' in page
-    assert f'href="/procedures/{KTNN}"' in page  # the next step: read the handbook
+    assert f"Đọc sổ tay thủ tục {KTNN}" in page  # the next step: read the handbook
     assert "Làm quen" in page and "Độc lập" in page  # the rule is printed
     client.get(f"/procedures/{KTNN}")
     page = client.get("/learning").text
     assert 'id="bar-1" max="100" value="0"' not in page
-    assert f'href="/learning/quizzes/{KTNN}"' in page  # the next step: the quiz
+    assert f"Làm bài trắc nghiệm {KTNN}" in page  # the next step: the quiz
     post_quiz(client, csrf, quizzes.get(KTNN), answers(quizzes.get(KTNN)))
     session.rollback()
     summary = learning.summary(
