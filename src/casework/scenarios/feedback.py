@@ -33,6 +33,8 @@ class TakenAction:
     from_state: str = ""
     to_state: str = ""
     simulated: bool = False
+    #: the event's other facts, e.g. an inspection decision's ``team_check``
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -228,6 +230,13 @@ def _content_misses(option: Option, did: TakenAction, procedure: Procedure) -> l
         missing = [w for w in option.reason_contains if fold(w) not in reason]
         if missing:
             misses.append(f"Lý do nên nêu rõ: {', '.join(missing)}.")
+    if option.team_certified is not None:
+        passed = (did.extra.get("team_check") or {}).get("passed")
+        if passed is not option.team_certified:
+            misses.append(
+                "Đoàn kiểm tra có người chưa có chứng chỉ còn hiệu lực cho lĩnh vực này: chọn "
+                "trưởng đoàn và người làm kỹ thuật đã có chứng chỉ (trang «Chứng chỉ»)."
+            )
     for key, value in option.fields.items():
         got = fold(str(did.data.get(key) or ""))
         if fold(value) not in got:

@@ -28,6 +28,7 @@ expected:                             # the right path from the first step to a 
         missing_documents: [phieu_khai_bao]        # exactly these documents named
         reason_contains: ["sê-ri"]                 # words the reason must contain
         fields: {ket_luan: Có vi phạm}             # values the action must record
+        team_certified: true                       # (inspection decision) a certified team
         data: {reason: "Phiếu khai báo thiếu số sê-ri của máy"}   # what a simulated colleague
       - {action: refuse, credit: 0.5}              # writes ("@due+N": N working days after
     hint: "…"                                      # the appointment, for a new appointment)
@@ -102,6 +103,8 @@ class Option(_Strict):
     fields: dict[str, str] = Field(default_factory=dict)
     #: what a simulated colleague writes when the system plays this step (and the model answer)
     data: dict[str, Any] = Field(default_factory=dict)
+    #: an inspection decision: the team named must (true) hold valid certificates for the field
+    team_certified: bool | None = None
     #: credit for this choice: 1 for the best, less for an acceptable but weaker one
     credit: float = Field(default=1.0, gt=0, le=1)
 
@@ -122,6 +125,7 @@ class ExpectedStep(_Strict):
     reason_contains: list[str] = Field(default_factory=list)
     fields: dict[str, str] = Field(default_factory=dict)
     data: dict[str, Any] = Field(default_factory=dict)
+    team_certified: bool | None = None
     accept: list[Option] = Field(default_factory=list)
     #: working days the trainee has for this step, from the previous one (optional)
     within_days: float | None = Field(default=None, gt=0)
@@ -141,7 +145,11 @@ class ExpectedStep(_Strict):
                 "ghi đúng một trong hai: «action» (một thao tác) hoặc «accept» (danh sách)"
             )
         if self.accept and (
-            self.missing_documents is not None or self.reason_contains or self.fields or self.data
+            self.missing_documents is not None
+            or self.reason_contains
+            or self.fields
+            or self.data
+            or self.team_certified is not None
         ):
             raise ValueError("với «accept», ghi yêu cầu nội dung trong từng lựa chọn")
         return self
@@ -158,6 +166,7 @@ class ExpectedStep(_Strict):
                 reason_contains=self.reason_contains,
                 fields=self.fields,
                 data=self.data,
+                team_certified=self.team_certified,
             )
         ]
 

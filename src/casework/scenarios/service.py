@@ -167,6 +167,7 @@ def attempt(events: list[Event]) -> list[TakenAction]:
                     from_state=ev.from_state or "",
                     to_state=ev.to_state or "",
                     simulated=bool(ev.payload.get("simulated")),
+                    extra={k: v for k, v in ev.payload.items() if k == "team_check"},
                 )
             )
         elif ev.kind == "review" and ev.action == "redo" and ev.to_state:
