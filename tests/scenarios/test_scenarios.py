@@ -407,3 +407,32 @@ def test_a_run_ended_in_the_wrong_final_state_is_finished_and_offers_a_redo(
         f"/dossiers/{code}/reset", data={"csrf_token": token}, follow_redirects=False
     )
     assert redo.status_code == 303
+
+
+def test_a_redo_replays_the_simulated_colleagues_from_that_step(
+    session, world, scenarios, registry
+):
+    """Alone, the receiver reaches the end; the mentor returns the run to the handler's review:
+    the simulated handler acts again from there, and the run can be finished again."""
+    from casework.reviews import service as reviews
+    from casework.reviews.models import MentorAssignment
+
+    session.add(MentorAssignment(mentor_id=world["bo.mentor"].id, unit_id=world.hni.id))
+    session.commit()
+    d = play(session, world, scenarios, registry, "xquang-thieu-so-seri", together=False)
+    fire(session, world["hni.receiver"], d, "accept")
+    fire(session, world["hni.receiver"], d, "receive_supplement")
+    assert d.state == "result_ready"
+    reviews.give_verdict(
+        session, actor=world["bo.mentor"], code=d.code, verdict="redo", to_state="reviewing",
+        note="Xem lại bước thẩm định.",
+    )  # fmt: skip
+    session.refresh(d)
+    assert d.state == "result_ready"  # the simulated handler and leader acted again at once
+    sims = [e.action for e in events_of(session, d) if e.payload.get("simulated")]
+    assert sims == [
+        "request_supplement", "submit_for_signing", "sign", "submit_for_signing", "sign",
+    ]  # fmt: skip
+    fire(session, world["hni.receiver"], d, "return_result")
+    fb = score(session, d, scenarios)
+    assert fb.finished and fb.score == 100

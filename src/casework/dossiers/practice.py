@@ -27,7 +27,13 @@ from casework.web.auth import PageUser, verify_csrf
 from casework.web.deps import CalendarsDep, SessionDep, TzDep
 
 #: Keys of a practice dossier's data that its fresh copy keeps (a scenario's id and script).
-CARRIED_KEYS = ("_scenario", script.SCRIPT_KEY, script.COLLEAGUES_KEY, script.PLAYS_KEY)
+CARRIED_KEYS = (
+    "_scenario",
+    script.SCRIPT_KEY,
+    script.COLLEAGUES_KEY,
+    script.PLAYS_KEY,
+    script.PATH_KEY,
+)
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 

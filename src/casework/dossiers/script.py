@@ -4,9 +4,10 @@ A scenario writes two lists into the practice dossier's data when it starts:
 
 - ``_applicant_script``: ``[{"after": action, "note": …}]`` — the applicant answers after an action
   (the supplement arrives, the fee is paid);
-- ``_colleagues``: ``[{"state", "action", "role", "data"}]`` — the right-path steps of the roles the
-  trainee does not play, in path order. After each action, while the dossier stands at the state of
-  the next unplayed step, the system fires it as "Lãnh đạo (mô phỏng)" with the scripted data.
+- ``_colleagues``: ``[{"i", "state", "action", "role", "data"}]`` — the right-path steps of the
+  roles the trainee does not play, in path order (``i``: the step's place in ``_path_states``).
+  After each action, while the dossier stands at the state of the next unplayed step, the system
+  fires it as "Lãnh đạo (mô phỏng)" with the scripted data; a mentor's redo rewinds the plan.
 
 The lists live in the dossier (not in the scenario file), so a run keeps the script it started
 with even when the file changes, and the dossiers package needs nothing from scenarios.
@@ -29,6 +30,8 @@ COLLEAGUES_KEY = "_colleagues"
 #: the roles the trainee plays in this run (shown on the dossier page)
 PLAYS_KEY = "_plays"
 DONE_KEY = "_colleagues_done"
+#: the states of the right path's steps, in order (a colleague entry's "i" indexes it)
+PATH_KEY = "_path_states"
 _RELATIVE = re.compile(r"@due\+(\d{1,2})")
 
 
@@ -83,3 +86,22 @@ def colleague_steps(dossier: Dossier, procedure: Procedure) -> Iterator[Colleagu
             return
         dossier.data = {**dossier.data, DONE_KEY: done + 1}
         yield ColleagueStep(transition, head["role"], dict(head.get("data") or {}))
+
+
+def rewind(dossier: Dossier, to_state: str) -> None:
+    """A mentor returned the run to `to_state`: colleagues replay their steps from there.
+
+    Like the scoring (the last time the dossier stood at that state), the redo starts at the
+    latest step of the right path at `to_state` not after the colleagues' progress; the plan's
+    steps from there on are played again."""
+    plan = dossier.data.get(COLLEAGUES_KEY, [])
+    path = dossier.data.get(PATH_KEY, [])
+    done = int(dossier.data.get(DONE_KEY, 0))
+    if not plan or not path or done == 0:
+        return
+    reached = plan[done - 1]["i"]
+    starts = [k for k, state in enumerate(path) if state == to_state and k <= reached]
+    if not starts:
+        return
+    again = sum(1 for entry in plan[:done] if entry["i"] < starts[-1])
+    dossier.data = {**dossier.data, DONE_KEY: again}

@@ -34,12 +34,12 @@ from sqlmodel import Session, col, select
 
 from casework.accounts.models import Role, User
 from casework.db import utcnow
-from casework.dossiers import access, clockwork
+from casework.dossiers import access, clockwork, script
 from casework.dossiers.catalog import procedure_of
 from casework.dossiers.clockwork import END_STATUSES, CalendarSource
 from casework.dossiers.events import record_event
 from casework.dossiers.models import ClockPause, Dossier, Event, Mode, StepRecord
-from casework.dossiers.service import _lock_dossier, default_calendars
+from casework.dossiers.service import _lock_dossier, default_calendars, play_colleagues
 from casework.errors import ActionNotAllowed, Conflict, NotFound, PermissionDenied, ValidationFailed
 from casework.procedures import Procedure
 from casework.reviews.models import ReviewKind, Verdict
@@ -325,6 +325,8 @@ def give_verdict(
             "clock": clock,
         },
     )
+    cal = (calendars or default_calendars()).for_unit(session, dossier.handling_unit_id)
+    play_colleagues(session, dossier=dossier, procedure=procedure, now=now, tz=cal.tz, cal=cal)
     session.add(dossier)
     _commit(session, code)
     return ev
@@ -397,6 +399,7 @@ def _move_back(
         dossier.paused_since = now
         summary["pause_opened"] = True
     dossier.state = to_state
+    script.rewind(dossier, to_state)  # a scenario's simulated colleagues act again from there
     dossier.national_status = target.national_status
     if target.national_status not in END_STATUSES and not target.final:
         if dossier.processing_ended_at is not None or dossier.finished_at is not None:

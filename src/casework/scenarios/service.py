@@ -57,7 +57,7 @@ def colleague_plan(
 ) -> list[dict[str, Any]]:
     """The right-path steps nobody in `played` may take: the system takes them (`script`)."""
     plan = []
-    for step in scenario.expected:
+    for i, step in enumerate(scenario.expected):
         option = step.options[0]
         t = procedure.transition(step.state, option.action)
         assert t is not None  # walked by check_against
@@ -66,7 +66,9 @@ def colleague_plan(
         data = dict(option.data)
         if option.missing_documents is not None:
             data.setdefault("missing_documents", list(option.missing_documents))
-        plan.append({"state": step.state, "action": t.action, "role": t.roles[0], "data": data})
+        plan.append(
+            {"i": i, "state": step.state, "action": t.action, "role": t.roles[0], "data": data}
+        )
     return plan
 
 
@@ -124,6 +126,7 @@ def start(
         script.SCRIPT_KEY: [r.model_dump() for r in scenario.responses],
         script.COLLEAGUES_KEY: colleague_plan(scenario, procedure, played),
         script.PLAYS_KEY: played,
+        script.PATH_KEY: [step.state for step in scenario.expected],
     }
     cal = (calendars or service.default_calendars()).for_unit(session, dossier.handling_unit_id)
     service.play_colleagues(
