@@ -31,6 +31,7 @@ from casework.dossiers.catalog import sync_procedures
 from casework.questions import service as questions
 from casework.reports import audit_log
 from casework.reviews import service as reviews
+from casework.reviews import submissions
 from casework.scenarios import service as scenarios
 from casework.scenarios.schema import ScenarioRegistry
 from casework.settings import PROJECT_ROOT
@@ -105,7 +106,13 @@ def _enrich(session: Session, registry: Any, upload_dir: Path) -> None:
         procedures=registry,
         tz=TZ,
     )
-    reviews.add_comment(session, actor=mentor, code=run.code, on=1, text="Kiểm tra lại số sê-ri.")
+    comment = reviews.add_comment(
+        session, actor=mentor, code=run.code, on=1, text="Kiểm tra lại số sê-ri."
+    )
+    submissions.reply(
+        session, actor=trainee, code=run.code, reply_to=comment.seq, text="Em đã xem lại."
+    )
+    submissions.submit(session, actor=trainee, code=run.code, note="Nhờ anh xem giúp.")
     signoffs.sign_off(
         session, mentor=mentor, trainee=trainee, procedure_code="2.002131",
         note="Làm độc lập được.", procedures=registry,
