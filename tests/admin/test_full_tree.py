@@ -11,6 +11,8 @@ from sqlmodel import Session, select
 
 from casework.accounts import service as accounts
 from casework.accounts.models import Unit, User
+from casework.classes import service as classes
+from casework.classes.models import FIELDS, TrainingClass
 from casework.units import service as units
 from casework.units import source
 
@@ -41,11 +43,21 @@ def admins(session: Session, tree: dict[str, Unit]) -> dict[str, User]:
     return made
 
 
-def test_no_page_lists_every_unit_for_the_ministry(client, tree, admins, sign_in):
+@pytest.fixture
+def klass(session: Session, admins: dict[str, User]) -> TrainingClass:
+    values = {
+        "title": "Lớp đo lường", "field": next(iter(FIELDS)), "mode": "in_person",
+        "place": "Hà Nội", "start_date": "2026-12-10", "end_date": "2026-12-11", "capacity": "3",
+    }  # fmt: skip
+    return classes.open_class(session, actor=admins["bo"], values=values)
+
+
+def test_no_page_lists_every_unit_for_the_ministry(client, tree, admins, klass, sign_in):
     sign_in(admins["bo"])
-    badinh = admins["bo"].id
-    for url in ("/admin/units", "/admin/users", "/admin/users/new", f"/admin/users/{badinh}",
-                "/reviews/assignments"):  # fmt: skip
+    me = admins["bo"].id
+    for url in ("/admin/units", "/admin/users", "/admin/users/new", f"/admin/users/{me}",
+                "/reviews/assignments", "/audit", "/audit/checks", "/certificates",
+                f"/classes/{klass.id}/demand"):  # fmt: skip
         r = client.get(url)
         assert r.status_code == 200, url
         assert len(r.content) < SMALL, (url, len(r.content))
@@ -113,3 +125,25 @@ def test_a_parent_must_be_a_unit_that_takes_children(client, session, tree, admi
     r = client.post("/admin/units", data={**data, "parent_id": "SKHCN.HNI"}, follow_redirects=False)
     assert r.status_code == 303
     assert "UBND Thử" in client.get(r.headers["location"]).text
+
+
+def test_the_log_certificates_and_demand_take_a_unit_code(client, tree, admins, klass, sign_in):
+    sign_in(admins["bo"])
+    log = client.get("/audit", params={"unit": "HNI.BADINH"})
+    assert log.status_code == 200 and 'name="unit" type="text" value="HNI.BADINH"' in log.text
+    assert f'<input type="hidden" name="unit" value="{tree["HNI.BADINH"].id}">' in log.text
+    bad = client.get("/audit", params={"unit": "HNI.KHONGCO", "code": "X"})
+    assert bad.status_code == 422 and "«HNI.KHONGCO»" in bad.text and 'value="X"' in bad.text
+    certs = client.get("/certificates", params={"unit": "skhcn.dth"})
+    assert certs.status_code == 200 and 'value="SKHCN.DTH"' in certs.text
+    bad = client.get("/certificates", params={"unit": "DTH.KHONGCO", "q": "an"})
+    assert bad.status_code == 422 and "«DTH.KHONGCO»" in bad.text and 'value="an"' in bad.text
+    assert client.get("/certificates.csv", params={"unit": "DTH.KHONGCO"}).status_code == 422
+    demand = client.get(f"/classes/{klass.id}/demand", params={"commune": "HNI.BADINH"})
+    assert demand.status_code == 200 and "<h3>UBND Phường Ba Đình</h3>" in demand.text
+    bad = client.get(f"/classes/{klass.id}/demand", params={"commune": "SKHCN.HNI"})
+    assert bad.status_code == 422 and "là Sở: ở đây cần chọn xã, phường" in bad.text
+    # the department's admin: only their province
+    sign_in(admins["hni"])
+    bad = client.get(f"/classes/{klass.id}/demand", params={"commune": "DTH.ANBINH"})
+    assert bad.status_code == 422 and "«DTH.ANBINH»" in bad.text

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 from starlette.datastructures import FormData, UploadFile
 
 from casework.accounts.models import Unit, User
@@ -23,7 +23,9 @@ from casework.certificates.models import FIELDS, SOURCE_LABELS, Certificate
 from casework.db import utcnow
 from casework.dossiers import attachments
 from casework.errors import Conflict, NotFound, ValidationFailed
+from casework.paging import Page
 from casework.reports import exports
+from casework.units import search
 from casework.web.auth import PageUser, verify_csrf
 from casework.web.deps import SessionDep, TzDep
 from casework.web.forms import form_texts
@@ -76,38 +78,42 @@ def my_certificates(request: Request, session: SessionDep, user: PageUser, tz: T
 # ---- the per-unit list ----------------------------------------------------------------------
 
 
-def _unit_choices(session: Session, root: Unit, current: Unit) -> list[tuple[Unit, int]]:
-    """The reader's unit, the way down to the chosen one and its children (not every commune)."""
-    ids = [int(i) for i in current.path.strip("/").split("/") if i]
-    start = ids.index(root.id) if root.id in ids else 0
-    chain = [u for u in (session.get(Unit, i) for i in ids[start:]) if u is not None]
-    children = session.exec(
-        select(Unit).where(Unit.parent_id == current.id).order_by(col(Unit.code))
-    ).all()
-    return [(u, d) for d, u in enumerate(chain)] + [(u, len(chain)) for u in children]
-
-
 def _list_filter(
     session: Session, user: User, unit: str, field: str, status: str, q: str
-) -> tuple[queries.Filter, dict[str, str], Unit]:
+) -> tuple[queries.Filter, dict[str, str], dict[str, str]]:
+    """The list's filter, its values for the form and the problems by field: a unit is an id
+    (links) or a code (the unit picker's, or typed; an unknown one is named)."""
     root = service.reader_root(session, user)
-    chosen = root
+    chosen, errors = root, {}
+    unit = unit.strip()
     if unit.isdigit() and len(unit) <= 9 and int(unit) != root.id:
         found = session.get(Unit, int(unit))
         if found is None or not found.path.startswith(root.path):
             raise NotFound("Không tìm thấy đơn vị này trong phạm vi của bạn.")
         chosen = found
+    elif unit and not unit.isdigit():
+        picked, problem = search.pick(session, root, unit)
+        chosen = picked or root
+        if problem:
+            errors["unit"] = problem
     form = {
-        "unit": str(chosen.id),
+        "unit": unit if errors else chosen.code,
         "field": field if field in FIELDS else "",
         "status": status if status in STATUSES else "",
         "q": q.strip(),
     }
     f = queries.Filter(chosen, form["field"] or None, form["status"] or None, form["q"] or None)
-    return f, form, root
+    return f, form, errors
 
 
-UnitQ = Annotated[str, Query(max_length=12)]
+def _checked(f: queries.Filter, errors: dict[str, str]) -> queries.Filter:
+    """The filter of an export or a print, refused when it names no unit."""
+    if errors:
+        raise ValidationFailed("Bộ lọc chưa đúng: " + " ".join(errors.values()), fields=errors)
+    return f
+
+
+UnitQ = Annotated[str, Query(max_length=100)]
 FieldQ = Annotated[str, Query(max_length=64)]
 StatusQ = Annotated[str, Query(max_length=16)]
 TextQ = Annotated[str, Query(max_length=100)]
@@ -126,23 +132,30 @@ def certificate_list(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     imported: Annotated[int | None, Query(ge=0)] = None,
 ) -> Response:
-    f, form, root = _list_filter(session, user, unit, field, status, q)
+    f, form, errors = _list_filter(session, user, unit, field, status, q)
     on = today(tz)
-    found = queries.search(session, f, on=on, page=page)
+    found = (
+        queries.search(session, f, on=on, page=page)
+        if not errors
+        else Page[Any]([], 0, 1, queries.PER_PAGE)
+    )
     context = {
         **_common(),
         "page": found,
         "form": form,
+        "errors": errors,
         "query": urlencode(form),
         "unit": f.unit,
-        "unit_choices": _unit_choices(session, root, f.unit),
         "on": on,
         "status_of": queries.status_of,
         "is_admin": user.has_role("admin"),
         "message": f"Đã ghi {imported} chứng chỉ từ danh sách lớp." if imported else None,
     }
     blocks = ["results"] if is_htmx(request) else None
-    return render(request, "certificates/list.html", context, user=user, block_names=blocks)
+    return render(
+        request, "certificates/list.html", context, user=user, block_names=blocks,
+        status_code=422 if errors else 200,
+    )  # fmt: skip
 
 
 def _notes(f: queries.Filter, on: date) -> list[str]:
@@ -178,7 +191,8 @@ def certificate_export(
 ) -> Response:
     if fmt not in ("csv", "xlsx"):
         raise NotFound("Chỉ xuất được CSV hoặc XLSX.")
-    f, _form, _root = _list_filter(session, user, unit, field, status, q)
+    f, _form, errors = _list_filter(session, user, unit, field, status, q)
+    f = _checked(f, errors)
     on = today(tz)
     notes = _notes(f, on)
     table = queries.table(_all_rows(session, f, on, notes), on=on, notes=notes)
@@ -196,7 +210,8 @@ def certificate_print(
     status: StatusQ = "",
     q: TextQ = "",
 ) -> Response:
-    f, form, _root = _list_filter(session, user, unit, field, status, q)
+    f, form, errors = _list_filter(session, user, unit, field, status, q)
+    f = _checked(f, errors)
     on = today(tz)
     notes = _notes(f, on)
     rows = _all_rows(session, f, on, notes)

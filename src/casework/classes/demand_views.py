@@ -20,6 +20,7 @@ from casework.classes.models import FIELDS, STATUS_LABELS, ClassStatus, Training
 from casework.errors import Conflict, NotFound, ValidationFailed
 from casework.paging import Page
 from casework.reports import exports
+from casework.units import search
 from casework.web.auth import PageUser, verify_csrf
 from casework.web.deps import RegistryDep, SessionDep
 from casework.web.forms import form_texts
@@ -123,11 +124,15 @@ def _demand_page(
 ) -> Response:
     root = demand_root(session, user)
     assert klass.id is not None
-    communes = demand.communes_under(session, root)
-    by_id = {u.id: u for u in communes}
     rows = demand.demands_of(session, klass.id, root)
     mine = {d.commune_id: d for d in rows}
-    commune = by_id.get(int(commune_id)) if commune_id and commune_id.isdigit() else None
+    # the commune is picked by code (the unit picker's, or typed) or by id (links, the form)
+    commune, problem = search.pick(session, root, commune_id, kinds=[UnitKind.commune.value])
+    wanted = {d.commune_id for d in rows}
+    by_id = {u.id: u for u in session.exec(select(Unit).where(col(Unit.id).in_(wanted))).all()}
+    has_communes = session.exec(
+        select(Unit.id).where(col(Unit.path).startswith(root.path), Unit.kind == UnitKind.commune)
+    ).first()
     staff = demand.officers_of(session, [commune.id]) if commune and commune.id else {}
     current = mine.get(commune.id or 0) if commune else None
     if values is None:
@@ -142,8 +147,10 @@ def _demand_page(
         "k": klass,
         "statuses": STATUS_LABELS,
         "open": klass.status == ClassStatus.open,
-        "communes": communes,
+        "has_communes": has_communes is not None,
         "units": by_id,
+        "commune_value": commune.code if commune else (commune_id or "").strip(),
+        "commune_error": problem,
         "rows": rows,
         "commune": commune,
         "staff": staff.get(commune.id or 0, []) if commune else [],
@@ -153,7 +160,7 @@ def _demand_page(
         "message": error.message if error else message,
         "message_kind": "error" if error else "notice",
     }
-    status = error.status if error else 200
+    status = error.status if error else 422 if problem else 200
     blocks = ["officers"] if is_htmx(request) and error is None else None
     return render(
         request, "classes/demand.html", context, user=user, status_code=status, block_names=blocks
@@ -166,7 +173,7 @@ def demand_page(
     request: Request,
     session: SessionDep,
     user: PageUser,
-    commune: Annotated[str | None, Query(max_length=12)] = None,
+    commune: Annotated[str | None, Query(max_length=100)] = None,
     saved: int | None = None,
 ) -> Response:
     demand_root(session, user)

@@ -50,6 +50,7 @@ from casework.reports.access import unit_in_subtree
 from casework.reports.exports import Table
 from casework.reports.models import AuditCheck
 from casework.text import fold
+from casework.units import search
 
 log = logging.getLogger("casework.audit")
 
@@ -152,12 +153,15 @@ def parse_filter(
     form = {name: str(params.get(name) or "").strip() for name in FILTER_FIELDS}
     errors: dict[str, str] = {}
     unit = root
-    if form["unit"]:
-        if form["unit"].isdigit() and len(form["unit"]) <= 12:
-            unit = unit_in_subtree(session, root, int(form["unit"]))
-        else:
-            errors["unit"] = "Đơn vị không hợp lệ."
-    form["unit"] = str(unit.id)
+    if form["unit"].isdigit() and len(form["unit"]) <= 12:  # an id: links made before the picker
+        unit = unit_in_subtree(session, root, int(form["unit"]))
+    elif form["unit"]:  # a code: the unit picker's, or typed
+        found = search.lookup(session, root, form["unit"])
+        if found is None:
+            errors["unit"] = search.unknown(form["unit"])
+        unit = found or root
+    if "unit" not in errors:
+        form["unit"] = unit.code
     mode = form["mode"] or Mode.real.value
     if mode not in MODES:
         errors["mode"] = "Chọn hồ sơ thật, làm thử hoặc cả hai."
@@ -577,19 +581,6 @@ def names_for(
     users = {u.id: u for u in session.exec(select(User).where(col(User.id).in_(user_ids)))}
     units = {u.id: u for u in session.exec(select(Unit).where(col(Unit.id).in_(unit_ids)))}
     return users, units
-
-
-def subtree_units(session: Session, root: Unit) -> list[tuple[Unit, int]]:
-    """The units at or below `root` with their depth under it, parents before children."""
-    rows = session.exec(select(Unit).where(col(Unit.path).startswith(root.path))).all()
-    by_id = {u.id: u for u in rows}
-
-    def key(u: Unit) -> list[str]:
-        ids = [int(p) for p in u.path.strip("/").split("/") if p]
-        return [by_id[i].code if i in by_id else "" for i in ids]
-
-    base = root.path.count("/")
-    return [(u, u.path.count("/") - base) for u in sorted(rows, key=key)]
 
 
 def start_check(
