@@ -7,6 +7,7 @@ answer, played as written, finishes with 100 points."""
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -15,10 +16,13 @@ from casework.accounts.models import Unit, User
 from casework.dossiers import script
 from casework.dossiers.clockwork import CalendarSource
 from casework.dossiers.service import utcnow
+from casework.inspections import service as inspections
+from casework.inspections.service import TeamLine
 from casework.scenarios import service
 from casework.scenarios.schema import Scenario, ScenarioRegistry
 from casework.settings import PROJECT_ROOT
 from tests.factories import TZ, fire
+from tests.inspections.helpers import build_team
 
 SCENARIOS = PROJECT_ROOT / "workflows" / "scenarios"
 ACTING = ("receiver", "handler", "leader")
@@ -124,10 +128,11 @@ def test_no_script_placeholder_is_left(scenarios):
     assert left == []
 
 
-def model_answer(session, world, scenario: Scenario, registry) -> int:  # type: ignore[no-untyped-def]
+def model_answer(session, world, scenario: Scenario, registry, team) -> int:  # type: ignore[no-untyped-def]
     """Start the scenario at a unit of its first level and play the trainee's steps of the right
     path with their first option and data, each by an officer holding the step's role (the
-    system plays the rest); return the score."""
+    system plays the rest); a decision that must name a certified team is signed on the
+    inspection's decision form with one. Return the score."""
     procedure = registry.get(scenario.procedure)
     if scenario.levels(procedure)[0] == "commune":
         actors = dict.fromkeys(ACTING, world["badinh.receiver"])
@@ -146,6 +151,14 @@ def model_answer(session, world, scenario: Scenario, registry) -> int:  # type: 
         if not set(t.roles) & set(playable):
             continue  # the system played it
         assert d.state == step.state, (scenario.id, d.state, step.state)
+        if option.team_certified:
+            d = inspections.issue_decision(
+                session, actor=actors["leader"], code=d.code,
+                decision_number=str(option.data["decision_number"]),
+                inspection_at=utcnow() + timedelta(hours=2), place=scenario.applicant.address,
+                team=[TeamLine(team.head.id, "head"), TeamLine(team.tech.id, "technical")], tz=TZ,
+            )  # fmt: skip
+            continue
         data = dict(option.data)
         if option.missing_documents is not None:
             data["missing_documents"] = list(option.missing_documents)
@@ -161,5 +174,25 @@ def model_answer(session, world, scenario: Scenario, registry) -> int:  # type: 
 def test_every_model_answer_plays_to_the_end_with_full_marks(session, world, scenarios, registry):
     """The data of every step is valid for its action (choices spelled exactly, numbers, dates),
     the path walks on a real dossier, and the model answer meets every content check."""
-    scores = {s.id: model_answer(session, world, s, registry) for s in scenarios.all()}
+    team = build_team(session, world)  # certified officers of the commune, for a decision
+    scores = {s.id: model_answer(session, world, s, registry, team) for s in scenarios.all()}
     assert {k: v for k, v in scores.items() if v != 100} == {}
+
+
+def test_a_decision_naming_an_uncertified_team_head_is_caught(session, world, scenarios, registry):
+    """The team trap: the leader signs with the proposed head who has no certificate; the step
+    is marked down with the certificate rule (TT 28/2013 Điều 5 khoản 7) and the system goes on."""
+    team = build_team(session, world)
+    scenario = scenarios.get("xa-kiem-tra-doan-chua-chung-chi")
+    d = service.start(session, actor=team.leader, scenario=scenario, procedures=registry, tz=TZ)
+    d = inspections.issue_decision(
+        session, actor=team.leader, code=d.code, decision_number="27/QĐ-UBND",
+        inspection_at=utcnow() + timedelta(hours=2), place="Chợ Bến",
+        team=[TeamLine(team.member.id, "head"), TeamLine(team.tech.id, "technical")], tz=TZ,
+    )  # fmt: skip
+    assert d.state == "violation_handling"  # the simulated handler inspected and recorded
+    _, fb = service.feedback(session, dossier=d, scenarios=scenarios, calendars=CalendarSource())
+    first = fb.steps[0]
+    assert first.status == "partial"
+    assert any("chưa có chứng chỉ" in n for n in first.notes)
+    assert "Điều 5 khoản 7" in first.legal
