@@ -38,6 +38,7 @@ from casework.certificates.models import Certificate, CertificateChange
 from casework.dossiers import service
 from casework.dossiers.attachments import Upload
 from casework.dossiers.models import Attachment, CalendarOverride, Dossier, Event
+from casework.learning.models import QuizAttempt
 from casework.notifications.models import NotificationSeen
 from casework.progress.models import UnitOptOut
 from casework.questions import service as questions
@@ -51,6 +52,7 @@ from casework.signoffs.models import SignOff
 from tests.certificates.matrix import matrix_certificate
 from tests.classes.matrix import matrix_class
 from tests.factories import TZ
+from tests.learning.matrix import attempt_for
 from tests.security.unsafe_requests import BUILDERS, PDF, PROCEDURE, SCENARIO, Kit
 
 REAL_APPLICANT = "Bệnh viện Ma Trận Thật"
@@ -249,6 +251,8 @@ RULE_TESTS: dict[str, Callable[[Who, bool], bool]] = {
     "no_inspection": lambda w, p: False,
     # the periodic inspection report: staff (their own unit) and readers (their subtree)
     "inspection_report": lambda w, p: w.staff or w.reader,
+    # a quiz attempt (tests/learning/matrix.py): its taker only; everybody else 404, as for none
+    "attempt": lambda w, p: w.name == TRAINEE,
 }
 PUBLIC, SIGNED_IN, DOSSIER, FEEDBACK, ACT, ATTACH, RESET, OPEN, REVIEW = (
     "public", "signed_in", "dossier", "feedback", "act", "attach", "reset", "open", "review",
@@ -343,6 +347,12 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/progress/units/{code}"): COACHED,
     ("POST", "/progress/units/{code}/opt-out"): UNIT_ADMIN,
     ("GET", "/progress/leaderboard"): SIGNED_IN,
+    # the learning path (issue 16): one's own paths for everyone signed in (a page of rules for
+    # non-trainees); quizzes for staff of any unit (others 403); an attempt for its taker
+    ("GET", "/learning"): SIGNED_IN,
+    ("GET", "/learning/quizzes/{code}"): STAFF,
+    ("POST", "/learning/quizzes/{code}"): STAFF,
+    ("GET", "/learning/quizzes/{code}/attempts/{attempt_id}"): "attempt",
     ("GET", "/notifications"): SIGNED_IN,
     ("GET", "/notifications/badge"): PUBLIC,  # an empty badge when signed out
     ("POST", "/notifications/seen"): SIGNED_IN,
@@ -509,7 +519,9 @@ def fill(path: str, dossier: Dossier, values: dict[str, Any]) -> str:
     def one(match: re.Match[str]) -> str:
         name = match.group(1)
         if name == "code":
-            if path.startswith(("/procedures", "/api/v1/procedures", "/progress/users")):
+            if path.startswith(
+                ("/procedures", "/api/v1/procedures", "/progress/users", "/learning")
+            ):
                 return PROCEDURE
             if path.startswith("/progress/units"):
                 return "SKHCN.HNI"
@@ -552,6 +564,7 @@ def denied_body(method: str, path: str, c: Cast) -> dict[str, Any]:
 WATCHED = (
     Dossier, Event, Attachment, Question, MentorAssignment, SignOff, UnitOptOut,
     NotificationSeen, CalendarOverride, AuditCheck, User, Unit, Certificate, CertificateChange,
+    QuizAttempt,
 )  # fmt: skip
 
 
@@ -582,6 +595,7 @@ def test_matrix(app, client, session, world, cast, sign_in, token_for, caplog):
         "class_id": matrix_class(session, c.people["bo.admin"]),
         "seat_id": 1,  # refused before any seat is looked up
         "certificate_id": matrix_certificate(session, c.people, app.state.settings.upload_dir),
+        "attempt_id": attempt_for(session, c.people[TRAINEE], app.state.registry),
         "path": "css/app.css",
     }
     attachment = {

@@ -782,6 +782,11 @@ from tests.inspections.matrix import BUILDERS as INSPECTION_BUILDERS  # noqa: E4
 
 BUILDERS.update(INSPECTION_BUILDERS)
 
+# the learning path's builder lives with its tests too (tests/learning/matrix.py)
+from tests.learning.matrix import BUILDERS as LEARNING_BUILDERS  # noqa: E402
+
+BUILDERS.update(LEARNING_BUILDERS)
+
 # the reviews' builders live with their tests too (tests/reviews/matrix.py)
 from tests.reviews.matrix import BUILDERS as REVIEW_BUILDERS  # noqa: E402
 

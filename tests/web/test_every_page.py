@@ -37,6 +37,7 @@ from casework.scenarios.schema import ScenarioRegistry
 from casework.settings import PROJECT_ROOT
 from casework.signoffs import service as signoffs
 from tests.factories import TZ
+from tests.learning.matrix import attempt_for
 from tests.security.test_access_matrix import app_routes
 from tests.web.crawl import Crawl
 
@@ -117,6 +118,7 @@ def _enrich(session: Session, registry: Any, upload_dir: Path) -> None:
         session, mentor=mentor, trainee=trainee, procedure_code="2.002131",
         note="Làm độc lập được.", procedures=registry,
     )  # fmt: skip
+    attempt_for(session, trainee, registry)  # a quiz attempt: its result page is reached
     service.open_dossier(
         session, actor=trainee, procedure=registry.get("2.002131"),
         applicant=service.Applicant(name="Cơ sở có tệp", kind="organisation"), mode="real", tz=TZ,
