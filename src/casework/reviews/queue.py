@@ -4,8 +4,9 @@
 verdict has followed, oldest submission first; ``pending`` — every run without a current verdict,
 submitted or not (the old default); ``reviewed`` — the latest verdict is current; ``all``.
 
-**Filters**: the handling unit (text matched, accents and case ignored, against the code, name and
-province of the units that have practice runs in the mentor's scope; no list of 3,300 units),
+**Filters**: the handling unit (the unit picker's code: that unit and every unit below it; other
+text is matched, accents and case ignored, against the code, name and province of the units that
+have practice runs in the mentor's scope; no list of 3,300 units),
 the procedure, the trainee (name or user name of anyone who did the run's work or submitted it),
 and the waiting time ("more than N working days" on the unit's calendar, `waiting`; it keeps only
 waiting runs). Everything is one SQL query with a count, so paging is exact.
@@ -137,7 +138,21 @@ def _practice_of(user: User) -> list[Any]:
     return [access.mentor_filter(user), col(Dossier.mode) == Mode.practice]
 
 
+def unit_by_code(session: Session, text: str) -> Unit | None:
+    """The unit whose code is `text` (any case): what the unit picker sends once one is picked."""
+    text = text.strip()
+    if not text:
+        return None
+    return session.exec(select(Unit).where(func.upper(Unit.code) == text.upper())).first()
+
+
 def _unit_clause(session: Session, user: User, text: str) -> Any:
+    """A unit's code (the picker's choice): that unit and every unit below it. Other text: the
+    handling units whose code, name or province contain it (accents and case ignored)."""
+    exact = unit_by_code(session, text)
+    if exact is not None:
+        below = select(Unit.id).where(col(Unit.path).startswith(exact.path))
+        return col(Dossier.handling_unit_id).in_(below)
     needle = fold(text)
     handled = select(Dossier.handling_unit_id).where(*_practice_of(user)).distinct()
     rows = session.exec(

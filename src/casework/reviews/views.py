@@ -70,8 +70,9 @@ def _queue_page(
     context = {
         "page": found,
         "filters": f,
-        "statuses": queue.STATUS_LABELS,
-        "waiting_labels": queue.WAITING_LABELS,
+        "statuses": list(queue.STATUS_LABELS),
+        "waiting_choices": list(queue.WAITING_LABELS),
+        "picked_unit": queue.unit_by_code(session, f.unit),
         "procedure_choices": sorted(
             ((p.code, p.name) for p in registry.all()), key=lambda c: fold(c[1])
         ),
