@@ -78,7 +78,13 @@ def test_rows_conclusion_and_handling_through_the_pages(client, session, sign_in
     page = client.get(f"/dossiers/{code}/findings").text
     assert "Kết luận đã ký trong biên bản" in page and 'action="/dossiers/' in page
     assert "Thêm dòng" not in page  # rows are frozen
-    assert f'href="/inspections/new?procedure={inspection.procedure_code}"' in page
+    assert f'href="/inspections/new?follow_up={code}"' in page
+    follow = client.get(f"/inspections/new?follow_up={code}").text  # filled in for the check
+    assert f'<option value="{inspection.procedure_code}" selected>' in follow
+    assert '<option value="other" selected>' in follow
+    assert f"Kiểm tra lại việc khắc phục vi phạm của cuộc kiểm tra {code}." in follow
+    assert 'value="Tạp hóa Bà Tư"' in follow
+    assert client.get("/inspections/new?follow_up=KHONG-CO-0001").status_code == 404
     r = post(client, f"/dossiers/{code}/handling", token, amount="ba triệu", decision_number="5")
     assert r.status_code == 422 and "ba triệu" in r.text and "err-amount" in r.text
     r = post(client, f"/dossiers/{code}/handling", token, decision_number="05/QĐ-XPHC",

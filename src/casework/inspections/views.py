@@ -191,6 +191,22 @@ def _new_context(
     }
 
 
+def _follow_up_values(session: Session, user: User, code: str) -> dict[str, str]:
+    """An ad hoc inspection that checks the remedy of inspection `code`: its procedure and
+    establishment, and why (the findings page's «Mở cuộc kiểm tra lại» link)."""
+    earlier = get_dossier(session, user=user, code=code)  # 404 for who may not read it
+    row = inspection_of(session, earlier)
+    return {
+        "procedure": earlier.procedure_code,
+        "trigger": "other",
+        "trigger_note": f"Kiểm tra lại việc khắc phục vi phạm của cuộc kiểm tra {earlier.code}.",
+        "establishment_name": row.establishment_name if row else earlier.applicant_name,
+        "establishment_address": row.establishment_address if row else earlier.applicant_address,
+        "business_code": row.business_code if row else "",
+        "trades": row.trades if row else "",
+    }
+
+
 @router.get("/inspections/new")
 def new_inspection(
     request: Request,
@@ -199,8 +215,11 @@ def new_inspection(
     registry: RegistryDep,
     item: Annotated[int | None, Query(ge=1)] = None,
     procedure: Annotated[str | None, Query(max_length=64)] = None,
+    follow_up: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
     values = {"item": str(item or ""), "procedure": procedure or "", "mode": "real"}
+    if follow_up:
+        values |= _follow_up_values(session, user, follow_up)
     ctx = _new_context(session, user, registry, values)
     return render(request, "inspections/new.html", ctx, user=user)
 
