@@ -436,3 +436,36 @@ def test_a_redo_replays_the_simulated_colleagues_from_that_step(
     fire(session, world["hni.receiver"], d, "return_result")
     fb = score(session, d, scenarios)
     assert fb.finished and fb.score == 100
+
+
+def test_a_number_field_must_be_equal_not_contained(session, world, registry, tmp_path):
+    """ "1" is not "10": numbers compare as numbers, choices whole, texts by containing."""
+    from casework.scenarios.feedback import _field_matches
+
+    p = registry.get("XA-DL-KTNN")
+    assert _field_matches(p, "so_phuong_tien_do", "10", 10)
+    assert not _field_matches(p, "so_phuong_tien_do", "10", 1)
+    assert _field_matches(p, "ket_luan", "Có vi phạm", "co vi pham")
+    assert _field_matches(p, "ket_luan", "vi phạm", "Có vi phạm")  # the one choice it names
+    assert not _field_matches(p, "ket_luan", "vi phạm", "Đạt yêu cầu")
+    assert _field_matches(p, "co_so", "sạp 14", "Chợ Ngọc Hà — sạp 14")
+    assert not _field_matches(p, "co_so", "sạp 14", "")
+
+
+def test_workflows_check_loads_the_scenarios_too(tmp_path):
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from casework.cli import app as cli
+
+    target = tmp_path / "workflows"
+    shutil.copytree(PROJECT_ROOT / "workflows", target)
+    (target / "scenarios" / "broken.yaml").write_text(
+        "id: broken\ntitle: T\nprocedure: XA-DL-KTNN\ntrap: clean\nbriefing: x\n"
+        "applicant: {name: A}\nexpected: [{action: fly}]\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["workflows", "check", str(target)])
+    assert result.exit_code == 1
+    assert "scenarios/broken.yaml [expected[0].action]" in result.output

@@ -14,6 +14,7 @@ from casework.procedures import diagrams
 from casework.procedures.loader import load_directory, load_procedure_file
 from casework.procedures.registry import ProcedureRegistry
 from casework.procedures.schema import Procedure
+from casework.scenarios.schema import ScenarioRegistry
 from casework.settings import get_settings
 
 workflows_app = typer.Typer(
@@ -58,8 +59,8 @@ def check(
         typer.Argument(help="Tệp hoặc thư mục quy trình (mặc định: thư mục workflows)."),
     ] = None,
 ) -> None:
-    """Kiểm tra các tệp thủ tục (và bài trắc nghiệm trong quizzes/ của mỗi thư mục); in mỗi thủ
-    tục một dòng, hoặc từng lỗi kèm tệp và dòng."""
+    """Kiểm tra các tệp thủ tục (và bài trắc nghiệm trong quizzes/, bài thực hành trong scenarios/
+    của mỗi thư mục); in mỗi thủ tục một dòng, hoặc từng lỗi kèm tệp và dòng."""
     targets = paths or [_shown(get_settings().workflows_dir)]
     procedures: list[Procedure] = []
     errors: list[ProcedureFileError] = []
@@ -68,7 +69,9 @@ def check(
             loaded = _load(target)
             procedures.extend(loaded)
             if target.is_dir():
-                QuizRegistry.from_directory(target / "quizzes", ProcedureRegistry(loaded))
+                library = ProcedureRegistry(loaded)
+                QuizRegistry.from_directory(target / "quizzes", library)
+                ScenarioRegistry.from_directory(target / "scenarios", library)
         except ProcedureErrors as exc:
             errors.extend(exc.errors)
     if errors:

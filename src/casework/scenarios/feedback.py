@@ -238,9 +238,32 @@ def _content_misses(option: Option, did: TakenAction, procedure: Procedure) -> l
                 "trưởng đoàn và người làm kỹ thuật đã có chứng chỉ (trang «Chứng chỉ»)."
             )
     for key, value in option.fields.items():
-        got = fold(str(did.data.get(key) or ""))
-        if fold(value) not in got:
+        if not _field_matches(procedure, key, value, did.data.get(key)):
             label = procedure.field_spec(key).label
-            shown = did.data.get(key) or "(để trống)"
-            misses.append(f"{label}: bạn ghi «{shown}»; đúng ra là «{value}».")
+            got = did.data.get(key)
+            misses.append(
+                f"{label}: bạn ghi «{got}»; đúng ra là «{value}»."
+                if got not in (None, "")
+                else f"{label}: chưa ghi; cần nêu «{value}»."
+            )
     return misses
+
+
+def _field_matches(procedure: Procedure, key: str, wanted: str, got: Any) -> bool:
+    """A number must be equal, a choice one of those the words name (accents and case aside), a
+    text contain it."""
+    kind = procedure.field_spec(key).type
+    if got in (None, ""):
+        return False
+    if kind == "number":
+        try:
+            return float(str(got)) == float(wanted)
+        except ValueError:
+            return False
+    if kind == "choice":  # the choice named whole, or the choices that contain the words
+        choices = [fold(c) for c in procedure.field_spec(key).choices or []]
+        named = [c for c in choices if c == fold(wanted)] or [
+            c for c in choices if fold(wanted) in c
+        ]
+        return fold(str(got)) in named
+    return fold(wanted) in fold(str(got))

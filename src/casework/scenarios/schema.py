@@ -58,6 +58,8 @@ Trap = Literal[
     "cutoff_before_holiday",
     "late_extension",
     "violation",
+    "uncertified_team",
+    "negative_outcome",
     "clean",
 ]
 TRAP_LABELS = {
@@ -66,6 +68,8 @@ TRAP_LABELS = {
     "cutoff_before_holiday": "Nhận sau 15 giờ trước kỳ nghỉ",
     "late_extension": "Sẽ trễ hạn: phải xin lỗi, gia hạn kịp thời",
     "violation": "Kiểm tra phát hiện vi phạm",
+    "uncertified_team": "Đoàn kiểm tra chưa đủ chứng chỉ",
+    "negative_outcome": "Kết quả không đạt (không cấp, không xác nhận)",
     "clean": "Hồ sơ đầy đủ",
 }
 
