@@ -67,10 +67,8 @@ def list_units(
     for uid, code, name, kind, province, path, gone in rows:
         if filters.kind and kind != filters.kind:
             continue
-        if words:
-            hay = f"{code.lower()} {search.quick_fold(name)} {search.quick_fold(province or '')}"
-            if not all(w in hay for w in words):
-                continue
+        if words and not all(w in search.haystack(code, name, province) for w in words):
+            continue
         chosen.append((tree_key(path), uid, code, name, kind, province, path, bool(gone)))
     chosen.sort(key=lambda r: r[0])
     base = top.path.count("/")

@@ -7,7 +7,8 @@ department's admin finds the communes of their province and the ministry finds e
 
 The search folds accents away ("ba dinh" finds "UBND Phường Ba Đình") in Python over the
 subtree's (id, code, name, kind, province): 3,356 short rows for the whole country, read in one
-query; their folded forms are remembered, so a search takes about 10 ms.
+query; their folded forms are remembered, so a search over the whole country takes about 25 ms
+(most of it reading the rows), over a province about 1 ms.
 """
 
 from __future__ import annotations
@@ -42,6 +43,12 @@ def quick_fold(text: str) -> str:
     out, so "M’Drắk" is "mdrak", typed as "m'drak" or "mdrak"."""
     ascii_ = normalize("NFD", text.replace("đ", "d").replace("Đ", "D")).encode("ascii", "ignore")
     return " ".join(ascii_.decode().replace("'", "").lower().split())
+
+
+@lru_cache(maxsize=16_384)
+def haystack(code: str, name: str, province: str | None) -> str:
+    """What a query is looked for in: the code, the name and the province, folded."""
+    return f"{code.lower()} {quick_fold(name)} {quick_fold(province or '')}"
 
 
 @dataclass(frozen=True)
@@ -116,9 +123,9 @@ def search(
     rows = session.execute(sa_select(*columns).where(*where)).all()
     scored = []
     for uid, code, name, kind, province, gone in rows:
-        code_f, name_f = code.lower(), quick_fold(name)
-        hay = f"{code_f} {name_f} {quick_fold(province or '')}"
-        if all(w in hay for w in words):
+        hay = haystack(code, name, province)
+        if needle in hay or (len(words) > 1 and all(w in hay for w in words)):
+            code_f, name_f = code.lower(), quick_fold(name)
             key = (
                 _rank(needle, code_f, name_f),
                 bool(gone),
