@@ -40,7 +40,7 @@ from casework.dossiers.catalog import version_row_for
 from casework.dossiers.models import Dossier
 from casework.readiness import queries
 from casework.readiness.rules import FIELDS
-from casework.signoffs.models import SignOff
+from casework.signoffs.models import SignOffEntry
 
 TARGET = 1.0
 PASSWORD = "bench-readiness-1"
@@ -86,11 +86,12 @@ def fill(session: Session) -> dict[str, int]:
             )  # fmt: skip
         if rng.random() < 0.1:
             signs.append(
-                {"mentor_id": mentor, "trainee_id": handlers[uid], "note": "",
-                 "procedure_code": rng.choice(COMMUNE_PROCEDURES), "signed_at": now}
+                {"mentor_id": mentor, "trainee_id": handlers[uid], "note": "", "seq": 1,
+                 "kind": "signed", "procedure_code": rng.choice(COMMUNE_PROCEDURES), "at": now,
+                 "number": None, "evidence": []}
             )  # fmt: skip
     session.execute(insert(Certificate), certs)
-    session.execute(insert(SignOff), signs)
+    session.execute(insert(SignOffEntry), signs)
     versions = {c: version_row_for(session, registry().get(c)).id for c in COMMUNE_PROCEDURES}
     rows = []
     for i in range(63_000):

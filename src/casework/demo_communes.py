@@ -19,7 +19,8 @@ from sqlmodel import Session, col, select
 from casework.accounts.models import Role, Unit, User
 from casework.accounts.security import hash_password
 from casework.certificates.models import Certificate, Source
-from casework.signoffs.models import SignOff
+from casework.signoffs.models import SignOffEntry, SignOffKind
+from casework.signoffs.numbers import new_number
 
 PROVINCE = "SKHCN.DTH"
 MEASUREMENT, QUALITY = "Đo lường", "Chất lượng sản phẩm, hàng hóa"
@@ -99,12 +100,15 @@ def load(session: Session, *, password: str, mentor: User, now: datetime) -> int
         for procedure in procedures if officer else ():
             assert officer is not None and officer.id is not None and mentor.id is not None
             session.add(
-                SignOff(
-                    mentor_id=mentor.id,
+                SignOffEntry(
                     trainee_id=officer.id,
                     procedure_code=procedure,
+                    seq=1,
+                    kind=SignOffKind.signed.value,
+                    mentor_id=mentor.id,
                     note="Đã làm thử cùng cán bộ của Bộ.",
-                    signed_at=now - timedelta(days=20),
+                    at=now - timedelta(days=20),
+                    number=new_number((now - timedelta(days=20)).year),
                 )
             )
     session.flush()

@@ -29,7 +29,7 @@ from casework.reports.models import (  # noqa: F401  (registers the tables)
     StatStep,
 )
 from casework.reviews.models import MentorAssignment  # noqa: F401  (registers the table)
-from casework.signoffs.models import SignOff  # noqa: F401  (registers the table)
+from casework.signoffs.models import SignOffEntry  # noqa: F401  (registers the table)
 from casework.units.models import UnitChange  # noqa: F401  (registers the table)
 
 __all__ = [

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     login_max_failures_per_account: int = Field(default=5, ge=1)
     login_max_failures_per_address: int = Field(default=20, ge=1)
     login_window_minutes: int = Field(default=15, ge=1, le=1440)  # failures are kept a day
+    #: A mentor signs a procedure off for a trainee only after at least this many of the
+    #: trainee's practice runs of it were passed ("Đạt") by a mentor (docs/progress.md).
+    signoff_min_passed: int = Field(default=1, ge=1, le=20)
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

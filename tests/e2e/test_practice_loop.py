@@ -90,7 +90,7 @@ def test_trap_feedback_comment_redo_and_pass(page: Page, base_url: str, screensh
     page.locator("#procedure_code").select_option("2.002131")
     page.locator("#note").fill("Xử lý đúng tình huống thiếu giấy tờ sau khi làm lại.")
     page.get_by_role("button", name="Ký xác nhận").click()
-    expect(page.get_by_role("button", name="Thu hồi")).to_be_visible()
+    expect(page.get_by_test_id("sign-off-2.002131")).to_contain_text("số XN-")
     sign_in(page, base_url, "hni.handler")
     page.goto(f"{base_url}/progress/users/hni.handler/certificate")
     expect(page.get_by_text("Khai báo thiết bị X-quang chẩn đoán trong y tế").first).to_be_visible()

@@ -1,6 +1,6 @@
-"""Progress and sign-off on both databases: who sees a trainee's progress, mentor sign-offs and
-their revocation, scenarios done with scores and verdicts, the unit page and the dashboard by
-province, the certificate, points and badges, the leaderboard and a unit's opt-out."""
+"""Progress on both databases: who sees a trainee's progress, scenarios done with scores and
+verdicts, the unit page and the dashboard by province, points and badges, the leaderboard and a
+unit's opt-out. Signing off, revoking and the certificate: tests/signoffs."""
 
 from __future__ import annotations
 
@@ -9,18 +9,16 @@ import re
 import pytest
 from sqlmodel import select
 
-from casework.accounts import service as accounts
 from casework.dossiers.clockwork import CalendarSource
-from casework.errors import PermissionDenied, ValidationFailed
 from casework.progress import service
 from casework.progress.models import UnitOptOut
 from casework.reviews import service as reviews
 from casework.scenarios import service as scenarios_service
 from casework.scenarios.schema import ScenarioRegistry
 from casework.settings import PROJECT_ROOT
-from casework.signoffs import service as signoffs
-from casework.signoffs.models import SignOff
+from casework.signoffs.models import SignOffEntry
 from tests.factories import TZ, fire
+from tests.signoffs.factories import grant
 
 XRAY = "2.002131"
 
@@ -57,96 +55,6 @@ def play_right(session, world, scenarios, registry):
     fire(session, world["hni.leader"], d, "sign", decision_number="1/XN")
     fire(session, world["hni.receiver"], d, "return_result")
     return d
-
-
-# ---- sign-offs --------------------------------------------------------------------------------
-
-
-def test_assigned_mentor_signs_off_and_revokes(client, session, assigned, sign_in):
-    world = assigned
-    csrf = sign_in(world["bo.mentor"])
-    page = client.get("/progress/users/hni.receiver")
-    assert page.status_code == 200
-    assert 'action="/progress/users/hni.receiver/sign-offs"' in page.text  # the mentor may sign
-    r = sign(client, csrf, "hni.receiver")
-    assert r.status_code == 303
-    assert r.headers["location"] == f"/progress/users/hni.receiver?signed={XRAY}"
-    session.rollback()
-    row = session.exec(select(SignOff)).one()
-    assert (row.trainee_id, row.mentor_id, row.procedure_code, row.note) == (
-        world["hni.receiver"].id, world["bo.mentor"].id, XRAY, "Làm tốt cả 3 bài",
-    )  # fmt: skip
-    page = client.get(r.headers["location"])
-    assert f'data-testid="sign-off-{XRAY}"' in page.text
-    assert "Làm được độc lập" in page.text  # the badge
-
-    # signing again replaces the note, never a second row
-    assert sign(client, csrf, "hni.receiver", note="Cập nhật").status_code == 303
-    session.rollback()
-    assert [r.note for r in session.exec(select(SignOff)).all()] == ["Cập nhật"]
-
-    r = client.post(
-        f"/progress/users/hni.receiver/sign-offs/{XRAY}/revoke",
-        data={"csrf_token": csrf}, follow_redirects=False,
-    )  # fmt: skip
-    assert r.status_code == 303
-    session.rollback()
-    assert session.exec(select(SignOff)).all() == []
-    assert f'data-testid="sign-off-{XRAY}"' not in client.get("/progress/users/hni.receiver").text
-
-
-def test_a_commune_trainee_is_covered_by_the_department_assignment(client, assigned, sign_in):
-    csrf = sign_in(assigned["bo.mentor"])
-    assert sign(client, csrf, "badinh.receiver").status_code == 303
-
-
-def test_an_unknown_procedure_is_refused_with_the_form_kept(client, session, assigned, sign_in):
-    csrf = sign_in(assigned["bo.mentor"])
-    r = sign(client, csrf, "hni.receiver", code="9.999999", note="giữ lại")
-    assert r.status_code == 422
-    assert "Chưa ký xác nhận được." in r.text
-    assert "Chọn một thủ tục có trong sổ tay." in r.text
-    assert "giữ lại" in r.text
-    session.rollback()
-    assert session.exec(select(SignOff)).all() == []
-
-
-def test_who_sees_and_who_signs(client, session, assigned, hni_admin, sign_in):
-    world = assigned
-    other = accounts.create_user(
-        session, username="bo.mentor2", full_name="Cán bộ hướng dẫn 2", unit=world.ministry,
-        roles=["mentor"],
-    )  # fmt: skip
-    # a mentor of another unit: the trainee does not exist for them
-    csrf = sign_in(other)
-    assert client.get("/progress/users/hni.receiver").status_code == 404
-    assert sign(client, csrf, "hni.receiver").status_code == 404
-    # a colleague of the same unit: neither
-    sign_in(world["hni.receiver2"])
-    assert client.get("/progress/users/hni.receiver").status_code == 404
-    # the trainee sees their own page, without the sign-off form
-    csrf = sign_in(world["hni.receiver"])
-    page = client.get("/progress/users/hni.receiver")
-    assert page.status_code == 200
-    assert 'action="/progress/users/hni.receiver/sign-offs"' not in page.text
-    assert sign(client, csrf, "hni.receiver").status_code == 403
-    # the unit's admin sees the page but does not sign
-    csrf = sign_in(hni_admin)
-    assert client.get("/progress/users/hni.receiver").status_code == 200
-    assert sign(client, csrf, "hni.receiver").status_code == 403
-    # the service says the same
-    with pytest.raises(PermissionDenied):
-        signoffs.sign_off(
-            session, mentor=other, trainee=world["hni.receiver"], procedure_code=XRAY, note="",
-            procedures=client.app.state.registry,
-        )  # fmt: skip
-    with pytest.raises(ValidationFailed):  # a mentor is not a trainee
-        signoffs.sign_off(
-            session, mentor=world["bo.mentor"], trainee=world["hni.auditor"], procedure_code=XRAY,
-            note="", procedures=client.app.state.registry,
-        )  # fmt: skip
-    session.rollback()
-    assert session.exec(select(SignOff)).all() == []
 
 
 def test_signed_out_goes_to_login(client):
@@ -217,29 +125,6 @@ def test_dashboard_groups_the_mentors_units_by_province(client, session, assigne
     assert r.status_code == 303 and r.headers["location"] == "/progress/users/hni.receiver"
 
 
-# ---- certificate ------------------------------------------------------------------------------
-
-
-def test_certificate_only_after_a_sign_off(client, session, assigned, sign_in, registry):
-    world = assigned
-    csrf = sign_in(world["bo.mentor"])
-    assert client.get("/progress/users/hni.receiver/certificate").status_code == 404
-    sign(client, csrf, "hni.receiver")
-    r = client.get("/progress/users/hni.receiver/certificate")
-    assert r.status_code == 200
-    assert '<html lang="vi">' in r.text
-    assert "size: A4" in r.text
-    assert "GIẤY CHỨNG NHẬN HOÀN THÀNH BỒI DƯỠNG" in r.text
-    assert world["hni.receiver"].full_name in r.text
-    assert XRAY in r.text and registry.get(XRAY).name in r.text
-    assert world["bo.mentor"].full_name in r.text
-    # the trainee prints it too; a stranger does not
-    sign_in(world["hni.receiver"])
-    assert client.get("/progress/users/hni.receiver/certificate").status_code == 200
-    sign_in(world["kha.receiver"])
-    assert client.get("/progress/users/hni.receiver/certificate").status_code == 404
-
-
 # ---- points, badges, leaderboard, opt-out -----------------------------------------------------
 
 
@@ -253,7 +138,8 @@ def test_points_and_badges_are_computed():
     # a replay counts once, at its best score; unfinished runs count nothing
     got = score_of([run("a", 60), run("a", 80), run("b", 100, finished=False)], [])
     assert (got.points, got.badges) == (18, ["Bài đầu tiên"])
-    got = score_of([run("a", 100)], [SignOff(mentor_id=1, trainee_id=2, procedure_code="x")])
+    signed = SignOffEntry(trainee_id=2, procedure_code="x", seq=1, kind="signed", mentor_id=1)
+    got = score_of([run("a", 100)], [signed])
     assert (got.points, got.badges) == (
         10 + 10 + 30,
         ["Bài đầu tiên", "Điểm tuyệt đối", "Làm được độc lập"],
@@ -262,11 +148,12 @@ def test_points_and_badges_are_computed():
 
 def test_leaderboard_by_province_and_opt_out(client, session, assigned, hni_admin, sign_in):
     world = assigned
-    csrf = sign_in(world["bo.mentor"])
-    sign(client, csrf, "hni.receiver")
-    sign(client, csrf, "badinh.receiver")
+    mentor = world["bo.mentor"]
+    grant(session, trainee=world["hni.receiver"], mentor=mentor, code=XRAY)
+    grant(session, trainee=world["badinh.receiver"], mentor=mentor, code=XRAY)
     second = next(p.code for p in client.app.state.registry.all() if p.code != XRAY)
-    sign(client, csrf, "badinh.receiver", code=second)
+    grant(session, trainee=world["badinh.receiver"], mentor=mentor, code=second)
+    sign_in(mentor)
     board = client.get("/progress/leaderboard?province=Hà Nội")
     assert board.status_code == 200
     assert 'data-testid="rank-hni.receiver"' in board.text
@@ -326,10 +213,7 @@ def test_leaderboard_ranks_ties_together(session, assigned, registry):
     from casework.learning.quizzes import QuizRegistry
 
     for name in ("hni.receiver", "hni.receiver2"):  # the same role: the same path
-        signoffs.sign_off(
-            session, mentor=world["bo.mentor"], trainee=world[name], procedure_code=XRAY,
-            note="", procedures=registry,
-        )  # fmt: skip
+        grant(session, trainee=world[name], mentor=world["bo.mentor"], code=XRAY)
     standings = service.leaderboard(
         session, province="Hà Nội",
         scenarios=ScenarioRegistry.from_directory(PROJECT_ROOT / "workflows" / "scenarios", registry),

@@ -17,7 +17,7 @@ from casework.certificates.models import Certificate
 from casework.dossiers.catalog import version_row_for
 from casework.dossiers.models import Dossier
 from casework.questions.models import Question
-from casework.signoffs.models import SignOff
+from casework.signoffs.models import SignOffEntry
 
 NOW = datetime(2026, 12, 5, 3, 0, tzinfo=UTC)
 TODAY = date(2026, 12, 5)
@@ -95,7 +95,20 @@ def build(session: Session, registry) -> Built:  # type: ignore[no-untyped-def]
     mentor = users["bo.mentor"].id
     for user, code in [("a.handler", "XA-DL-KTNN"), ("a.leader", "XA-DL-HDGS"),
                        ("c.handler", "XA-CL-HHLT"), ("c.handler", "2.002131")]:  # fmt: skip
-        session.add(SignOff(mentor_id=mentor, trainee_id=users[user].id, procedure_code=code))
+        session.add(
+            SignOffEntry(
+                trainee_id=users[user].id, procedure_code=code, seq=1, kind="signed",
+                mentor_id=mentor,
+            )
+        )  # fmt: skip
+    # commune B: signed off and revoked since: no sign-off that holds, so it counts for nothing
+    for seq, kind in ((1, "signed"), (2, "revoked")):
+        session.add(
+            SignOffEntry(
+                trainee_id=users["b.handler"].id, procedure_code="XA-DL-KTNN", seq=seq,
+                kind=kind, mentor_id=mentor, note="" if kind == "signed" else "Thử thu hồi",
+            )
+        )  # fmt: skip
     codes = count(1)
 
     def dossier(unit: str, procedure: str, mode: str = "real", **kw) -> None:  # type: ignore[no-untyped-def]

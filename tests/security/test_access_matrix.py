@@ -47,13 +47,13 @@ from casework.reports import audit_log
 from casework.reports.models import AuditCheck
 from casework.reviews.models import MentorAssignment
 from casework.scenarios import service as scenarios
-from casework.signoffs import service as signoffs
-from casework.signoffs.models import SignOff
+from casework.signoffs.models import SignOffEntry
 from tests.certificates.matrix import matrix_certificate
 from tests.classes.matrix import matrix_class
 from tests.factories import TZ
 from tests.learning.matrix import attempt_for
 from tests.security.unsafe_requests import BUILDERS, PDF, PROCEDURE, SCENARIO, Kit
+from tests.signoffs.factories import grant
 
 REAL_APPLICANT = "Bệnh viện Ma Trận Thật"
 TRAINEE = "hni.receiver"  # whose progress the matrix reads; also the asker of its question
@@ -344,6 +344,7 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/progress/users/{username}/sign-offs"): SIGN_OFF,
     ("POST", "/progress/users/{username}/sign-offs/{code}/revoke"): SIGN_OFF,
     ("GET", "/progress/users/{username}/certificate"): TRAINEE_RULE,
+    ("GET", "/verify/{number}"): PUBLIC,  # a certificate number's holder, unit, procedure, status
     ("GET", "/progress/units/{code}"): COACHED,
     ("POST", "/progress/units/{code}/opt-out"): UNIT_ADMIN,
     ("GET", "/progress/leaderboard"): SIGNED_IN,
@@ -453,6 +454,7 @@ class Cast:
     check: AuditCheck
     question: Question  # unanswered, asked by TRAINEE
     assignment: MentorAssignment  # bo.mentor → HNI
+    sign_off: SignOffEntry  # hni.receiver's, of PROCEDURE
 
 
 @pytest.fixture
@@ -498,11 +500,8 @@ def cast(app, session: Session, world, registry) -> Cast:
     question = questions.ask(
         session, user=receiver, procedure=procedure, values={"text": "Phiếu có cần dấu không?"}
     )
-    # a certificate exists only once something is signed off
-    signoffs.sign_off(
-        session, mentor=people["bo.mentor"], trainee=receiver, procedure_code=PROCEDURE,
-        note="", procedures=registry,
-    )  # fmt: skip
+    # a certificate exists only once something is signed off (its number: the public /verify)
+    sign_off = grant(session, trainee=receiver, mentor=people["bo.mentor"], code=PROCEDURE)
     session.commit()
     return Cast(
         people=people,
@@ -512,6 +511,7 @@ def cast(app, session: Session, world, registry) -> Cast:
         check=check,
         question=question,
         assignment=assignments["bo.mentor", "HNI"],
+        sign_off=sign_off,
     )
 
 
@@ -553,6 +553,7 @@ def denied_body(method: str, path: str, c: Cast) -> dict[str, Any]:
             "mentor_id": str(c.people["bo.mentor"].id), "unit_id": str(c.units["KHA"].id),
         },
         ("POST", "/progress/users/{username}/sign-offs"): {"procedure_code": PROCEDURE},
+        ("POST", "/progress/users/{username}/sign-offs/{code}/revoke"): {"reason": "Bị từ chối"},
         ("POST", "/progress/units/{code}/opt-out"): {"opted_out": "1"},
         ("POST", "/dossiers/{code}/reviews/comments"): {"on": "1", "text": "Góp ý bị từ chối"},
         ("POST", "/dossiers/{code}/reviews/verdict"): {"verdict": "pass"},
@@ -562,7 +563,7 @@ def denied_body(method: str, path: str, c: Cast) -> dict[str, Any]:
 
 #: What no refused request may change (counted before and after the matrix).
 WATCHED = (
-    Dossier, Event, Attachment, Question, MentorAssignment, SignOff, UnitOptOut,
+    Dossier, Event, Attachment, Question, MentorAssignment, SignOffEntry, UnitOptOut,
     NotificationSeen, CalendarOverride, AuditCheck, User, Unit, Certificate, CertificateChange,
     QuizAttempt,
 )  # fmt: skip
@@ -589,6 +590,7 @@ def test_matrix(app, client, session, world, cast, sign_in, token_for, caplog):
         "user_id": c.people["hni.receiver"].id,
         "username": TRAINEE,
         "check_id": c.check.id,
+        "number": c.sign_off.number,
         "row_id": 1,  # refused before any row is looked up
         "plan_id": 1,  # no plan of the refused user's unit: 404
         "fmt": "csv",

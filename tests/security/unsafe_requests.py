@@ -37,9 +37,9 @@ from casework.reports.models import AuditCheck
 from casework.reviews import assignments as assigning
 from casework.reviews.models import MentorAssignment
 from casework.scenarios.schema import ScenarioRegistry
-from casework.signoffs import service as signoffs
-from casework.signoffs.models import SignOff
+from casework.signoffs.models import SignOffEntry
 from tests.factories import TZ
+from tests.signoffs.factories import grant, passed_run
 
 PDF = b"%PDF-1.4\n% matrix\n"
 PROCEDURE = "2.002131"  # Khai báo X-quang: province level, opened by a receiver
@@ -411,36 +411,49 @@ def unassign(k: Kit, who: User, mode: str) -> Sent:
     )  # fmt: skip
 
 
+def _sign_offs(db: Session, trainee: User) -> list[SignOffEntry]:
+    return list(
+        db.exec(
+            select(SignOffEntry)
+            .where(SignOffEntry.trainee_id == trainee.id)
+            .order_by(col(SignOffEntry.seq))
+        ).all()
+    )
+
+
 def sign_off(k: Kit, who: User, mode: str) -> Sent:
+    """A fresh trainee with the evidence: a practice run of the procedure that `who` passed."""
     trainee = k.user(k.units["HNI"], ["receiver"])
+    run = passed_run(k.session, trainee=trainee, mentor=who, procedure=k.procedures.get(PROCEDURE))
 
     def stored(db: Session, r: Any) -> str:
-        row = db.exec(select(SignOff).where(SignOff.trainee_id == trainee.id)).first()
-        ok = row is not None and row.procedure_code == PROCEDURE and row.mentor_id == who.id
-        return _say(ok, "no sign-off")
+        rows = _sign_offs(db, trainee)
+        ok = [(x.procedure_code, x.kind, x.mentor_id, x.evidence) for x in rows] == [
+            (PROCEDURE, "signed", who.id, [run.code])
+        ]
+        return _say(ok and rows[0].number is not None, "no sign-off with its evidence")
 
     return Sent(
         f"/progress/users/{trainee.username}/sign-offs",
         {"procedure_code": PROCEDURE, "note": "Làm độc lập được."},
-        location=rf"^/progress/users/{re.escape(trainee.username)}\?signed={PROCEDURE}$",
+        location=rf"^/progress/users/{re.escape(trainee.username)}\?signed={PROCEDURE}#sign-offs$",
         stored=stored,
     )  # fmt: skip
 
 
 def revoke(k: Kit, who: User, mode: str) -> Sent:
     trainee = k.user(k.units["HNI"], ["receiver"])
-    signoffs.sign_off(
-        k.session, mentor=who, trainee=trainee, procedure_code=PROCEDURE, note="",
-        procedures=k.procedures,
-    )  # fmt: skip
+    grant(k.session, trainee=trainee, mentor=who, code=PROCEDURE)
 
     def stored(db: Session, r: Any) -> str:
-        row = db.exec(select(SignOff).where(SignOff.trainee_id == trainee.id)).first()
-        return _say(row is None, "the sign-off is still there")
+        rows = _sign_offs(db, trainee)
+        ok = [(x.kind, x.note) for x in rows] == [("signed", ""), ("revoked", "Làm sai 2 lần")]
+        return _say(ok, "no revocation kept after the sign-off")
 
     return Sent(
         f"/progress/users/{trainee.username}/sign-offs/{PROCEDURE}/revoke",
-        location=rf"^/progress/users/{re.escape(trainee.username)}\?revoked={PROCEDURE}$",
+        {"reason": "Làm sai 2 lần"},
+        location=rf"^/progress/users/{re.escape(trainee.username)}\?revoked={PROCEDURE}#sign-offs$",
         stored=stored,
     )  # fmt: skip
 

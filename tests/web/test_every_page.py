@@ -114,6 +114,20 @@ def _enrich(session: Session, registry: Any, upload_dir: Path) -> None:
         session, actor=trainee, code=run.code, reply_to=comment.seq, text="Em đã xem lại."
     )
     submissions.submit(session, actor=trainee, code=run.code, note="Nhờ anh xem giúp.")
+    # another run of the procedure, passed: the evidence to sign it off (then revoked and signed
+    # off again, for a history); the certificate links the public /verify/{number} page
+    passed = scenarios.start(
+        session, actor=trainee, scenario=catalogue.get("xquang-nhan-sau-15h-truoc-tet"),
+        procedures=registry, tz=TZ,
+    )  # fmt: skip
+    reviews.give_verdict(session, actor=mentor, code=passed.code, verdict="pass")
+    signoffs.sign_off(
+        session, mentor=mentor, trainee=trainee, procedure_code="2.002131", note="",
+        procedures=registry,
+    )  # fmt: skip
+    signoffs.revoke_sign_off(
+        session, mentor=mentor, trainee=trainee, procedure_code="2.002131", reason="Ký nhầm.",
+    )  # fmt: skip
     signoffs.sign_off(
         session, mentor=mentor, trainee=trainee, procedure_code="2.002131",
         note="Làm độc lập được.", procedures=registry,

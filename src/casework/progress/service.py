@@ -42,7 +42,7 @@ from casework.reviews.models import MentorAssignment
 from casework.reviews.service import latest_verdicts
 from casework.scenarios import service as scenarios_service
 from casework.scenarios.schema import ScenarioRegistry
-from casework.signoffs.models import SignOff
+from casework.signoffs.models import SignOffEntry
 from casework.signoffs.service import sign_offs_of
 
 NO_PROVINCE = "Chưa ghi tỉnh/thành"
@@ -81,7 +81,7 @@ class Score:
     badges: list[str]
 
 
-def score_of(runs: Iterable[Run], sign_offs: Sequence[SignOff]) -> Score:
+def score_of(runs: Iterable[Run], sign_offs: Sequence[SignOffEntry]) -> Score:
     """Points: for each scenario finished, 10 + a tenth of its best score; 30 per sign-off.
     Replaying a scenario improves its best score; it never counts twice."""
     best: dict[str, int] = {}
@@ -105,7 +105,7 @@ class Progress:
     user: User
     runs: list[Run] = field(default_factory=list)
     verdicts: list[tuple[Dossier, Event]] = field(default_factory=list)
-    sign_offs: list[SignOff] = field(default_factory=list)
+    sign_offs: list[SignOffEntry] = field(default_factory=list)
 
     @property
     def finished(self) -> int:

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from casework.accounts.models import Unit, User
 from casework.learning import views as learning
@@ -20,6 +20,7 @@ from casework.procedures import ProcedureRegistry
 from casework.progress import service
 from casework.reviews.service import VERDICT_LABELS
 from casework.scenarios.schema import ScenarioRegistry
+from casework.signoffs import service as signoffs
 from casework.web.auth import PageUser, verify_csrf
 from casework.web.deps import CalendarsDep, RegistryDep, SessionDep
 from casework.web.templating import render
@@ -64,13 +65,10 @@ def _trainee_page(
     )[trainee.id or 0]
     unit = session.get(Unit, trainee.unit_id)
     assert unit is not None
-    can_sign = service.is_trainee(trainee) and service.mentor_covers(session, viewer, unit)
-    signed = {s.procedure_code for s in progress.sign_offs}
-    mentor_ids = {s.mentor_id for s in progress.sign_offs}
-    names = {
-        u.id: u.full_name
-        for u in session.exec(select(User).where(col(User.id).in_(mentor_ids or {-1}))).all()
-    }
+    sign_offs = signoffs.panel(
+        session, viewer=viewer, trainee=trainee, procedures=procedures,
+        min_passed=request.app.state.settings.signoff_min_passed,
+    )  # fmt: skip
     context = {
         "trainee": trainee,
         "unit": unit,
@@ -82,11 +80,9 @@ def _trainee_page(
         "learning": learning.summary_for(
             request, session, trainee, procedures, calendars, progress
         ),
-        "choices": [(p.code, p.name) for p in procedures.all() if p.code not in signed],
-        "can_sign": can_sign,
+        "signoffs": sign_offs,
         "can_see_unit": service.mentor_covers(session, viewer, unit)
         or service.admin_covers(session, viewer, unit),
-        "names": names,
         "message": message,
         "errors": errors or {},
         "values": values or {},

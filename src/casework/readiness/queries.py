@@ -22,7 +22,8 @@ from casework.errors import NotFound, PermissionDenied
 from casework.procedures import ProcedureRegistry
 from casework.questions.models import Question, QuestionStatus
 from casework.readiness.rules import FIELDS, WINDOW_DAYS, FieldFacts, Level, unit_level
-from casework.signoffs.models import SignOff
+from casework.signoffs.models import SignOffEntry
+from casework.signoffs.service import is_current
 from casework.units.places import Place, present_places, unit_ids_under
 
 ACTING = (Role.receiver.value, Role.handler.value, Role.leader.value)
@@ -150,9 +151,13 @@ def figures(
 
     signed: dict[tuple[int, str], set[int]] = defaultdict(set)
     for unit_id, trainee_id, code in session.exec(
-        select(User.unit_id, SignOff.trainee_id, SignOff.procedure_code)
-        .join(User, col(User.id) == SignOff.trainee_id)
-        .where(col(User.is_active), col(SignOff.procedure_code).in_(list(field_of) or [""]))
+        select(User.unit_id, SignOffEntry.trainee_id, SignOffEntry.procedure_code)
+        .join(User, col(User.id) == SignOffEntry.trainee_id)
+        .where(
+            col(User.is_active),
+            col(SignOffEntry.procedure_code).in_(list(field_of) or [""]),
+            is_current(),
+        )
         .where(within(User.unit_id))
     ).all():
         signed[(unit_id, field_of[code])].add(trainee_id)
