@@ -1,10 +1,10 @@
 """Progress of trainees: the computed summary, points, badges, the mentor dashboard and the
 leaderboard. Who may see it is `progress.access`.
 
-- **Scenarios done**: practice dossiers with ``data["_scenario"]`` whose first event (``opened``)
-  is the trainee's, scored by `scenarios.service.feedback`.
-- **Verdicts**: the latest mentor verdict (event kind ``review``) of each practice dossier the
-  trainee opened.
+- **Scenarios done**: practice dossiers with ``data["_scenario"]`` the trainee opened or acted on
+  (a run played together counts for every officer who acted), scored by
+  `scenarios.service.feedback` once per dossier.
+- **Verdicts**: the latest mentor verdict (event kind ``review``) of each of those dossiers.
 - **Sign-offs** (`casework.signoffs`): counted in points, badges and the dashboard.
 - **Points and badges** are computed on every read, never stored (`score_of`).
 - **Leaderboard**: trainees of the units of one province, except units with a `UnitOptOut` row,
@@ -39,6 +39,7 @@ from casework.progress.access import (  # noqa: F401  (re-exported for the views
 )
 from casework.progress.models import UnitOptOut
 from casework.reviews.models import MentorAssignment
+from casework.reviews.runs import WORK_KINDS
 from casework.reviews.service import latest_verdicts
 from casework.scenarios import service as scenarios_service
 from casework.scenarios.schema import ScenarioRegistry
@@ -125,21 +126,40 @@ class Progress:
         return score_of(self.runs, self.sign_offs)
 
 
-def _practice_opened_by(session: Session, user_ids: Sequence[int]) -> list[tuple[Dossier, int]]:
-    """Practice dossiers whose first event is by one of `user_ids`, with that user's id."""
+def _practice_worked_on(session: Session, user_ids: Sequence[int]) -> list[tuple[Dossier, int]]:
+    """Practice dossiers one of `user_ids` opened or acted on, with that user's id, newest first:
+    a run played together counts for every officer who acted (the system's simulated steps have
+    no actor, so they count for nobody)."""
     if not user_ids:
         return []
+    pairs = (
+        select(col(Event.dossier_id).label("dossier_id"), col(Event.actor_id).label("actor_id"))
+        .where(col(Event.actor_id).in_(user_ids), col(Event.kind).in_(WORK_KINDS))
+        .distinct()
+        .subquery()
+    )
     rows = session.exec(
-        select(Dossier, Event.actor_id)
-        .join(Event, col(Event.dossier_id) == Dossier.id)
-        .where(
-            Event.seq == 1,
-            col(Event.actor_id).in_(user_ids),
-            Dossier.mode == Mode.practice,
-        )
+        select(Dossier, pairs.c.actor_id)
+        .join(pairs, pairs.c.dossier_id == Dossier.id)
+        .where(Dossier.mode == Mode.practice)
         .order_by(col(Dossier.id).desc())
     ).all()
     return [(d, int(uid)) for d, uid in rows if uid is not None]
+
+
+def _run_of(
+    session: Session, dossier: Dossier, scenarios: ScenarioRegistry, calendars: CalendarSource
+) -> Run | None:
+    """A practice dossier's scenario run, scored; None if it is no (longer shipped) scenario."""
+    if not dossier.data.get(scenarios_service.SCENARIO_KEY):
+        return None
+    try:
+        scenario, fb = scenarios_service.feedback(
+            session, dossier=dossier, scenarios=scenarios, calendars=calendars
+        )
+    except NotFound:  # a scenario no longer shipped: not counted
+        return None
+    return Run(dossier, scenario.id, scenario.title, fb.score, fb.finished)
 
 
 def progress_of(
@@ -152,22 +172,16 @@ def progress_of(
     """The progress of each user (by id): runs newest first, verdicts, sign-offs."""
     ids = [u.id for u in users if u.id is not None]
     result = {u.id: Progress(u) for u in users if u.id is not None}
-    opened = _practice_opened_by(session, ids)
-    verdicts = latest_verdicts(session, [d.id for d, _ in opened if d.id is not None])
-    for dossier, uid in opened:
+    worked = _practice_worked_on(session, ids)
+    verdicts = latest_verdicts(session, list({d.id for d, _ in worked if d.id is not None}))
+    scored: dict[int | None, Run | None] = {}  # a run played together is scored once
+    for dossier, uid in worked:
         progress = result[uid]
-        scenario_id = dossier.data.get(scenarios_service.SCENARIO_KEY)
-        if scenario_id:
-            try:
-                scenario, fb = scenarios_service.feedback(
-                    session, dossier=dossier, scenarios=scenarios, calendars=calendars
-                )
-            except NotFound:  # a scenario no longer shipped: not counted
-                pass
-            else:
-                progress.runs.append(
-                    Run(dossier, scenario.id, scenario.title, fb.score, fb.finished)
-                )
+        if dossier.id not in scored:
+            scored[dossier.id] = _run_of(session, dossier, scenarios, calendars)
+        run = scored[dossier.id]
+        if run is not None:
+            progress.runs.append(run)
         verdict = verdicts.get(dossier.id) if dossier.id is not None else None
         if verdict is not None:
             progress.verdicts.append((dossier, verdict))
