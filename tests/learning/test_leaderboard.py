@@ -98,3 +98,26 @@ def test_the_leaderboard_ranks_by_path_progress(client, session, assigned, sign_
         not in client.get("/progress/leaderboard?province=Hà Nội").text
     )
 
+
+def test_a_run_played_together_counts_for_every_officer_who_acted(client, session, world, registry):
+    from casework.scenarios import service as scenarios_service
+    from tests.factories import fire
+
+    receiver, handler, leader = (world[n] for n in ("hni.receiver", "hni.handler", "hni.leader"))
+    run = scenarios_service.start(
+        session, actor=receiver, scenario=client.app.state.scenarios.get("xquang-thieu-so-seri"),
+        procedures=registry, tz=TZ, together=True,
+    )  # fmt: skip
+    fire(session, receiver, run, "accept")
+    fire(
+        session, handler, run, "request_supplement",
+        reason="Phiếu khai báo thiếu số sê-ri của máy", missing_documents=["phieu_khai_bao"],
+    )  # fmt: skip
+    got = progress.progress_of(
+        session, [receiver, handler, leader], scenarios=client.app.state.scenarios,
+        calendars=CalendarSource(),
+    )  # fmt: skip
+    assert [r.dossier.id for r in got[receiver.id].runs] == [run.id]
+    assert [r.dossier.id for r in got[handler.id].runs] == [run.id]  # acted: earns it too
+    assert got[leader.id].runs == []  # has not acted yet
+    assert got[receiver.id].runs[0].score == got[handler.id].runs[0].score

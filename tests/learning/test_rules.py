@@ -12,8 +12,9 @@ import pytest
 
 from casework.errors import ValidationFailed
 from casework.learning import path
-from casework.learning.path import Evidence, build_paths, streak
+from casework.learning.path import Evidence, build_paths
 from casework.learning.service import grade, parse_answers
+from casework.learning.streaks import Streak, streak
 
 KTNN, HDGS, CL = "XA-DL-KTNN", "XA-DL-HDGS", "XA-CL-HHLT"
 
@@ -177,8 +178,8 @@ def test_streaks_count_consecutive_working_days(active, today, current, best):
 
 
 def test_streak_badges():
-    assert path.Streak(0, 4).badges == ["Chuỗi 3 ngày học"]
-    assert path.Streak(1, 20).badges == [
+    assert Streak(0, 4).badges == ["Chuỗi 3 ngày học"]
+    assert Streak(1, 20).badges == [
         "Chuỗi 3 ngày học", "Chuỗi 5 ngày học", "Chuỗi 10 ngày học", "Chuỗi 20 ngày học",
     ]  # fmt: skip
 

@@ -21,17 +21,14 @@ it; today without activity yet does not break it either.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING
 
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
-from casework.accounts.models import Unit, UnitKind, User
-from casework.dossiers.models import Dossier, Event, Mode
+from casework.accounts.models import Unit, UnitKind
 from casework.learning.models import HandbookRead, QuizAttempt
 from casework.learning.quizzes import QuizRegistry
 from casework.procedures import Procedure, ProcedureRegistry
@@ -71,11 +68,8 @@ LEVELS = (
 NO_LEVEL = "Chưa bắt đầu"
 LEVEL_LABELS = {0: NO_LEVEL, **{lv.rank: lv.label for lv in LEVELS}}
 DIFFICULTY_LABELS = {1: "Dễ", 2: "Vừa", 3: "Khó"}
-STREAK_BADGES = (3, 5, 10, 20)
 FIRST_FIELDS = ("Đo lường", "Chất lượng sản phẩm, hàng hóa", "Tiêu chuẩn, Đo lường, Chất lượng")
 LEVEL_OF_UNIT = {UnitKind.commune: "commune", UnitKind.department: "province"}
-#: How far back the streak looks (the longest streak is of this window).
-STREAK_WINDOW_DAYS = 400
 
 
 # ---- the rules (pure) -------------------------------------------------------------------------
@@ -288,36 +282,6 @@ def build_paths(
     )
 
 
-@dataclass(frozen=True)
-class Streak:
-    current: int
-    best: int
-
-    @property
-    def badges(self) -> list[str]:
-        return [f"Chuỗi {n} ngày học" for n in STREAK_BADGES if self.best >= n]
-
-
-def streak(days: Iterable[date], *, today: date, is_working_day: Callable[[date], bool]) -> Streak:
-    """Consecutive working days with activity, up to today (pure). Days off are skipped: they
-    neither count nor break a streak; today without activity yet does not break it."""
-    active = {d for d in days if d <= today}
-    if not active:
-        return Streak(0, 0)
-    start = max(min(active), today - timedelta(days=STREAK_WINDOW_DAYS))
-    run = best = 0
-    d = start
-    while d <= today:
-        if is_working_day(d):
-            if d in active:
-                run += 1
-                best = max(best, run)
-            elif d != today:
-                run = 0
-        d += timedelta(days=1)
-    return Streak(run, best)
-
-
 # ---- the evidence (queries) -------------------------------------------------------------------
 
 
@@ -396,29 +360,3 @@ def paths_of(
         )
         for uid, p in progress.items()
     }
-
-
-def activity_days(session: Session, user: User, tz: ZoneInfo, *, since: date) -> set[date]:
-    """The local days with learning activity of `user` since `since` (three small queries)."""
-    start = datetime.combine(since, datetime.min.time(), tzinfo=tz)
-    days: set[date] = set(
-        session.exec(
-            select(col(HandbookRead.read_on)).where(
-                HandbookRead.user_id == user.id, col(HandbookRead.read_on) >= since
-            )
-        ).all()
-    )
-    stamps: list[Any] = list(
-        session.exec(
-            select(QuizAttempt.submitted_at).where(
-                QuizAttempt.user_id == user.id, col(QuizAttempt.submitted_at) >= start
-            )
-        ).all()
-    )
-    stamps += session.exec(
-        select(Event.at)
-        .join(Dossier, col(Dossier.id) == Event.dossier_id)
-        .where(Event.actor_id == user.id, Dossier.mode == Mode.practice, col(Event.at) >= start)
-    ).all()
-    days.update(at.astimezone(tz).date() for at in stamps)
-    return days

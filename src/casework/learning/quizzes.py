@@ -82,7 +82,7 @@ _MESSAGES = {
     "missing": "Thiếu trường bắt buộc.",
     "extra_forbidden": "Trường này không có trong định dạng bài trắc nghiệm.",
     "string_too_short": "Không được để trống.",
-    "string_type": "Phải là một đoạn chữ (đặt trong ngoặc kép nếu là số, ví dụ mã \"2.002131\", "
+    "string_type": 'Phải là một đoạn chữ (đặt trong ngoặc kép nếu là số, ví dụ mã "2.002131", '
     "hoặc có dấu «: »).",
     "list_type": "Phải là một danh sách.",
     "bool_type": "Phải là true hoặc false.",

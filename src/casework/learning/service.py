@@ -26,7 +26,7 @@ from casework.accounts.models import ACTING_ROLES, User
 from casework.db import session_for, utcnow, write_engine
 from casework.dossiers.clockwork import CalendarSource
 from casework.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from casework.learning import path
+from casework.learning import path, streaks
 from casework.learning.models import HandbookRead, QuizAttempt
 from casework.learning.quizzes import PASS_PERCENT, Quiz, QuizRegistry
 from casework.procedures import ProcedureRegistry
@@ -199,7 +199,7 @@ class Summary:
     """A trainee's paths and streak, with the rules the page prints."""
 
     paths: path.Paths
-    streak: path.Streak
+    streak: streaks.Streak
     levels: tuple[path.Level, ...] = path.LEVELS
     pass_percent: int = PASS_PERCENT
 
@@ -226,7 +226,7 @@ def summary(
         session, {user.id: progress}, procedures=procedures, scenarios=scenarios, quizzes=quizzes
     )[user.id]
     today = (now or utcnow()).astimezone(tz).date()
-    since = today - timedelta(days=path.STREAK_WINDOW_DAYS)
-    days = path.activity_days(session, user, tz, since=since)
+    since = today - timedelta(days=streaks.STREAK_WINDOW_DAYS)
+    days = streaks.activity_days(session, user, tz, since=since)
     calendar = calendars.for_unit(session, user.unit_id)
-    return Summary(paths, path.streak(days, today=today, is_working_day=calendar.is_working_day))
+    return Summary(paths, streaks.streak(days, today=today, is_working_day=calendar.is_working_day))
