@@ -38,6 +38,13 @@ def revoke(client, csrf, username="hni.receiver", code=XRAY, reason="Làm sai ha
     )
 
 
+def passed_xray(session, world, registry, trainee="hni.receiver"):
+    """An X-ray practice run of `trainee`, passed by bo.mentor: the evidence."""
+    return passed_run(
+        session, trainee=world[trainee], mentor=world["bo.mentor"], procedure=registry.get(XRAY)
+    )
+
+
 def entries(session, user=None):
     session.rollback()
     query = select(SignOffEntry).order_by(col(SignOffEntry.id))
@@ -85,10 +92,7 @@ def test_a_run_sent_back_to_redo_is_no_evidence(client, session, assigned, regis
 
 def test_a_colleagues_passed_run_is_not_the_trainees(client, session, assigned, registry):
     world = assigned
-    passed_run(
-        session, trainee=world["hni.receiver2"], mentor=world["bo.mentor"],
-        procedure=registry.get(XRAY),
-    )  # fmt: skip
+    passed_xray(session, world, registry, "hni.receiver2")
     with pytest.raises(ValidationFailed) as refused:
         service.sign_off(
             session, mentor=world["bo.mentor"], trainee=world["hni.receiver"],
@@ -101,10 +105,7 @@ def test_a_passed_run_is_the_evidence_the_sign_off_keeps(
     client, session, assigned, registry, sign_in
 ):
     world = assigned
-    run = passed_run(
-        session, trainee=world["hni.receiver"], mentor=world["bo.mentor"],
-        procedure=registry.get(XRAY),
-    )  # fmt: skip
+    run = passed_xray(session, world, registry)
     csrf = sign_in(world["bo.mentor"])
     assert re.search(r"\(1 bài Đạt\)", client.get("/progress/users/hni.receiver").text)
     r = sign(client, csrf)
@@ -123,38 +124,24 @@ def test_a_passed_run_is_the_evidence_the_sign_off_keeps(
 
 
 def test_the_number_of_passed_runs_needed_is_a_setting(
-    engine, tmp_path, session, assigned, registry
+    client, session, assigned, registry, sign_in
 ):
-    from fastapi.testclient import TestClient
+    from pydantic import ValidationError
 
-    from casework.main import create_app
     from casework.settings import Settings
-    from tests.conftest import TEST_PASSWORD
 
+    with pytest.raises(ValidationError):  # the rule cannot be switched off
+        Settings(env="test", signoff_min_passed=0)
     world = assigned
-    passed_run(
-        session, trainee=world["hni.receiver"], mentor=world["bo.mentor"],
-        procedure=registry.get(XRAY),
-    )  # fmt: skip
-    settings = Settings(
-        env="test", database_url="sqlite://", upload_dir=tmp_path / "up", signoff_min_passed=2
+    passed_xray(session, world, registry)
+    settings = client.app.state.settings
+    client.app.state.settings = settings.model_copy(update={"signoff_min_passed": 2})
+    csrf = sign_in(world["bo.mentor"])
+    assert (
+        "có ít nhất 2 bài thực hành của thủ tục đó"
+        in client.get("/progress/users/hni.receiver").text
     )
-    mentor = world["bo.mentor"]
-    from pwdlib import PasswordHash
-
-    mentor.password_hash = PasswordHash.recommended().hash(TEST_PASSWORD)
-    session.add(mentor)
-    session.commit()
-    with TestClient(create_app(settings, engine=engine)) as c:
-        token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").text)
-        assert token is not None
-        c.post("/login", data={"username": "bo.mentor", "password": TEST_PASSWORD,
-                               "csrf_token": token.group(1)})  # fmt: skip
-        page = c.get("/progress/users/hni.receiver").text
-        assert "có ít nhất 2 bài thực hành của thủ tục đó" in page
-        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)
-        assert csrf is not None
-        r = sign(c, csrf.group(1))
+    r = sign(client, csrf)
     assert r.status_code == 422
     assert "Mới có 1 bài thực hành của thủ tục 2.002131 được nhận xét Đạt; cần ít nhất 2." in r.text
     assert entries(session) == []
@@ -167,10 +154,7 @@ def test_revoking_needs_a_reason_and_the_history_is_kept_through_signing_again(
     client, session, assigned, registry, sign_in
 ):
     world = assigned
-    passed_run(
-        session, trainee=world["hni.receiver"], mentor=world["bo.mentor"],
-        procedure=registry.get(XRAY),
-    )  # fmt: skip
+    passed_xray(session, world, registry)
     csrf = sign_in(world["bo.mentor"])
     assert sign(client, csrf).status_code == 303
     # signed already: a second signing is refused until it is revoked
@@ -218,10 +202,7 @@ def test_revoking_what_is_not_signed_off_is_a_404(session, assigned, registry):
 
 def test_two_sign_offs_at_once_keep_one(session, assigned, registry, monkeypatch):
     world = assigned
-    passed_run(
-        session, trainee=world["hni.receiver"], mentor=world["bo.mentor"],
-        procedure=registry.get(XRAY),
-    )  # fmt: skip
+    passed_xray(session, world, registry)
     kw = {"mentor": world["bo.mentor"], "trainee": world["hni.receiver"], "procedure_code": XRAY,
           "note": "", "procedures": registry}  # fmt: skip
     service.sign_off(session, **kw)
@@ -240,10 +221,7 @@ def test_only_the_trainees_mentors_sign_and_revoke(client, session, assigned, hn
 
     world = assigned
     registry = client.app.state.registry
-    passed_run(
-        session, trainee=world["hni.receiver"], mentor=world["bo.mentor"],
-        procedure=registry.get(XRAY),
-    )  # fmt: skip
+    passed_xray(session, world, registry)
     other = accounts.create_user(
         session, username="bo.mentor2", full_name="Cán bộ hướng dẫn 2", unit=world.ministry,
         roles=["mentor"],

@@ -15,7 +15,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from casework.accounts.models import Unit, User
 from casework.db import utcnow
@@ -47,6 +47,18 @@ async def _form(request: Request) -> dict[str, str]:
     return {k: v for k, v in form_texts(form).items() if k != "csrf_token"}
 
 
+def _refused(
+    request: Request, session: Session, user: User, trainee: User,
+    procedures: ProcedureRegistry, calendars: Any, exc: ValidationFailed, values: dict[str, str],
+) -> Response:  # fmt: skip
+    """The trainee's page again (422): the reason on top, what was typed kept."""
+    session.rollback()
+    return _trainee_page(
+        request, session, user, trainee, procedures, calendars,
+        message=exc.message, errors=exc.fields, values=values, status_code=422,
+    )  # fmt: skip
+
+
 @router.post("/progress/users/{username}/sign-offs")
 async def sign_off(
     username: str,
@@ -71,11 +83,7 @@ async def sign_off(
             tz=tz,
         )
     except ValidationFailed as exc:
-        session.rollback()
-        return _trainee_page(
-            request, session, user, trainee, procedures, calendars,
-            message=exc.message, errors=exc.fields, values=values, status_code=422,
-        )  # fmt: skip
+        return _refused(request, session, user, trainee, procedures, calendars, exc, values)
     return RedirectResponse(
         f"/progress/users/{trainee.username}?signed={row.procedure_code}#sign-offs",
         status_code=303,
@@ -100,12 +108,8 @@ async def revoke_sign_off(
             reason=values.get("reason", ""),
         )  # fmt: skip
     except ValidationFailed as exc:
-        session.rollback()
-        return _trainee_page(
-            request, session, user, trainee, procedures, calendars,
-            message=exc.message, errors=exc.fields, values={**values, "revoke": code},
-            status_code=422,
-        )  # fmt: skip
+        values["revoke"] = code  # which revoke form to open again
+        return _refused(request, session, user, trainee, procedures, calendars, exc, values)
     return RedirectResponse(
         f"/progress/users/{trainee.username}?revoked={code}#sign-offs", status_code=303
     )
