@@ -134,9 +134,9 @@ def _demo_value(procedure: Procedure, key: str, now: datetime) -> Any:
     return f"{spec.label} (dữ liệu mẫu)"
 
 
-def _main_path(procedure: Procedure) -> list[str]:
-    """The actions of the straight path to a final state, skipping side branches."""
-    side = {
+#: Actions that leave the straight path (side branches and early ends); the generator's too.
+SIDE_ACTIONS = frozenset(
+    {
         "refuse_reception",
         "withdraw",
         "stop",
@@ -144,7 +144,14 @@ def _main_path(procedure: Procedure) -> list[str]:
         "request_supplement",
         "refuse",
         "send_back",
+        "cancel_inspection",
     }
+)
+
+
+def _main_path(procedure: Procedure) -> list[str]:
+    """The actions of the straight path to a final state, skipping side branches."""
+    side = SIDE_ACTIONS
     path, state, seen = [], procedure.initial_state, set()
     while state not in procedure.final_states and state not in seen:
         seen.add(state)

@@ -18,6 +18,7 @@ from typing import Any
 from casework import clock
 from casework.clock import LimitUnit, WorkCalendar, compute_due, finished_bucket, step_due
 from casework.clock.deadlines import _Line
+from casework.demo import SIDE_ACTIONS
 from casework.demo_generate import names
 from casework.demo_generate.world import ProcInfo, UnitInfo
 from casework.dossiers.clockwork import END_STATUSES, pause_kind
@@ -27,19 +28,8 @@ from casework.procedures import Procedure, StateDef, TransitionDef
 from casework.procedures import schema as _schema
 from casework.reports import stats
 
-#: Actions that leave the straight path (the same list as the small demo's `_main_path`).
-SIDE = frozenset(
-    {
-        "refuse_reception",
-        "withdraw",
-        "stop",
-        "extend",
-        "request_supplement",
-        "refuse",
-        "send_back",
-        "cancel_inspection",
-    }
-)
+#: Actions that leave the straight path (the small demo's list).
+SIDE = SIDE_ACTIONS
 WORKING_DAYS = LimitUnit.WORKING_DAYS
 #: Optional fields offered when the result is handed over (absent in older releases).
 RETURN_FIELDS: tuple[str, ...] = tuple(getattr(_schema, "RETURN_FIELDS", ()))

@@ -41,18 +41,6 @@ IDENT_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 ALL_ROLES = ("receiver", "handler", "leader", "mentor", "auditor", "admin")
 #: Roles that fire actions on dossiers. Mentors, auditors and admins never do.
 ACTING_ROLES = ("receiver", "handler", "leader")
-SLIP_KINDS = (
-    "receipt",
-    "supplement_request",
-    "refusal",
-    "apology_extension",
-    "stop_notice",
-    "result",
-    "inspection_decision",
-    "inspection_record",
-    "inspection_report",
-)
-FIELD_TYPES = ("text", "textarea", "date", "datetime", "number", "documents", "choice")
 #: The slips addressed to an applicant (the one-stop desk's Mẫu 01–05 and the result): an
 #: inspection has no applicant, so a `kind: inspection` procedure prints none of them.
 APPLICANT_SLIPS = (
@@ -63,6 +51,8 @@ APPLICANT_SLIPS = (
     "stop_notice",
     "result",
 )
+SLIP_KINDS = (*APPLICANT_SLIPS, "inspection_decision", "inspection_record", "inspection_report")
+FIELD_TYPES = ("text", "textarea", "date", "datetime", "number", "documents", "choice")
 #: The shared parts of the one-stop desk (an applicant's dossier) → what they are, and the parts
 #: that only an inspection includes. `kind_problems` keeps each kind to its own.
 ONE_STOP_PARTS = {
