@@ -199,3 +199,16 @@ def test_a_holiday_does_not_break_a_streak():
 def test_rules_have_no_database(tmp_path: Path):
     """build_paths and streak are pure: they run without a session (this test has none)."""
     assert path.Paths().percent == 0
+
+
+def test_choices_are_shown_shuffled_the_same_way_every_time(quizzes):
+    """The file's order does not leak: the right answer shows at every place, and a page shown
+    twice (or to two people) has the same order, so the posted numbers stay the file's."""
+    places = []
+    for code in sorted(quizzes.codes()):
+        quiz = quizzes.get(code)
+        for i, q in enumerate(quiz.questions):
+            assert sorted(quiz.order(i)) == list(range(len(q.choices)))
+            assert quiz.order(i) == quiz.model_copy().order(i)
+            places.append(quiz.order(i).index(q.answer_index))
+    assert set(places) == {0, 1, 2, 3}

@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import random
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,14 @@ class Quiz(BaseModel):
     procedure: str = Field(min_length=1)
     verified_on: dt.date
     questions: list[Question]
+
+    def order(self, i: int) -> list[int]:
+        """The order the choices of question `i` are shown in: shuffled with a seed of this
+        version of the quiz, so the same for everyone and every visit, and the right answer has
+        no favourite place whatever the order in the file."""
+        shown = list(range(len(self.questions[i].choices)))
+        random.Random(f"{self.digest}:{i}").shuffle(shown)
+        return shown
 
     @property
     def digest(self) -> str:
