@@ -3,7 +3,6 @@ own, a certificate's history, and the table the exports and the print share."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
+from casework import cells
 from casework.accounts.models import Unit, User
 from casework.certificates.models import Certificate, CertificateChange
 from casework.paging import Page
@@ -132,26 +132,27 @@ def history(session: Session, cert: Certificate) -> list[tuple[CertificateChange
 
 HEADERS = ["STT", "Đơn vị", "Mã đơn vị", "Họ và tên", "Tên đăng nhập", "Lĩnh vực", "Khóa học",
            "Nơi cấp", "Số chứng chỉ", "Ngày cấp", "Có giá trị đến", "Trạng thái"]  # fmt: skip
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: Kept for progress/tables.py: the writer (`casework.cells`) now makes every cell safe, so this
+#: only removes the characters a spreadsheet cannot hold. New code needs nothing of the kind.
+safe_cell = cells.clean
 
 
-def safe_cell(text: str) -> str:
-    """User text for a spreadsheet: no control characters (openpyxl refuses them), and a
-    leading = + - @ made literal with an apostrophe, so no cell becomes a formula."""
-    text = _ILLEGAL.sub(" ", text)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
-def table(rows: list[Row], *, on: date, notes: list[str], sheet: bool = True) -> exports.Table:
-    """`sheet`: for a spreadsheet (cells made safe); False for the printed page."""
+def table(rows: list[Row], *, on: date, notes: list[str]) -> exports.Table:
+    """The certificates as a table, for the exports (cells made safe by their writer) and the
+    printed page."""
     out = exports.Table("Danh sách chứng chỉ nghiệp vụ kiểm tra", list(HEADERS), notes=notes)
     for i, (c, u, unit) in enumerate(rows, start=1):
-        texts = [unit.name, unit.code, u.full_name, u.username, c.field, c.course, c.issuer,
-                 c.number]  # fmt: skip
         out.rows.append(
             [
                 i,
-                *(safe_cell(t) for t in texts),
+                unit.name,
+                unit.code,
+                u.full_name,
+                u.username,
+                c.field,
+                c.course,
+                c.issuer,
+                c.number,
                 c.issued_on,
                 c.valid_until or "không thời hạn",
                 STATUS_LABELS[status_of(c, on)],

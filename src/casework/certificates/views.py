@@ -23,6 +23,7 @@ from casework.certificates.models import FIELDS, SOURCE_LABELS, Certificate
 from casework.db import utcnow
 from casework.dossiers import attachments
 from casework.errors import Conflict, NotFound, ValidationFailed
+from casework.ids import IdPath
 from casework.paging import Page
 from casework.reports import exports
 from casework.units import search
@@ -216,7 +217,7 @@ def certificate_print(
     notes = _notes(f, on)
     rows = _all_rows(session, f, on, notes)
     context = {
-        "table": queries.table(rows, on=on, notes=notes, sheet=False),
+        "table": queries.table(rows, on=on, notes=notes),
         "unit": f.unit,
         "on": on,
         "query": urlencode(form),
@@ -315,7 +316,7 @@ def _detail(
 
 @router.get("/certificates/{certificate_id}")
 def certificate_page(
-    certificate_id: int,
+    certificate_id: IdPath,
     request: Request,
     session: SessionDep,
     user: PageUser,
@@ -329,7 +330,7 @@ def certificate_page(
 
 @router.post("/certificates/{certificate_id}")
 async def edit_certificate(
-    certificate_id: int, request: Request, session: SessionDep, user: PageUser, tz: TzDep
+    certificate_id: IdPath, request: Request, session: SessionDep, user: PageUser, tz: TzDep
 ) -> Response:
     service.manager_root(session, user)
     form = await request.form()
@@ -352,7 +353,7 @@ async def edit_certificate(
 
 @router.post("/certificates/{certificate_id}/revoke")
 async def revoke_certificate(
-    certificate_id: int, request: Request, session: SessionDep, user: PageUser, tz: TzDep
+    certificate_id: IdPath, request: Request, session: SessionDep, user: PageUser, tz: TzDep
 ) -> Response:
     service.manager_root(session, user)
     values = form_texts(await request.form())
@@ -370,7 +371,7 @@ async def revoke_certificate(
 
 @router.get("/certificates/{certificate_id}/evidence")
 def certificate_evidence(
-    certificate_id: int, request: Request, session: SessionDep, user: PageUser
+    certificate_id: IdPath, request: Request, session: SessionDep, user: PageUser
 ) -> Response:
     cert = service.get_visible(session, user, certificate_id)
     path = request.app.state.settings.upload_dir / (cert.evidence_key or "")

@@ -28,6 +28,7 @@ import segno
 from markupsafe import Markup
 from sqlmodel import Session, col, select
 
+from casework import cells
 from casework.accounts.models import Unit, User
 from casework.clock import WorkCalendar
 from casework.dossiers.clockwork import ClockView, clock_view
@@ -969,43 +970,24 @@ def book_xlsx(b: Book, tz: ZoneInfo) -> bytes:
     ws = wb.active
     assert ws is not None
     ws.title = "Sổ theo dõi hồ sơ"
-    ws.append([b.form_label])
-    ws.append([b.agency])
-    ws.append([b.title])
-    ws.append([b.period_text])
-    ws.append(BOOK_COLUMNS)
+    for line in (b.form_label, b.agency, b.title, b.period_text):
+        cells.append_row(ws, [line], tz)
+    header = cells.append_row(ws, BOOK_COLUMNS, tz)
     header_row = ws.max_row
     ws["C3"].font = Font(bold=True, size=14)
     ws["A3"].font = Font(bold=True, size=14)
     thin = Side(style="thin")
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
-    for cell in ws[header_row]:
+    for cell in header:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
         cell.border = box
 
-    def local(value: datetime | None) -> datetime | None:
-        return value.astimezone(tz).replace(tzinfo=None) if value else None
-
     for r in b.rows:
-        ws.append(
-            [
-                r.number,
-                r.code,
-                r.procedure_name,
-                r.sets,
-                r.applicant,
-                r.address_phone,
-                r.handling_unit,
-                local(r.received_at),
-                local(r.appointment_at),
-                local(r.result_at),
-                local(r.returned_at),
-                "",
-                r.note,
-            ]
-        )
-        for cell in ws[ws.max_row]:
+        row = [r.number, r.code, r.procedure_name, r.sets, r.applicant, r.address_phone,
+               r.handling_unit, r.received_at, r.appointment_at, r.result_at, r.returned_at, "",
+               r.note]  # fmt: skip
+        for cell in cells.append_row(ws, row, tz):  # user text never becomes a formula
             cell.border = box
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             if isinstance(cell.value, datetime):

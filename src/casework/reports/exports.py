@@ -3,14 +3,14 @@
 A report builds a `Table` (title, headers, rows of plain values); the page draws it and
 `csv_response` / `xlsx_response` send the same rows. CSV is UTF-8 with a BOM, so Excel opens the
 Vietnamese text correctly; XLSX keeps numbers as numbers and instants as Excel date-times.
-Instants are written in Vietnam time (Asia/Ho_Chi_Minh), as dd/mm/yyyy HH:MM.
+Instants are written in Vietnam time (Asia/Ho_Chi_Minh), as dd/mm/yyyy HH:MM. Every cell goes
+through `casework.cells` (no formula, no character the format cannot hold).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -19,6 +19,8 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from fastapi.responses import Response
+
+from casework import cells
 
 PRIVATE = {"Cache-Control": "private, no-store"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -37,63 +39,33 @@ class Table:
     formats: dict[int, str] = field(default_factory=dict)
 
 
-def _cell(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.astimezone(LOCAL).replace(tzinfo=None) if value.tzinfo else value
-    if value is None:
-        return ""
-    return value
-
-
-def _csv_text(value: Any) -> str:
-    if isinstance(value, datetime):
-        return (value.astimezone(LOCAL) if value.tzinfo else value).strftime("%d/%m/%Y %H:%M")
-    if isinstance(value, date):
-        return value.strftime("%d/%m/%Y")
-    if isinstance(value, float):
-        return f"{value:.2f}".rstrip("0").rstrip(".")
-    text = "" if value is None else str(value)
-    # a cell starting with = + - @ would be read as a formula by a spreadsheet
-    return "'" + text if text[:1] in ("=", "+", "-", "@") and not _number(text) else text
-
-
-def _number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
 def to_csv(table: Table) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(table.headers)
+    writer.writerow(cells.csv_row(table.headers, LOCAL))
     for row in table.rows:
-        writer.writerow([_csv_text(v) for v in row])
+        writer.writerow(cells.csv_row(row, LOCAL))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 def to_xlsx(table: Table) -> bytes:
+    """Every cell through `cells.append_row`: text is never a formula, numbers stay numbers."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
     wb = Workbook(write_only=False)
     ws = wb.active
     assert ws is not None
-    ws.title = re.sub(r"[\\/*?:\[\]]", "-", table.title)[:31] or "Bảng"
-    ws.append([table.title])
-    ws["A1"].font = Font(bold=True, size=13)
+    ws.title = cells.sheet_title(table.title)
+    cells.append_row(ws, [table.title], LOCAL)[0].font = Font(bold=True, size=13)
     for note in table.notes:
-        ws.append([note])
-    ws.append(table.headers)
-    header_row = ws.max_row
-    for cell in ws[header_row]:
+        cells.append_row(ws, [note], LOCAL)
+    for cell in cells.append_row(ws, table.headers, LOCAL):
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="center")
+    header_row = ws.max_row
     for row in table.rows:
-        ws.append([_cell(v) for v in row])
-        for i, cell in enumerate(ws[ws.max_row]):
+        for i, cell in enumerate(cells.append_row(ws, row, LOCAL)):
             if i in table.formats and isinstance(cell.value, int | float):
                 cell.number_format = table.formats[i]
             elif isinstance(cell.value, datetime):
