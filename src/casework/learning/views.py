@@ -17,6 +17,7 @@ from sqlmodel import Session
 from casework.accounts.models import User
 from casework.dossiers.clockwork import CalendarSource
 from casework.errors import Conflict, PermissionDenied, ValidationFailed
+from casework.ids import IdPath
 from casework.learning import service
 from casework.learning.models import QuizAttempt
 from casework.learning.quizzes import PASS_PERCENT, Quiz, QuizRegistry
@@ -155,7 +156,7 @@ async def submit_quiz(
 @router.get("/learning/quizzes/{code}/attempts/{attempt_id}")
 def attempt_page(
     code: str,
-    attempt_id: int,
+    attempt_id: IdPath,
     request: Request,
     session: SessionDep,
     user: PageUser,
