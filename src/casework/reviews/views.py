@@ -27,6 +27,7 @@ from casework.dossiers import queries
 from casework.dossiers.clockwork import CalendarSource
 from casework.dossiers.views import dossier_context
 from casework.errors import ActionNotAllowed, Conflict, PermissionDenied, ValidationFailed
+from casework.ids import IdPath
 from casework.procedures import ProcedureRegistry
 from casework.reviews import assignments as assigning
 from casework.reviews import queue, service, submissions
@@ -208,7 +209,7 @@ async def create_assignment(request: Request, session: SessionDep, user: PageUse
 
 
 @router.post("/reviews/assignments/{assignment_id}/delete")
-def delete_assignment(assignment_id: int, session: SessionDep, user: PageUser) -> Response:
+def delete_assignment(assignment_id: IdPath, session: SessionDep, user: PageUser) -> Response:
     scope = assigning.assignment_scope(session, user)
     assigning.unassign(session, scope=scope, assignment_id=assignment_id)
     return RedirectResponse("/reviews/assignments?done=removed", status_code=303)
