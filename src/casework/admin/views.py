@@ -27,6 +27,7 @@ from casework.db import utcnow
 from casework.dossiers import calendars
 from casework.dossiers.clockwork import CalendarSource
 from casework.errors import NotFound, ValidationFailed
+from casework.ids import IdPath
 from casework.paging import Page
 from casework.units import search
 from casework.web.auth import PageUser, verify_csrf
@@ -184,7 +185,7 @@ DONE_MESSAGES = {
 
 @router.get("/admin/users/{user_id}")
 def user_page(
-    user_id: int,
+    user_id: IdPath,
     request: Request,
     session: SessionDep,
     user: PageUser,
@@ -202,7 +203,7 @@ def user_page(
 
 @router.post("/admin/users/{user_id}")
 async def update_user(
-    user_id: int, request: Request, session: SessionDep, user: PageUser
+    user_id: IdPath, request: Request, session: SessionDep, user: PageUser
 ) -> Response:
     scope = service.scope_of(session, user)
     target = service.user_in_scope(session, scope, user_id)
@@ -221,7 +222,7 @@ async def update_user(
 
 @router.post("/admin/users/{user_id}/active")
 async def set_active(
-    user_id: int, request: Request, session: SessionDep, user: PageUser
+    user_id: IdPath, request: Request, session: SessionDep, user: PageUser
 ) -> Response:
     scope = service.scope_of(session, user)
     target = service.user_in_scope(session, scope, user_id)
@@ -239,7 +240,7 @@ async def set_active(
 
 @router.post("/admin/users/{user_id}/password")
 async def reset_password(
-    user_id: int, request: Request, session: SessionDep, user: PageUser
+    user_id: IdPath, request: Request, session: SessionDep, user: PageUser
 ) -> Response:
     scope = service.scope_of(session, user)
     target = service.user_in_scope(session, scope, user_id)
@@ -262,7 +263,7 @@ async def reset_password(
 
 
 @router.post("/admin/users/{user_id}/tokens/revoke")
-def revoke_tokens(user_id: int, session: SessionDep, user: PageUser) -> Response:
+def revoke_tokens(user_id: IdPath, session: SessionDep, user: PageUser) -> Response:
     scope = service.scope_of(session, user)
     target = service.user_in_scope(session, scope, user_id)
     n = accounts.revoke_tokens(session, user=target)

@@ -38,6 +38,7 @@ from casework.dossiers.catalog import procedure_of
 from casework.dossiers.clockwork import CalendarSource
 from casework.dossiers.models import Dossier
 from casework.errors import ValidationFailed
+from casework.ids import SeqPath
 from casework.procedures import Procedure
 from casework.web.deps import ApiUser, CalendarsDep, RegistryDep, SessionDep, TzDep
 
@@ -382,7 +383,7 @@ def list_events(code: str, user: ApiUser, session: SessionDep, tz: TzDep) -> lis
     response_model=SnapshotOut,
     summary="Hồ sơ như tại thời điểm ngay sau dòng nhật ký số seq",
 )
-def replay(code: str, seq: int, user: ApiUser, session: SessionDep, tz: TzDep) -> SnapshotOut:
+def replay(code: str, seq: SeqPath, user: ApiUser, session: SessionDep, tz: TzDep) -> SnapshotOut:
     dossier = queries.get_dossier(session, user=user, code=code)
     snap = queries.replay(session, dossier, seq)
     _, procedure = procedure_of(session, dossier)

@@ -18,6 +18,7 @@ from casework.classes import demand, ranking, service
 from casework.classes.access import demand_root
 from casework.classes.models import FIELDS, STATUS_LABELS, ClassStatus, TrainingClass
 from casework.errors import Conflict, NotFound, ValidationFailed
+from casework.ids import IdPath
 from casework.paging import Page
 from casework.reports import exports
 from casework.units import search
@@ -169,7 +170,7 @@ def _demand_page(
 
 @router.get("/classes/{class_id}/demand")
 def demand_page(
-    class_id: int,
+    class_id: IdPath,
     request: Request,
     session: SessionDep,
     user: PageUser,
@@ -184,7 +185,7 @@ def demand_page(
 
 @router.post("/classes/{class_id}/demand")
 async def save_demand(
-    class_id: int, request: Request, session: SessionDep, user: PageUser
+    class_id: IdPath, request: Request, session: SessionDep, user: PageUser
 ) -> Response:
     demand_root(session, user)
     form = await request.form()

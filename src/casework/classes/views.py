@@ -33,6 +33,7 @@ from casework.classes.models import (
     TrainingClass,
 )
 from casework.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from casework.ids import IdPath
 from casework.procedures import ProcedureRegistry
 from casework.reports import exports
 from casework.web.auth import PageUser, verify_csrf
@@ -247,7 +248,7 @@ CaseworkErrorLike = ValidationFailed | Conflict
 
 @router.get("/classes/{class_id}")
 def class_page(
-    class_id: int,
+    class_id: IdPath,
     request: Request,
     session: SessionDep,
     user: PageUser,
@@ -260,8 +261,8 @@ def class_page(
 
 @router.post("/classes/{class_id}/seats/{seat_id}")
 async def name_seat(
-    class_id: int,
-    seat_id: int,
+    class_id: IdPath,
+    seat_id: IdPath,
     request: Request,
     session: SessionDep,
     user: PageUser,
@@ -320,27 +321,27 @@ async def _act(
 
 @router.post("/classes/{class_id}/fill")
 async def fill_class(
-    class_id: int, request: Request, session: SessionDep, user: PageUser, registry: RegistryDep
+    class_id: IdPath, request: Request, session: SessionDep, user: PageUser, registry: RegistryDep
 ) -> Response:
     return await _act(request, session, registry, user, class_id, "fill")
 
 
 @router.post("/classes/{class_id}/attendance")
 async def attendance(
-    class_id: int, request: Request, session: SessionDep, user: PageUser, registry: RegistryDep
+    class_id: IdPath, request: Request, session: SessionDep, user: PageUser, registry: RegistryDep
 ) -> Response:
     return await _act(request, session, registry, user, class_id, "attendance")
 
 
 @router.post("/classes/{class_id}/complete")
 async def complete_class(
-    class_id: int, request: Request, session: SessionDep, user: PageUser, registry: RegistryDep
+    class_id: IdPath, request: Request, session: SessionDep, user: PageUser, registry: RegistryDep
 ) -> Response:
     return await _act(request, session, registry, user, class_id, "completed")
 
 
 @router.post("/classes/{class_id}/cancel")
 async def cancel_class(
-    class_id: int, request: Request, session: SessionDep, user: PageUser, registry: RegistryDep
+    class_id: IdPath, request: Request, session: SessionDep, user: PageUser, registry: RegistryDep
 ) -> Response:
     return await _act(request, session, registry, user, class_id, "cancelled")

@@ -29,6 +29,7 @@ from casework.dossiers.models import Attachment, Dossier, Event
 from casework.dossiers.slips import DOSSIER_SLIPS
 from casework.errors import ActionNotAllowed, Conflict, NotFound, PermissionDenied, ValidationFailed
 from casework.findings.conclusion import DATA_LABELS
+from casework.ids import IdPath
 from casework.inspections.slips import INSPECTION_SLIPS, ONE_STOP_SLIPS, inspection_view
 from casework.numbers import fmt_money, fmt_number
 from casework.procedures import Procedure, TransitionDef, diagrams
@@ -556,7 +557,7 @@ async def add_attachments(
 
 @router.get("/dossiers/{code}/attachments/{attachment_id}")
 def download_attachment(
-    code: str, attachment_id: int, request: Request, session: SessionDep, user: PageUser
+    code: str, attachment_id: IdPath, request: Request, session: SessionDep, user: PageUser
 ) -> Response:
     dossier = queries.get_dossier(session, user=user, code=code)
     row = session.get(Attachment, attachment_id)

@@ -20,6 +20,7 @@ from casework.accounts.models import Role, User
 from casework.db import utcnow
 from casework.errors import NotFound, ValidationFailed
 from casework.findings import forms, report, service, tolerance
+from casework.ids import IdPath
 from casework.numbers import fmt_number
 from casework.procedures import ProcedureRegistry
 from casework.reports import exports
@@ -118,7 +119,7 @@ async def add_row(
 
 @router.post("/dossiers/{code}/findings/{row_id}")
 async def update_row(
-    request: Request, session: SessionDep, user: PageUser, tz: TzDep, code: str, row_id: int
+    request: Request, session: SessionDep, user: PageUser, tz: TzDep, code: str, row_id: IdPath
 ) -> Response:
     values = form_texts(await request.form())
     try:
@@ -132,7 +133,7 @@ async def update_row(
 
 
 @router.post("/dossiers/{code}/findings/{row_id}/delete")
-def delete_row(session: SessionDep, user: PageUser, code: str, row_id: int) -> Response:
+def delete_row(session: SessionDep, user: PageUser, code: str, row_id: IdPath) -> Response:
     service.delete_row(session, actor=user, code=code, row_id=row_id)
     return RedirectResponse(f"/dossiers/{code}/findings?saved=deleted", status_code=303)
 

@@ -18,6 +18,7 @@ from casework.dossiers.catalog import procedure_of
 from casework.dossiers.models import Dossier
 from casework.dossiers.queries import get_dossier
 from casework.errors import ValidationFailed
+from casework.ids import IdPath
 from casework.inspections import plans, service
 from casework.inspections.models import TEAM_ROLE_LABELS, TRIGGER_LABELS, InspectionPlanItem
 from casework.inspections.rules import inspection_of
@@ -143,7 +144,7 @@ async def create_plan(
 
 @router.post("/inspections/plans/{plan_id}/items")
 async def add_item(
-    plan_id: int, request: Request, session: SessionDep, user: PageUser, registry: RegistryDep
+    plan_id: IdPath, request: Request, session: SessionDep, user: PageUser, registry: RegistryDep
 ) -> Response:
     values = form_texts(await request.form())
     try:

@@ -21,6 +21,7 @@ from casework.accounts.models import User
 from casework.clock import WorkCalendar
 from casework.db import utcnow
 from casework.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from casework.ids import IdPath
 from casework.procedures import Procedure, ProcedureRegistry
 from casework.questions import service
 from casework.questions.models import MAX_ANSWER, MAX_QUESTION, Question
@@ -286,7 +287,7 @@ ASKED_MESSAGE = (
 
 @router.get("/questions/{question_id}")
 def question_page(
-    question_id: int,
+    question_id: IdPath,
     request: Request,
     session: SessionDep,
     user: OptionalUser,
@@ -303,7 +304,7 @@ def question_page(
 
 @router.post("/questions/{question_id}/answer")
 async def answer_question(
-    question_id: int,
+    question_id: IdPath,
     request: Request,
     session: SessionDep,
     user: PageUser,

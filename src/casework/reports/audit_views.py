@@ -15,6 +15,7 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from casework.errors import NotFound, ValidationFailed
+from casework.ids import IdPath
 from casework.reports import audit_log
 from casework.reports.access import reader_root, unit_in_subtree
 from casework.reports.exports import PRIVATE, download
@@ -140,7 +141,7 @@ def checks_page(
 
 @router.get("/audit/checks/{check_id}")
 def check_page(
-    check_id: int,
+    check_id: IdPath,
     request: Request,
     session: SessionDep,
     user: PageUser,

@@ -88,6 +88,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        if any(err.get("loc", ("",))[0] == "path" for err in exc.errors()):
+            # an id in the address that cannot exist (a word, negative, past 2⁶³−1): not found,
+            # as an id that does not exist (casework.ids.IdPath)
+            return _respond(request, 404, NotFound.code, HTTP_MESSAGES[404])
         fields: dict[str, str] = {}
         for err in exc.errors():
             loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
@@ -243,6 +247,8 @@ def _vi_validation(err: dict[str, Any]) -> str:
     kind = err.get("type", "")
     if kind == "missing":
         return "Thiếu trường bắt buộc."
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        return "Số nằm ngoài khoảng cho phép."
     if kind.endswith("_type") or kind.endswith("_parsing"):
         return f"Sai kiểu dữ liệu ({err.get('msg', '')})."
     return f"Giá trị không hợp lệ ({err.get('msg', '')})."
