@@ -153,22 +153,34 @@ class ProcedurePath:
         return next((s for s in self.scenarios if not s.finished), None)
 
 
-@dataclass(frozen=True)
-class FieldPath:
-    field: str
-    procedures: tuple[ProcedurePath, ...]
+class _Tally:
+    """Stages done, stages, and the share done in percent (rounded down), over `parts`."""
+
+    @property
+    def parts(self) -> Sequence[ProcedurePath | FieldPath]:
+        raise NotImplementedError
 
     @property
     def done(self) -> int:
-        return sum(p.done for p in self.procedures)
+        return sum(p.done for p in self.parts)
 
     @property
     def total(self) -> int:
-        return sum(p.total for p in self.procedures)
+        return sum(p.total for p in self.parts)
 
     @property
     def percent(self) -> int:
         return self.done * 100 // self.total if self.total else 0
+
+
+@dataclass(frozen=True)
+class FieldPath(_Tally):
+    field: str
+    procedures: tuple[ProcedurePath, ...]
+
+    @property
+    def parts(self) -> Sequence[ProcedurePath]:
+        return self.procedures
 
     @property
     def level(self) -> int:
@@ -184,20 +196,12 @@ class FieldPath:
 
 
 @dataclass(frozen=True)
-class Paths:
+class Paths(_Tally):
     fields: tuple[FieldPath, ...] = ()
 
     @property
-    def done(self) -> int:
-        return sum(f.done for f in self.fields)
-
-    @property
-    def total(self) -> int:
-        return sum(f.total for f in self.fields)
-
-    @property
-    def percent(self) -> int:
-        return self.done * 100 // self.total if self.total else 0
+    def parts(self) -> Sequence[FieldPath]:
+        return self.fields
 
     @property
     def badges(self) -> list[str]:
