@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from fastapi import Path
+from fastapi import Path, Query
 
 #: The largest id either database holds (SQLite INTEGER, PostgreSQL BIGINT).
 MAX_ID = 2**63 - 1
@@ -39,3 +39,9 @@ def parse_int(text: object, lo: int = 0, hi: int = MAX_ID) -> int | None:
 def parse_id(text: object) -> int | None:
     """A database id written in `text` (1 … 2⁶³−1, ASCII digits), or None."""
     return parse_int(text, 1, MAX_ID)
+
+
+#: An optional id in the query (`?unit=`, `?edit=`): out of range is a 422 naming the field.
+IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+#: An optional count or flag number in the query (`?n=`, `?imported=`): 0 … 2⁶³−1.
+CountQuery = Annotated[int | None, Query(ge=0, le=MAX_ID)]

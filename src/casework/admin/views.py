@@ -27,7 +27,7 @@ from casework.db import utcnow
 from casework.dossiers import calendars
 from casework.dossiers.clockwork import CalendarSource
 from casework.errors import NotFound, ValidationFailed
-from casework.ids import IdPath
+from casework.ids import CountQuery, IdPath
 from casework.paging import Page
 from casework.units import search
 from casework.web.auth import PageUser, verify_csrf
@@ -191,7 +191,7 @@ def user_page(
     user: PageUser,
     created: bool = False,
     done: Annotated[str | None, Query(max_length=16)] = None,
-    n: Annotated[int | None, Query(ge=0)] = None,
+    n: CountQuery = None,
 ) -> Response:
     scope = service.scope_of(session, user)
     target = service.user_in_scope(session, scope, user_id)

@@ -23,7 +23,7 @@ from casework.certificates.models import FIELDS, SOURCE_LABELS, Certificate
 from casework.db import utcnow
 from casework.dossiers import attachments
 from casework.errors import Conflict, NotFound, ValidationFailed
-from casework.ids import IdPath
+from casework.ids import CountQuery, IdPath
 from casework.paging import Page
 from casework.reports import exports
 from casework.units import search
@@ -131,7 +131,7 @@ def certificate_list(
     status: StatusQ = "",
     q: TextQ = "",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-    imported: Annotated[int | None, Query(ge=0)] = None,
+    imported: CountQuery = None,
 ) -> Response:
     f, form, errors = _list_filter(session, user, unit, field, status, q)
     on = today(tz)

@@ -18,7 +18,7 @@ from casework.classes import demand, ranking, service
 from casework.classes.access import demand_root
 from casework.classes.models import FIELDS, STATUS_LABELS, ClassStatus, TrainingClass
 from casework.errors import Conflict, NotFound, ValidationFailed
-from casework.ids import IdPath
+from casework.ids import CountQuery, IdPath
 from casework.paging import Page
 from casework.reports import exports
 from casework.units import search
@@ -175,7 +175,7 @@ def demand_page(
     session: SessionDep,
     user: PageUser,
     commune: Annotated[str | None, Query(max_length=100)] = None,
-    saved: int | None = None,
+    saved: CountQuery = None,
 ) -> Response:
     demand_root(session, user)
     klass = service.get_class(session, class_id)

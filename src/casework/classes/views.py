@@ -33,7 +33,7 @@ from casework.classes.models import (
     TrainingClass,
 )
 from casework.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from casework.ids import IdPath
+from casework.ids import IdPath, IdQuery
 from casework.procedures import ProcedureRegistry
 from casework.reports import exports
 from casework.web.auth import PageUser, verify_csrf
@@ -71,7 +71,7 @@ def classes_page(
     status: Annotated[str | None, Query(max_length=16)] = None,
     year: Annotated[str | None, Query(max_length=4)] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-    opened: int | None = None,
+    opened: IdQuery = None,
 ) -> Response:
     filters = _filters(field, status, year)
     found = service.list_classes(session, filters, page=page)

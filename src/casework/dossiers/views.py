@@ -29,7 +29,7 @@ from casework.dossiers.models import Attachment, Dossier, Event
 from casework.dossiers.slips import DOSSIER_SLIPS
 from casework.errors import ActionNotAllowed, Conflict, NotFound, PermissionDenied, ValidationFailed
 from casework.findings.conclusion import DATA_LABELS
-from casework.ids import IdPath
+from casework.ids import IdPath, IdQuery
 from casework.inspections.slips import INSPECTION_SLIPS, ONE_STOP_SLIPS, inspection_view
 from casework.numbers import fmt_money, fmt_number
 from casework.procedures import Procedure, TransitionDef, diagrams
@@ -421,7 +421,7 @@ def dossier_page(
     user: PageUser,
     calendars: CalendarsDep,
     tz: TzDep,
-    after: Annotated[int | None, Query(ge=1)] = None,
+    after: IdQuery = None,
     opened: bool = False,
     decided: bool = False,
 ) -> Response:

@@ -20,7 +20,7 @@ from casework.accounts.models import Role, User
 from casework.db import utcnow
 from casework.errors import NotFound, ValidationFailed
 from casework.findings import forms, report, service, tolerance
-from casework.ids import IdPath
+from casework.ids import IdPath, IdQuery
 from casework.numbers import fmt_number
 from casework.procedures import ProcedureRegistry
 from casework.reports import exports
@@ -95,7 +95,7 @@ def findings_page(
     session: SessionDep,
     user: PageUser,
     code: str,
-    edit: Annotated[int | None, Query(ge=1)] = None,
+    edit: IdQuery = None,
     saved: Annotated[str | None, Query(max_length=16)] = None,
 ) -> Response:
     return _page(request, session, user, code, edit=edit, saved=saved)
@@ -187,7 +187,7 @@ def report_export(
     tz: TzDep,
     fmt: str,
     period: Annotated[str | None, Query(max_length=16)] = None,
-    unit: Annotated[int | None, Query(ge=1)] = None,
+    unit: IdQuery = None,
 ) -> Response:
     if fmt not in ("csv", "xlsx"):
         raise NotFound("Không có định dạng này (csv hoặc xlsx).")
@@ -204,7 +204,7 @@ def report_page(
     registry: RegistryDep,
     tz: TzDep,
     period: Annotated[str | None, Query(max_length=16)] = None,
-    unit: Annotated[int | None, Query(ge=1)] = None,
+    unit: IdQuery = None,
 ) -> Response:
     found = _report(session, user, registry, tz, period, unit)
     context = {

@@ -11,6 +11,7 @@ from casework.accounts.models import ACTING_ROLES, Unit, User
 from casework.dossiers.catalog import procedure_of_version, stored_version, versions_of
 from casework.dossiers.service import LEVEL_FOR_UNIT
 from casework.handbook.search import HandbookFilter, search
+from casework.ids import IdQuery
 from casework.learning import service as learning
 from casework.procedures import Procedure, diagrams
 from casework.procedures.diff import diff
@@ -110,7 +111,7 @@ def procedure_diagram(
     code: str,
     registry: RegistryDep,
     session: SessionDep,
-    version: Annotated[int | None, Query(ge=1)] = None,
+    version: IdQuery = None,
     current: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
     """The state diagram as SVG; `version` for a stored version, `current` to highlight a step."""

@@ -18,7 +18,7 @@ from casework.dossiers.catalog import procedure_of
 from casework.dossiers.models import Dossier
 from casework.dossiers.queries import get_dossier
 from casework.errors import ValidationFailed
-from casework.ids import IdPath
+from casework.ids import IdPath, IdQuery
 from casework.inspections import plans, service
 from casework.inspections.models import TEAM_ROLE_LABELS, TRIGGER_LABELS, InspectionPlanItem
 from casework.inspections.rules import inspection_of
@@ -214,7 +214,7 @@ def new_inspection(
     session: SessionDep,
     user: PageUser,
     registry: RegistryDep,
-    item: Annotated[int | None, Query(ge=1)] = None,
+    item: IdQuery = None,
     procedure: Annotated[str | None, Query(max_length=64)] = None,
     follow_up: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
