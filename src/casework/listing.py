@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
+from casework.ids import parse_int
 from casework.paging import Page
 
 T = TypeVar("T")
@@ -43,4 +44,5 @@ def sort_param(text: str, keys: Iterable[str], default: str) -> tuple[str, bool]
 
 def page_param(text: str) -> int:
     """A `page` query value: a whole number, else the first page."""
-    return int(text) if text.isdigit() and len(text) <= 6 else 1
+    page = parse_int(text, 0, 999_999)
+    return 1 if page is None else page

@@ -1,9 +1,9 @@
-"""Issue 17, finding 6: ids out of range are a 404, never a 500 (SQLite's integers stop at 2⁶³−1,
-and Python's `int()` of a too-long number raised OverflowError deep in the driver).
+"""Issue 17, finding 6: ids out of range are a 404, never a 500 (an id column holds 2³¹−1 on
+PostgreSQL, 2⁶³−1 on SQLite, whose driver raised OverflowError past it; `int("²")` a ValueError).
 
 The routes are read from the app's own route table, so a new route with an integer in its path or
 its query is covered without being listed: every integer path parameter answers 404 to 2⁶⁴, 2⁶³,
-−1, a superscript digit and a word, anonymous (or the sign-in it needs) and signed in, on both
+2³¹, −1, a superscript digit and a word, anonymous (or the sign-in it needs) and signed in, on both
 databases; every integer query parameter answers such values with a 4xx or the page, never a 5xx.
 Ids in forms are listed by hand (a form is read inside the view) and answer a 4xx with a
 Vietnamese message, or are ignored as an unknown choice.
@@ -115,7 +115,8 @@ def test_out_of_range_path_ids_are_404(client, session, world, sign_in, everyone
                 # an id in range that is not there: refused or not found, never a crash
                 url = fill(route.path, **{n: str(MAX_ID) for n in names})
                 r = send(client, method, url, token, bearer)
-                assert r.status_code in (403, 404) if signed else ANONYMOUS_OK, (method, url)
+                allowed = {403, 404} if signed else ANONYMOUS_OK
+                assert r.status_code in allowed, (method, url, r.status_code, r.text[:200])
     assert len(checked) > 300
 
 
@@ -142,3 +143,53 @@ def test_the_api_answers_json_404_for_an_out_of_range_replay(client, world, toke
     r = client.get(f"/api/v1/dossiers/X/replay/{2**64}", headers=headers)
     assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
     assert "Không tìm thấy" in r.json()["error"]["message"]
+
+
+# ---- ids and numbers read inside the views (queries and forms) ------------------------------------
+
+#: names the views read from a query or a form as an id or a small number
+NUMBER_NAMES = ("unit", "page", "year", "before", "commune", "item", "edit", "version", "n",
+                "after", "opened", "saved", "imported", "seq", "user", "mentor")  # fmt: skip
+HOSTILE_NUMBERS = [str(2**64), "-1", "²", "1" * 40]
+#: Pages whose parsing lives in another engineer's package (reviews); see docs/security.md
+NOT_YET = {"/reviews"}
+
+
+def test_no_get_page_crashes_on_a_hostile_number(client, session, world, sign_in, everyone, app):
+    """Every GET route without a path parameter, with each name above set to each value."""
+    sign_in(everyone)
+    crashes: list[tuple[str, str, str, int]] = []
+    for route in routes(app):
+        if "GET" not in route.methods or "{" in route.path or route.path in NOT_YET:
+            continue
+        if route.path.startswith(("/api/", "/static", "/docs", "/openapi", "/logout")):
+            continue
+        for bad in HOSTILE_NUMBERS:
+            r = client.get(route.path, params=dict.fromkeys(NUMBER_NAMES, bad))
+            if r.status_code >= 500:
+                crashes.append((route.path, bad, "", r.status_code))
+    assert not crashes
+
+
+def test_hostile_ids_in_forms_are_refused_or_ignored(
+    client, session, world, sign_in, everyone, registry
+):
+    """The forms that take an id or a number: a 4xx (422 naming the field, 404 for an id out
+    of reach) or the value ignored, never a 500."""
+    from tests.classes.matrix import matrix_class
+    from tests.factories import open_xray
+
+    token = sign_in(everyone)
+    class_id = matrix_class(session, everyone)
+    dossier = open_xray(session, registry.get("2.002131"), world["hni.receiver"])
+    for bad in HOSTILE_NUMBERS:
+        posts = {
+            "/audit/checks": {"unit": bad},
+            "/admin/calendar": {"year": bad, "day": "x", "kind": "holiday", "name": "x"},
+            f"/classes/{class_id}/demand": {"commune": bad, "officers": bad, "seats": bad},
+            f"/classes/{class_id}/fill": {"demand": bad, f"seat-{bad}": "x", "version": bad},
+            f"/dossiers/{dossier.code}/actions/accept": {"expected_version": bad},
+        }
+        for url, fields in posts.items():
+            r = client.post(url, data={"csrf_token": token, **fields}, follow_redirects=False)
+            assert r.status_code < 500, (url, bad, r.text[:300])

@@ -27,7 +27,7 @@ from casework.db import utcnow
 from casework.dossiers import calendars
 from casework.dossiers.clockwork import CalendarSource
 from casework.errors import NotFound, ValidationFailed
-from casework.ids import CountQuery, IdPath
+from casework.ids import CountQuery, IdPath, parse_int
 from casework.paging import Page
 from casework.units import search
 from casework.web.auth import PageUser, verify_csrf
@@ -332,9 +332,8 @@ def _year_of(values: dict[str, Any], tz: ZoneInfo) -> int:
     try:
         return date.fromisoformat(str(values.get("day", ""))).year
     except ValueError:
-        year = str(values.get("year", ""))
-        ok = year.isdigit() and 2000 <= int(year) <= 2100
-        return int(year) if ok else utcnow().astimezone(tz).year
+        year = parse_int(str(values.get("year", "")), 2000, 2100)
+        return year if year is not None else utcnow().astimezone(tz).year
 
 
 def _vn_date(value: str) -> str:

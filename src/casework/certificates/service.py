@@ -34,6 +34,7 @@ from casework.certificates.models import (
 from casework.db import utcnow
 from casework.dossiers import attachments
 from casework.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from casework.ids import parse_int
 from casework.text import fold
 
 PER_PAGE = 25
@@ -335,8 +336,8 @@ def _lock(session: Session, actor: User, certificate_id: int) -> Certificate:
 
 
 def _check_version(cert: Certificate, values: dict[str, Any]) -> None:
-    sent = str(values.get("version", ""))
-    if sent.isdigit() and int(sent) != cert.version:
+    sent = parse_int(str(values.get("version", "")))
+    if sent is not None and sent != cert.version:
         raise Conflict(
             "Chứng chỉ vừa được người khác sửa; hãy tải lại trang để xem bản mới rồi sửa lại."
         )

@@ -23,7 +23,7 @@ from casework.certificates.models import FIELDS, SOURCE_LABELS, Certificate
 from casework.db import utcnow
 from casework.dossiers import attachments
 from casework.errors import Conflict, NotFound, ValidationFailed
-from casework.ids import CountQuery, IdPath
+from casework.ids import CountQuery, IdPath, parse_id, parse_int
 from casework.paging import Page
 from casework.reports import exports
 from casework.units import search
@@ -87,12 +87,13 @@ def _list_filter(
     root = service.reader_root(session, user)
     chosen, errors = root, {}
     unit = unit.strip()
-    if unit.isdigit() and len(unit) <= 9 and int(unit) != root.id:
-        found = session.get(Unit, int(unit))
+    unit_id = parse_id(unit)
+    if unit_id is not None and unit_id != root.id:
+        found = session.get(Unit, unit_id)
         if found is None or not found.path.startswith(root.path):
             raise NotFound("Không tìm thấy đơn vị này trong phạm vi của bạn.")
         chosen = found
-    elif unit and not unit.isdigit():
+    elif unit and parse_int(unit) is None:
         picked, problem = search.pick(session, root, unit)
         chosen = picked or root
         if problem:

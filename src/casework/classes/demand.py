@@ -22,6 +22,7 @@ from casework.classes.models import MAX_NOTE, ClassDemand, ClassSeat, ClassStatu
 from casework.classes.service import TZ, get_class
 from casework.db import utcnow
 from casework.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from casework.ids import parse_id, parse_int
 from casework.procedures import ProcedureRegistry
 
 MAX_SEATS = 50
@@ -72,7 +73,8 @@ def save_demand(
     klass = get_class(session, class_id)
     errors: dict[str, str] = {}
     raw_commune = str(values.get("commune") or "")
-    commune = session.get(Unit, int(raw_commune)) if raw_commune.isdigit() else None
+    commune_id = parse_id(raw_commune)
+    commune = session.get(Unit, commune_id) if commune_id is not None else None
     inside = commune is not None and commune.path.startswith(root.path)
     if commune is None or commune.kind != UnitKind.commune or not inside:
         raise ValidationFailed(
@@ -84,14 +86,16 @@ def save_demand(
     staff = {u.id: u for u in officers_of(session, [commune.id or 0]).get(commune.id or 0, [])}
     chosen: list[int] = []
     for raw in officer_ids:
-        if not raw.isdigit() or int(raw) not in staff:
+        officer_id = parse_id(raw)
+        if officer_id is None or officer_id not in staff:
             errors["officers"] = "Chỉ chọn cán bộ đang làm việc của xã, phường đã chọn."
-        elif int(raw) not in chosen:
-            chosen.append(int(raw))
+        elif officer_id not in chosen:
+            chosen.append(officer_id)
     raw_seats = str(values.get("seats") or "").strip()
-    if raw_seats and not raw_seats.isdigit():
+    asked = parse_int(raw_seats)
+    if raw_seats and asked is None:
         errors["seats"] = "Số chỗ là số nguyên không âm."
-    seats = max(int(raw_seats) if raw_seats.isdigit() else 0, len(chosen))
+    seats = max(asked or 0, len(chosen))
     if seats > min(MAX_SEATS, klass.capacity):
         errors["seats"] = f"Tối đa {min(MAX_SEATS, klass.capacity)} chỗ cho một xã, phường."
     note = str(values.get("note") or "").strip()
@@ -236,17 +240,18 @@ def name_seat(
     raw = str(values.get("user") or "")
     staff = {u.id: u for u in officers_of(session, [commune.id or 0]).get(commune.id or 0, [])}
     seated = {s.user_id for s in service.seats_of(session, class_id) if s.id != seat.id}
-    if not raw.isdigit() or int(raw) not in staff:
+    user_id = parse_id(raw)
+    if user_id is None or user_id not in staff:
         raise ValidationFailed(
             "Chưa ghi tên.", fields={f"seat-{seat_id}": "Chọn một cán bộ của xã, phường này."}
         )
-    if int(raw) in seated:
+    if user_id in seated:
         raise ValidationFailed(
             "Chưa ghi tên.",
-            fields={f"seat-{seat_id}": f"{staff[int(raw)].full_name} đã có chỗ trong lớp."},
+            fields={f"seat-{seat_id}": f"{staff[user_id].full_name} đã có chỗ trong lớp."},
         )
-    seat.user_id = int(raw)
+    seat.user_id = user_id
     session.add(seat)
-    service.touch(session, klass, actor, f"ghi tên {staff[int(raw)].full_name} vào chỗ của "
+    service.touch(session, klass, actor, f"ghi tên {staff[user_id].full_name} vào chỗ của "
                   f"{commune.name}")  # fmt: skip
     session.commit()

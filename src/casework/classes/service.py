@@ -34,6 +34,7 @@ from casework.classes.models import (
 )
 from casework.db import utcnow
 from casework.errors import Conflict, NotFound, ValidationFailed
+from casework.ids import parse_int
 from casework.paging import Page
 
 PER_PAGE = 20
@@ -163,7 +164,7 @@ def clean_class(values: Mapping[str, Any]) -> dict[str, Any]:
     if start and end and end < start:
         errors["end_date"] = "Ngày kết thúc không được trước ngày bắt đầu."
     raw = str(values.get("capacity") or "").strip()
-    capacity = int(raw) if raw.isdigit() else 0
+    capacity = parse_int(raw) or 0
     if not 1 <= capacity <= MAX_CAPACITY:
         errors["capacity"] = f"Số chỗ là số nguyên từ 1 đến {MAX_CAPACITY}."
     note = str(values.get("note") or "").strip()

@@ -33,7 +33,7 @@ from casework.classes.models import (
     TrainingClass,
 )
 from casework.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from casework.ids import IdPath, IdQuery
+from casework.ids import IdPath, IdQuery, parse_id, parse_int
 from casework.procedures import ProcedureRegistry
 from casework.reports import exports
 from casework.web.auth import PageUser, verify_csrf
@@ -50,7 +50,7 @@ def _filters(field: str | None, status: str | None, year: str | None) -> service
     return service.ClassFilter(
         field=field if field in FIELDS else None,
         status=status if status in STATUS_LABELS else None,
-        year=int(year) if year and year.isdigit() and 2000 <= int(year) <= 2100 else None,
+        year=parse_int(year, 2000, 2100),
     )
 
 
@@ -287,9 +287,9 @@ async def _act(
     form = await request.form()
     values = form_texts(form)
     version = values.get("version", "")
-    chosen = [int(v) for v in form.getlist("demand") if isinstance(v, str) and v.isdigit()]
+    chosen = [i for v in form.getlist("demand") if (i := parse_id(v)) is not None]
     marks = {
-        int(k[5:]): str(v) for k, v in values.items() if k.startswith("seat-") and k[5:].isdigit()
+        i: str(v) for k, v in values.items() if k.startswith("seat-") and (i := parse_id(k[5:]))
     }
     try:
         if what == "fill":

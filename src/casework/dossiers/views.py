@@ -29,7 +29,7 @@ from casework.dossiers.models import Attachment, Dossier, Event
 from casework.dossiers.slips import DOSSIER_SLIPS
 from casework.errors import ActionNotAllowed, Conflict, NotFound, PermissionDenied, ValidationFailed
 from casework.findings.conclusion import DATA_LABELS
-from casework.ids import IdPath, IdQuery
+from casework.ids import IdPath, IdQuery, parse_int
 from casework.inspections.slips import INSPECTION_SLIPS, ONE_STOP_SLIPS, inspection_view
 from casework.numbers import fmt_money, fmt_number
 from casework.procedures import Procedure, TransitionDef, diagrams
@@ -481,7 +481,7 @@ async def fire_action(
     transition = procedure.transition(dossier.state, action)
     data = _action_data(form, procedure, transition) if transition else {}
     raw_version = form.get("expected_version")
-    expected = int(raw_version) if isinstance(raw_version, str) and raw_version.isdigit() else None
+    expected = parse_int(raw_version)
     try:
         service.fire_action(
             session,

@@ -18,7 +18,7 @@ from casework.dossiers.catalog import procedure_of
 from casework.dossiers.models import Dossier
 from casework.dossiers.queries import get_dossier
 from casework.errors import ValidationFailed
-from casework.ids import IdPath, IdQuery
+from casework.ids import IdPath, IdQuery, parse_int
 from casework.inspections import plans, service
 from casework.inspections.models import TEAM_ROLE_LABELS, TRIGGER_LABELS, InspectionPlanItem
 from casework.inspections.rules import inspection_of
@@ -36,10 +36,8 @@ PLANS_PER_PAGE = 5
 
 
 def _int(text: str | None) -> int | None:
-    try:
-        return int(str(text).strip())
-    except (TypeError, ValueError):
-        return None
+    """A whole number of a form field (ASCII digits, at most 2⁶³−1), else None."""
+    return parse_int(str(text).strip())
 
 
 def _day(text: str | None) -> date | None:

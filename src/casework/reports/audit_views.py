@@ -15,7 +15,7 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from casework.errors import NotFound, ValidationFailed
-from casework.ids import IdPath
+from casework.ids import IdPath, parse_id
 from casework.reports import audit_log
 from casework.reports.access import reader_root, unit_in_subtree
 from casework.reports.exports import PRIVATE, download
@@ -44,7 +44,7 @@ def log_page(
 ) -> Response:
     root = reader_root(session, user)
     filters, errors, form = audit_log.parse_filter(session, root, request.query_params)
-    before_id = int(before) if before and before.isdigit() and len(before) <= 18 else None
+    before_id = parse_id(before)
     if errors:
         page = audit_log.LogPage(rows=[], next_before=None, first=before_id is None)
     else:
@@ -106,9 +106,10 @@ async def start_check(
 ) -> Response:
     root = reader_root(session, user)
     raw = form_text(await request.form(), "unit").strip()
-    if raw and not (raw.isdigit() and len(raw) <= 12):
+    unit_id = parse_id(raw)
+    if raw and unit_id is None:
         raise NotFound("Không tìm thấy đơn vị này trong phạm vi của bạn.")
-    unit = unit_in_subtree(session, root, int(raw) if raw else None)
+    unit = unit_in_subtree(session, root, unit_id)
     check, created = audit_log.start_check(session, user=user, unit=unit)
     if not created:
         return RedirectResponse(f"/audit/checks/{check.id}?already=1", status_code=303)

@@ -23,6 +23,7 @@ from casework.accounts.models import Unit, User
 from casework.clock import Bucket, WorkCalendar
 from casework.db import utcnow
 from casework.errors import NotFound
+from casework.ids import parse_id, parse_int
 from casework.procedures import ProcedureRegistry
 from casework.reports import charts, drill, exports, indicators, queries, step_queries, tables
 from casework.reports.access import reader_root, unit_in_subtree
@@ -83,7 +84,7 @@ def _parse(
     this_month = month_of(now, cal)
     errors: dict[str, str] = {}
     raw_unit = params.get("unit", "")
-    unit_id = int(raw_unit) if raw_unit.isdigit() and len(raw_unit) <= 9 else None
+    unit_id = parse_id(raw_unit)
     unit = unit_in_subtree(session, root, unit_id)
     first = _month(params.get("from", "")) if params.get("from") else date(this_month.year, 1, 1)
     last = _month(params.get("to", "")) if params.get("to") else this_month
@@ -285,7 +286,7 @@ def _dossiers(
     kind = req.form["kind"] if req.form["kind"] in DRILL else "received"
     req.form["kind"] = kind
     raw_page = req.form.get("page") or "1"
-    page = int(raw_page) if str(raw_page).isdigit() and 1 <= int(raw_page) <= 10_000 else 1
+    page = parse_int(str(raw_page), 1, 10_000) or 1
     per_page = EXPORT_CAP if export else 50
     items, total, more = drill.drill_down(
         session, req.scope, kind, now=req.now, cal=cal, page=1 if export else page,

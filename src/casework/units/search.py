@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 
 from casework.accounts.models import Unit, UnitKind, User
 from casework.errors import PermissionDenied
+from casework.ids import parse_id
 
 LIMIT = 20
 KIND_ORDER: dict[str, int] = {UnitKind.ministry: 0, UnitKind.department: 1, UnitKind.commune: 2}
@@ -148,8 +149,9 @@ def lookup(session: Session, root: Unit, value: str | None) -> Unit | None:
     unit = session.exec(select(Unit).where(Unit.code == value)).first()
     if unit is None and value.upper() != value:
         unit = session.exec(select(Unit).where(Unit.code == value.upper())).first()
-    if unit is None and value.isdigit() and len(value) <= 12:
-        unit = session.get(Unit, int(value))
+    unit_id = parse_id(value)
+    if unit is None and unit_id is not None:
+        unit = session.get(Unit, unit_id)
     if unit is None or not unit.path.startswith(root.path):
         return None
     return unit

@@ -89,7 +89,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         if any(err.get("loc", ("",))[0] == "path" for err in exc.errors()):
-            # an id in the address that cannot exist (a word, negative, past 2⁶³−1): not found,
+            # an id in the address that cannot exist (a word, negative, past 2³¹−1): not found,
             # as an id that does not exist (casework.ids.IdPath)
             return _respond(request, 404, NotFound.code, HTTP_MESSAGES[404])
         fields: dict[str, str] = {}
