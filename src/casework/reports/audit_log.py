@@ -44,6 +44,7 @@ from casework.dossiers.catalog import procedure_of_version
 from casework.dossiers.events import ChainProblem, canonical_json
 from casework.dossiers.models import Dossier, Event, EventKind, Mode, ProcedureVersion
 from casework.errors import NotFound
+from casework.ids import parse_id
 from casework.paging import Page
 from casework.procedures import ProcedureRegistry
 from casework.reports.access import unit_in_subtree
@@ -153,8 +154,8 @@ def parse_filter(
     form = {name: str(params.get(name) or "").strip() for name in FILTER_FIELDS}
     errors: dict[str, str] = {}
     unit = root
-    if form["unit"].isdigit() and len(form["unit"]) <= 12:  # an id: links made before the picker
-        unit = unit_in_subtree(session, root, int(form["unit"]))
+    if (unit_id := parse_id(form["unit"])) is not None:  # an id: links made before the picker
+        unit = unit_in_subtree(session, root, unit_id)
     elif form["unit"]:  # a code: the unit picker's, or typed
         found = search.lookup(session, root, form["unit"])
         if found is None:
