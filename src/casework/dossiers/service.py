@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -148,6 +148,24 @@ def applicant_form_refusal(procedure: Procedure) -> ValidationFailed | None:
     )
 
 
+#: No dossier was received before this (a guard against typos such as year 0001 or 1026).
+EARLIEST_RECEIVED = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def received_problem(received_at: datetime, now: datetime) -> str | None:
+    """Why a (time-zone aware) reception instant cannot be taken, or None. An instant UTC cannot
+    hold (year 1 at +14:00, year 9999 at −14:00) is refused here, not a crash further on."""
+    try:
+        utc = received_at.astimezone(UTC)
+    except OverflowError:
+        return "Thời điểm nhận hồ sơ nằm ngoài khoảng cho phép."
+    if utc > now + timedelta(minutes=5):
+        return "Thời điểm nhận hồ sơ không được ở tương lai."
+    if utc < EARLIEST_RECEIVED:
+        return "Thời điểm nhận hồ sơ không được trước năm 2000."
+    return None
+
+
 def open_dossier(
     session: Session,
     *,
@@ -182,8 +200,8 @@ def open_dossier(
     errors = _check_applicant(applicant, channel, mode)
     if received_at.tzinfo is None:
         errors["received_at"] = "Thời điểm nhận phải có múi giờ."
-    elif received_at > now + timedelta(minutes=5):
-        errors["received_at"] = "Thời điểm nhận hồ sơ không được ở tương lai."
+    elif (problem := received_problem(received_at, now)) is not None:
+        errors["received_at"] = problem
     if errors:
         raise ValidationFailed(
             "Chưa mở được hồ sơ: thông tin chưa đủ hoặc chưa đúng.", fields=errors
