@@ -258,23 +258,86 @@ def audit_verify(
     dossier: Annotated[
         str | None, typer.Option("--dossier", help="Chỉ kiểm tra một hồ sơ.")
     ] = None,
+    checkpoint: Annotated[
+        Path | None,
+        typer.Option(
+            "--checkpoint", help="Kiểm tra thêm với một điểm kiểm chứng đã ký (tệp .json)."
+        ),
+    ] = None,
+    public_key: Annotated[
+        Path | None,
+        typer.Option("--public-key", help="Khóa công khai tin cậy (mặc định: theo cấu hình)."),
+    ] = None,
 ) -> None:
-    """Tính lại chuỗi mã băm của nhật ký; báo mọi dòng bị sửa, thiếu hoặc thừa."""
+    """Tính lại chuỗi mã băm của nhật ký, đối chiếu mọi cột của hồ sơ với nhật ký và số liệu
+    báo cáo với hồ sơ; với --checkpoint, phát hiện chuỗi bị xóa, cắt hoặc viết lại sau khi ký."""
+    from casework.checkpoints import service as checkpoints
     from casework.dossiers import audit
 
     with Session(_engine()) as session:
         try:
             report = audit.verify(session, code=dossier)
+            signed = None
+            if checkpoint is not None:
+                trusted = checkpoints.trusted_key(get_settings(), public_key)
+                signed = checkpoints.verify(session, checkpoints.read_file(checkpoint), trusted)
         except CaseworkError as exc:
             raise _fail(exc.message) from exc
     for problem in report.problems:
         typer.echo(f"LỖI {problem}", err=True)
+    for signed_problem in signed.problems if signed else []:
+        typer.echo(f"LỖI {signed_problem}", err=True)
     summary = f"Đã kiểm tra {report.dossiers} hồ sơ, {report.events} dòng nhật ký"
+    if report.counters:
+        summary += f", {report.counters} dòng số liệu báo cáo"
     if report.checks:
         summary += f", {report.checks} lần kiểm tra toàn vẹn đã ghi"
-    if not report.ok:
-        raise _fail(f"{summary}: {len(report.problems)} lỗi toàn vẹn.")
+    if signed is not None:
+        summary += f"; {signed.chains} chuỗi so với điểm kiểm chứng #{signed.checkpoint_id}"
+    count = report.problem_count + (len(signed.problems) if signed else 0)
+    if count:
+        raise _fail(f"{summary}: {count} lỗi toàn vẹn.")
     typer.echo(f"{summary}: toàn vẹn.")
+
+
+@audit_app.command("keygen")
+def audit_keygen(
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Tệp khóa riêng (mặc định CASEWORK_CHECKPOINT_KEY)."),
+    ] = None,
+) -> None:
+    """Tạo cặp khóa Ed25519 ký điểm kiểm chứng: khóa riêng (quyền 0600) và <tệp>.pub."""
+    from casework.checkpoints import keys
+
+    path = out or get_settings().checkpoint_key
+    try:
+        public = keys.generate(path)
+    except CaseworkError as exc:
+        raise _fail(exc.message) from exc
+    typer.echo(f"Đã ghi khóa riêng {path} (quyền 0600) và khóa công khai {keys.public_path(path)}.")
+    typer.echo(f"Dấu vân tay: {keys.grouped(keys.fingerprint(public))}")
+    typer.echo(keys.public_pem(public).rstrip())
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Ký một điểm kiểm chứng (gốc Merkle của mọi chuỗi nhật ký) và ghi ra thư mục cấu hình."""
+    from casework.checkpoints import keys
+    from casework.checkpoints import service as checkpoints
+
+    settings = get_settings()
+    with Session(_engine(), expire_on_commit=False) as session:
+        try:
+            row = checkpoints.take(
+                session, key_path=settings.checkpoint_key, out_dir=settings.checkpoint_dir
+            )
+        except CaseworkError as exc:
+            raise _fail(exc.message) from exc
+    typer.echo(
+        f"Điểm kiểm chứng #{row.id}: {row.tree_size} chuỗi nhật ký, gốc {row.root}; "
+        f"tệp {settings.checkpoint_dir / row.file_name}; khóa {keys.grouped(row.key_fingerprint)}."
+    )
 
 
 @reports_app.command("rebuild")

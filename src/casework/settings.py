@@ -27,6 +27,12 @@ class Settings(BaseSettings):
     workflows_dir: Path = PROJECT_ROOT / "workflows"
     templates_dir: Path = PROJECT_ROOT / "templates"
     locales_dir: Path = PROJECT_ROOT / "locales"
+    #: Signed checkpoints of the event chains (docs/security.md): the Ed25519 private key (a file
+    #: outside the database, 0600, made by `casework audit keygen`), where the checkpoint files
+    #: go, and the public key a verifier trusts (default: `<key>.pub` beside the private key).
+    checkpoint_key: Path = PROJECT_ROOT / "var" / "checkpoint-key.pem"
+    checkpoint_dir: Path = PROJECT_ROOT / "var" / "checkpoints"
+    checkpoint_public_key: Path | None = None
     #: SQLite busy timeout (seconds) when two writers meet.
     sqlite_timeout: float = 30.0
     #: PostgreSQL connections per app worker: kept open, and extra ones for bursts. The server's

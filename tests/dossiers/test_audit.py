@@ -6,6 +6,7 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from casework.dossiers import audit
+from casework.dossiers.events import ChainProblem
 from tests.factories import fire, open_xray
 
 
@@ -18,6 +19,11 @@ def make_history(session, world, xray):
     )  # fmt: skip
     other = open_xray(session, xray, world["hni.receiver"], name="Phòng khám Hà Đông")
     return d, other
+
+
+def chain_problems(report):
+    """The hash chain's own findings (the replay of the edited events adds column findings)."""
+    return [p for p in report.problems if isinstance(p, ChainProblem)]
 
 
 def test_honest_history_verifies(session, world, xray):
@@ -38,8 +44,8 @@ def test_editing_a_payload_behind_the_apps_back_is_caught(session, world, xray):
     session.commit()
     report = audit.verify(session)
     assert not report.ok
-    assert [(p.dossier_code, p.seq) for p in report.problems] == [(d.code, 3)]
-    assert "bị sửa" in str(report.problems[0])
+    assert [(p.dossier_code, p.seq) for p in chain_problems(report)] == [(d.code, 3)]
+    assert "bị sửa" in str(chain_problems(report)[0])
     assert audit.verify(session, code=other.code).ok
 
 
@@ -51,14 +57,14 @@ def test_changing_a_timestamp_or_actor_is_caught(session, world, xray):
         )
     )
     session.commit()
-    assert [p.seq for p in audit.verify(session).problems] == [2]
+    assert [p.seq for p in chain_problems(audit.verify(session))] == [2]
 
 
 def test_deleting_the_last_event_is_caught(session, world, xray):
     d, _ = make_history(session, world, xray)
     session.exec(text("DELETE FROM event WHERE dossier_id = :d AND seq = 3").bindparams(d=d.id))
     session.commit()
-    problems = audit.verify(session, code=d.code).problems
+    problems = chain_problems(audit.verify(session, code=d.code))
     assert problems
     assert problems[-1].seq is None  # the dossier's own record of its chain no longer matches
 
@@ -71,7 +77,7 @@ def test_rewriting_a_row_and_its_hash_breaks_the_next_link(session, world, xray)
         )
     )
     session.commit()
-    seqs = {p.seq for p in audit.verify(session, code=d.code).problems}
+    seqs = {p.seq for p in chain_problems(audit.verify(session, code=d.code))}
     assert {2, 3} <= seqs
 
 

@@ -1,5 +1,9 @@
-"""`casework audit verify`: recompute every event chain, in batches, without loading all rows —
-and the chain of the integrity checks' own records (`reports.models.AuditCheck`).
+"""`casework audit verify`: recompute every event chain, in batches, without loading all rows;
+replay each dossier's events and compare every column they determine — of the dossier row, its
+step rows and its pause rows (`dossiers.derived`); compare the report counters with the same
+counters recomputed from the dossiers (`reports.counter_check`); and follow the chain of the
+integrity checks' own records (`reports.models.AuditCheck`). Signed checkpoints, kept outside the
+database, catch what a consistent rewrite of all of these would hide (`casework.checkpoints`).
 
 Reading is done in short transactions, one per batch of dossiers, each on one snapshot
 (PostgreSQL: REPEATABLE READ; SQLite: a read transaction), so a dossier and its events are seen
@@ -27,9 +31,23 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from casework.accounts.models import Unit
+from casework.clock import CalendarEntry, WorkCalendar
+from casework.dossiers.catalog import procedure_of_version
+from casework.dossiers.clockwork import NATIONAL_SCOPE, CalendarSource
+from casework.dossiers.derived import ColumnProblem, compare
 from casework.dossiers.events import ChainProblem, canonical_json, verify_chain
-from casework.dossiers.models import Dossier, Event
+from casework.dossiers.models import (
+    CalendarOverride,
+    ClockPause,
+    Dossier,
+    Event,
+    ProcedureVersion,
+    StepRecord,
+)
 from casework.errors import NotFound
+from casework.procedures import Procedure
+from casework.reports import counter_check
+from casework.reports.counter_check import CounterProblem
 from casework.reports.models import AuditCheck
 
 BATCH = 500
@@ -46,13 +64,15 @@ class CheckProblem:
         return f"Lần kiểm tra toàn vẹn #{self.check_id}: {self.problem}"
 
 
-Problem = ChainProblem | CheckProblem
+Problem = ChainProblem | ColumnProblem | CounterProblem | CheckProblem
 
 
 @dataclass
 class AuditReport:
     dossiers: int = 0
     events: int = 0
+    #: report counter rows compared with the dossiers
+    counters: int = 0
     #: sealed integrity-check records verified
     checks: int = 0
     #: the problems found, at most `limit` of them (all of them without a limit)
@@ -123,38 +143,72 @@ def verify(
     checks: bool | None = None,
     progress: Progress | None = None,
     problem_limit: int | None = None,
+    calendars: CalendarSource | None = None,
 ) -> AuditReport:
-    """Recompute the chains of every dossier (or one, or those of `unit`'s subtree), reading
-    committed data in sessions of its own, in batches, so the caller's session and objects are
-    left as they were.
+    """Recompute the chains of every dossier (or one, or those of `unit`'s subtree) and replay
+    their events against their columns, reading committed data in sessions of its own, in
+    batches, so the caller's session and objects are left as they were.
 
-    `checks` (default: when no single dossier is asked for) also verifies the chain of the
-    integrity checks' records; with `unit`, only problems of that subtree's checks are reported.
-    `progress` is called after each batch; `problem_limit` caps the problems kept (all are
-    counted)."""
+    `checks` (default: when no single dossier is asked for) also compares the report counters
+    (of the subtree's units) and verifies the chain of the integrity checks' records; with
+    `unit`, only problems of that subtree's checks are reported. `progress` is called after each
+    batch; `problem_limit` caps the problems kept (all are counted)."""
     bind = session.get_bind()
     report = AuditReport(limit=problem_limit)
-    with Session(_snapshot_engine(bind) if isinstance(bind, Engine) else bind) as own:
-        _verify_dossiers(own, report, code=code, unit=unit, progress=progress)
-        if checks if checks is not None else code is None:
+    whole = checks if checks is not None else code is None
+    with Session(snapshot_engine(bind) if isinstance(bind, Engine) else bind) as own:
+        context = _Context(own, calendars or CalendarSource())
+        _verify_dossiers(own, report, context, code=code, unit=unit, progress=progress)
+        if whole:
+            _verify_counters(own, report, unit=unit)
             _verify_checks(own, report, unit=unit)
     if progress is not None:
         progress(report)
     return report
 
 
-def _snapshot_engine(engine: Engine) -> Engine:
+class _Context:
+    """What the replay needs for every dossier, read once: the procedure of each stored
+    version, the unit codes, and each unit's calendar (national days and the unit's own)."""
+
+    def __init__(self, session: Session, source: CalendarSource) -> None:
+        self.versions: dict[int, tuple[tuple[str, int, str], Procedure]] = {}
+        for row in session.exec(select(ProcedureVersion)).all():
+            assert row.id is not None
+            key = (row.code, row.version, row.content_hash)
+            self.versions[row.id] = (key, procedure_of_version(row))
+        units = session.execute(sa_select(col(Unit.id), col(Unit.code))).all()
+        self.unit_codes: dict[int, str] = {u.id: u.code for u in units}
+        self.source = source
+        self.days: dict[str, list[CalendarOverride]] = {}
+        for day in source.overrides(session, [NATIONAL_SCOPE, *self.unit_codes.values()]):
+            self.days.setdefault(day.scope, []).append(day)
+        session.rollback()
+        self._cals: dict[int, WorkCalendar] = {}
+
+    def calendar(self, unit_id: int) -> WorkCalendar:
+        cal = self._cals.get(unit_id)
+        if cal is None:
+            rows = self.days.get(NATIONAL_SCOPE, []) + self.days.get(
+                self.unit_codes.get(unit_id, ""), []
+            )
+            cal = self.source.base
+            if rows:
+                cal = cal.with_entries(CalendarEntry(r.day, r.kind, r.name) for r in rows)  # type: ignore[arg-type]
+            self._cals[unit_id] = cal
+        return cal
+
+
+def snapshot_engine(engine: Engine) -> Engine:
     """Each transaction reads one snapshot (SQLite's read transactions already do)."""
     if engine.dialect.name == "postgresql":
         return engine.execution_options(isolation_level="REPEATABLE READ")
     return engine
 
 
-#: what the chain check reads: plain rows (no ORM objects), which `verify_chain` reads as it
-#: would read a Dossier and its Events — a third of the time of loading full objects
-_DOSSIER_COLUMNS = tuple(
-    col(c) for c in (Dossier.id, Dossier.code, Dossier.event_count, Dossier.last_event_hash)
-)
+#: what the check reads: plain rows (no ORM objects), which `verify_chain` and `derived.compare`
+#: read as they would read a Dossier and its Events — a third of the time of loading full objects
+_DOSSIER_COLUMNS = tuple(Dossier.__table__.c)  # type: ignore[attr-defined]
 _EVENT_COLUMNS = tuple(
     col(c)
     for c in (
@@ -162,11 +216,23 @@ _EVENT_COLUMNS = tuple(
         Event.from_state, Event.to_state, Event.payload, Event.prev_hash, Event.hash,
     )
 )  # fmt: skip
+_STEP_COLUMNS = tuple(StepRecord.__table__.c)  # type: ignore[attr-defined]
+_PAUSE_COLUMNS = tuple(ClockPause.__table__.c)  # type: ignore[attr-defined]
+
+
+def _grouped(session: Session, columns: Any, owner: Any, ids: list[int], *order: Any) -> Any:
+    """Rows of a child table for the dossiers `ids`, as {dossier id: [rows in `order`]}."""
+    out: dict[int, list[Any]] = {i: [] for i in ids}
+    query = sa_select(*columns).where(owner.in_(ids)).order_by(owner, *order)
+    for row in session.connection().execute(query):  # Core rows: no ORM loading
+        out[row.dossier_id].append(row)
+    return out
 
 
 def _verify_dossiers(
     session: Session,
     report: AuditReport,
+    context: _Context,
     *,
     code: str | None,
     unit: Unit | None,
@@ -183,27 +249,55 @@ def _verify_dossiers(
             raise NotFound(f"Không tìm thấy hồ sơ {code}.")
     last_id = 0
     while True:
-        batch = session.execute(query.where(col(Dossier.id) > last_id).limit(BATCH)).all()
+        batch = (
+            session.connection().execute(query.where(col(Dossier.id) > last_id).limit(BATCH)).all()
+        )
         if not batch:
             session.rollback()
             return
         ids = [d.id for d in batch]
-        events: dict[int, list[Any]] = {i: [] for i in ids}
-        for ev in session.execute(
-            sa_select(*_EVENT_COLUMNS)
-            .where(col(Event.dossier_id).in_(ids))
-            .order_by(col(Event.dossier_id), col(Event.seq))
-        ):
-            events[ev.dossier_id].append(ev)
+        events = _grouped(session, _EVENT_COLUMNS, col(Event.dossier_id), ids, col(Event.seq))
+        steps = _grouped(
+            session, _STEP_COLUMNS, col(StepRecord.dossier_id), ids, col(StepRecord.ordinal)
+        )
+        pauses = _grouped(
+            session, _PAUSE_COLUMNS, col(ClockPause.dossier_id), ids,
+            col(ClockPause.started_at), col(ClockPause.id),
+        )  # fmt: skip
         for dossier in batch:
             chain = events[dossier.id]
             report.dossiers += 1
             report.events += len(chain)
             report.add(verify_chain(cast(Dossier, dossier), cast(list[Event], chain)))
+            version, procedure = context.versions[dossier.procedure_version_id]
+            report.add(
+                compare(
+                    dossier,
+                    chain,
+                    steps[dossier.id],
+                    pauses[dossier.id],
+                    procedure,
+                    version,
+                    context.unit_codes,
+                    context.calendar(dossier.handling_unit_id),
+                )  # fmt: skip
+            )
         last_id = batch[-1].id
         session.rollback()  # end the snapshot: the next batch reads a fresh one
         if progress is not None:
             progress(report)
+
+
+def _verify_counters(session: Session, report: AuditReport, *, unit: Unit | None) -> None:
+    """The report counters of the subtree's units against the dossiers, in one snapshot."""
+    units: list[int] | None = None
+    if unit is not None and scope_clause(session, unit) is not None:
+        query = select(Unit.id).where(col(Unit.path).startswith(unit.path))
+        units = [uid for uid in session.exec(query).all() if uid is not None]
+    compared, found = counter_check.compare(session, units=units)
+    report.counters += compared
+    report.add(found)
+    session.rollback()
 
 
 def _verify_checks(session: Session, report: AuditReport, *, unit: Unit | None) -> None:

@@ -9,7 +9,8 @@ million dossiers: 10–100 ms a page, at most about half a second for a filter n
 (a rare kind of event). Real dossiers by default; practice ones on request — but never in an
 export (DESIGN §6: they never leave the system). Exports stop at `EXPORT_LIMIT` rows and say so.
 
-**A check** recomputes every event chain of the subtree (`dossiers.audit.verify`) in a worker
+**A check** recomputes every event chain of the subtree, replays each dossier's events against
+its columns and compares the subtree's report counters (`dossiers.audit.verify`) in a worker
 thread after the response, with sessions of its own: it reads dossiers and events and writes only
 its own `AuditCheck` row — progress after each batch, then the result. The finished row is sealed
 into the chain of check records: `prev_hash` is the hash of the check sealed just before it (the
@@ -41,6 +42,7 @@ from casework.accounts.models import Unit, User
 from casework.db import utcnow, write_engine
 from casework.dossiers import audit
 from casework.dossiers.catalog import procedure_of_version
+from casework.dossiers.derived import ColumnProblem
 from casework.dossiers.events import ChainProblem, canonical_json
 from casework.dossiers.models import Dossier, Event, EventKind, Mode, ProcedureVersion
 from casework.errors import NotFound
@@ -48,6 +50,7 @@ from casework.ids import parse_id
 from casework.paging import Page
 from casework.procedures import ProcedureRegistry
 from casework.reports.access import unit_in_subtree
+from casework.reports.counter_check import CounterProblem
 from casework.reports.exports import Table
 from casework.reports.models import AuditCheck
 from casework.text import fold
@@ -668,6 +671,16 @@ def _problem_rows(report: audit.AuditReport) -> list[dict[str, Any]]:
     for p in report.problems:
         if isinstance(p, ChainProblem):
             rows.append({"code": p.dossier_code, "seq": p.seq, "problem": p.problem})
+        elif isinstance(p, ColumnProblem):
+            rows.append(
+                {"code": p.dossier_code, "column": p.column, "stored": p.stored,
+                 "expected": p.expected, "problem": p.problem}
+            )  # fmt: skip
+        elif isinstance(p, CounterProblem):
+            rows.append(
+                {"counter": p.table, "key": p.key, "column": p.column, "stored": p.stored,
+                 "expected": p.expected, "problem": p.problem}
+            )  # fmt: skip
         else:
             rows.append({"check": p.check_id, "problem": p.problem})
     if report.problem_count > len(rows):

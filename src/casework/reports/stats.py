@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -175,12 +176,45 @@ def _as_date(value: Any) -> date:
     return date.fromisoformat(str(value)[:10])
 
 
+@dataclass
+class Counters:
+    """Every counter row as `rebuild` would write it: dicts of the stat tables' columns."""
+
+    dossier: list[dict[str, Any]]
+    elapsed: list[dict[str, Any]]
+    step: list[dict[str, Any]]
+
+
 def rebuild(session: Session, cal: WorkCalendar | None = None) -> dict[str, int]:
-    """Recompute every counter from the dossier and step columns (the caller commits).
+    """Recompute every counter from the dossier and step columns (the caller commits)."""
+    counters = compute(session, cal)
+    for model in (StatDossier, StatElapsed, StatStep):
+        session.execute(delete(model))
+    for model, rows in (
+        (StatDossier, counters.dossier),
+        (StatElapsed, counters.elapsed),
+        (StatStep, counters.step),
+    ):
+        for start in range(0, len(rows), 5000):
+            session.execute(insert(model), rows[start : start + 5000])
+    return {
+        "stat_dossier": len(counters.dossier),
+        "stat_elapsed": len(counters.elapsed),
+        "stat_step": len(counters.step),
+    }
+
+
+def compute(
+    session: Session, cal: WorkCalendar | None = None, *, units: Iterable[int] | None = None
+) -> Counters:
+    """Every counter row, recomputed from the dossier and step columns without writing (the
+    integrity check compares them with the stored ones); `units`: only those handling units.
 
     Each part is one GROUP BY in the database; only the grouped rows come back."""
     cal = cal or default_calendar()
     real = col(Dossier.mode) == Mode.real
+    if units is not None:
+        real = real & col(Dossier.handling_unit_id).in_(list(units))
     unit, proc = col(Dossier.handling_unit_id), col(Dossier.procedure_code)
     counters: dict[tuple[Any, ...], dict[str, Any]] = defaultdict(dict)
 
@@ -274,8 +308,6 @@ def rebuild(session: Session, cal: WorkCalendar | None = None) -> dict[str, int]
         for row in step_rows
     ]
 
-    for model in (StatDossier, StatElapsed, StatStep):
-        session.execute(delete(model))
     zero = dict.fromkeys(counter_names(StatDossier), 0)
     dossier_rows = [
         {"unit_id": u, "procedure_code": p, "month": m, **zero, **values}
@@ -285,18 +317,7 @@ def rebuild(session: Session, cal: WorkCalendar | None = None) -> dict[str, int]
         {"unit_id": u, "procedure_code": p, "month": _as_date(m), "tenths": int(t), "n": n}
         for u, p, m, t, n in elapsed_rows
     ]
-    for model, rows in (
-        (StatDossier, dossier_rows),
-        (StatElapsed, elapsed_dicts),
-        (StatStep, steps),
-    ):
-        for start in range(0, len(rows), 5000):
-            session.execute(insert(model), rows[start : start + 5000])
-    return {
-        "stat_dossier": len(dossier_rows),
-        "stat_elapsed": len(elapsed_dicts),
-        "stat_step": len(steps),
-    }
+    return Counters(dossier=dossier_rows, elapsed=elapsed_dicts, step=steps)
 
 
 def backfill(session: Session, calendars: Any = None, batch: int = 1000) -> int:
