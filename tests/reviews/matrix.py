@@ -1,6 +1,7 @@
 """The review part of the access matrix (`tests/security/test_access_matrix.py`): one builder per
 POST route of the trainee's submission and reply and the mentor's bulk pass, for
-`unsafe_requests.BUILDERS`, each on a fresh practice run made through the real services."""
+`unsafe_requests.BUILDERS`, each on a fresh practice run made through the real services.
+(`unsafe_requests` is imported inside the builders: it imports this module at its end.)"""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from sqlmodel import Session, select
 
 from casework.accounts.models import Unit, User
 from casework.dossiers import service
-from casework.dossiers.models import Dossier, Event
 from casework.reviews import service as reviews
 from casework.reviews import submissions
 from casework.reviews.models import MentorAssignment
@@ -20,16 +20,8 @@ from tests.factories import TZ
 PROCEDURE = "2.002131"
 
 
-def _event(db: Session, code: str, **where: Any) -> Event | None:
-    d = db.exec(select(Dossier).where(Dossier.code == code)).one()
-    query = select(Event).where(Event.dossier_id == d.id)
-    for key, value in where.items():
-        query = query.where(getattr(Event, key) == value)
-    return db.exec(query).first()
-
-
 def submit(k: Any, who: User, mode: str) -> Any:
-    from tests.security.unsafe_requests import Sent
+    from tests.security.unsafe_requests import Sent, _event
 
     d = k.dossier(mode)  # opened by hni.receiver, the only one the rule allows
 
@@ -44,7 +36,7 @@ def submit(k: Any, who: User, mode: str) -> Any:
 
 
 def reply(k: Any, who: User, mode: str) -> Any:
-    from tests.security.unsafe_requests import Sent
+    from tests.security.unsafe_requests import Sent, _event
 
     d = k.dossier(mode)
     comment = reviews.add_comment(
@@ -67,7 +59,7 @@ def reply(k: Any, who: User, mode: str) -> Any:
 
 def bulk_pass(k: Any, who: User, mode: str) -> Any:
     """A finished, submitted run of a unit the mentor coaches, passed with a common comment."""
-    from tests.security.unsafe_requests import Sent
+    from tests.security.unsafe_requests import Sent, _event
 
     row = k.session.exec(select(MentorAssignment).where(MentorAssignment.mentor_id == who.id))
     unit = k.session.get(Unit, row.first().unit_id)

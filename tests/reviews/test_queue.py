@@ -26,12 +26,9 @@ TUESDAY_1600 = datetime(2026, 12, 1, 16, 0, tzinfo=TZ)  # exactly 2 working days
 TUESDAY_1601 = datetime(2026, 12, 1, 16, 1, tzinfo=TZ)
 
 
-def finished(session, xray, world, name="Phòng khám Xong"):
+def finished(session, xray, world):
     """A practice x-ray declaration done to the end (returned to the applicant)."""
     d = practice_at_signing(session, xray, world)
-    d.applicant_name = name
-    session.add(d)
-    session.commit()
     fire(session, world["hni.leader"], d.code, "sign", decision_number="1/GXN")
     fire(session, world["hni.receiver"], d.code, "return_result")
     return d
@@ -160,7 +157,7 @@ def test_bulk_pass_passes_clean_runs_and_names_each_refusal(app, session, world,
     mentor = world["bo.mentor"]
     clean = finished(session, xray, world)
     unfinished = practice_at_signing(session, xray, world)
-    unsubmitted = finished(session, xray, world, name="Chưa nộp")
+    unsubmitted = finished(session, xray, world)
     foreign = open_xray(session, xray, world["kha.receiver"], mode="practice")
     for d in (clean, unfinished):
         submissions.submit(session, actor=world["hni.handler"], code=d.code)

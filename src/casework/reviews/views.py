@@ -14,11 +14,14 @@ has its verdict).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
+from starlette.datastructures import FormData
 
 from casework.accounts.models import Role, User
 from casework.admin import service as admin
@@ -236,119 +239,98 @@ def _failed(
     return render(request, "dossiers/detail.html", ctx, user=user, status_code=exc.status)
 
 
-@router.post("/dossiers/{code}/reviews/comments")
-async def comment(
-    code: str,
-    request: Request,
-    session: SessionDep,
-    user: PageUser,
-    calendars: CalendarsDep,
-    tz: TzDep,
-) -> Response:
-    queries.get_dossier(session, user=user, code=code)
-    form = await request.form()
+@dataclass(frozen=True)
+class _OnDossier:
+    """What a form on the dossier page needs: to write, and to draw the page again on refusal."""
+
+    request: Request
+    session: Session
+    user: User
+    calendars: CalendarSource
+    tz: Any
+
+
+def _on_dossier(
+    request: Request, session: SessionDep, user: PageUser, calendars: CalendarsDep, tz: TzDep
+) -> _OnDossier:
+    return _OnDossier(request, session, user, calendars, tz)
+
+
+OnDossier = Annotated[_OnDossier, Depends(_on_dossier)]
+
+
+async def _dossier_form(p: _OnDossier, code: str, write: Callable[[FormData], str]) -> Response:
+    """Read the form, write through one service (`write` returns the page's anchor to go back
+    to), redirect; a refusal draws the dossier page again with the reason on top."""
+    queries.get_dossier(p.session, user=p.user, code=code)
+    form = await p.request.form()
     try:
+        anchor = write(form)
+    except (ValidationFailed, Conflict, ActionNotAllowed) as exc:
+        return _failed(p.request, p.session, p.user, code, p.calendars, p.tz, exc)
+    return RedirectResponse(f"/dossiers/{code}#{anchor}", status_code=303)
+
+
+@router.post("/dossiers/{code}/reviews/comments")
+async def comment(code: str, p: OnDossier) -> Response:
+    def write(form: FormData) -> str:
         ev = service.add_comment(
-            session,
-            actor=user,
-            code=code,
-            on=form_text(form, "on"),
-            reply_to=form_text(form, "reply_to") or None,
-            text=form_text(form, "text"),
-        )
-    except (ValidationFailed, Conflict) as exc:
-        return _failed(request, session, user, code, calendars, tz, exc)
-    return RedirectResponse(f"/dossiers/{code}#ev-{ev.payload['on']}", status_code=303)
+            p.session, actor=p.user, code=code, on=form_text(form, "on"),
+            reply_to=form_text(form, "reply_to") or None, text=form_text(form, "text"),
+        )  # fmt: skip
+        return f"ev-{ev.payload['on']}"
+
+    return await _dossier_form(p, code, write)
 
 
 @router.post("/dossiers/{code}/reviews/scores")
-async def score(
-    code: str,
-    request: Request,
-    session: SessionDep,
-    user: PageUser,
-    calendars: CalendarsDep,
-    tz: TzDep,
-) -> Response:
-    queries.get_dossier(session, user=user, code=code)
-    form = await request.form()
-    marks = []
-    for i in range(100):
-        if f"mark_{i}" not in form and f"note_{i}" not in form:
-            break
-        marks.append((form_text(form, f"mark_{i}"), form_text(form, f"note_{i}")))
-    try:
+async def score(code: str, p: OnDossier) -> Response:
+    def write(form: FormData) -> str:
+        marks = []
+        for i in range(100):
+            if f"mark_{i}" not in form and f"note_{i}" not in form:
+                break
+            marks.append((form_text(form, f"mark_{i}"), form_text(form, f"note_{i}")))
         ev = service.score_step(
-            session, actor=user, code=code, on=form_text(form, "on"), marks=marks
+            p.session, actor=p.user, code=code, on=form_text(form, "on"), marks=marks
         )
-    except (ValidationFailed, Conflict) as exc:
-        return _failed(request, session, user, code, calendars, tz, exc)
-    return RedirectResponse(f"/dossiers/{code}#ev-{ev.payload['on']}", status_code=303)
+        return f"ev-{ev.payload['on']}"
+
+    return await _dossier_form(p, code, write)
 
 
 @router.post("/dossiers/{code}/reviews/verdict")
-async def verdict(
-    code: str,
-    request: Request,
-    session: SessionDep,
-    user: PageUser,
-    calendars: CalendarsDep,
-    tz: TzDep,
-) -> Response:
-    queries.get_dossier(session, user=user, code=code)
-    form = await request.form()
-    try:
+async def verdict(code: str, p: OnDossier) -> Response:
+    def write(form: FormData) -> str:
         service.give_verdict(
-            session,
-            actor=user,
-            code=code,
-            verdict=form_text(form, "verdict"),
-            to_state=form_text(form, "to_state") or None,
-            note=form_text(form, "note"),
-            calendars=calendars,
-        )
-    except (ValidationFailed, Conflict, ActionNotAllowed) as exc:
-        return _failed(request, session, user, code, calendars, tz, exc)
-    return RedirectResponse(f"/dossiers/{code}#verdict", status_code=303)
+            p.session, actor=p.user, code=code, verdict=form_text(form, "verdict"),
+            to_state=form_text(form, "to_state") or None, note=form_text(form, "note"),
+            calendars=p.calendars,
+        )  # fmt: skip
+        return "verdict"
+
+    return await _dossier_form(p, code, write)
 
 
 # ---- the trainee's forms on the dossier page --------------------------------------------------
 
 
 @router.post("/dossiers/{code}/reviews/submit")
-async def submit(
-    code: str,
-    request: Request,
-    session: SessionDep,
-    user: PageUser,
-    calendars: CalendarsDep,
-    tz: TzDep,
-) -> Response:
-    queries.get_dossier(session, user=user, code=code)
-    form = await request.form()
-    try:
-        submissions.submit(session, actor=user, code=code, note=form_text(form, "note"))
-    except (ValidationFailed, Conflict, ActionNotAllowed) as exc:
-        return _failed(request, session, user, code, calendars, tz, exc)
-    return RedirectResponse(f"/dossiers/{code}#submit-review", status_code=303)
+async def submit(code: str, p: OnDossier) -> Response:
+    def write(form: FormData) -> str:
+        submissions.submit(p.session, actor=p.user, code=code, note=form_text(form, "note"))
+        return "submit-review"
+
+    return await _dossier_form(p, code, write)
 
 
 @router.post("/dossiers/{code}/reviews/replies")
-async def reply(
-    code: str,
-    request: Request,
-    session: SessionDep,
-    user: PageUser,
-    calendars: CalendarsDep,
-    tz: TzDep,
-) -> Response:
-    queries.get_dossier(session, user=user, code=code)
-    form = await request.form()
-    try:
+async def reply(code: str, p: OnDossier) -> Response:
+    def write(form: FormData) -> str:
         ev = submissions.reply(
-            session, actor=user, code=code, reply_to=form_text(form, "reply_to"),
+            p.session, actor=p.user, code=code, reply_to=form_text(form, "reply_to"),
             text=form_text(form, "text"),
         )  # fmt: skip
-    except (ValidationFailed, Conflict) as exc:
-        return _failed(request, session, user, code, calendars, tz, exc)
-    return RedirectResponse(f"/dossiers/{code}#ev-{ev.seq}", status_code=303)
+        return f"ev-{ev.seq}"
+
+    return await _dossier_form(p, code, write)
