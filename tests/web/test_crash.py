@@ -1,9 +1,11 @@
 """A bug answers one 500 page, is logged once with its traceback, and does not cost the client its
-keep-alive connection: served by a real uvicorn, as in production."""
+keep-alive connection: served by a real uvicorn, as in production. The page (and the API's JSON)
+shows the request id that the log line keeps (issue 17, Errors)."""
 
 from __future__ import annotations
 
 import logging
+import re
 import socket
 import threading
 import time
@@ -68,6 +70,8 @@ def test_a_crash_is_logged_once_and_the_connection_is_kept(served, caplog):
         status, headers, body = read_response(sock)
         assert status == 500
         assert "Lỗi hệ thống" in body.decode()
+        shown = re.search(r"Mã yêu cầu: <code>([0-9a-f]{12})</code>", body.decode())
+        assert shown and headers["x-request-id"] == shown[1]
         assert headers.get("connection", "").lower() != "close"
         assert headers["x-content-type-options"] == "nosniff"  # the app's headers, even on a 500
         assert "content-security-policy" in headers
@@ -83,7 +87,7 @@ def test_a_crash_is_logged_once_and_the_connection_is_kept(served, caplog):
     assert len(errors) == 1, [(r.name, r.getMessage()) for r in errors]
     (record,) = errors
     assert record.name == "casework"
-    assert record.getMessage() == "unhandled_error path=/boom"
+    assert record.getMessage() == f"unhandled_error path=/boom request_id={shown[1]}"
     assert record.exc_info and isinstance(record.exc_info[1], RuntimeError)
     assert "Traceback" in caplog.text and "kaputt" in caplog.text
     assert "Exception in ASGI application" not in caplog.text
@@ -98,3 +102,28 @@ def test_a_crash_in_the_api_is_a_json_500(client):
     assert r.status_code == 500
     assert r.json()["error"]["code"] == "internal_error"
     assert "kaputt" not in r.text
+    rid = r.json()["error"]["details"]["request_id"]
+    assert re.fullmatch(r"[0-9a-f]{12}", rid) and r.headers["x-request-id"] == rid
+
+
+def test_a_service_that_raises_is_logged_once_with_the_id_shown(
+    client, world, sign_in, caplog, monkeypatch
+):
+    """A real page whose service fails: one ERROR line, with the id the page shows; every answer
+    carries its own id."""
+    from casework.dossiers import queries
+
+    sign_in(world["hni.receiver"])
+    monkeypatch.setattr(queries, "queue_counts", lambda *a, **k: 1 / 0)
+    caplog.set_level(logging.INFO)
+    r = client.get("/dossiers")
+    assert r.status_code == 500 and "Lỗi hệ thống" in r.text and "ZeroDivision" not in r.text
+    rid = re.search(r"Mã yêu cầu: <code>([0-9a-f]{12})</code>", r.text)[1]
+    errors = [rec for rec in caplog.records if rec.levelno >= logging.ERROR]
+    assert [rec.getMessage() for rec in errors] == [
+        f"unhandled_error path=/dossiers request_id={rid}"
+    ]
+    assert isinstance(errors[0].exc_info[1], ZeroDivisionError)
+    ids = {client.get("/healthz").headers["x-request-id"] for _ in range(3)}
+    assert len(ids) == 3 and rid not in ids
+    assert "Mã yêu cầu" not in client.get("/khong-co").text  # only server errors show it

@@ -2,12 +2,17 @@
 
 API paths get JSON `{"error": {"code", "message", "details"}}` with a Vietnamese message; pages get
 an HTML error page. Refused accesses are logged (who, what, why) without the data.
+
+Every request gets an id (`X-Request-ID` on the response). A server error (5xx) shows it to the
+person — on the page, and as `details.request_id` in the API's JSON — and its one log line carries
+it, so what someone reports can be found in the log.
 """
 
 from __future__ import annotations
 
 import errno
 import logging
+import secrets
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -46,17 +51,26 @@ def _wants_json(request: Request) -> bool:
     )
 
 
+def request_id(request: Request) -> str:
+    """The id `CrashGuard` gave this request ("-" outside it)."""
+    return str(request.scope.get("state", {}).get("request_id", "-"))
+
+
 def _respond(
     request: Request, status: int, code: str, message: str, details: Any = None
 ) -> Response:
+    rid = request_id(request) if status >= 500 else None
     if _wants_json(request):
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        if rid:
+            details = {**(details or {}), "request_id": rid}
         return JSONResponse(error_body(code, message, details), status_code=status, headers=headers)
     html = (
         "<!doctype html><html lang=vi><meta charset=utf-8>"
         "<meta name=viewport content='width=device-width,initial-scale=1'>"
         f"<title>Lỗi {status}</title><main role=alert><h1>Lỗi {status}</h1><p>{_esc(message)}</p>"
         f"{BACK_HINT if status >= 500 and request.method not in ('GET', 'HEAD') else ''}"
+        f"{REQUEST_ID_HINT.format(rid=_esc(rid)) if rid else ''}"
         "<p><a href='/'>Về trang chủ</a></p></main></html>"
     )
     return HTMLResponse(html, status_code=status)
@@ -108,7 +122,12 @@ def install(app: FastAPI) -> None:
         """The server's disk is full (e.g. while a large upload is spooled): say so, not 500."""
         if exc.errno not in STORAGE_FULL:
             return await _crash(request, exc)
-        logging.getLogger("casework").error("storage_full path=%s error=%s", request.url.path, exc)
+        logging.getLogger("casework").error(
+            "storage_full path=%s request_id=%s error=%s",
+            request.url.path,
+            request_id(request),
+            exc,
+        )
         return _respond(request, 507, "storage_full", STORAGE_FULL_MESSAGE)
 
     @app.exception_handler(DataError)
@@ -128,9 +147,10 @@ def install(app: FastAPI) -> None:
             return await _crash(request, exc)
         cause = getattr(exc, "orig", None) or exc
         logging.getLogger("casework").error(
-            "database_%s path=%s error=%s: %s",
+            "database_%s path=%s request_id=%s error=%s: %s",
             kind,
             request.url.path,
+            request_id(request),
             type(cause).__name__,
             (str(cause).strip().splitlines() or [""])[0][:200],
         )
@@ -148,8 +168,10 @@ def install(app: FastAPI) -> None:
 
 
 async def _crash(request: Request, exc: Exception) -> Response:
-    """A bug: the 500 page, and the traceback logged once."""
-    logging.getLogger("casework").error("unhandled_error path=%s", request.url.path, exc_info=exc)
+    """A bug: the 500 page with the request id, and the traceback logged once with it."""
+    logging.getLogger("casework").error(
+        "unhandled_error path=%s request_id=%s", request.url.path, request_id(request), exc_info=exc
+    )
     return _respond(request, 500, "internal_error", HTTP_MESSAGES[500])
 
 
@@ -159,7 +181,9 @@ class CrashGuard:
     Not `@app.exception_handler(Exception)`: Starlette runs that in `ServerErrorMiddleware`, which
     re-raises after answering, so uvicorn logged the traceback a second time ("Exception in ASGI
     application") and closed the keep-alive connection. Here the exception ends. Once a response
-    has started nothing else can be sent: that one is re-raised for the server to close."""
+    has started nothing else can be sent: that one is re-raised for the server to close.
+
+    It also gives each request its id (`request.state.request_id`, the `X-Request-ID` header)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -169,10 +193,15 @@ class CrashGuard:
             await self.app(scope, receive, send)
             return
         started = False
+        rid = secrets.token_hex(6)
+        scope.setdefault("state", {})["request_id"] = rid
 
         async def watch(message: Message) -> None:
             nonlocal started
-            started = started or message["type"] == "http.response.start"
+            if message["type"] == "http.response.start":
+                started = True
+                message = {**message, "headers": [*message.get("headers", []),
+                                                  (b"x-request-id", rid.encode())]}  # fmt: skip
             await send(message)
 
         try:
@@ -181,7 +210,7 @@ class CrashGuard:
             if started:
                 raise
             response = await _crash(Request(scope), exc)
-            await response(scope, receive, send)
+            await response(scope, receive, watch)
 
 
 #: The errors a database that went away (or a full pool) raises; `database_trouble` sorts them.
@@ -215,6 +244,10 @@ def database_trouble(exc: BaseException) -> str | None:
     return "unavailable" if any(m in message for m in SQLITE_UNAVAILABLE) else None
 
 
+REQUEST_ID_HINT = (
+    "<p class=hint>Mã yêu cầu: <code>{rid}</code> — hãy ghi lại mã này khi báo quản trị, để tìm "
+    "đúng lỗi trong nhật ký máy chủ.</p>"
+)
 BAD_DATA_MESSAGE = (
     "Dữ liệu gửi lên có ký tự hoặc giá trị không lưu được (ví dụ ký tự NUL). Chưa có gì được lưu; "
     "hãy sửa rồi gửi lại."
