@@ -63,6 +63,9 @@
     p.value.value = option.dataset.code;
     p.input.value = option.dataset.label;
     p.input.dataset.label = option.dataset.label;
+    // as attributes too: htmx's history snapshot of the page keeps attributes, not typed values
+    p.value.setAttribute("value", option.dataset.code);
+    p.input.setAttribute("value", option.dataset.label);
     show(p, false);
     p.value.dispatchEvent(new Event("change", { bubbles: true }));
   }
