@@ -469,3 +469,16 @@ def test_workflows_check_loads_the_scenarios_too(tmp_path):
     result = CliRunner().invoke(cli, ["workflows", "check", str(target)])
     assert result.exit_code == 1
     assert "scenarios/broken.yaml [expected[0].action]" in result.output
+
+
+def test_a_run_is_started_again_only_by_someone_playing_its_roles(
+    session, world, scenarios, registry
+):
+    from casework.dossiers.practice import reset_practice
+    from casework.errors import PermissionDenied
+
+    d = play(session, world, scenarios, registry, "xquang-thieu-so-seri", together=False)
+    with pytest.raises(PermissionDenied, match="vai trò khác"):
+        reset_practice(session, actor=world["hni.handler"], code=d.code, tz=TZ)
+    fresh = reset_practice(session, actor=world["hni.receiver"], code=d.code, tz=TZ)
+    assert fresh.data["_plays"] == ["receiver"]

@@ -49,6 +49,7 @@ from casework.reviews.models import MentorAssignment
 from casework.scenarios import service as scenarios
 from casework.signoffs.models import SignOffEntry
 from tests.certificates.matrix import matrix_certificate
+from tests.checkpoints.matrix import matrix_checkpoint
 from tests.classes.matrix import matrix_class
 from tests.factories import TZ
 from tests.learning.matrix import attempt_for
@@ -186,9 +187,13 @@ RULE_TESTS: dict[str, Callable[[Who, bool], bool]] = {
     "act": lambda w, p: w.staff_here and "receiver" in w.roles,
     # documents added to an open dossier: staff of its unit, any acting role
     "attach": lambda w, p: w.staff_here,
-    # start a practice dossier again: it opens a fresh copy, so the unit's receivers (the first
-    # step's role; its handler 403); a real one never (409 to its readers)
-    "reset": lambda w, p: p and w.staff_here and "receiver" in w.roles,
+    # start a practice dossier again: a fresh copy for the unit's staff who play the run (the
+    # matrix's run is played together: every acting role); a real one never (409 to its readers)
+    "reset": lambda w, p: p and w.staff_here,
+    # start a scenario of 2.002131 (province level): staff of a department holding a role the
+    # scenario lets a trainee play (any acting role: the system plays the others); a commune's
+    # staff and non-staff 403
+    "practise": lambda w, p: w.staff and w.unit in PROVINCE_LEVEL,
     # open a dossier, or start a scenario, of procedure 2.002131 (province level): receivers of a
     # department; a handler, a commune's staff and non-staff 403
     "open": lambda w, p: w.opener,
@@ -220,6 +225,9 @@ RULE_TESTS: dict[str, Callable[[Who, bool], bool]] = {
     # a trainee's progress and certificate: the trainee, mentors assigned at or above their unit,
     # admins at or above it; everybody else 404
     "trainee": lambda w, p: w.name == TRAINEE or w.mentor_here or w.admin_here,
+    # the progress tables as files: auditors and admins (their own unit and below) and mentors
+    # (their assigned units; every mentor here has one); trainees 403 (their page is their own)
+    "progress_tables": lambda w, p: w.reader or w.mentor,
     # sign a trainee off, or revoke it: mentors assigned at or above the trainee's unit; the
     # trainee's other viewers (themselves, admins) 403, others 404
     "sign_off": lambda w, p: w.mentor_here,
@@ -257,7 +265,7 @@ RULE_TESTS: dict[str, Callable[[Who, bool], bool]] = {
 PUBLIC, SIGNED_IN, DOSSIER, FEEDBACK, ACT, ATTACH, RESET, OPEN, REVIEW = (
     "public", "signed_in", "dossier", "feedback", "act", "attach", "reset", "open", "review",
 )  # fmt: skip
-READER, CHECK, ADMIN, BOOK = "reader", "check", "admin", "book"
+READER, CHECK, ADMIN, BOOK, PRACTISE = "reader", "check", "admin", "book", "practise"
 STAFF, ANSWERER, QUESTION, MENTOR, MINISTRY_ADMIN = (
     "staff", "answerer", "question", "mentor", "ministry_admin",
 )  # fmt: skip
@@ -326,7 +334,7 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/units/{unit_code}/book.xlsx"): BOOK,
     # training
     ("GET", "/scenarios"): SIGNED_IN,
-    ("POST", "/scenarios/{scenario_id}/start"): OPEN,
+    ("POST", "/scenarios/{scenario_id}/start"): PRACTISE,
     ("GET", "/questions/new"): STAFF,
     ("POST", "/questions"): STAFF,
     ("GET", "/questions/mine"): SIGNED_IN,
@@ -340,6 +348,7 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/reviews/assignments"): MINISTRY_ADMIN,
     ("POST", "/reviews/assignments/{assignment_id}/delete"): MINISTRY_ADMIN,
     ("GET", "/progress"): SIGNED_IN,  # a dashboard, or a redirect to one's own progress
+    ("GET", "/progress.{fmt}"): "progress_tables",
     ("GET", "/progress/users/{username}"): TRAINEE_RULE,
     ("POST", "/progress/users/{username}/sign-offs"): SIGN_OFF,
     ("POST", "/progress/users/{username}/sign-offs/{code}/revoke"): SIGN_OFF,
@@ -384,6 +393,10 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/audit/checks"): READER,
     ("GET", "/audit/checks"): READER,
     ("GET", "/audit/checks/{check_id}"): CHECK,
+    # signed checkpoints (issue 17): they cover every dossier's chain, so any reader may print one
+    ("GET", "/audit/checkpoints"): READER,
+    ("GET", "/audit/checkpoints/{checkpoint_id}"): READER,
+    ("GET", "/audit/checkpoints/{checkpoint_id}.pdf"): READER,
     # the readiness map (issue 15)
     ("GET", "/readiness"): "readiness",
     ("GET", "/readiness.{fmt}"): "readiness",
@@ -590,6 +603,7 @@ def test_matrix(app, client, session, world, cast, sign_in, token_for, caplog):
         "user_id": c.people["hni.receiver"].id,
         "username": TRAINEE,
         "check_id": c.check.id,
+        "checkpoint_id": matrix_checkpoint(session),
         "number": c.sign_off.number,
         "row_id": 1,  # refused before any row is looked up
         "plan_id": 1,  # no plan of the refused user's unit: 404
@@ -659,6 +673,8 @@ def _judge(
         out.append(f"{where}: {status}")
     # the applicant of a dossier the user may not read, anywhere (lists, badges, pages)
     for mode, name in applicants.items():
+        if mode == "practice" and url == "/scenarios":
+            continue  # a scenario's applicant is in its public briefing; the run's code is not
         if name in r.text and not may_read(who, mode == "practice"):
             out.append(f"{where}: shows the {mode} dossier the user may not read")
     if who.name == "anonymous" and not want and not (signed_out or status in (403, 404)):

@@ -56,6 +56,12 @@ def reset_practice(
         raise ActionNotAllowed("Chỉ hồ sơ làm thử mới làm lại từ đầu được; hồ sơ thật không thể.")
     if not (access.can_act_in_unit(actor, old) and actor.has_role(*ACTING_ROLES)):
         raise PermissionDenied("Chỉ cán bộ của đơn vị đang làm hồ sơ này mới làm lại được.")
+    plays = old.data.get(script.PLAYS_KEY)
+    if plays and not actor.has_role(*plays):  # a scenario run: the same roles, played again
+        raise PermissionDenied(
+            "Bài thực hành này đóng vai trò khác với vai trò của bạn; hãy bắt đầu bài từ trang "
+            "«Bài thực hành»."
+        )
     if old.finished_at is not None and old.data.get("replaced_by"):
         raise ActionNotAllowed(f"Hồ sơ {code} đã được làm lại thành {old.data['replaced_by']}.")
     _, procedure = procedure_of(session, old)
