@@ -3,7 +3,7 @@ and adding a unit. Like everything in `admin.service`, limited to the admin's su
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func
@@ -63,21 +63,15 @@ def list_units(
         return [code_of.get(int(i), "") for i in path.strip("/").split("/") if i]
 
     words = search.quick_fold(filters.q).split()
-    chosen = []
-    for uid, code, name, kind, province, path, gone in rows:
-        if filters.kind and kind != filters.kind:
-            continue
-        if words and not all(w in search.haystack(code, name, province) for w in words):
-            continue
-        chosen.append((tree_key(path), uid, code, name, kind, province, path, bool(gone)))
-    chosen.sort(key=lambda r: r[0])
+    chosen = [
+        r for r in rows
+        if (not filters.kind or r[3] == filters.kind)
+        and (not words or all(w in search.haystack(r[1], r[2], r[4]) for w in words))
+    ]  # fmt: skip
+    chosen.sort(key=lambda r: tree_key(r[5]))
     base = top.path.count("/")
-    result = Page.of(
-        [UnitRow(uid, code, name, kind, province, path.count("/") - base, gone)
-         for _key, uid, code, name, kind, province, path, gone in chosen],
-        page, per_page,
-    )  # fmt: skip
-    ids = [r.id for r in result.items]
+    shown = Page.of(chosen, page, per_page)  # only this page's rows become UnitRows
+    ids = [r[0] for r in shown.items]
     counts = dict(
         session.execute(
             sa_select(col(User.unit_id), func.count())
@@ -85,8 +79,12 @@ def list_units(
             .group_by(col(User.unit_id))
         ).all()
     )
-    result.items = [replace(r, users=counts.get(r.id, 0)) for r in result.items]
-    return result
+    items = [
+        UnitRow(uid, code, name, kind, province, path.count("/") - base, bool(gone),
+                counts.get(uid, 0))
+        for uid, code, name, kind, province, path, gone in shown.items
+    ]  # fmt: skip
+    return Page[UnitRow](items, shown.total, shown.page, shown.per_page)
 
 
 def create_unit(session: Session, scope: Scope, values: dict[str, str]) -> Unit:
