@@ -1,12 +1,15 @@
 """Every benchmark in turn, then the performance page from their JSON results.
 
-    .venv/bin/python bench/run_all.py [--quick] [--only clock,actions,pages,reports]
+    .venv/bin/python bench/run_all.py [--quick]
+                                      [--only clock,actions,pages,reports,readiness,progress]
                                       [--doc-only] [--output PATH] [--note TEXT]
 
-`make bench` runs bench/clock.py, bench/actions.py, bench/pages.py and bench/reports.py at full
-size (reports on the 1,000,000-dossier database, created and generated on first use, about ten
-minutes) and writes docs/performance.md. `make bench-quick` (--quick) runs shorter and smaller,
-without the reports, and writes bench/out/performance.md, leaving docs/ alone. A script that fails
+`make bench` runs bench/clock.py, bench/actions.py, bench/pages.py, bench/reports.py (on the
+1,000,000-dossier database, created and generated on first use, about ten minutes),
+bench/readiness.py and bench/progress.py (the national tables on the real tree of 3,321
+communes) at full size and writes docs/performance.md. `make bench-quick` (--quick) runs shorter
+and smaller, without the reports and with the national tables on SQLite only, and writes
+bench/out/performance.md, leaving docs/ alone. A script that fails
 does not stop the others; its rows say "not measured" and the exit code is 1. --doc-only writes
 the page from the results already in bench/out/ (e.g. after editing bench/limits.toml, where the
 "what limits it" lines live).
@@ -35,12 +38,18 @@ FULL: dict[str, list[str]] = {
     "actions": [],
     "pages": [],
     "reports": ["--generate-if-empty", "1000000"],
+    "readiness": [],
+    "progress": [],
 }
 QUICK: dict[str, list[str]] = {
     "clock": ["--n", "5000", "--naive", "500"],
     "actions": ["--seconds", "5", "--warmup", "3", "--pool", "1000"],
     "pages": ["--seconds", "5", "--warmup", "2", "--queue-size", "2000", "--dossiers", "10"],
+    "readiness": ["--sqlite-only", "--repeat", "2"],
+    "progress": ["--sqlite-only", "--repeat", "2"],
 }
+#: the national tables (same JSON shape: per database, seconds per case beside a baseline)
+NATIONAL = {"readiness": "Readiness map", "progress": "Progress of trainees"}
 
 
 # ---- the machine --------------------------------------------------------------------------
@@ -322,6 +331,36 @@ def section_reports(r: dict[str, Any], limits: dict[str, str]) -> list[str]:
     return rows
 
 
+def _baseline(seconds: dict[str, float]) -> str:
+    return next(label for label in seconds if label.startswith("baseline"))
+
+
+def section_national(name: str, r: dict[str, Any], limits: dict[str, str]) -> list[str]:
+    """bench/readiness.py or bench/progress.py: every case on each database, with its baseline."""
+    rows = [
+        f"## {NATIONAL[name]} at national scale",
+        "",
+        f"`bench/{name}.py` on the demo's real tree (34 provinces, 3,321 communes), filled as its "
+        "docstring says; each figure is the median of the runs after a warm-up, in process "
+        "(the app through its test client: no HTTP server), beside a baseline of the same run.",
+        "",
+        f"Reproduce: `{PY} bench/{name}.py`",
+        "",
+        "| case | database | time | × baseline | aim |",
+        "|---|---|---|---|---|",
+    ]
+    for db, res in r["results"].items():
+        seconds = res["seconds"]
+        base = _baseline(seconds)
+        for label, value in seconds.items():
+            aim = "(baseline)" if label == base else f"< {r['target_seconds']:g} s"
+            ratio = value / seconds[base] if seconds[base] else 0
+            rows.append(f"| {label} | {db} | {ms(value * 1000)} | {ratio:.1f} | {aim} |")
+    sizes = "; ".join(f"{db}: {res['sizes']}" for db, res in r["results"].items())
+    rows += ["", f"Data: {sizes}.", "", f"What limits it: {limits.get(name, '')}", ""]
+    return rows
+
+
 def summary(res: dict[str, dict[str, Any]]) -> list[str]:
     rows = [
         "## Summary",
@@ -370,6 +409,16 @@ def summary(res: dict[str, dict[str, Any]]) -> list[str]:
             f"{ms(r['slowest_s'] * 1000)} | < {r['target_s']:g} s | "
             + (f"GROUP BY over the dossier rows {ms(max(base) * 1000)} |" if base else "— |")
         )
+    for name, title in NATIONAL.items():
+        for db, r in res.get(name, {}).get("results", {}).items():
+            seconds = r["seconds"]
+            base = _baseline(seconds)
+            slowest = max((v, k) for k, v in seconds.items() if k != base)
+            rows.append(
+                f"| {title}: slowest case ({slowest[1]}), {db} | {ms(slowest[0] * 1000)} | "
+                f"< {res[name]['target_seconds']:g} s | {base.removeprefix('baseline: ')} "
+                f"{ms(seconds[base] * 1000)} |"
+            )
     return rows + [""]
 
 
@@ -422,6 +471,8 @@ def write_page(
         ("memory", lambda: section_memory(res.get("actions"), res.get("pages"), limits)),
         ("clock", lambda: section_clock(res["clock"], limits)),
         ("reports", lambda: section_reports(res["reports"], limits)),
+        ("readiness", lambda: section_national("readiness", res["readiness"], limits)),
+        ("progress", lambda: section_national("progress", res["progress"], limits)),
     ):
         if name == "memory" or name in res:
             lines += section()
@@ -435,7 +486,9 @@ def write_page(
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="short runs, small sizes, no reports")
-    parser.add_argument("--only", help="comma-separated subset: clock,actions,pages,reports")
+    parser.add_argument(
+        "--only", help="comma-separated subset: clock,actions,pages,reports,readiness,progress"
+    )
     parser.add_argument("--doc-only", action="store_true", help="write the page, run nothing")
     parser.add_argument("--output", type=Path, help="default: docs/performance.md (quick: out/)")
     parser.add_argument("--note", default="", help="a line for the top of the page")

@@ -31,6 +31,7 @@ from casework.learning import views as learning_views
 from casework.learning.quizzes import QuizRegistry
 from casework.notifications import views as notification_views
 from casework.procedures import ProcedureRegistry
+from casework.progress import dashboard as progress_dashboard
 from casework.progress import views as progress_views
 from casework.questions import views as question_views
 from casework.readiness import views as readiness_views
@@ -122,6 +123,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(scenario_views.router)
     app.include_router(question_views.router)
     app.include_router(review_views.router)
+    app.include_router(progress_dashboard.router)
     app.include_router(progress_views.router)
     app.include_router(learning_views.router)
     app.include_router(signoff_views.router)

@@ -1,11 +1,12 @@
-"""Progress of trainees: the computed summary, points, badges, the mentor dashboard and the
-leaderboard. Who may see it is `progress.access`.
+"""Progress of trainees: the computed summary, points, badges and the leaderboard. Who may see
+it is `progress.access`; the tables of /progress (per province and unit, at national scale) are
+`progress.figures` and `progress.tables`.
 
 - **Scenarios done**: practice dossiers with ``data["_scenario"]`` the trainee opened or acted on
   (a run played together counts for every officer who acted), scored by
   `scenarios.service.feedback` once per dossier.
 - **Verdicts**: the latest mentor verdict (event kind ``review``) of each of those dossiers.
-- **Sign-offs** (`casework.signoffs`): counted in points, badges and the dashboard.
+- **Sign-offs** (`casework.signoffs`): counted in points and badges.
 - **Points and badges** are computed on every read, never stored (`score_of`).
 - **Leaderboard**: trainees of the units of one province, except units with a `UnitOptOut` row,
   ranked by their learning path (`casework.learning`), then points.
@@ -21,7 +22,7 @@ from fractions import Fraction
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from casework.accounts.models import Role, Unit, User
+from casework.accounts.models import Unit, User
 from casework.db import utcnow
 from casework.dossiers.clockwork import CalendarSource
 from casework.dossiers.models import Dossier, Event, Mode
@@ -38,7 +39,6 @@ from casework.progress.access import (  # noqa: F401  (re-exported for the views
     visible_unit,
 )
 from casework.progress.models import UnitOptOut
-from casework.reviews.models import MentorAssignment
 from casework.reviews.runs import WORK_KINDS
 from casework.reviews.service import latest_verdicts
 from casework.scenarios import service as scenarios_service
@@ -46,7 +46,6 @@ from casework.scenarios.schema import ScenarioRegistry
 from casework.signoffs.models import SignOffEntry
 from casework.signoffs.service import sign_offs_of
 
-NO_PROVINCE = "Chưa ghi tỉnh/thành"
 LEADERBOARD_SIZE = 50
 
 #: Points: per scenario finished (its best score), plus a tenth of that score; per sign-off.
@@ -190,7 +189,7 @@ def progress_of(
     return result
 
 
-# ---- units, the dashboard ---------------------------------------------------------------------
+# ---- the trainees of units --------------------------------------------------------------------
 
 
 def trainees_of(session: Session, unit_ids: Sequence[int]) -> list[User]:
@@ -202,61 +201,6 @@ def trainees_of(session: Session, unit_ids: Sequence[int]) -> list[User]:
         .order_by(col(User.full_name), col(User.username))
     ).all()
     return [u for u in users if is_trainee(u)]
-
-
-def covered_units(session: Session, viewer: User) -> list[Unit]:
-    """Units at or below the viewer's mentor assignments, or below the admin's own unit."""
-    paths: list[str] = []
-    if viewer.is_active and viewer.has_role(Role.mentor):
-        paths += list(
-            session.exec(
-                select(Unit.path)
-                .join(MentorAssignment, col(MentorAssignment.unit_id) == Unit.id)
-                .where(MentorAssignment.mentor_id == viewer.id)
-            ).all()
-        )
-    if viewer.is_active and viewer.has_role(Role.admin):
-        own = session.get(Unit, viewer.unit_id)
-        if own is not None:
-            paths.append(own.path)
-    if not paths:
-        return []
-    units = session.exec(select(Unit).order_by(col(Unit.code))).all()
-    return [u for u in units if any(u.path.startswith(p) for p in paths)]
-
-
-@dataclass(frozen=True)
-class UnitRow:
-    unit: Unit
-    trainees: int
-    sign_offs: int
-    opted_out: bool
-
-
-def dashboard(session: Session, viewer: User) -> list[tuple[str, list[UnitRow]]]:
-    """The viewer's units grouped by province (sorted; units without one last), with the number
-    of trainees and of sign-offs (cheap counts only; scores are on the unit page)."""
-    units = covered_units(session, viewer)
-    unit_ids = [u.id for u in units if u.id is not None]
-    trainees = trainees_of(session, unit_ids)
-    per_unit: dict[int, list[int]] = {i: [] for i in unit_ids}
-    for t in trainees:
-        if t.id is not None:
-            per_unit[t.unit_id].append(t.id)
-    signed = sign_offs_of(session, [t.id for t in trainees if t.id is not None])
-    opted = opted_out_ids(session)
-    groups: dict[str, list[UnitRow]] = {}
-    for u in units:
-        assert u.id is not None
-        ids = per_unit[u.id]
-        row = UnitRow(
-            unit=u,
-            trainees=len(ids),
-            sign_offs=sum(len(signed[i]) for i in ids),
-            opted_out=u.id in opted,
-        )
-        groups.setdefault(u.province or NO_PROVINCE, []).append(row)
-    return sorted(groups.items(), key=lambda kv: (kv[0] == NO_PROVINCE, kv[0]))
 
 
 # ---- opt-out, leaderboard ---------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""Progress pages: a trainee's progress (and the mentor's sign-off forms), a unit's trainees, the
-mentor dashboard by province, and the leaderboard. Sign-offs and the certificate: `signoffs.views`.
+"""Progress pages: a trainee's progress (and the mentor's sign-off forms), a unit's trainees and
+the leaderboard. /progress itself (per province and unit): `progress.dashboard`. Sign-offs and the
+certificate: `signoffs.views`.
 
 Thin views: one service call, one template. A form posts and redirects back (post/redirect/get);
 a rejected sign-off shows the page again (422) with the reason on top. A trainee or unit the
@@ -31,17 +32,6 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 def _scenarios(request: Request) -> ScenarioRegistry:
     registry: ScenarioRegistry = request.app.state.scenarios
     return registry
-
-
-# ---- the dashboard ----------------------------------------------------------------------------
-
-
-@router.get("/progress")
-def dashboard(request: Request, session: SessionDep, user: PageUser) -> Response:
-    groups = service.dashboard(session, user)
-    if not groups and not user.has_role("mentor", "admin"):
-        return RedirectResponse(f"/progress/users/{user.username}", status_code=303)
-    return render(request, "progress/dashboard.html", {"groups": groups}, user=user)
 
 
 # ---- a trainee --------------------------------------------------------------------------------

@@ -1,0 +1,219 @@
+"""Benchmark of /progress at national scale (issue 16, item 8).
+
+    .venv/bin/python bench/progress.py [--repeat 5] [--sqlite-only]
+
+On a fresh database per backend (the demo world: the real tree of 34 provinces and 3,321
+communes), it adds three trainees in every commune and department (~10,100 users), 60,000 real
+dossiers with three events each (work that never counts), 6,000 practice runs spread over the
+last 90 days with their events (opened, actions, a third with a mentor's verdict), and sign-offs
+for a tenth of the units; on PostgreSQL it then runs ANALYZE, as autovacuum would within a minute
+of such a load. Then, median of `--repeat` runs after one warm-up:
+
+- baseline: reading every unit row (what any page listing the 3,355 units must do at least);
+- figures: `progress.figures.figures` for the whole country (the grouped queries);
+- the national page (34 provinces) / Thành phố HCM's units by active share / Đồng Tháp's units
+  with no activity / every unit of the country with no activity, page 30: the whole GET;
+- the CSV of every unit of the country and the XLSX of Thành phố HCM's units.
+
+The target is 1 s per page. The figures go to bench/out/progress.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from fastapi.testclient import TestClient
+from harness import fresh_database, pg_url, registry, write_json
+from sqlalchemy import insert, select, text
+from sqlmodel import Session
+
+from casework.accounts.models import Unit, User
+from casework.accounts.security import hash_password
+from casework.db import utcnow
+from casework.dossiers.catalog import version_row_for
+from casework.dossiers.models import Dossier, Event
+from casework.progress import figures
+from casework.signoffs.models import SignOffEntry
+
+TARGET = 1.0
+PASSWORD = "bench-progress-1"
+COMMUNE_PROCEDURES = ("XA-DL-KTNN", "XA-DL-HDGS", "XA-CL-HHLT")
+BASELINE = "baseline: read the 3,356 unit rows"
+ROLES = ("receiver", "handler", "leader")
+
+
+def timed(fn: Callable[[], Any], repeat: int) -> float:
+    fn()
+    runs = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        runs.append(time.perf_counter() - start)
+    return statistics.median(runs)
+
+
+def _event(
+    dossier_id: int, seq: int, at: Any, actor: int, kind: str, action: str | None
+) -> dict[str, Any]:
+    return {
+        "dossier_id": dossier_id, "seq": seq, "at": at, "actor_id": actor, "kind": kind,
+        "action": action, "payload": {}, "prev_hash": "", "hash": f"b{dossier_id}-{seq}",
+    }  # fmt: skip
+
+
+def _bulk(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
+    for start in range(0, len(rows), 5000):
+        session.execute(insert(table), rows[start : start + 5000])
+
+
+def fill(session: Session) -> dict[str, int]:
+    rng = random.Random(16)
+    now = utcnow()
+    places = [
+        uid
+        for uid, kind in session.execute(select(Unit.id, Unit.kind))
+        if kind in ("department", "commune")
+    ]
+    shared = hash_password(PASSWORD)
+    users = [
+        {"username": f"bench.{uid}.{role}", "full_name": "Học viên", "unit_id": uid,
+         "roles": [role], "password_hash": shared, "is_active": True, "created_at": now}
+        for uid in places for role in ROLES
+    ]  # fmt: skip
+    session.execute(insert(User), users)
+    staff: dict[tuple[int, str], int] = {}
+    for user_id, uid, name in session.execute(select(User.id, User.unit_id, User.username)):
+        if name.startswith("bench."):
+            staff[(uid, name.rsplit(".", 1)[1])] = user_id
+    mentor = session.execute(select(User.id).where(User.username == "bo.mentor")).scalar_one()
+    versions = {c: version_row_for(session, registry().get(c)).id for c in COMMUNE_PROCEDURES}
+    dossiers = []
+    for i in range(66_000):
+        uid, code = rng.choice(places), rng.choice(COMMUNE_PROCEDURES)
+        practice = i >= 60_000
+        start = now - timedelta(days=rng.uniform(0, 90 if practice else 365))
+        ended = start + timedelta(days=3) if not practice or rng.random() < 0.5 else None
+        dossiers.append(
+            {"code": f"BENCH-{i}", "procedure_version_id": versions[code], "procedure_code": code,
+             "mode": "practice" if practice else "real", "state": "done", "national_status": 10,
+             "applicant_name": "Cơ sở", "receiving_unit_id": uid, "handling_unit_id": uid,
+             "received_at": start, "processing_ended_at": ended, "result_bucket": None,
+             "search_text": "", "supplement_requests": 0, "extensions": 0, "digitised": False}
+        )  # fmt: skip
+    _bulk(session, Dossier, dossiers)
+    events = []
+    signs = []
+    rows = session.execute(
+        select(Dossier.id, Dossier.handling_unit_id, Dossier.received_at, Dossier.mode).where(
+            Dossier.code.startswith("BENCH-")  # type: ignore[union-attr]
+        )
+    ).all()
+    for dossier_id, uid, start, mode in rows:
+        events.append(_event(dossier_id, 1, start, staff[(uid, "receiver")], "opened", None))
+        events.append(_event(dossier_id, 2, start + timedelta(hours=1), staff[(uid, "handler")],
+                             "action", "accept"))  # fmt: skip
+        events.append(_event(dossier_id, 3, start + timedelta(hours=2), staff[(uid, "leader")],
+                             "action", "sign"))  # fmt: skip
+        if mode == "practice" and rng.random() < 0.33:
+            verdict = rng.choice(("pass", "redo"))
+            events.append(_event(dossier_id, 4, start + timedelta(days=1), mentor, "review",
+                                 verdict))  # fmt: skip
+    for uid in places:
+        if rng.random() < 0.1:
+            signs.append(
+                {"trainee_id": staff[(uid, "handler")], "procedure_code": rng.choice(
+                    COMMUNE_PROCEDURES), "seq": 1, "kind": "signed", "mentor_id": mentor,
+                 "at": now, "note": "", "number": None, "evidence": []}
+            )  # fmt: skip
+    _bulk(session, Event, events)
+    _bulk(session, SignOffEntry, signs)
+    session.commit()
+    if session.get_bind().dialect.name == "postgresql":
+        # the planner's statistics, as autovacuum gathers them within a minute of such a load
+        # (measured at once, it would plan for the empty tables of the migration)
+        session.execute(text("ANALYZE"))
+        session.commit()
+    return {"users": len(users), "dossiers": len(dossiers), "events": len(events),
+            "sign_offs": len(signs)}  # fmt: skip
+
+
+def measure(url: str, repeat: int) -> dict[str, Any]:
+    from casework.main import create_app
+    from casework.settings import Settings
+
+    with fresh_database(url) as engine:
+        with Session(engine, expire_on_commit=False) as session:
+            sizes = fill(session)
+        app = create_app(Settings(env="test", database_url=url), engine=engine)
+        with TestClient(app) as client:
+            token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
+            assert token
+            with Session(engine) as s:
+                bo = s.execute(select(User).where(User.username == "bo.auditor")).scalar_one()
+                bo.password_hash = hash_password(PASSWORD)
+                s.add(bo)
+                s.commit()
+            form = {"username": "bo.auditor", "password": PASSWORD, "csrf_token": token.group(1)}
+            r = client.post("/login", data=form, follow_redirects=False)
+            assert r.status_code == 303, r.text
+
+            def get(path: str) -> None:
+                assert client.get(path).status_code == 200, path
+
+            def baseline() -> None:
+                with Session(engine) as s:
+                    s.execute(select(Unit)).all()
+
+            def whole_country() -> None:
+                with Session(engine) as s:
+                    user = s.execute(select(User).where(User.username == "bo.auditor")).scalar_one()
+                    figures.figures(s, scope=figures.reader_scope(s, user), now=utcnow())
+
+            cases = {
+                BASELINE: baseline,
+                "figures of every unit (grouped queries)": whole_country,
+                "page: 34 provinces": lambda: get("/progress"),
+                "page: Thành phố HCM's units by active share": lambda: get(
+                    "/progress?province=SKHCN.HCM&sort=-active_share"
+                ),
+                "page: Đồng Tháp, units with no activity": lambda: get(
+                    "/progress?province=SKHCN.DTH&inactive=1"
+                ),
+                "page: every unit, no activity, page 30": lambda: get(
+                    "/progress?units=1&inactive=1&sort=-trainees&page=30"
+                ),
+                "CSV: every unit of the country": lambda: get("/progress.csv?units=1"),
+                "XLSX: Thành phố HCM's units": lambda: get("/progress.xlsx?province=SKHCN.HCM"),
+            }
+            seconds = {label: timed(fn, repeat) for label, fn in cases.items()}
+    return {"sizes": sizes, "seconds": seconds}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--sqlite-only", action="store_true")
+    args = parser.parse_args()
+    urls = {"sqlite": f"sqlite:///{tempfile.mkdtemp()}/progress.db"}
+    if not args.sqlite_only:
+        urls["postgresql"] = pg_url("casework_bench_progress")
+    results = {name: measure(url, args.repeat) for name, url in urls.items()}
+    for name, r in results.items():
+        print(f"{name}: {r['sizes']}")
+        base = r["seconds"][BASELINE]
+        for label, s in r["seconds"].items():
+            verdict = "" if label == BASELINE else (" ok" if s < TARGET else " SLOW")
+            print(f"  {label:<48} {s * 1000:>8.1f} ms  ({s / base:>5.1f} × baseline){verdict}")
+    write_json("progress", {"target_seconds": TARGET, "baseline": BASELINE, "results": results})
+
+
+if __name__ == "__main__":
+    main()
