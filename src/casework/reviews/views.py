@@ -37,6 +37,7 @@ from casework.reviews import queue, service, submissions
 from casework.reviews.waiting import REMIND_AFTER_DAYS
 from casework.scenarios.schema import ScenarioRegistry
 from casework.text import fold
+from casework.units import search as units_search
 from casework.web.auth import PageUser, verify_csrf
 from casework.web.deps import CalendarsDep, RegistryDep, SessionDep, TzDep
 from casework.web.forms import form_text, form_texts
@@ -170,7 +171,8 @@ def _assignments_page(
         "root": scope.root,
         "rows": assigning.list_assignments(session, scope),
         "mentors": assigning.mentors_in_scope(session, scope),
-        "unit_choices": [(u, admin.depth(scope, u)) for u in admin.units(session, scope)],
+        # the unit the form names (the picker's code, or an id from older forms), for its label
+        "picked": units_search.lookup(session, scope.root, (values or {}).get("unit_id")),
         "values": values or {},
         "errors": errors or {},
         "message": message,
