@@ -345,7 +345,7 @@ def _by_line(fields: dict[str, str], team: list[TeamLine]) -> dict[str, str]:
     lines = [i for i, line in enumerate(team) if line.user_id is not None]
     out = {}
     for key, text in fields.items():
-        if key.startswith("member_") and key[7:].isdigit() and int(key[7:]) < len(lines):
+        if key.startswith("member_") and parse_int(key[7:], 0, len(lines) - 1) is not None:
             out[f"member_{lines[int(key[7:])]}"] = text
         else:
             out[key] = text

@@ -26,6 +26,7 @@ from casework.accounts.models import ACTING_ROLES, User
 from casework.db import session_for, utcnow, write_engine
 from casework.dossiers.clockwork import CalendarSource
 from casework.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from casework.ids import parse_int
 from casework.learning import path, streaks
 from casework.learning.models import HandbookRead, QuizAttempt
 from casework.learning.quizzes import PASS_PERCENT, Quiz, QuizRegistry
@@ -122,7 +123,7 @@ def parse_answers(quiz: Quiz, values: Mapping[str, str]) -> list[int]:
         if not raw:
             errors[f"q{i}"] = f"Câu {i}: chọn một đáp án."
             continue
-        if not raw.isdigit() or not 0 <= int(raw) < len(q.choices):
+        if parse_int(raw, 0, len(q.choices) - 1) is None:
             errors[f"q{i}"] = f"Câu {i}: lựa chọn «{raw[:20]}» không có trong câu hỏi."
             continue
         answers.append(int(raw))

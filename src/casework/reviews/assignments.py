@@ -13,6 +13,7 @@ from casework.accounts.models import Role, Unit, UnitKind, User
 from casework.admin import service as admin
 from casework.db import utcnow
 from casework.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from casework.ids import parse_id
 from casework.reviews.models import MentorAssignment
 
 
@@ -65,7 +66,7 @@ def assign(
     errors: dict[str, str] = {}
     mentor = None
     if isinstance(mentor_id, str):
-        mentor_id = int(mentor_id) if mentor_id.isdigit() else None
+        mentor_id = parse_id(mentor_id)
     if mentor_id is not None:
         mentor = next((m for m in mentors_in_scope(session, scope) if m.id == mentor_id), None)
     if mentor is None:

@@ -48,6 +48,7 @@ from casework.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from casework.ids import parse_int
 from casework.paging import Page
 from casework.procedures import Procedure
 from casework.reviews.models import ReviewKind
@@ -100,8 +101,8 @@ class Filters:
             unit=values.get("unit", "").strip()[:100],
             procedure=values.get("procedure", "").strip()[:64],
             trainee=values.get("trainee", "").strip()[:100],
-            waiting=int(waiting) if waiting.isdigit() and int(waiting) in WAITING_LABELS else 0,
-            page=int(page) if page.isdigit() and 0 < len(page) <= 6 and int(page) > 0 else 1,
+            waiting=w if (w := parse_int(waiting)) in WAITING_LABELS else 0,
+            page=parse_int(page, 1, 999_999) or 1,
         )
 
     def query(self, **changes: Any) -> str:

@@ -41,6 +41,7 @@ from casework.dossiers.events import record_event
 from casework.dossiers.models import ClockPause, Dossier, Event, Mode, StepRecord
 from casework.dossiers.service import _lock_dossier, default_calendars, play_colleagues
 from casework.errors import ActionNotAllowed, Conflict, NotFound, PermissionDenied, ValidationFailed
+from casework.ids import parse_id
 from casework.procedures import Procedure
 from casework.reviews.models import ReviewKind, Verdict
 from casework.reviews.runs import RunStatus, run_status, submit_refusal, trainee_ids
@@ -87,7 +88,7 @@ def _practice_only(dossier: Dossier, what: str) -> None:
 
 def _event(session: Session, dossier: Dossier, seq: Any) -> Event:
     if isinstance(seq, str):
-        seq = int(seq) if seq.isdigit() else None
+        seq = parse_id(seq)
     ev = None
     if isinstance(seq, int):
         ev = session.exec(
