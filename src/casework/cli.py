@@ -272,6 +272,7 @@ def audit_verify(
     """Tính lại chuỗi mã băm của nhật ký, đối chiếu mọi cột của hồ sơ với nhật ký và số liệu
     báo cáo với hồ sơ; với --checkpoint, phát hiện chuỗi bị xóa, cắt hoặc viết lại sau khi ký."""
     from casework.checkpoints import service as checkpoints
+    from casework.checkpoints import verify as verifier
     from casework.dossiers import audit
 
     with Session(_engine()) as session:
@@ -280,7 +281,7 @@ def audit_verify(
             signed = None
             if checkpoint is not None:
                 trusted = checkpoints.trusted_key(get_settings(), public_key)
-                signed = checkpoints.verify(session, checkpoints.read_file(checkpoint), trusted)
+                signed = verifier.verify(session, verifier.read_file(checkpoint), trusted)
         except CaseworkError as exc:
             raise _fail(exc.message) from exc
     for problem in report.problems:

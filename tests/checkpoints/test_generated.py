@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from casework.checkpoints import keys
 from casework.checkpoints import service as checkpoints
+from casework.checkpoints import verify as verifier
 from casework.dossiers import audit
 from tests.reports.test_reconcile import national  # noqa: F401  (the generated data set)
 
@@ -19,6 +20,6 @@ def test_generated_and_demo_data_verify_clean(national, tmp_path):  # noqa: F811
     keys.generate(key)
     row = checkpoints.take(national, key_path=key, out_dir=tmp_path / "cps")
     assert row.tree_size == report.dossiers
-    signed = checkpoints.read_file(tmp_path / "cps" / row.file_name)
-    result = checkpoints.verify(national, signed, keys.load_public(keys.public_path(key)))
+    signed = verifier.read_file(tmp_path / "cps" / row.file_name)
+    result = verifier.verify(national, signed, keys.load_public(keys.public_path(key)))
     assert result.ok and result.chains == report.dossiers, [str(p) for p in result.problems]

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from casework.checkpoints import keys
 from casework.checkpoints import service as checkpoints
+from casework.checkpoints import verify as verifier
 from casework.dossiers import audit
 from casework.dossiers.derived import ColumnProblem
 from casework.dossiers.events import event_hash
@@ -64,11 +65,11 @@ def columns(report) -> set[tuple[str, str]]:
 
 def signed(session, key, tmp_path):
     row = checkpoints.take(session, key_path=key, out_dir=tmp_path / "checkpoints")
-    return checkpoints.read_file(tmp_path / "checkpoints" / row.file_name)
+    return verifier.read_file(tmp_path / "checkpoints" / row.file_name)
 
 
 def against(session, checkpoint, key):
-    return checkpoints.verify(session, checkpoint, keys.load_public(keys.public_path(key)))
+    return verifier.verify(session, checkpoint, keys.load_public(keys.public_path(key)))
 
 
 def test_honest_data_verifies_clean_including_a_checkpoint(session, world, history, key, tmp_path):
@@ -218,26 +219,24 @@ def test_forged_checkpoints_are_refused(session, history, key, tmp_path):
     # the root edited in the file: the signature no longer holds
     doc = cp.path.read_text().replace(cp.statement.root, "0" * 64)
     cp.path.write_text(doc)
-    edited = checkpoints.read_file(cp.path)
-    result = checkpoints.verify(session, edited, trusted)
+    edited = verifier.read_file(cp.path)
+    result = verifier.verify(session, edited, trusted)
     assert not result.signature_ok and "chữ ký không hợp lệ" in result.problems[0].problem
     # a new statement signed with another key: not the trusted one
     forger = keys.generate(tmp_path / "forger.pem")
-    forged = checkpoints.CheckpointFile(
+    forged = verifier.CheckpointFile(
         edited.statement,
         keys.sign(keys.load_private(tmp_path / "forger.pem"), edited.statement.body()),
         keys.fingerprint(forger), keys.public_pem(forger), edited.leaves, edited.path,
     )  # fmt: skip
-    result = checkpoints.verify(session, forged, trusted)
+    result = verifier.verify(session, forged, trusted)
     assert not result.ok and "khóa khác khóa tin cậy" in result.problems[0].problem
     # …even when it claims the trusted key's fingerprint
-    claimed = checkpoints.CheckpointFile(
+    claimed = verifier.CheckpointFile(
         forged.statement, forged.signature, keys.fingerprint(trusted), forged.public_key,
         forged.leaves, forged.path,
     )  # fmt: skip
-    assert (
-        "chữ ký không hợp lệ" in checkpoints.verify(session, claimed, trusted).problems[0].problem
-    )
+    assert "chữ ký không hợp lệ" in verifier.verify(session, claimed, trusted).problems[0].problem
 
 
 def test_edited_leaves_or_a_changed_database_record_are_named(session, history, key, tmp_path):

@@ -1,4 +1,6 @@
-"""The auditor's pages: the audit log (with exports) and the integrity checks.
+"""The auditor's pages: the audit log (with exports), the integrity checks, and the signed
+checkpoints (`casework.checkpoints`: a list, and each one as a record to print or send upward,
+in HTML and PDF).
 
 Thin views over `reports.audit_log`. Auditors and admins only (others: 403), over their own
 subtree (a unit or a check outside it: 404). The log's filter form is a plain GET form; htmx swaps
@@ -14,6 +16,10 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from casework import capabilities
+from casework.checkpoints import keys
+from casework.checkpoints import service as checkpoints
+from casework.dossiers.slip_views import PDF_NOTE, html_to_pdf
 from casework.errors import NotFound, ValidationFailed
 from casework.ids import IdPath, parse_id
 from casework.reports import audit_log
@@ -25,6 +31,8 @@ from casework.web.forms import form_text
 from casework.web.templating import is_htmx, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
+#: ids beyond this are no checkpoint's (and would overflow SQLite's integers)
+MAX_ID = 2**31 - 1
 
 
 def _query(form: dict[str, str], **extra: Any) -> str:
@@ -161,3 +169,77 @@ def check_page(
     return render(
         request, "audit/check.html", context, user=user, block_names=blocks, headers=PRIVATE
     )
+
+
+# ---- signed checkpoints (casework.checkpoints): the list and the printable record -------------
+
+
+@router.get("/audit/checkpoints")
+def checkpoints_page(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:
+    root = reader_root(session, user)
+    settings = request.app.state.settings
+    result = checkpoints.page_of(session, page)
+    context = {
+        "section": "checkpoints",
+        "root": root,
+        "page": result,
+        "seals": {c.id: checkpoints.seal_of(c, settings) for c in result.items},
+        "directory": settings.checkpoint_dir,
+    }
+    return render(request, "audit/checkpoints.html", context, user=user, headers=PRIVATE)
+
+
+def _checkpoint(request: Request, session: SessionDep, user: PageUser, checkpoint_id: int) -> Any:
+    reader_root(session, user)  # the same readers as the audit log; a checkpoint covers all
+    if not 1 <= checkpoint_id <= MAX_ID:
+        raise NotFound(f"Không có điểm kiểm chứng #{checkpoint_id}.")
+    row = checkpoints.get(session, checkpoint_id)
+    settings = request.app.state.settings
+    return {
+        "cp": row,
+        "seal": checkpoints.seal_of(row, settings),
+        "statement": checkpoints.statement_of(row),
+        "grouped": keys.grouped,
+        "file": settings.checkpoint_dir / row.file_name,
+        "page_title": f"Điểm kiểm chứng #{row.id}",
+        "back_url": "/audit/checkpoints",
+        "pdf_url": f"/audit/checkpoints/{row.id}.pdf",
+        "practice": False,
+    }
+
+
+@router.get("/audit/checkpoints/{checkpoint_id}.pdf")
+def checkpoint_pdf(
+    checkpoint_id: int, request: Request, session: SessionDep, user: PageUser
+) -> Response:
+    context = _checkpoint(request, session, user, checkpoint_id)
+    capabilities.require_pdf()
+    html = request.app.state.templates.env.get_template("audit/checkpoint.html").render(
+        {**context, "pdf": True, "user": user, "request": request, "csrf_token": ""}
+    )
+    css = (request.app.state.settings.templates_dir / "static" / "css" / "print.css").read_text(
+        encoding="utf-8"
+    )
+    name = f"diem-kiem-chung-{checkpoint_id}.pdf"
+    return Response(
+        html_to_pdf(html, css),
+        media_type="application/pdf",
+        headers={**PRIVATE, "Content-Disposition": f'inline; filename="{name}"'},
+    )
+
+
+@router.get("/audit/checkpoints/{checkpoint_id}")
+def checkpoint_page(
+    checkpoint_id: int, request: Request, session: SessionDep, user: PageUser
+) -> Response:
+    context = _checkpoint(request, session, user, checkpoint_id)
+    note = None if capabilities.pdf_available() else PDF_NOTE
+    return render(
+        request, "audit/checkpoint.html", {**context, "pdf": False, "pdf_note": note},
+        user=user, headers=PRIVATE,
+    )  # fmt: skip

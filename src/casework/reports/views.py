@@ -20,6 +20,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session, col, select
 
 from casework.accounts.models import Unit, User
+from casework.checkpoints import service as checkpoint_service
 from casework.clock import Bucket, WorkCalendar
 from casework.db import utcnow
 from casework.errors import NotFound
@@ -184,7 +185,14 @@ def _timeliness(
         "Báo cáo tiến độ giải quyết hồ sơ", group, rows, total,
         current=current, notes=_notes(req, cal),
     )  # fmt: skip
+    checkpoint = checkpoint_service.latest(session)  # what these figures can be checked against
+    if checkpoint is not None:
+        at = checkpoint.created_at.astimezone(cal.tz)
+        table.notes.append(
+            f"Điểm kiểm chứng đã ký mới nhất: số {checkpoint.id}, lúc {at:%H:%M %d/%m/%Y}."
+        )
     ctx = {
+        "checkpoint": checkpoint,
         "rows": rows,
         "total": total,
         "group": group,
