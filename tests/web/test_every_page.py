@@ -36,6 +36,7 @@ from casework.scenarios import service as scenarios
 from casework.scenarios.schema import ScenarioRegistry
 from casework.settings import PROJECT_ROOT
 from casework.signoffs import service as signoffs
+from tests.checkpoints.matrix import matrix_checkpoint
 from tests.factories import TZ
 from tests.learning.matrix import attempt_for
 from tests.security.test_access_matrix import app_routes
@@ -75,7 +76,7 @@ def _enrich(session: Session, registry: Any, upload_dir: Path) -> None:
     """A dossier of every procedure at its start, halfway and at the end of its main path, one
     that waits for a supplement where the procedure has that branch, a scenario run with a
     mentor's comment and a sign-off, a dossier with an attached file, a finished integrity
-    check, and a question with a public answer."""
+    check, a signed checkpoint, and a question with a public answer."""
     for procedure in registry.all():
         unit = session.exec(select(Unit).where(Unit.code == UNIT_OF_LEVEL[procedure.level])).one()
         staff = session.exec(select(User).where(User.unit_id == unit.id)).all()
@@ -145,6 +146,7 @@ def _enrich(session: Session, registry: Any, upload_dir: Path) -> None:
     check, _ = audit_log.start_check(session, user=auditor, unit=unit)
     assert check.id is not None
     audit_log.run_check(session.get_bind(), check.id)
+    matrix_checkpoint(session)  # a signed checkpoint: its page and PDF, linked from /audit
     q = questions.ask(
         session,
         user=trainee,
