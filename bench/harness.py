@@ -5,7 +5,8 @@
   bulk: one through the real services, then copies of its rows (`clone`);
 - a server with N workers (`Server`), ready when every worker has started;
 - wrk driven by bench/wrk.lua (`run_wrk`), and the RSS of the worker processes;
-- the results as JSON in bench/out/<name>.json.
+- the results as JSON in bench/out/<name>.json;
+- `timed`: the median of a function's runs after a warm-up (bench/reports.py, bench/national.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import os
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -62,6 +64,17 @@ PROCEDURE = "2.002131"  # X-ray declaration, the first procedure of the staff gu
 @cache
 def registry() -> ProcedureRegistry:
     return ProcedureRegistry.from_directory(PROJECT_ROOT / "workflows")
+
+
+def timed(fn: Any, repeat: int) -> float:
+    """The median of `repeat` runs of `fn`, after one warm-up (plans, caches)."""
+    fn()
+    runs = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        runs.append(time.perf_counter() - start)
+    return statistics.median(runs)
 
 
 def say(text: str) -> None:

@@ -20,19 +20,15 @@ The target is 1 s per page. The figures go to bench/out/progress.json.
 
 from __future__ import annotations
 
-import argparse
 import random
-import re
-import statistics
-import tempfile
-import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from fastapi.testclient import TestClient
-from harness import fresh_database, pg_url, registry, write_json
+from harness import registry
+from national import READER, main
 from sqlalchemy import insert, select, text
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from casework.accounts.models import Unit, User
@@ -46,18 +42,7 @@ from casework.signoffs.models import SignOffEntry
 TARGET = 1.0
 PASSWORD = "bench-progress-1"
 COMMUNE_PROCEDURES = ("XA-DL-KTNN", "XA-DL-HDGS", "XA-CL-HHLT")
-BASELINE = "baseline: read the 3,356 unit rows"
 ROLES = ("receiver", "handler", "leader")
-
-
-def timed(fn: Callable[[], Any], repeat: int) -> float:
-    fn()
-    runs = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        runs.append(time.perf_counter() - start)
-    return statistics.median(runs)
 
 
 def _event(
@@ -145,75 +130,28 @@ def fill(session: Session) -> dict[str, int]:
             "sign_offs": len(signs)}  # fmt: skip
 
 
-def measure(url: str, repeat: int) -> dict[str, Any]:
-    from casework.main import create_app
-    from casework.settings import Settings
+def cases(engine: Engine, get: Callable[[str], None]) -> dict[str, Callable[[], None]]:
+    def whole_country() -> None:
+        with Session(engine) as s:
+            user = s.execute(select(User).where(User.username == READER)).scalar_one()
+            figures.figures(s, scope=figures.reader_scope(s, user), now=utcnow())
 
-    with fresh_database(url) as engine:
-        with Session(engine, expire_on_commit=False) as session:
-            sizes = fill(session)
-        app = create_app(Settings(env="test", database_url=url), engine=engine)
-        with TestClient(app) as client:
-            token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
-            assert token
-            with Session(engine) as s:
-                bo = s.execute(select(User).where(User.username == "bo.auditor")).scalar_one()
-                bo.password_hash = hash_password(PASSWORD)
-                s.add(bo)
-                s.commit()
-            form = {"username": "bo.auditor", "password": PASSWORD, "csrf_token": token.group(1)}
-            r = client.post("/login", data=form, follow_redirects=False)
-            assert r.status_code == 303, r.text
-
-            def get(path: str) -> None:
-                assert client.get(path).status_code == 200, path
-
-            def baseline() -> None:
-                with Session(engine) as s:
-                    s.execute(select(Unit)).all()
-
-            def whole_country() -> None:
-                with Session(engine) as s:
-                    user = s.execute(select(User).where(User.username == "bo.auditor")).scalar_one()
-                    figures.figures(s, scope=figures.reader_scope(s, user), now=utcnow())
-
-            cases = {
-                BASELINE: baseline,
-                "figures of every unit (grouped queries)": whole_country,
-                "page: 34 provinces": lambda: get("/progress"),
-                "page: Thành phố HCM's units by active share": lambda: get(
-                    "/progress?province=SKHCN.HCM&sort=-active_share"
-                ),
-                "page: Đồng Tháp, units with no activity": lambda: get(
-                    "/progress?province=SKHCN.DTH&inactive=1"
-                ),
-                "page: every unit, no activity, page 30": lambda: get(
-                    "/progress?units=1&inactive=1&sort=-trainees&page=30"
-                ),
-                "CSV: every unit of the country": lambda: get("/progress.csv?units=1"),
-                "XLSX: Thành phố HCM's units": lambda: get("/progress.xlsx?province=SKHCN.HCM"),
-            }
-            seconds = {label: timed(fn, repeat) for label, fn in cases.items()}
-    return {"sizes": sizes, "seconds": seconds}
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--sqlite-only", action="store_true")
-    args = parser.parse_args()
-    urls = {"sqlite": f"sqlite:///{tempfile.mkdtemp()}/progress.db"}
-    if not args.sqlite_only:
-        urls["postgresql"] = pg_url("casework_bench_progress")
-    results = {name: measure(url, args.repeat) for name, url in urls.items()}
-    for name, r in results.items():
-        print(f"{name}: {r['sizes']}")
-        base = r["seconds"][BASELINE]
-        for label, s in r["seconds"].items():
-            verdict = "" if label == BASELINE else (" ok" if s < TARGET else " SLOW")
-            print(f"  {label:<48} {s * 1000:>8.1f} ms  ({s / base:>5.1f} × baseline){verdict}")
-    write_json("progress", {"target_seconds": TARGET, "baseline": BASELINE, "results": results})
+    return {
+        "figures of every unit (grouped queries)": whole_country,
+        "page: 34 provinces": lambda: get("/progress"),
+        "page: Thành phố HCM's units by active share": lambda: get(
+            "/progress?province=SKHCN.HCM&sort=-active_share"
+        ),
+        "page: Đồng Tháp, units with no activity": lambda: get(
+            "/progress?province=SKHCN.DTH&inactive=1"
+        ),
+        "page: every unit, no activity, page 30": lambda: get(
+            "/progress?units=1&inactive=1&sort=-trainees&page=30"
+        ),
+        "CSV: every unit of the country": lambda: get("/progress.csv?units=1"),
+        "XLSX: Thành phố HCM's units": lambda: get("/progress.xlsx?province=SKHCN.HCM"),
+    }
 
 
 if __name__ == "__main__":
-    main()
+    main("progress", fill, cases, TARGET)

@@ -18,18 +18,14 @@ The target is 1 s per page. The figures go to bench/out/readiness.json.
 
 from __future__ import annotations
 
-import argparse
 import random
-import re
-import statistics
-import time
 from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Any
 
-from fastapi.testclient import TestClient
-from harness import TZ, fresh_database, pg_url, registry, write_json
+from harness import TZ, registry
+from national import main
 from sqlalchemy import insert, select
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from casework.accounts.models import Unit, User
@@ -45,16 +41,6 @@ from casework.signoffs.models import SignOffEntry
 TARGET = 1.0
 PASSWORD = "bench-readiness-1"
 COMMUNE_PROCEDURES = ("XA-DL-KTNN", "XA-DL-HDGS", "XA-CL-HHLT")
-
-
-def timed(fn: Callable[[], Any], repeat: int) -> float:
-    fn()
-    runs = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        runs.append(time.perf_counter() - start)
-    return statistics.median(runs)
 
 
 def fill(session: Session) -> dict[str, int]:
@@ -113,76 +99,27 @@ def fill(session: Session) -> dict[str, int]:
             "dossiers": len(rows)}  # fmt: skip
 
 
-def measure(url: str, repeat: int) -> dict[str, Any]:
-    from casework.main import create_app
-    from casework.settings import Settings
+def cases(engine: Engine, get: Callable[[str], None]) -> dict[str, Callable[[], None]]:
+    def figures() -> None:
+        with Session(engine) as s:
+            queries.figures(s, procedures=registry(), department=None, now=utcnow(),
+                            today=utcnow().astimezone(TZ).date())  # fmt: skip
 
-    with fresh_database(url) as engine:
-        with Session(engine, expire_on_commit=False) as session:
-            sizes = fill(session)
-        app = create_app(Settings(env="test", database_url=url), engine=engine)
-        with TestClient(app) as client:
-            token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
-            assert token
-            with Session(engine) as s:
-                bo = s.execute(select(User).where(User.username == "bo.auditor")).scalar_one()
-                bo.password_hash = hash_password(PASSWORD)
-                s.add(bo)
-                s.commit()
-            form = {"username": "bo.auditor", "password": PASSWORD, "csrf_token": token.group(1)}
-            r = client.post("/login", data=form, follow_redirects=False)
-            assert r.status_code == 303, r.text
-
-            def get(path: str) -> None:
-                assert client.get(path).status_code == 200, path
-
-            def baseline() -> None:
-                with Session(engine) as s:
-                    s.execute(select(Unit)).all()
-
-            def figures() -> None:
-                with Session(engine) as s:
-                    queries.figures(s, procedures=registry(), department=None, now=utcnow(),
-                                    today=utcnow().astimezone(TZ).date())  # fmt: skip
-
-            cases = {
-                "baseline: read the 3,356 unit rows": baseline,
-                "figures of every unit (grouped queries)": figures,
-                "page: national map and 34 provinces": lambda: get("/readiness"),
-                "page: Thành phố HCM's 168 communes by level": lambda: get(
-                    "/readiness?province=SKHCN.HCM&sort=-level_dl"
-                ),
-                "page: Đồng Tháp, nobody certified in đo lường": lambda: get(
-                    "/readiness?province=SKHCN.DTH&uncertified=1&page=2"
-                ),
-                "page: all 3,321 communes by level, page 30": lambda: get(
-                    "/readiness?communes=1&sort=-level_dl&page=30"
-                ),
-                "CSV: Thành phố HCM's communes": lambda: get("/readiness.csv?province=SKHCN.HCM"),
-            }
-            seconds = {label: timed(fn, repeat) for label, fn in cases.items()}
-    return {"sizes": sizes, "seconds": seconds}
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--sqlite-only", action="store_true")
-    args = parser.parse_args()
-    import tempfile
-
-    urls = {"sqlite": f"sqlite:///{tempfile.mkdtemp()}/readiness.db"}
-    if not args.sqlite_only:
-        urls["postgresql"] = pg_url("casework_bench_readiness")
-    results = {name: measure(url, args.repeat) for name, url in urls.items()}
-    for name, r in results.items():
-        print(f"{name}: {r['sizes']}")
-        base = r["seconds"]["baseline: read the 3,356 unit rows"]
-        for label, s in r["seconds"].items():
-            verdict = "" if label.startswith("baseline") else (" ok" if s < TARGET else " SLOW")
-            print(f"  {label:<48} {s * 1000:>8.1f} ms  ({s / base:>5.1f} × baseline){verdict}")
-    write_json("readiness", {"target_seconds": TARGET, "results": results})
+    return {
+        "figures of every unit (grouped queries)": figures,
+        "page: national map and 34 provinces": lambda: get("/readiness"),
+        "page: Thành phố HCM's 168 communes by level": lambda: get(
+            "/readiness?province=SKHCN.HCM&sort=-level_dl"
+        ),
+        "page: Đồng Tháp, nobody certified in đo lường": lambda: get(
+            "/readiness?province=SKHCN.DTH&uncertified=1&page=2"
+        ),
+        "page: all 3,321 communes by level, page 30": lambda: get(
+            "/readiness?communes=1&sort=-level_dl&page=30"
+        ),
+        "CSV: Thành phố HCM's communes": lambda: get("/readiness.csv?province=SKHCN.HCM"),
+    }
 
 
 if __name__ == "__main__":
-    main()
+    main("readiness", fill, cases, TARGET)

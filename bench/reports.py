@@ -18,29 +18,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from harness import write_json
+from harness import timed, write_json
 from sqlalchemy import func, select, text
 from sqlmodel import Session, col
 
 TARGET = 1.0
-
-
-def timed(fn: Callable[[], Any], repeat: int) -> float:
-    fn()  # warm-up: plans, caches
-    runs = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        runs.append(time.perf_counter() - start)
-    return statistics.median(runs)
 
 
 def naive_timeliness(session: Session, scope: Any, start: datetime, end: datetime) -> list[Any]:

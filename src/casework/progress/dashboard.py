@@ -106,23 +106,35 @@ def _notes(listing: Listing, f: tables.Filters) -> list[str]:
     return notes
 
 
-@router.get("/progress")
-def progress_page(
-    request: Request,
-    session: SessionDep,
-    user: PageUser,
+@dataclass(frozen=True)
+class Asked:
+    """The query of the page and of its files: the province, and the filters."""
+
+    province: str
+    filters: tables.Filters
+
+
+def asked(
     province: Annotated[str, Query(max_length=64)] = "",
     q: Text = "",
     inactive: Text = "",
     sort: Text = "",
     page: Text = "",
     units: Text = "",
-) -> Response:
+) -> Asked:
+    return Asked(province, _filters(q, inactive, sort, page, units))
+
+
+AskedDep = Annotated[Asked, Depends(asked)]
+
+
+@router.get("/progress")
+def progress_page(request: Request, session: SessionDep, user: PageUser, ask: AskedDep) -> Response:
     scope = figures.reader_scope(session, user)
     if scope.empty and not user.has_role(Role.mentor):
         return RedirectResponse(f"/progress/users/{user.username}", status_code=303)
-    f = _filters(q, inactive, sort, page, units)
-    listing = _listing(session, scope, province, f.units)
+    f = ask.filters
+    listing = _listing(session, scope, ask.province, f.units)
     shown = tables.apply(listing.rows, f)
     paged = tables.page(shown, f.page)
     f = replace(f, page=paged.page)
@@ -144,16 +156,8 @@ def progress_page(
 
 
 @router.get("/progress.{fmt}")
-def progress_export(
-    fmt: str,
-    session: SessionDep,
-    user: PageUser,
-    province: Annotated[str, Query(max_length=64)] = "",
-    q: Text = "",
-    inactive: Text = "",
-    sort: Text = "",
-    units: Text = "",
-) -> Response:
+def progress_export(fmt: str, session: SessionDep, user: PageUser, ask: AskedDep) -> Response:
+    """Every matching row (no paging), in the page's order."""
     if fmt not in ("csv", "xlsx"):
         raise NotFound("Không có định dạng tải về này (chỉ CSV hoặc XLSX).")
     scope = figures.reader_scope(session, user)
@@ -162,15 +166,12 @@ def progress_export(
             "Bảng tiến độ dành cho cán bộ hướng dẫn (các đơn vị được phân công), cán bộ kiểm "
             "tra và quản trị (đơn vị của mình và cấp dưới)."
         )
-    f = _filters(q, inactive, sort, "", units)
-    listing = _listing(session, scope, province, f.units)
-    where = _where(listing)
-    title = f"Tiến độ học viên — {where}"
+    listing = _listing(session, scope, ask.province, ask.filters.units)
     table = tables.export_table(
-        tables.apply(listing.rows, f),
+        tables.apply(listing.rows, ask.filters),
         provinces=not listing.units,
-        title=title,
-        notes=_notes(listing, f),
+        title=f"Tiến độ học viên — {_where(listing)}",
+        notes=_notes(listing, ask.filters),
     )
     slug = listing.province.code if listing.province else ("don-vi" if listing.units else "tinh")
     return download(table, fmt, f"tien-do-hoc-vien-{slug}-{listing.now.astimezone(LOCAL):%Y%m%d}")
