@@ -25,7 +25,7 @@ from sqlmodel import Session, col
 from casework.checkpoints import keys, merkle
 from casework.checkpoints.models import AuditCheckpoint
 from casework.checkpoints.service import FORMAT, Statement
-from casework.dossiers.audit import snapshot_engine
+from casework.dossiers.audit import EVENT_COLUMNS, snapshot_engine
 from casework.dossiers.events import event_hash
 from casework.dossiers.models import Dossier, Event
 from casework.errors import CaseworkError
@@ -168,15 +168,6 @@ def _batches(path: Path) -> Iterator[list[tuple[str, int, str]]]:
         yield batch
 
 
-_EVENT_COLUMNS = tuple(
-    col(c)
-    for c in (
-        Event.dossier_id, Event.seq, Event.at, Event.actor_id, Event.kind, Event.action,
-        Event.from_state, Event.to_state, Event.payload, Event.prev_hash, Event.hash,
-    )
-)  # fmt: skip
-
-
 def _check_batch(session: Session, batch: list[tuple[str, int, str]]) -> Iterator[tuple[str, str]]:
     """(code, problem) for each chain of `batch` that is no longer what the checkpoint signed."""
     conn = session.connection()
@@ -186,7 +177,7 @@ def _check_batch(session: Session, batch: list[tuple[str, int, str]]) -> Iterato
     events: dict[int, list[Any]] = {i: [] for i in ids.values()}
     longest = max(count for _, count, _ in batch)
     query = (
-        sa_select(*_EVENT_COLUMNS)
+        sa_select(*EVENT_COLUMNS)
         .where(col(Event.dossier_id).in_(list(ids.values())), col(Event.seq) <= longest)
         .order_by(col(Event.dossier_id), col(Event.seq))
     )

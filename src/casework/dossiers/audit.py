@@ -209,7 +209,7 @@ def snapshot_engine(engine: Engine) -> Engine:
 #: what the check reads: plain rows (no ORM objects), which `verify_chain` and `derived.compare`
 #: read as they would read a Dossier and its Events — a third of the time of loading full objects
 _DOSSIER_COLUMNS = tuple(Dossier.__table__.c)  # type: ignore[attr-defined]
-_EVENT_COLUMNS = tuple(
+EVENT_COLUMNS = tuple(
     col(c)
     for c in (
         Event.dossier_id, Event.seq, Event.at, Event.actor_id, Event.kind, Event.action,
@@ -256,7 +256,7 @@ def _verify_dossiers(
             session.rollback()
             return
         ids = [d.id for d in batch]
-        events = _grouped(session, _EVENT_COLUMNS, col(Event.dossier_id), ids, col(Event.seq))
+        events = _grouped(session, EVENT_COLUMNS, col(Event.dossier_id), ids, col(Event.seq))
         steps = _grouped(
             session, _STEP_COLUMNS, col(StepRecord.dossier_id), ids, col(StepRecord.ordinal)
         )
