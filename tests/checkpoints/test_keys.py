@@ -42,3 +42,18 @@ def test_missing_or_wrong_files_are_named(tmp_path):
         keys.load_private(junk)
     with pytest.raises(keys.KeyProblem, match="không phải khóa công khai PEM"):
         keys.parse_public("not a key")
+
+
+def test_an_unreadable_key_is_a_key_problem_not_a_crash(tmp_path, monkeypatch):
+    path = tmp_path / "cp.pem"
+    keys.generate(path)
+
+    def refuse(self, *args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(type(path), "read_bytes", refuse)
+    monkeypatch.setattr(type(path), "read_text", refuse)
+    with pytest.raises(keys.KeyProblem, match="Không đọc được tệp khóa"):
+        keys.load_private(path)
+    with pytest.raises(keys.KeyProblem, match="Không đọc được khóa công khai"):
+        keys.load_public(keys.public_path(path))

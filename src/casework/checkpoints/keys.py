@@ -63,6 +63,8 @@ def load_private(path: Path) -> Ed25519PrivateKey:
         )
     try:
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    except OSError as exc:
+        raise KeyProblem(f"Không đọc được tệp khóa {path}: {exc.strerror or exc}") from exc
     except (ValueError, TypeError) as exc:
         raise KeyProblem(f"Tệp {path} không phải khóa riêng PEM đọc được: {exc}") from exc
     if not isinstance(key, Ed25519PrivateKey):
@@ -73,7 +75,11 @@ def load_private(path: Path) -> Ed25519PrivateKey:
 def load_public(path: Path) -> Ed25519PublicKey:
     if not path.is_file():
         raise KeyProblem(f"Không tìm thấy khóa công khai {path}.")
-    return parse_public(path.read_text(), str(path))
+    try:
+        pem = path.read_text()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KeyProblem(f"Không đọc được khóa công khai {path}: {exc}") from exc
+    return parse_public(pem, str(path))
 
 
 def parse_public(pem: str, where: str = "khóa công khai") -> Ed25519PublicKey:
