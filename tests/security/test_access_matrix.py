@@ -48,6 +48,7 @@ from casework.reports.models import AuditCheck
 from casework.reviews.models import MentorAssignment
 from casework.scenarios import service as scenarios
 from casework.signoffs.models import SignOffEntry
+from tests.accounts.matrix import matrix_session
 from tests.certificates.matrix import matrix_certificate
 from tests.checkpoints.matrix import matrix_checkpoint
 from tests.classes.matrix import matrix_class
@@ -261,6 +262,9 @@ RULE_TESTS: dict[str, Callable[[Who, bool], bool]] = {
     "inspection_report": lambda w, p: w.staff or w.reader,
     # a quiz attempt (tests/learning/matrix.py): its taker only; everybody else 404, as for none
     "attempt": lambda w, p: w.name == TRAINEE,
+    # end one signed-in session (tests/accounts/matrix.py: one of TRAINEE's): its own user only;
+    # everybody else 404, as for a session that does not exist
+    "own_session": lambda w, p: w.name == TRAINEE,
 }
 PUBLIC, SIGNED_IN, DOSSIER, FEEDBACK, ACT, ATTACH, RESET, OPEN, REVIEW = (
     "public", "signed_in", "dossier", "feedback", "act", "attach", "reset", "open", "review",
@@ -283,6 +287,12 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/login"): PUBLIC,
     ("POST", "/login"): PUBLIC,
     ("POST", "/logout"): SIGNED_IN,
+    # one's own account (issue 17): the sessions page, ending the others, changing one's password
+    ("GET", "/account/sessions"): SIGNED_IN,
+    ("POST", "/account/sessions/end-others"): SIGNED_IN,
+    ("POST", "/account/sessions/{session_id}/end"): "own_session",
+    ("GET", "/account/password"): SIGNED_IN,
+    ("POST", "/account/password"): SIGNED_IN,
     ("GET", "/procedures"): PUBLIC,
     ("GET", "/procedures/{code}"): PUBLIC,
     ("GET", "/procedures/{code}/diagram.svg"): PUBLIC,
@@ -612,6 +622,7 @@ def test_matrix(app, client, session, world, cast, sign_in, token_for, caplog):
         "seat_id": 1,  # refused before any seat is looked up
         "certificate_id": matrix_certificate(session, c.people, app.state.settings.upload_dir),
         "attempt_id": attempt_for(session, c.people[TRAINEE], app.state.registry),
+        "session_id": matrix_session(session, c.people[TRAINEE]),
         "path": "css/app.css",
     }
     attachment = {

@@ -804,3 +804,8 @@ BUILDERS.update(LEARNING_BUILDERS)
 from tests.reviews.matrix import BUILDERS as REVIEW_BUILDERS  # noqa: E402
 
 BUILDERS.update(REVIEW_BUILDERS)
+
+# the account pages' builders live with their tests too (tests/accounts/matrix.py)
+from tests.accounts.matrix import BUILDERS as ACCOUNT_BUILDERS  # noqa: E402
+
+BUILDERS.update(ACCOUNT_BUILDERS)

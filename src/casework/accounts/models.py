@@ -120,4 +120,29 @@ class LoginAttempt(SQLModel, table=True):
     success: bool = False
 
 
+class UserSession(SQLModel, table=True):
+    """A signed-in session of the pages (docs/security.md, "Sessions").
+
+    The browser's cookie carries a random token; only its SHA-256 is stored here, so a copy of
+    the database (a backup) holds nothing that signs anyone in. A session counts only while this
+    row exists, is not ended and is within the idle and absolute timeouts: logging out, ending it
+    from the sessions page, locking the user and setting a new password end it here, and the
+    cookie is worthless from that moment. Rows last seen long ago are purged at sign-in.
+    """
+
+    __tablename__ = "user_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    user_id: int = Field(foreign_key="user.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    #: written at most once a minute (`accounts.sessions.TOUCH_INTERVAL`), not on every request
+    last_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    address: str = Field(default="", max_length=64)
+    user_agent: str = Field(default="", max_length=200)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    #: why it ended (`accounts.sessions.EndReason`), None while it lasts
+    end_reason: str | None = Field(default=None, max_length=32)
+
+
 keep_for_transaction(Unit, User)

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from datetime import timedelta
 
 from sqlalchemy import update
-from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
+from casework.accounts import sessions
 from casework.accounts.models import CHILD_KINDS, ApiToken, Role, Unit, UnitKind, User
-from casework.accounts.security import hash_password, new_token, token_digest
-from casework.db import is_writer, utcnow, write_engine
+from casework.accounts.security import hash_password, new_token, token_digest, verify_password
+from casework.db import utcnow
 from casework.errors import NotAuthenticated, NotFound, ValidationFailed
-
-log = logging.getLogger("casework.auth")
 
 MIN_PASSWORD_LENGTH = 8
 #: The demo data's shared password (`casework.demo.DEMO_PASSWORD`): refused for real accounts.
@@ -179,22 +176,9 @@ def user_for_token(session: Session, token: str) -> User:
         raise NotAuthenticated("Tài khoản của mã truy cập này đã bị khóa.")
     now = utcnow()
     if row.last_used_at is None or now - row.last_used_at > TOKEN_TOUCH_INTERVAL:
-        # a write at most every few minutes per token, not one per API request. A read
-        # request's session cannot become a writer on SQLite under load, so it gets a write
-        # transaction of its own; a busy database only skips this bookkeeping, never the request
-        bind = session.get_bind()
-        if is_writer(bind):
-            row.last_used_at = now
-            session.add(row)
-            session.commit()
-        else:
-            try:
-                with Session(write_engine(bind)) as writer:  # type: ignore[arg-type]
-                    touch = update(ApiToken).where(col(ApiToken.id) == row.id)
-                    writer.execute(touch.values(last_used_at=now))
-                    writer.commit()
-            except OperationalError:
-                log.warning("token_touch_skipped token_id=%s", row.id)
+        # a write at most every few minutes per token, not one per API request
+        touch = update(ApiToken).where(col(ApiToken.id) == row.id).values(last_used_at=now)
+        sessions.write_now(session, touch, "token_used")
     return user
 
 
@@ -212,9 +196,12 @@ def list_users(session: Session, *, unit: Unit | None = None) -> list[User]:
 
 
 def set_active(session: Session, *, user: User, active: bool) -> User:
-    """Lock or unlock an account; a locked account's tokens and sessions stop working at once."""
+    """Lock or unlock an account; locking ends every session of the account in the same
+    transaction, and its tokens stop working at once."""
     user.is_active = active
     session.add(user)
+    if not active:
+        sessions.end_all(session, user=user, reason=sessions.EndReason.locked, now=utcnow())
     session.commit()
     return user
 
@@ -263,15 +250,57 @@ def update_user(
 
 
 def set_password(session: Session, *, user: User, password: str, commit: bool = True) -> User:
-    """Set a new password (an admin's reset); the user's open sessions are not ended by this."""
+    """An admin's reset: a new password, and every session of the user ends in the same
+    transaction (whoever held one must sign in with the new password)."""
+    _store_password(session, user, password, keep_session=None)
+    if commit:
+        session.commit()
+    return user
+
+
+def _store_password(
+    session: Session, user: User, password: str, *, keep_session: int | None
+) -> int:
+    """Check and store a new password and end the user's sessions but `keep_session` (not
+    committed); returns how many ended."""
     problem = password_problem(password, username=user.username)
     if problem:
         raise ValidationFailed("Không đặt được mật khẩu.", fields={"password": problem})
     user.password_hash = hash_password(password)
     session.add(user)
-    if commit:
-        session.commit()
-    return user
+    reason = sessions.EndReason.password_reset
+    if keep_session is not None:
+        reason = sessions.EndReason.password_changed
+    return sessions.end_all(session, user=user, reason=reason, now=utcnow(), keep=keep_session)
+
+
+def change_own_password(
+    session: Session,
+    *,
+    user: User,
+    current: str,
+    password: str,
+    again: str,
+    keep_session: int,
+) -> int:
+    """The user's own change (the account page): the current password, a new one that passes the
+    rules, typed twice. Every other session of the user ends, `keep_session` (this one) stays;
+    one transaction. Returns how many sessions ended."""
+    fields: dict[str, str] = {}
+    if not verify_password(current, user.password_hash):
+        fields["current_password"] = "Mật khẩu hiện tại không đúng."
+    problem = password_problem(password, username=user.username)
+    if problem:
+        fields["password"] = problem
+    elif password == current:
+        fields["password"] = "Mật khẩu mới cần khác mật khẩu hiện tại."
+    if password != again:
+        fields["password_again"] = "Hai lần nhập mật khẩu mới chưa giống nhau."
+    if fields:
+        raise ValidationFailed("Chưa đổi được mật khẩu: xem các ô báo lỗi.", fields=fields)
+    n = _store_password(session, user, password, keep_session=keep_session)
+    session.commit()
+    return n
 
 
 def count_active_tokens(session: Session, *, user: User) -> int:

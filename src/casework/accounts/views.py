@@ -1,4 +1,4 @@
-"""Sign-in and sign-out pages."""
+"""Sign-in and sign-out pages (the account pages: `accounts.account_views`)."""
 
 from __future__ import annotations
 
@@ -8,15 +8,16 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import select
 
-from casework.accounts import throttle
+from casework.accounts import account_views, throttle
 from casework.accounts.models import User
 from casework.accounts.security import verify_password
 from casework.db import utcnow
-from casework.web.auth import OptionalUser, sign_in, sign_out, verify_csrf
+from casework.web.auth import ENDED, OptionalUser, sign_in, sign_out, verify_csrf
 from casework.web.deps import SessionDep
 from casework.web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
+router.include_router(account_views.router)
 
 
 def safe_next(value: str | None) -> str:
@@ -30,11 +31,12 @@ def safe_next(value: str | None) -> str:
 def login_form(request: Request, user: OptionalUser, next: str | None = None) -> Response:
     if user is not None:
         return RedirectResponse(safe_next(next), status_code=303)
-    expired = bool(getattr(request.state, "session_expired", False))
+    # why the last session of this browser ended ("timeout" or "ended"), said once
+    ended = request.session.pop(ENDED, None)
     return render(
         request,
         "accounts/login.html",
-        {"next": safe_next(next), "username": "", "error": None, "expired": expired},
+        {"next": safe_next(next), "username": "", "error": None, "ended": ended},
     )
 
 
@@ -52,7 +54,7 @@ def login(
         return render(
             request,
             "accounts/login.html",
-            {"next": safe_next(next), "username": username, "error": error, "expired": False},
+            {"next": safe_next(next), "username": username, "error": error, "ended": None},
             status_code=status_code,
         )
 
@@ -67,11 +69,11 @@ def login(
     throttle.record(session, username=username, address=address, success=success)
     if found is None or not success:
         return again("Tên đăng nhập hoặc mật khẩu không đúng.", 400)
-    sign_in(request, found)
+    sign_in(request, session, found)
     return RedirectResponse(safe_next(next), status_code=303)
 
 
 @router.post("/logout")
-def logout(request: Request) -> Response:
-    sign_out(request)
+def logout(request: Request, session: SessionDep) -> Response:
+    sign_out(request, session)
     return RedirectResponse("/login", status_code=303)

@@ -1,25 +1,32 @@
-"""Signed-in sessions for the pages: who is signed in, idle timeout, CSRF tokens.
+"""Signed-in sessions for the pages: who is signed in, the timeouts, CSRF tokens.
 
-The session is Starlette's signed cookie; it holds only the user id, the CSRF token and two
-timestamps — never personal data. Every unsafe request from a page (plain form or htmx) must carry
-the session's CSRF token, as the form field `csrf_token` or the header `X-CSRF-Token`.
+The session lives in the database (`accounts.sessions`, table `user_session`). The browser keeps
+Starlette's signed cookie, which holds only a random session token (`sid`, its SHA-256 is the
+row's key), the CSRF token and, after a session ended, why (for the sign-in page) — never personal
+data. Signed out visitors get a CSRF token in the cookie and no row, so the sign-in form works
+without writing to the database. Every unsafe request from a page (plain form or htmx) must carry
+the cookie's CSRF token, as the form field `csrf_token` or the header `X-CSRF-Token`.
 """
 
 from __future__ import annotations
 
 import secrets
 import time
+from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import Depends, Request
 from sqlmodel import Session
 
-from casework.accounts.models import User
+from casework.accounts import sessions
+from casework.accounts.models import User, UserSession
 from casework.errors import CaseworkError, PermissionDenied
 from casework.web.deps import SessionDep
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: The cookie's key of the session token, and of why the last session ended ("timeout", "ended").
+SID, ENDED = "sid", "ended"
 
 
 class LoginRequired(CaseworkError):
@@ -33,6 +40,15 @@ class LoginRequired(CaseworkError):
         self.next_url = next_url
 
 
+def now() -> datetime:
+    """The sessions' clock (`time.time`, so a test can move it)."""
+    return datetime.fromtimestamp(time.time(), UTC)
+
+
+def timeouts(request: Request) -> sessions.Timeouts:
+    return sessions.Timeouts.from_settings(request.app.state.settings)
+
+
 def csrf_token(request: Request, *, create: bool = True) -> str:
     """The session's CSRF token. Fragments pass `create=False`: a late htmx response must never
     mint a second token and overwrite the cookie under a form that carries the first one."""
@@ -42,41 +58,69 @@ def csrf_token(request: Request, *, create: bool = True) -> str:
     return str(token or "")
 
 
-def sign_in(request: Request, user: User) -> None:
-    """Start a fresh session (rotation: nothing of the old one survives)."""
+def sign_in(request: Request, session: Session, user: User) -> None:
+    """Start a fresh session (rotation: nothing of the old one survives; a session this browser
+    still had ends as replaced)."""
+    current = _current(request, session)
+    if current is not None:
+        sessions.end_current(
+            session, _row_id(current.row), reason=sessions.EndReason.replaced, now=now()
+        )
     request.session.clear()
-    now = int(time.time())
-    request.session.update(
-        {"uid": user.id, "csrf": secrets.token_urlsafe(32), "since": now, "seen": now}
-    )
+    token = sessions.start(
+        session, user=user, address=request.client.host if request.client else None,
+        user_agent=request.headers.get("user-agent"), now=now(), timeouts=timeouts(request),
+    )  # fmt: skip
+    request.session.update({SID: token, "csrf": secrets.token_urlsafe(32)})
+    request.state.auth = None  # this request goes on as it came: signed out
 
 
-def sign_out(request: Request) -> None:
+def sign_out(request: Request, session: Session) -> None:
+    """End the session in the database (a copy of the cookie is worthless from now on)."""
+    current = _current(request, session)
+    if current is not None:
+        sessions.end_current(
+            session, _row_id(current.row), reason=sessions.EndReason.signed_out, now=now()
+        )
     request.session.clear()
+
+
+def current_session(request: Request, session: Session) -> UserSession | None:
+    """The request's live session row (the sessions page marks it "Phiên này")."""
+    current = _current(request, session)
+    return current.row if current else None
+
+
+def _row_id(row: UserSession) -> int:
+    assert row.id is not None
+    return row.id
+
+
+def _current(request: Request, session: Session) -> sessions.Current | None:
+    """The request's live session, looked up once per request (one query on a unique index)."""
+    if hasattr(request.state, "auth"):
+        found: sessions.Current | None = request.state.auth
+        return found
+    request.state.auth = None
+    token = request.session.get(SID)
+    if not token:
+        request.session.pop("uid", None)  # a cookie from before server-side sessions
+        return None
+    result = sessions.resolve(session, str(token), timeouts=timeouts(request), now=now())
+    if not isinstance(result, sessions.Current):
+        # signed out, but keep the CSRF token: a page and its htmx requests racing each other
+        # must not leave the sign-in form with a token the cookie no longer holds
+        request.session.pop(SID, None)
+        request.session[ENDED] = "timeout" if result in sessions.TIMEOUTS else "ended"
+        return None
+    request.state.auth = result
+    request.state.username = result.user.username
+    return result
 
 
 def _session_user(request: Request, session: Session) -> User | None:
-    uid = request.session.get("uid")
-    if uid is None:
-        return None
-    settings = request.app.state.settings
-    now = int(time.time())
-    idle = now - int(request.session.get("seen", 0))
-    age = now - int(request.session.get("since", 0))
-    if idle > settings.session_idle_minutes * 60 or age > settings.session_max_age_hours * 3600:
-        # sign out, but keep the CSRF token: a page and its htmx requests racing each other
-        # must not leave the sign-in form with a token the cookie no longer holds
-        for key in ("uid", "since", "seen"):
-            request.session.pop(key, None)
-        request.state.session_expired = True
-        return None
-    user = session.get(User, uid)
-    if user is None or not user.is_active:
-        request.session.clear()
-        return None
-    request.session["seen"] = now
-    request.state.username = user.username
-    return user
+    current = _current(request, session)
+    return current.user if current else None
 
 
 def optional_user(request: Request, session: SessionDep) -> User | None:
