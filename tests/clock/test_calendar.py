@@ -1,4 +1,4 @@
-"""Calendars: the shipped 2025/2026 schedules, overrides, the TOML file format and its errors."""
+"""Calendars: the shipped 2025–2027 schedules, overrides, the TOML file format and its errors."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def test_official_schedule(day: date, working: bool) -> None:
 
 def test_shipped_files_parse() -> None:
     files = sorted((PROJECT_ROOT / "workflows" / "calendars").glob("*.toml"))
-    assert [f.name for f in files] == ["2025.toml", "2026.toml"]
+    assert [f.name for f in files] == ["2025.toml", "2026.toml", "2027.toml"]
     for f in files:
         assert WorkCalendar.from_toml(f).entries
 
@@ -108,6 +108,9 @@ cutoff = "16:30"
 [[day_off]]
 date = 2026-03-11
 name = "Nghỉ bão"
+instrument = "Quyết định số 12/QĐ-UBND ngày 10/03/2026 của UBND xã A"
+title = "Quyết định cho nghỉ làm việc do bão"
+checked = 2026-03-10
 """,
     )
     cal = WorkCalendar.from_toml(p)
@@ -119,6 +122,11 @@ name = "Nghỉ bão"
     assert cal.cutoff.minute == 30
 
 
+#: the basis every entry needs (tests/clock/test_calendar_sources.py checks it)
+SOURCED = (
+    '\ninstrument = "Công văn 1/X ngày 01/01/2026"\ntitle = "Văn bản thử"\nchecked = 2026-01-02'
+)
+
 BAD = [
     ("unknown-key", 'nme = "x"', "[nme]"),
     ("bad-base", 'base = "us"', "[base]"),
@@ -127,17 +135,24 @@ BAD = [
     ("overlapping-hours", 'office_hours = ["08:00-12:00", "11:00-17:00"]', "[office_hours[1]]"),
     ("bad-cutoff", 'cutoff = "25:00"', "[cutoff]"),
     ("cutoff-not-string", "cutoff = 15", "[cutoff]"),
-    ("date-as-string", '[[day_off]]\ndate = "2026-01-02"\nname = "x"', "[day_off[0].date]"),
+    (
+        "date-as-string",
+        '[[day_off]]\ndate = "2026-01-02"\nname = "x"' + SOURCED,
+        "[day_off[0].date]",
+    ),
     ("missing-name", "[[workday]]\ndate = 2026-01-10", "[workday[0].name]"),
     (
         "extra-entry-key",
-        '[[workday]]\ndate = 2026-01-10\nname = "x"\nkind = 1',
+        '[[workday]]\ndate = 2026-01-10\nname = "x"\nkind = 1' + SOURCED,
         "[workday[0].kind]",
     ),
     ("bad-timezone", 'timezone = "Mars/Olympus"', "[timezone]"),
     (
         "both-off-and-worked",
-        '[[day_off]]\ndate = 2026-01-10\nname = "a"\n[[workday]]\ndate = 2026-01-10\nname = "b"',
+        '[[day_off]]\ndate = 2026-01-10\nname = "a"'
+        + SOURCED
+        + '\n[[workday]]\ndate = 2026-01-10\nname = "b"'
+        + SOURCED,
         "2026",
     ),
     ("syntax", "name = ", "TOML"),
@@ -161,7 +176,7 @@ def test_missing_file(tmp_path: Path) -> None:
 def test_default_calendar_from_other_dir(tmp_path: Path) -> None:
     (tmp_path / "calendars").mkdir()
     (tmp_path / "calendars" / "x.toml").write_text(
-        '[[day_off]]\ndate = 2026-03-11\nname = "Nghỉ riêng"\n', encoding="utf-8"
+        '[[day_off]]\ndate = 2026-03-11\nname = "Nghỉ riêng"' + SOURCED + "\n", encoding="utf-8"
     )
     cal = default_calendar(tmp_path)
     assert not cal.is_working_day(date(2026, 3, 11))

@@ -139,7 +139,9 @@ def test_calendar_show() -> None:
 def test_calendar_show_with_file(tmp_path: Path) -> None:
     p = tmp_path / "x.toml"
     p.write_text(
-        'name = "Lịch riêng"\nbase = "none"\n[[day_off]]\ndate = 2028-02-29\nname = "Nghỉ nhuận"\n',
+        'name = "Lịch riêng"\nbase = "none"\n[[day_off]]\ndate = 2028-02-29\nname = "Nghỉ nhuận"\n'
+        'instrument = "Quyết định số 3/QĐ ngày 01/02/2028"\ntitle = "Nghỉ ngày nhuận"\n'
+        "checked = 2028-02-01\n",
         encoding="utf-8",
     )
     res = runner.invoke(calendar_app, ["show", "2028", "--calendar", str(p)])

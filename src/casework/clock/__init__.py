@@ -4,6 +4,8 @@ Pure functions, no database and no HTTP. See `docs/legal-clock.md` for the rules
 """
 
 from casework.clock.calendar import (
+    FROM_PACKAGE,
+    Basis,
     CalendarEntry,
     CalendarFileError,
     SpecialDay,
@@ -32,6 +34,8 @@ from casework.clock.deadlines import (
 )
 
 __all__ = [
+    "FROM_PACKAGE",
+    "Basis",
     "Bucket",
     "CalendarEntry",
     "CalendarFileError",

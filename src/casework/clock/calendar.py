@@ -5,6 +5,10 @@ from the ``holidays`` package, names in Vietnamese; ``"none"``: nothing) plus an
 `CalendarEntry` overrides (extra days off, weekend days worked in exchange). Later entries win, so
 a unit's own calendar is the default calendar ``.with_entries(...)`` its admin overrides.
 
+Every entry of a calendar file carries its legal `Basis` (the instrument, its article, where to
+read it, when it was checked) or is marked as taken from the ``holidays`` package and not
+confirmed; `casework.clock.calendar_file` parses and checks the files.
+
 Day arithmetic goes through a per-calendar index of working-day ordinals (sorted list + dict),
 built year by year on first use, so the deadline functions in `casework.clock.deadlines` do a
 few dictionary look-ups and bisections per computation instead of walking days.
@@ -53,12 +57,39 @@ class CalendarFileError(CaseworkError):
 
 
 @dataclass(frozen=True, slots=True)
+class Basis:
+    """Where a calendar day comes from: the instrument (number and date, e.g. "Công văn
+    10065/VPCP-KGVX ngày 02/10/2026"), the article if any, a public `url` or the text's `title`,
+    and the day it was `checked`. An empty `instrument` means the day is the ``holidays``
+    package's and nobody has confirmed it (`confirmed` is false)."""
+
+    instrument: str = ""
+    article: str = ""
+    url: str = ""
+    title: str = ""
+    checked: date | None = None
+    note: str = ""
+
+    @property
+    def confirmed(self) -> bool:
+        return bool(self.instrument)
+
+
+#: the basis of a day the calendar takes from the `holidays` package with no instrument
+FROM_PACKAGE = Basis(note="gói holidays")
+
+
+@dataclass(frozen=True, slots=True)
 class CalendarEntry:
-    """One override: `date` is a day off (``day_off``) or a working day (``workday``)."""
+    """One override: `date` is a day off (``day_off``) or a working day (``workday``).
+
+    `basis` is set for the entries of calendar files; entries built from the database's
+    overrides carry theirs in the row, not here (None)."""
 
     date: date
     kind: EntryKind
     name: str
+    basis: Basis | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,7 +227,9 @@ class WorkCalendar:
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], *, source: str = "<lịch>") -> WorkCalendar:
         """A calendar from parsed TOML data; errors name `source` and the key."""
-        return cls(**_parse(data, source))
+        from casework.clock.calendar_file import parse
+
+        return cls(**parse(data, source))
 
     def with_entries(
         self, entries: Iterable[CalendarEntry], *, name: str | None = None
@@ -241,17 +274,39 @@ class WorkCalendar:
 
     def day_status(self, d: date) -> tuple[bool, str | None]:
         """(is a working day, name of the day off / working weekend day or None)."""
-        o = d.toordinal()
-        entry = self._overrides.get(o)
+        entry = self._overrides.get(d.toordinal())
         if entry is not None:
             return entry.kind == "workday", entry.name
-        if self.base == "vn":
-            hol, weekend_work = _vn_year(d.year)
-            if o in weekend_work:
-                return True, f"Ngày làm bù ({WEEKDAY_VI[d.weekday()]})"
-            if o in hol:
-                return False, hol[o]
+        package = self.package_status(d)
+        if package is not None:
+            return package
         return d.weekday() in self.weekdays, None
+
+    def entry_on(self, d: date) -> CalendarEntry | None:
+        """The entry that decides `d`, if one does (the last one listed for that date)."""
+        return self._overrides.get(d.toordinal())
+
+    def package_status(self, d: date) -> tuple[bool, str] | None:
+        """What the ``holidays`` package alone says of `d` (base ``"vn"``): (working, name) for
+        one of its holidays or compensatory working weekend days, else None."""
+        if self.base != "vn":
+            return None
+        hol, weekend_work = _vn_year(d.year)
+        o = d.toordinal()
+        if o in weekend_work:
+            return True, f"Ngày làm bù ({WEEKDAY_VI[d.weekday()]})"
+        if o in hol:
+            return False, hol[o]
+        return None
+
+    def basis_of(self, d: date) -> Basis | None:
+        """The basis of a named day as this calendar knows it: its entry's (None for an entry
+        from the database), `FROM_PACKAGE` for a day only the package gives, None for a plain
+        day."""
+        entry = self.entry_on(d)
+        if entry is not None:
+            return entry.basis
+        return FROM_PACKAGE if self.package_status(d) is not None else None
 
     def is_working_day(self, d: date) -> bool:
         return self._index(d.year).pos.get(d.toordinal()) is not None
@@ -351,104 +406,6 @@ class WorkCalendar:
         elif year + 1 > ix.last_year:
             ix.extend_to(year + 1)
         return ix
-
-
-# ---- TOML parsing ---------------------------------------------------------------------------
-
-_TOP_KEYS = {"name", "base", "weekdays", "office_hours", "cutoff", "timezone", "day_off", "workday"}
-
-
-def _parse(data: Mapping[str, Any], source: str) -> dict[str, Any]:
-    def fail(key: str, problem: str) -> CalendarFileError:
-        return CalendarFileError(file=source, key=key, problem=problem)
-
-    for key in data:
-        if key not in _TOP_KEYS:
-            raise fail(key, f"khóa không hợp lệ (được phép: {', '.join(sorted(_TOP_KEYS))})")
-    out: dict[str, Any] = {}
-    name = data.get("name", Path(source).stem)
-    if not isinstance(name, str) or not name.strip():
-        raise fail("name", "phải là một chuỗi khác rỗng")
-    out["name"] = name
-    base = data.get("base", "vn")
-    if base not in ("vn", "none"):
-        raise fail("base", f'phải là "vn" hoặc "none", không phải {base!r}')
-    out["base"] = base
-    weekdays = data.get("weekdays", list(WEEKDAY_KEYS[:5]))
-    if not isinstance(weekdays, list) or not all(w in WEEKDAY_KEYS for w in weekdays):
-        raise fail("weekdays", f"phải là danh sách trong {list(WEEKDAY_KEYS)}")
-    out["weekdays"] = frozenset(WEEKDAY_KEYS.index(w) for w in weekdays)
-    hours = data.get("office_hours", ["08:00-12:00", "13:00-17:00"])
-    if not isinstance(hours, list) or not hours:
-        raise fail("office_hours", 'phải là danh sách dạng ["08:00-12:00", "13:00-17:00"]')
-    windows = []
-    for i, span in enumerate(hours):
-        key = f"office_hours[{i}]"
-        if not isinstance(span, str) or span.count("-") != 1:
-            raise fail(key, f'phải có dạng "HH:MM-HH:MM", không phải {span!r}')
-        a, b = (_parse_hhmm(part, lambda p, k=key: fail(k, p)) for part in span.split("-"))
-        windows.append((a.hour * 60 + a.minute, b.hour * 60 + b.minute))
-    prev = -1
-    for i, (a_min, b_min) in enumerate(windows):
-        if a_min >= b_min or a_min < prev:
-            raise fail(f"office_hours[{i}]", "các khung giờ phải tăng dần và không chồng lấn")
-        prev = b_min
-    out["office_hours"] = tuple(windows)
-    cutoff = data.get("cutoff", "15:00")
-    out["cutoff"] = _parse_hhmm(cutoff, lambda p: fail("cutoff", p), seconds=True)
-    tz = data.get("timezone", DEFAULT_TIMEZONE)
-    try:
-        ZoneInfo(tz)
-    except Exception as exc:
-        raise fail("timezone", f"múi giờ không hợp lệ: {tz!r}") from exc
-    out["timezone"] = tz
-    entries: list[CalendarEntry] = []
-    for kind in ("day_off", "workday"):
-        items = data.get(kind, [])
-        if not isinstance(items, list):
-            raise fail(kind, f"phải là một mảng bảng [[{kind}]]")
-        for i, item in enumerate(items):
-            key = f"{kind}[{i}]"
-            if not isinstance(item, dict):
-                raise fail(key, "phải là một bảng có date và name")
-            for k in item:
-                if k not in ("date", "name"):
-                    raise fail(f"{key}.{k}", "khóa không hợp lệ (được phép: date, name)")
-            d = item.get("date")
-            if isinstance(d, datetime) or not isinstance(d, date):
-                raise fail(
-                    f"{key}.date", f"phải là một ngày TOML (vd 2026-01-02), không phải {d!r}"
-                )
-            nm = item.get("name")
-            if not isinstance(nm, str) or not nm.strip():
-                raise fail(f"{key}.name", "thiếu tên ngày (chuỗi khác rỗng)")
-            entries.append(
-                CalendarEntry(d, "day_off" if kind == "day_off" else "workday", nm.strip())
-            )
-    seen: dict[date, str] = {}
-    for e in entries:
-        if e.date in seen and seen[e.date] != e.kind:
-            raise fail(e.kind, f"ngày {fmt_date(e.date)} vừa là ngày nghỉ vừa là ngày làm việc")
-        seen[e.date] = e.kind
-    entries.sort(key=lambda e: e.date)
-    out["entries"] = tuple(entries)
-    if not out["weekdays"] and not any(e.kind == "workday" for e in entries):
-        raise fail("weekdays", "lịch không có ngày làm việc nào")
-    return out
-
-
-def _parse_hhmm(value: object, fail: Any, *, seconds: bool = False) -> time:
-    if not isinstance(value, str):
-        raise fail(f"phải là chuỗi giờ dạng HH:MM, không phải {value!r}")
-    parts = value.strip().split(":")
-    ok = len(parts) == 2 or (seconds and len(parts) == 3)
-    try:
-        if ok and all(p.isdigit() for p in parts):
-            nums = [int(p) for p in parts] + [0]
-            return time(nums[0], nums[1], nums[2])
-    except ValueError:
-        pass
-    raise fail(f"giờ không hợp lệ {value!r} (dạng HH:MM)")
 
 
 # ---- the project's calendars -----------------------------------------------------------------
