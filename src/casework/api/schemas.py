@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from casework.inputs import LIMITS
+
 
 class ErrorDetail(BaseModel):
     code: str = Field(examples=["conflict"])
@@ -96,14 +98,27 @@ class ProcedureOut(ProcedureSummary):
     verified_on: date | None
 
 
+def _text(limit: str, description: str | None = None, **kwargs: Any) -> Any:
+    """A text field whose limits are checked by `casework.inputs` (the same rule and message as
+    the form's), and only documented here: pydantic's own check would answer differently."""
+    extra: dict[str, Any] = {
+        "maxLength": LIMITS[limit],
+        **({"minLength": 1} if kwargs.pop("required", False) else {}),
+    }
+    return Field(description=description, json_schema_extra=extra, **kwargs)
+
+
+# Checked by `dossiers.service.APPLICANT_RULES`, as the form is: no control characters, no bidi
+# controls, at most `maxLength` characters after trimming (a comment: a docstring would be the
+# schema's description in the OpenAPI document).
 class ApplicantIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=255, description="Tên cá nhân hoặc tổ chức.")
+    name: str = _text("name", "Tên cá nhân hoặc tổ chức.", required=True)
     kind: Literal["person", "organisation"] = "person"
-    id_number: str = Field(default="", max_length=64, description="Số định danh / CCCD / MST.")
-    address: str = Field(default="", max_length=500)
-    phone: str = Field(default="", max_length=32)
-    email: str = Field(default="", max_length=255)
+    id_number: str = _text("id_number", "Số định danh / CCCD / MST.", default="")
+    address: str = _text("address", default="")
+    phone: str = _text("phone", default="")
+    email: str = _text("email", default="")
 
 
 class OpenDossierIn(BaseModel):

@@ -1,21 +1,44 @@
 """Cleaning the data a user sends with an action: required fields present, values well formed.
 
-Errors are collected per field, in Vietnamese, so a form can show each one beside its input.
+Errors are collected per field, in Vietnamese, so a form can show each one beside its input. The
+form and the API send their data through the same function, so they get the same verdict:
+
+- only the fields the action **declares** (`declared_fields`: what it requires, a note, and the
+  satisfaction rating when it hands the result over) — the same list the action's form renders;
+  any other field, even one the procedure uses on another action, is refused;
+- texts through `casework.inputs` (length, control characters, bidi controls; a `text` field is
+  one line, a `textarea` several);
+- numbers finite and bounded (`inputs.to_number`).
 """
 
 from __future__ import annotations
 
-import math
 import re
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from casework import inputs
 from casework.errors import ValidationFailed
 from casework.procedures import Procedure, TransitionDef
 from casework.procedures.schema import RETURN_FIELDS, FieldSpec
 
-ALWAYS_ALLOWED = frozenset({"note"})
+ALWAYS_ALLOWED: tuple[str, ...] = ("note",)
+
+
+class FieldProblem(ValueError):
+    """A reason that already names the field (the input layer's messages)."""
+
+
+def declared_fields(procedure: Procedure, transition: TransitionDef) -> list[str]:
+    """The fields an action takes, in the order its form shows them: what it requires, then a
+    note, then (when it hands the result over) the applicant's satisfaction rating. The one rule
+    for the form's inputs and for what `clean_action_data` accepts from the form and the API."""
+    optional: tuple[str, ...] = ALWAYS_ALLOWED
+    if hands_over(procedure, transition):
+        optional = (*ALWAYS_ALLOWED, *RETURN_FIELDS)
+    keys = list(transition.requires)
+    return keys + [k for k in optional if k not in keys]
 
 
 def _clean_one(procedure: Procedure, key: str, value: Any, tz: ZoneInfo) -> Any:
@@ -24,10 +47,11 @@ def _clean_one(procedure: Procedure, key: str, value: Any, tz: ZoneInfo) -> Any:
     if kind in ("text", "textarea"):
         if not isinstance(value, str):
             raise ValueError("phải là chữ")
-        value = value.strip()
-        if len(value) > 5000:
-            raise ValueError("dài quá 5000 ký tự")
-        return value
+        rule = inputs.Rule(spec.label, "field_text", multiline=kind == "textarea")
+        try:
+            return inputs.clean(value, rule)
+        except ValueError as exc:
+            raise FieldProblem(str(exc)) from None
     if kind == "documents":
         if isinstance(value, str):
             value = [v for v in (x.strip() for x in value.split(",")) if v]
@@ -79,12 +103,7 @@ def _clean_number(spec: FieldSpec, value: Any) -> int | float:
         if "," in text or text.count(".") > 1 or re.fullmatch(r"-?\d{1,3}(\.\d{3})+", text):
             text = text.replace(".", "").replace(",", ".")
         value = text
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ValueError("phải là số") from None
-    if not math.isfinite(number):
-        raise ValueError("phải là số")
+    number = inputs.to_number(value)
     if is_money(spec) and (number < 0 or not number.is_integer()):
         raise ValueError("phải là số tiền nguyên, không âm (đồng)")
     return int(number) if number.is_integer() else number
@@ -107,19 +126,22 @@ def clean_action_data(
 ) -> dict[str, Any]:
     """Return the cleaned data, or raise `ValidationFailed` naming every bad field."""
     data = dict(data or {})
-    allowed = set(transition.requires) | ALWAYS_ALLOWED | set(procedure.fields)
-    if hands_over(procedure, transition):
-        allowed |= set(RETURN_FIELDS)
+    allowed = set(declared_fields(procedure, transition))
     errors: dict[str, str] = {}
     cleaned: dict[str, Any] = {}
     for key, value in data.items():
         if key not in allowed:
-            errors[key] = "Trường này không dùng cho thao tác này."
+            errors[key] = (
+                f"Trường «{key[:64]}» không dùng cho thao tác «{transition.label}» "
+                f"(thao tác này nhận: {', '.join(sorted(allowed))})."
+            )
             continue
         if _is_empty(value):
             continue
         try:
             cleaned[key] = _clean_one(procedure, key, value, tz)
+        except FieldProblem as exc:
+            errors[key] = str(exc)
         except ValueError as exc:
             errors[key] = f"{procedure.field_spec(key).label}: {exc}."
     for key in transition.requires:

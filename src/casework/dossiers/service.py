@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 from statemachine.exceptions import TransitionNotAllowed
 
+from casework import inputs
 from casework.accounts.models import ACTING_ROLES, ROLE_LABELS, Role, Unit, UnitKind, User
 from casework.db import add_to_counter, utcnow
 from casework.dossiers import access, attachments, clockwork, extension, script
@@ -85,23 +86,59 @@ def fmt_local(at: datetime, tz: ZoneInfo) -> str:
     return at.astimezone(tz).strftime("%H:%M %d/%m/%Y")
 
 
-def _check_applicant(applicant: Applicant, channel: str, mode: str) -> dict[str, str]:
+#: The applicant's fields as the form names them, and how `casework.inputs` reads each: the form
+#: and the API (`api.schemas.ApplicantIn`) are checked by these same rules.
+APPLICANT_RULES: dict[str, inputs.Rule] = {
+    "applicant_name": inputs.Rule(
+        "Tên người nộp", "name", required="Cần nhập tên người nộp (cá nhân hoặc tổ chức)."
+    ),
+    "applicant_id_number": inputs.Rule("Số định danh", "id_number"),
+    "applicant_address": inputs.Rule("Địa chỉ", "address"),
+    "applicant_phone": inputs.Rule("Số điện thoại", "phone"),
+    "applicant_email": inputs.Rule("Thư điện tử", "email"),
+}
+
+
+def clean_applicant(applicant: Applicant, errors: dict[str, str]) -> Applicant:
+    """The applicant's texts through the input layer (trimmed); problems go to `errors`."""
+    sent = {
+        "applicant_name": applicant.name,
+        "applicant_id_number": applicant.id_number,
+        "applicant_address": applicant.address,
+        "applicant_phone": applicant.phone,
+        "applicant_email": applicant.email,
+    }
+    got = {key: inputs.read(sent, key, rule, errors) for key, rule in APPLICANT_RULES.items()}
+    return Applicant(
+        name=got["applicant_name"],
+        kind=applicant.kind,
+        id_number=got["applicant_id_number"],
+        address=got["applicant_address"],
+        phone=got["applicant_phone"],
+        email=got["applicant_email"],
+    )
+
+
+def _check_applicant(
+    applicant: Applicant, channel: str, mode: str
+) -> tuple[Applicant, dict[str, str]]:
+    """The applicant cleaned by the input layer, and every problem of it, the channel and the
+    mode, by field."""
     errors: dict[str, str] = {}
-    if not applicant.name.strip():
-        errors["applicant_name"] = "Cần nhập tên người nộp (cá nhân hoặc tổ chức)."
+    applicant = clean_applicant(applicant, errors)
     if applicant.kind not in {k.value for k in ApplicantKind}:
         errors["applicant_kind"] = "Người nộp là 'person' (cá nhân) hoặc 'organisation' (tổ chức)."
     if applicant.email and not _EMAIL.match(applicant.email):
-        errors["applicant_email"] = "Thư điện tử chưa đúng dạng, ví dụ ten@donvi.gov.vn."
+        errors.setdefault("applicant_email", "Thư điện tử chưa đúng dạng, ví dụ ten@donvi.gov.vn.")
     if applicant.phone and not _PHONE.match(applicant.phone):
-        errors["applicant_phone"] = "Số điện thoại chỉ gồm chữ số (6–20 ký tự)."
+        errors.setdefault("applicant_phone", "Số điện thoại chỉ gồm chữ số (6–20 ký tự).")
     if channel not in {c.value for c in Channel}:
         errors["channel"] = (
             "Kênh nộp là in_person (trực tiếp), online (trực tuyến) hoặc post (bưu chính)."
         )
     if mode not in {m.value for m in Mode}:
         errors["mode"] = "Chế độ là real (thật) hoặc practice (làm thử)."
-    return errors
+    return applicant, errors
 
 
 def next_sequence(session: Session, *, unit_id: int, day: Any, mode: str) -> int:
@@ -197,7 +234,7 @@ def open_dossier(
     received_at = received_at or now
     unit = session.get(Unit, actor.unit_id)
     assert unit is not None
-    errors = _check_applicant(applicant, channel, mode)
+    applicant, errors = _check_applicant(applicant, channel, mode)
     if received_at.tzinfo is None:
         errors["received_at"] = "Thời điểm nhận phải có múi giờ."
     elif (problem := received_problem(received_at, now)) is not None:

@@ -24,7 +24,7 @@ from casework.db import utcnow
 from casework.dossiers import attachments, clockwork, queries, service
 from casework.dossiers.catalog import procedure_of
 from casework.dossiers.clockwork import CalendarSource
-from casework.dossiers.fields import hands_over, is_money
+from casework.dossiers.fields import declared_fields, is_money
 from casework.dossiers.models import Attachment, Dossier, Event
 from casework.dossiers.slips import DOSSIER_SLIPS
 from casework.errors import ActionNotAllowed, Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -33,7 +33,7 @@ from casework.ids import IdPath, IdQuery, parse_int
 from casework.inspections.slips import INSPECTION_SLIPS, ONE_STOP_SLIPS, inspection_view
 from casework.numbers import fmt_money, fmt_number
 from casework.procedures import Procedure, TransitionDef, diagrams
-from casework.procedures.schema import RETURN_FIELDS
+from casework.procedures.schema import BUILTIN_FIELDS
 from casework.reviews import service as reviews
 from casework.web.auth import PageUser, verify_csrf
 from casework.web.deps import CalendarsDep, RegistryDep, SessionDep, TzDep
@@ -288,10 +288,8 @@ async def create_dossier(
 
 
 def _field_inputs(procedure: Procedure, t: TransitionDef) -> list[dict[str, Any]]:
-    optional = ("note", *RETURN_FIELDS) if hands_over(procedure, t) else ("note",)
-    keys = list(t.requires) + [k for k in optional if k not in t.requires]
     inputs = []
-    for key in keys:
+    for key in declared_fields(procedure, t):
         spec = procedure.field_spec(key)
         inputs.append(
             {
@@ -453,10 +451,13 @@ def _day_after(day: date | None) -> date | None:
 
 
 def _action_data(form: FormData, procedure: Procedure, t: TransitionDef) -> dict[str, Any]:
+    """The action's fields from the form: those it declares, and any other field of the
+    procedure that was sent (refused by `clean_action_data`, as the API refuses it)."""
     data: dict[str, Any] = {}
-    for field in _field_inputs(procedure, t):
-        key = field["key"]
-        if field["type"] == "documents":
+    known = {*procedure.fields, *BUILTIN_FIELDS}
+    declared = {f["key"]: f["type"] for f in _field_inputs(procedure, t)}
+    for key in dict.fromkeys([*declared, *(k for k in form if k in known)]):
+        if declared.get(key) == "documents":
             data[key] = [v for v in form.getlist(key) if isinstance(v, str)]
         else:
             value = form.get(key)

@@ -15,6 +15,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from casework.accounts.models import ROLE_LABELS, User
+from casework.inputs import LIMITS
 from casework.numbers import fmt_money, fmt_number, fmt_size
 from casework.web import i18n
 from casework.web.i18n import N_
@@ -108,6 +109,7 @@ def make_templates(directory: Path, timezone: str) -> Jinja2Blocks:
         UNIT_LABELS=UNIT_LABELS,
         SLIP_LABELS=SLIP_LABELS,
         ROLE_LABELS=ROLE_LABELS,
+        LIMITS=LIMITS,
         current_lang=i18n.current_lang.get,
         lang_switch=lang_switch,
     )
