@@ -124,7 +124,7 @@ class UnitFigures:
     signed: int = 0  # trainees with at least one sign-off
     sign_offs: int = 0
     #: HOOK for the learning paths (issue 16 item 5): level name → trainees at that level, filled
-    #: by `learning_path_levels`; empty until the paths exist, and the column stays hidden.
+    #: by `learning_path_levels`; empty (and the column hidden) until it counts something.
     path_levels: dict[str, int] = field(default_factory=dict)
 
 
@@ -161,8 +161,12 @@ def _trainee_counts(session: Session, statement: Any) -> dict[int, list[int]]:
 
 
 def learning_path_levels(session: Session, within: Any) -> dict[int, dict[str, int]]:
-    """HOOK: unit id → {path level: trainees at it}. The learning paths (issue 16 item 5) are
-    not built yet: nothing to count. When they are, fill this with one grouped query."""
+    """HOOK: unit id → {path level: trainees at it}, for the units `within` (a subquery of ids).
+
+    `casework.learning` gives each trainee a level per field, but from their scored scenario runs
+    (`progress_of` replays every run's feedback): not a grouped query, and too slow for 10,000
+    trainees. Fill this with one query grouped by unit once a level can be counted in SQL (e.g.
+    stored per trainee and field when the evidence changes); the table and files follow."""
     return {}
 
 
