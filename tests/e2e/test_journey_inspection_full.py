@@ -37,6 +37,7 @@ DIGITAL = {"loai": "Cân điện tử 30 kg", "so_hieu": "CĐT-7731", "tem": "K�
            "cap_chinh_xac": "III", "e": "10", "tai_thu": "10000", "sai_so": "5",
            "don_vi": "g"}  # fmt: skip
 PDF_MIN_BYTES = 8_000
+POLICE = ("Trung úy Lê Văn Công", "Công an phường Ba Đình")
 
 
 def _code(page: Page) -> str:
@@ -67,6 +68,9 @@ def _decide(page: Page, walk: Walk, code: str, staff: dict[str, tuple[int, str]]
     page.locator("#role_0").select_option("head")
     page.locator("#member_1").select_option(str(staff["hni.handler"][0]))
     page.locator("#role_1").select_option("technical")
+    # a police officer sent by another body: a plain member typed by name, no certificate asked
+    page.get_by_label("Họ và tên (người thứ 1)").fill(POLICE[0])
+    page.locator("#other_body_0").fill(POLICE[1])
     walk.seen()
     if guard is not None:
         guard.expect(422, f"/inspections/{code}/decision")
@@ -140,6 +144,7 @@ def test_plan_team_findings_violation_follow_up_and_documents(
     expect(p.locator("#message")).to_contain_text("Đã ký quyết định kiểm tra")
     expect(p.locator("#team")).to_contain_text(f"{staff['badinh.handler'][1]} (Trưởng đoàn)")
     expect(p.locator("#team")).to_contain_text(staff["hni.handler"][1])
+    expect(p.locator("#team")).to_contain_text(POLICE[0])
     walk.seen()
 
     # 3. the officer inspects and records the instruments as rows; the rows give the conclusion
@@ -195,8 +200,9 @@ def test_plan_team_findings_violation_follow_up_and_documents(
     # 5. the chairperson finishes the handling; the officer reports (nobody is asked to rate)
     sign_in(p, base_url, "badinh.leader")
     p.goto(f"{base_url}/dossiers/{code}")
+    # the sanction decision is on the findings page already: the action asks the measures only
+    expect(p.locator("#finish_violation_handling-decision_number")).to_have_count(0)
     do(p, "finish_violation_handling", fill={
-        "decision_number": "05/QĐ-XPHC",
         "bien_phap_xu_ly": "Phạt 1.500.000 đồng; cân NH-0142 sửa và kiểm định lại.",
     })  # fmt: skip
     sign_in(p, base_url, "badinh.handler")
@@ -233,9 +239,10 @@ def test_plan_team_findings_violation_follow_up_and_documents(
     # 7. the first inspection's three documents, as HTML and as PDF
     p.goto(f"{base_url}/dossiers/{code}")
     words = {
-        "inspection_decision": [staff["badinh.handler"][1], staff["hni.handler"][1], shop],
+        "inspection_decision": [staff["badinh.handler"][1], staff["hni.handler"][1], shop,
+                                *POLICE, "Mẫu 4. QĐKTĐL"],
         "inspection_record": [SPRING["loai"], DIGITAL["loai"], "Sai số 600 g > MPE = 400 g",
-                              "Có vi phạm"],
+                              "Có vi phạm", "Mẫu 5. BBKT"],
         "inspection_report": ["05/QĐ-XPHC", "1.500.000", "Chủ tịch UBND phường Ba Đình",
                               "vượt sai số cho phép"],
     }  # fmt: skip
@@ -246,6 +253,8 @@ def test_plan_team_findings_violation_follow_up_and_documents(
         for text in words[kind]:
             expect(article).to_contain_text(text)
         expect(p.locator("svg.qr")).to_be_visible()
+        if kind == "inspection_report":  # no prescribed form: no number printed
+            expect(p.locator("#form-number")).to_have_count(0)
         walk.seen()
         screenshot(p, kind)
         pdf = p.request.get(f"{base_url}/dossiers/{code}/slips/{kind}.pdf")

@@ -25,7 +25,7 @@ def test_record_as_signed_and_report_with_the_handling(client, session, registry
         "follow_up_code": later.code,
     })  # fmt: skip
     fire(session, officer, inspection, "finish_violation_handling",
-         decision_number="05/QĐ-XPHC", bien_phap_xu_ly="Phạt 3.000.000 đồng.")  # fmt: skip
+         bien_phap_xu_ly="Phạt 3.000.000 đồng.")  # fmt: skip
     fire(session, officer, inspection, "send_report", result_summary="Một lô gạo thiếu lượng.")
     sign_in(officer)
     page = client.get(f"/dossiers/{inspection.code}").text

@@ -46,8 +46,7 @@ def _close(session, officer, dossier, *, form, mode_violation):  # type: ignore[
                   "follow_up_on": "2027-01-10"},
         )  # fmt: skip
         fire(session, officer, dossier, "handle_violation", bien_phap_xu_ly="Xử phạt")
-        fire(session, officer, dossier, "finish_violation_handling",
-             decision_number="05/QĐ-XPHC", bien_phap_xu_ly="Phạt tiền")  # fmt: skip
+        fire(session, officer, dossier, "finish_violation_handling", bien_phap_xu_ly="Phạt tiền")
     else:
         fire(session, officer, dossier, "conclude_compliant")
     return fire(session, officer, dossier, "send_report", result_summary="Đã kiểm tra 1 cơ sở")
@@ -79,7 +78,7 @@ def test_the_department_sees_its_commune(session, registry, world, done):
     r = report.build(session, root=root, period=report.parse_period(key, today),
                      registry=registry, tz=TZ)  # fmt: skip
     line = next(ln for ln in r.lines if ln.unit.id == world.commune.id)
-    assert line.cells()[1:] == [2, 1, 1, 1, 3_000_000, 1, 0]
+    assert line.cells()[1:] == [2, 1, 1, 1, 3_000_000, 1, 0, 0]
     assert r.total.cells()[1:] == line.cells()[1:]
     ministry = report.build(session, root=world.ministry, period=report.parse_period(key, today),
                             registry=registry, tz=TZ)  # fmt: skip
@@ -102,7 +101,7 @@ def test_pages_and_exports(client, session, sign_in, world, officer, done):
     assert r.status_code == 200 and "attachment" in r.headers["content-disposition"]
     rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
     commune = next(row for row in rows if row and row[0] == world.commune.name)
-    assert commune[1:] == ["2", "1", "1", "1", "3000000", "1", "0"]
+    assert commune[1:] == ["2", "1", "1", "1", "3000000", "1", "0", "0"]
     assert client.get("/findings/report.xlsx").status_code == 200
     assert client.get("/findings/report?period=2026-13").status_code == 422
     # a commune officer cannot look at another unit's report
@@ -113,3 +112,24 @@ def test_pages_and_exports(client, session, sign_in, world, officer, done):
     page = client.get(f"/findings/report?unit={world.hni.id}&period={today:%Y-%m}")
     assert page.status_code == 200 and f"unit={world.commune.id}" in page.text
     assert client.get(f"/findings/report?unit={world.commune.id}").status_code == 200
+
+
+def test_a_stopped_inspection_counts_as_stopped_not_done(session, registry, world, officer, done):
+    """An inspection whose record was signed (with a violation) and which the leader then
+    stopped: it is in «Đã dừng kiểm tra», and neither done, nor a violation, nor a fine."""
+    stopped = to_recording(session, officer, open_inspection(session, registry, officer))
+    service.add_row(session, actor=officer, code=stopped.code, kind="packaged", form=SHORT, tz=TZ)
+    fire(session, officer, stopped, "sign_record")
+    service.save_handling(session, actor=officer, code=stopped.code,
+                          form={"decision_number": "07/QĐ-XPHC", "amount": "2.000.000"})  # fmt: skip
+    fire(session, officer, stopped, "cancel_inspection", reason="Cơ sở đã ngừng kinh doanh")
+    session.refresh(stopped)
+    assert stopped.state == "cancelled" and stopped.data["ket_luan"] == "Có vi phạm"
+    today = utcnow().astimezone(TZ).date()
+    root = report.report_root(session, world["hni.auditor"], None)
+    r = report.build(session, root=root, period=report.parse_period(f"{today:%Y-%m}", today),
+                     registry=registry, tz=TZ)  # fmt: skip
+    line = next(ln for ln in r.lines if ln.unit.id == world.commune.id)
+    assert line.cells()[1:] == [2, 1, 1, 1, 3_000_000, 1, 0, 1]
+    assert r.total.cancelled == 1 and r.total.done == 2
+    assert report.HEADERS[-1] == "Đã dừng kiểm tra"

@@ -26,7 +26,7 @@ class Team:
     leader: User  # Chủ tịch: signs the decision
     head: User  # certified
     tech: User  # certified
-    member: User  # no certificate: fine as a plain member
+    member: User  # no certificate: refused even as a plain member (the commune's own staff)
     expired: User  # certificate ended
     seconded: User  # of the department above, certified
 

@@ -123,18 +123,25 @@ def test_every_document_prints(client, session, registry, world, team, sign_in) 
         dossiers.fire_action(session, actor=team.head, code=d.code, action=action, data=data, tz=TZ)
     sign_in(team.leader)
     page = client.get(f"/dossiers/{d.code}").text
-    for kind, words in (
-        ("inspection_decision", ["QUYẾT ĐỊNH", "27/QĐ-UBND", "Đỗ Thị Sở", "Thành viên kỹ thuật"]),
-        ("inspection_record", ["BIÊN BẢN KIỂM TRA", "Trần Thị Trưởng", 'id="findings"']),
-        ("inspection_report", ["BÁO CÁO KẾT QUẢ KIỂM TRA", "04 cân đạt yêu cầu"]),
-    ):
+    for kind, words, form in (
+        ("inspection_decision", ["QUYẾT ĐỊNH", "27/QĐ-UBND", "Đỗ Thị Sở", "Thành viên kỹ thuật"],
+         "Mẫu 4. QĐKTĐL"),
+        ("inspection_record", ["BIÊN BẢN KIỂM TRA", "Trần Thị Trưởng", 'id="findings"'],
+         "Mẫu 5. BBKT"),
+        ("inspection_report", ["BÁO CÁO KẾT QUẢ KIỂM TRA", "04 cân đạt yêu cầu"], None),
+    ):  # fmt: skip
         assert f"/dossiers/{d.code}/slips/{kind}" in page  # the button the page shows…
         r = client.get(f"/dossiers/{d.code}/slips/{kind}")  # …leads to the document
         assert r.status_code == 200, kind
         for word in words:
             assert word in r.text, (kind, word)
         assert "<svg" in r.text  # the QR code
-        assert "chưa xác minh" in r.text
+        # the annex form of TT 28/2013 (its number only: the layout is unverified, said in docs)
+        if form:
+            assert f'<p class="form-no" id="form-number">{form}</p>' in r.text, kind
+        else:  # the report has no prescribed form
+            assert 'id="form-number"' not in r.text and "Mẫu" not in r.text
+        assert "chưa xác minh" not in r.text
         if capabilities.pdf_available():
             pdf = client.get(f"/dossiers/{d.code}/slips/{kind}.pdf")
             assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"

@@ -78,7 +78,7 @@ def test_who_may_open(session, world, registry, team) -> None:
 
 def test_certified_team_signs_and_is_recorded(session, world, registry, team) -> None:
     d = open_planned(session, registry, team.head)
-    lines = [(team.head, "head"), (team.tech, "technical"), (team.member, "member"),
+    lines = [(team.head, "head"), (team.tech, "technical"), (world["hni.handler"], "member"),
              (team.seconded, "technical")]  # fmt: skip
     d = decide(session, team.leader, d, lines)
     assert d.state == "inspecting" and d.data["decision_number"] == "27/QĐ-UBND"

@@ -305,7 +305,7 @@ expected:
     legal: "Luật Đo lường 2011, Điều 48"
     wrong:
       - {action: conclude_compliant, why: "Cân sai không thể kết luận đạt.", legal: "Luật Đo lường 2011, Điều 48"}
-  - {action: finish_violation_handling, data: {decision_number: 2/QĐ, bien_phap_xu_ly: Phạt}}
+  - {action: finish_violation_handling, data: {bien_phap_xu_ly: Phạt}}
   - {action: send_report, data: {result_summary: Xong}}
 """,
         encoding="utf-8",

@@ -1,10 +1,12 @@
 """The certificate check an inspection decision runs (issue 15 item 2; DESIGN §9).
 
-The head and the technical members of an inspection team must hold a valid training
-certificate for the inspection's field: Luật Đo lường 2011 Art. 44–48 and TT 28/2013/TT-BKHCN as
-amended by TT 10/2022/TT-BKHCN (consolidated text 09/VBHN-BKHCN of 11/10/2022, seen on
-thuvienphapluat.vn on 05/12/2026). The article of the circular that states the certificate
-requirement was not found in the stored pages: chưa xác minh (see docs/certificates.md).
+Who needs a certificate is the inspections package's rule (`inspections.team`): for a
+measurement team, the head, the technical members and every member who is staff of the
+inspecting body hold "chứng chỉ hoàn thành khóa đào tạo nghiệp vụ kiểm tra nhà nước về đo
+lường" (TT 28/2013/TT-BKHCN Điều 5 khoản 7, not amended by TT 10/2022/TT-BKHCN; NĐ 86/2012/NĐ-CP
+Điều 14 khoản 6 — read in the Bộ pháp điển on 05/12/2026, see docs/certificates.md). Neither text
+gives the certificate a validity period: a record may have no end date. Goods-quality teams are
+not checked against certificates (the law asks for kiểm soát viên chất lượng instead).
 
 Pure reading: no writes, no access check (the caller decides who is on the team).
 """

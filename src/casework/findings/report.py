@@ -2,10 +2,12 @@
 
 For a month or a quarter, per unit below the reader's (each commune for a department, each
 province's department with its communes for the ministry; a commune sees itself): inspections
-done (real inspection dossiers finished in the period with a signed conclusion), establishments
+done (real inspection dossiers closed in the period with a signed conclusion), establishments
 checked (distinct names), inspections with a violation, violations handled (transferred to the
 competent person or a sanction decision recorded), the fines in đồng, follow-up checks scheduled
-and opened. Generated from the records; the same table leaves as CSV or XLSX.
+and opened, and inspections stopped (cancelled by the leader in the period — counted there and
+not as done, even when their record had been signed). Generated from the records; the same table
+leaves as CSV or XLSX.
 
 Who: auditors and admins over their subtree (and any unit in it); a unit's handlers and leaders
 (and receivers) see their own unit — the report a commune sends to its department.
@@ -37,6 +39,7 @@ HEADERS = [
     "Tiền phạt (đồng)",
     "Hẹn kiểm tra lại",
     "Đã mở cuộc kiểm tra lại",
+    "Đã dừng kiểm tra",
 ]
 
 
@@ -106,6 +109,7 @@ class Line:
     fines: int = 0
     follow_ups: int = 0
     follow_ups_opened: int = 0
+    cancelled: int = 0
 
     def cells(self) -> list[object]:
         return [
@@ -117,6 +121,7 @@ class Line:
             self.fines,
             self.follow_ups,
             self.follow_ups_opened,
+            self.cancelled,
         ]
 
 
@@ -135,7 +140,8 @@ class Report:
             notes=[
                 f"Kỳ: {self.period.first:%d/%m/%Y} – {self.period.last:%d/%m/%Y}",
                 "Chỉ tính cuộc kiểm tra thật (không tính làm thử) đã kết thúc trong kỳ và có "
-                "kết luận trong biên bản.",
+                "kết luận trong biên bản; cuộc kiểm tra bị dừng trong kỳ chỉ tính ở cột «Đã dừng "
+                "kiểm tra», kể cả khi biên bản đã ký.",
             ],
         )
 
@@ -143,7 +149,10 @@ class Report:
 def build(
     session: Session, *, root: Unit, period: Period, registry: ProcedureRegistry, tz: ZoneInfo
 ) -> Report:
-    codes = [p.code for p in registry.all() if p.kind == "inspection"]
+    procedures = [p for p in registry.all() if p.kind == "inspection"]
+    codes = [p.code for p in procedures]
+    #: the final states that stop an inspection (the shared part `cancel_inspection`)
+    stopped = {s for p in procedures for s, st in p.states.items() if st.outcome == "cancelled"}
     start = datetime.combine(period.first, time(), tz)
     end = datetime.combine(date.fromordinal(period.last.toordinal() + 1), time(), tz)
     children = list(
@@ -163,7 +172,8 @@ def build(
             col(Unit.path).startswith(root.path),
         )
     ).all()
-    done = [(d, path) for d, path in found if d.data.get(CONCLUSION_KEY)]
+    cancelled = [path for d, path in found if d.state in stopped]
+    done = [(d, path) for d, path in found if d.state not in stopped and d.data.get(CONCLUSION_KEY)]
     handlings = {
         h.dossier_id: h
         for h in session.exec(
@@ -174,8 +184,12 @@ def build(
         line = next((ln for ln in lines.values() if path.startswith(ln.unit.path)), own)
         for target in (line, total):
             _count(target, d, handlings.get(d.id))  # type: ignore[arg-type]
+    for path in cancelled:
+        line = next((ln for ln in lines.values() if path.startswith(ln.unit.path)), own)
+        line.cancelled += 1
+        total.cancelled += 1
     rows = list(lines.values())
-    if own.done or not rows:
+    if own.done or own.cancelled or not rows:
         rows.insert(0, own)
     return Report(root=root, period=period, lines=rows, total=total)
 

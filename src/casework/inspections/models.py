@@ -47,7 +47,9 @@ TEAM_ROLE_LABELS = {
     TeamRole.technical: "Thành viên kỹ thuật",
     TeamRole.member: "Thành viên",
 }
-#: Who must hold a valid certificate for the field (Luật Đo lường 2011 Điều 46; DESIGN §9).
+#: Who must hold a valid measurement certificate whichever body they come from (TT 28/2013/
+#: TT-BKHCN Điều 5 khoản 7: the head and the technical staff of point a of khoản 5); a plain
+#: member needs one only when they are staff of the inspecting body (`inspections.team`).
 CERTIFIED_ROLES = frozenset({TeamRole.head, TeamRole.technical})
 
 
@@ -106,15 +108,24 @@ class Inspection(SQLModel, table=True):
 
 
 class TeamMember(SQLModel, table=True):
-    """One person of the team named by the decision (officer of the unit or seconded)."""
+    """One person of the team named by the decision: an officer of the unit, an officer of the
+    department seconded to it, or a person another body sent (police, market control, an
+    inspector…) who has no account here (`user_id` None, their body typed in `unit_name`)."""
 
     __tablename__ = "inspection_team_member"
 
     id: int | None = Field(default=None, primary_key=True)
     inspection_id: int = Field(foreign_key="inspection.id", index=True)
-    user_id: int = Field(foreign_key="user.id", index=True)
+    user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     role: str = Field(max_length=16)
     position: int = 0
     #: The member's name and unit as written in the decision (kept if the account changes).
     name: str = Field(max_length=255)
     unit_name: str = Field(default="", max_length=255)
+    #: Not staff of the inspecting body (the unit that issues the decision): sent by another
+    #: body — the department above it, or one without an account here.
+    other_body: bool = False
+    #: Kiểm soát viên chất lượng, as the decision declared it (quality inspections; None: the
+    #: decision did not ask — a measurement inspection). The decision form of the next quality
+    #: inspection ticks an officer as their latest declaration says.
+    quality_controller: bool | None = None

@@ -6,6 +6,10 @@
   passes the team as `team`; the generic action form cannot bypass that;
 - the on-site work (`finish_inspection`) and the record (`inspection_record`) cannot be dated
   before the inspection time the decision states;
+- the leader's «Hoàn thành xử lý vi phạm» (`finish_violation_handling`) asks for no sanction
+  decision number any more (procedure files version 3): it needs the handling recorded on the
+  findings page instead (transferred to the competent person, or the sanction decision), the one
+  place that number is written;
 - nothing addressed to an applicant: the loader refuses an inspection file with a one-stop part
   or slip (`procedures.schema.kind_problems`), and a dossier opened on an older stored version
   that still had `stop` (Mẫu 05) or `extend` (Mẫu 04) is refused them here (409).
@@ -21,6 +25,7 @@ from sqlmodel import Session, select
 
 from casework.dossiers.models import Dossier
 from casework.errors import ActionNotAllowed, ValidationFailed
+from casework.findings.conclusion import handling_for
 from casework.inspections.models import Inspection
 from casework.procedures import TransitionDef
 from casework.procedures.schema import APPLICANT_SLIPS
@@ -28,6 +33,8 @@ from casework.procedures.schema import APPLICANT_SLIPS
 DECISION_SLIP = "inspection_decision"
 RECORD_SLIP = "inspection_record"
 ON_SITE_ACTIONS = frozenset({"finish_inspection"})
+#: the actions that close the handling of a violation: they need the handling recorded
+HANDLING_DONE_ACTIONS = frozenset({"finish_violation_handling"})
 
 
 def inspection_of(session: Session, dossier: Dossier) -> Inspection | None:
@@ -68,4 +75,17 @@ def check_action(
                 f"Chưa thể «{transition.label}»: quyết định kiểm tra ấn định kiểm tra lúc {when}; "
                 "biên bản không được lập trước thời điểm đó.",
                 fields={"inspection_at": f"Thời gian kiểm tra theo quyết định: {when}."},
+            )
+    if (
+        transition.action in HANDLING_DONE_ACTIONS
+        and "decision_number" not in transition.requires  # version 2 still asked it here
+        and inspection_of(session, dossier) is not None
+    ):
+        handling = handling_for(session, dossier)
+        if handling is None or not (handling.transferred_to or handling.decision_number):
+            raise ValidationFailed(
+                f"Chưa thể «{transition.label}»: ghi việc xử lý vi phạm ở trang «Kết quả kiểm "
+                "tra» trước — người có thẩm quyền xử phạt đã được chuyển đến, hoặc số quyết định "
+                "xử phạt (và số tiền phạt, hạn khắc phục nếu có).",
+                fields={"handling": "Chưa ghi thông tin xử lý vi phạm ở trang «Kết quả kiểm tra»."},
             )

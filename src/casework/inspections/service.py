@@ -4,47 +4,44 @@ An inspection is a `Dossier` opened through `dossiers.service.open_dossier` (so 
 code, events, clock and state machine), with an `Inspection` row beside it. It is opened from a
 line of the unit's approved annual plan or ad hoc with its trigger — never from the applicant
 form. Its decision is fired through `dossiers.service.fire_action` with the team and the
-certificate check in the event; a team that fails the check is refused, and the attempt is kept
-as an `audit` event of the dossier (the auditors' log lists it: action `team_refused`). A practice
-inspection (làm thử) records a failed check and goes on — trainees seldom hold a certificate yet —
-and its page says that a real decision would have been refused.
+check of the team rule of its field (`inspections.team`: certificates for đo lường, kiểm soát
+viên chất lượng for chất lượng) in the event; a team that fails the check is refused, and the
+attempt is kept as an `audit` event of the dossier (the auditors' log lists it: action
+`team_refused`). A practice inspection (làm thử) records a failed check and goes on — trainees
+seldom hold a certificate yet — and its page says that a real decision would have been refused.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from casework.accounts.models import Unit, User
 from casework.db import utcnow
 from casework.dossiers import service as dossiers
-from casework.dossiers.catalog import procedure_of
 from casework.dossiers.clockwork import CalendarSource
-from casework.dossiers.events import record_event
-from casework.dossiers.models import ApplicantKind, Dossier, EventKind, Mode
-from casework.dossiers.queries import get_dossier
+from casework.dossiers.models import ApplicantKind, Dossier, Mode
 from casework.errors import NotFound, PermissionDenied, ValidationFailed
-from casework.inspections import team as teams
+from casework.inspections.decision import REFUSED_ACTION as REFUSED_ACTION
+from casework.inspections.decision import OtherMember as OtherMember
+from casework.inspections.decision import TeamLine as TeamLine
+from casework.inspections.decision import decision_transition as decision_transition
+from casework.inspections.decision import eligible_members as eligible_members
+from casework.inspections.decision import issue_decision as issue_decision
 from casework.inspections.models import (
-    TEAM_ROLE_LABELS,
     TRIGGER_LABELS,
     Inspection,
     InspectionPlan,
     InspectionPlanItem,
     Origin,
-    TeamMember,
-    TeamRole,
     Trigger,
 )
-from casework.inspections.rules import DECISION_SLIP, inspection_of
-from casework.procedures import Procedure, TransitionDef
-
-REFUSED_ACTION = "team_refused"
+from casework.procedures import Procedure
 
 
 @dataclass(frozen=True)
@@ -212,191 +209,6 @@ def open_inspection(
         session.add(item)
     session.commit()
     return dossier
-
-
-# ---- the decision and its team --------------------------------------------------------------
-
-
-def decision_transition(session: Session, actor: User, dossier: Dossier) -> TransitionDef:
-    """The decision action if `actor` may fire it now, else 403 / 409-like refusals."""
-    _, procedure = procedure_of(session, dossier)
-    if procedure.kind != "inspection":
-        raise NotFound(f"Hồ sơ {dossier.code} không phải một cuộc kiểm tra.")
-    for t in dossiers.allowed_actions(session, actor=actor, dossier=dossier):
-        if t.slip == DECISION_SLIP:
-            return t
-    raise PermissionDenied(
-        f"Bạn không ký được quyết định kiểm tra của hồ sơ {dossier.code} ở bước hiện tại."
-    )
-
-
-def eligible_members(session: Session, dossier: Dossier) -> list[tuple[User, Unit]]:
-    """Who may sit on the team: active officers of the handling unit, and of the department
-    above it (seconded, biệt phái)."""
-    unit = session.get(Unit, dossier.handling_unit_id)
-    assert unit is not None
-    unit_ids = [unit.id] + ([unit.parent_id] if unit.parent_id else [])
-    units = {u.id: u for u in session.exec(select(Unit).where(col(Unit.id).in_(unit_ids))).all()}
-    users = session.exec(
-        select(User)
-        .where(col(User.unit_id).in_(unit_ids), col(User.is_active))
-        .order_by(col(User.unit_id), col(User.full_name))
-    ).all()
-    return [(u, units[u.unit_id]) for u in users if u.has_role("receiver", "handler", "leader")]
-
-
-@dataclass(frozen=True)
-class TeamLine:
-    user_id: int | None
-    role: str
-
-
-def issue_decision(
-    session: Session,
-    *,
-    actor: User,
-    code: str,
-    decision_number: str,
-    inspection_at: datetime | None,
-    place: str,
-    team: Sequence[TeamLine],
-    tz: ZoneInfo,
-    now: datetime | None = None,
-    calendars: CalendarSource | None = None,
-) -> Dossier:
-    now = now or utcnow()
-    dossier = get_dossier(session, user=actor, code=code)
-    transition = decision_transition(session, actor, dossier)
-    _, procedure = procedure_of(session, dossier)
-    inspection = inspection_of(session, dossier)
-    errors: dict[str, str] = {}
-    if not decision_number.strip():
-        errors["decision_number"] = "Cần nhập số, ký hiệu quyết định kiểm tra."
-    elif len(decision_number) > 64:
-        errors["decision_number"] = "Số, ký hiệu dài quá 64 ký tự."
-    if inspection_at is None:
-        errors["inspection_at"] = "Cần nhập thời gian kiểm tra (ngày giờ)."
-    elif inspection_at < now - timedelta(days=1):
-        errors["inspection_at"] = "Thời gian kiểm tra không được trước ngày ký quyết định."
-    if not place.strip():
-        errors["place"] = "Cần nhập địa điểm kiểm tra."
-    elif len(place) > 500:
-        errors["place"] = "Địa điểm dài quá 500 ký tự."
-    eligible = {u.id: (u, unit) for u, unit in eligible_members(session, dossier)}
-    proposed: list[teams.Proposed] = []
-    seen: set[int] = set()
-    for i, line in enumerate(team):
-        if line.user_id is None:
-            continue
-        if line.user_id not in eligible:
-            errors[f"member_{i}"] = "Chỉ chọn cán bộ của đơn vị hoặc của Sở được biệt phái."
-            continue
-        if line.role not in {r.value for r in TeamRole}:
-            errors[f"member_{i}"] = "Chọn vai trò trong đoàn."
-            continue
-        if line.user_id in seen:
-            errors[f"member_{i}"] = "Một người chỉ ghi một lần trong đoàn."
-            continue
-        seen.add(line.user_id)
-        user, unit = eligible[line.user_id]
-        proposed.append(teams.Proposed(user, TeamRole(line.role), unit.name))
-    heads = [p for p in proposed if p.role == TeamRole.head]
-    if len(heads) != 1:
-        errors["team"] = "Đoàn kiểm tra có đúng một trưởng đoàn."
-    elif len(proposed) < 2:
-        errors["team"] = "Đoàn kiểm tra có ít nhất hai người (trưởng đoàn và thành viên)."
-    if errors:
-        raise ValidationFailed(
-            "Chưa ký được quyết định kiểm tra: thông tin chưa đủ hoặc chưa đúng.", fields=errors
-        )
-    assert inspection_at is not None
-    on = inspection_at.astimezone(tz).date()
-    problems, check = teams.check(session, team=proposed, field=procedure.field, on=on)
-    members = [
-        {
-            "user_id": p.user.id,
-            "name": p.user.full_name,
-            "role": p.role.value,
-            "role_label": TEAM_ROLE_LABELS[p.role],
-            "unit": p.unit_name,
-        }
-        for p in proposed
-    ]
-    if problems and dossier.mode == Mode.real:
-        _record_refusal(session, actor=actor, code=code, check=check, members=members, now=now)
-        raise ValidationFailed(
-            "Chưa ký được quyết định kiểm tra: trưởng đoàn và thành viên kỹ thuật phải có chứng "
-            f"chỉ nghiệp vụ kiểm tra về {procedure.field.lower()} còn hiệu lực vào ngày kiểm tra "
-            f"{on:%d/%m/%Y}. " + " ".join(problems.values()),
-            fields=problems,
-        )
-    extra = {
-        "team": members,
-        "team_check": check,
-        "inspection_at": inspection_at.isoformat(),
-        "place": place.strip(),
-    }
-    dossier = dossiers.fire_action(
-        session,
-        actor=actor,
-        code=code,
-        action=transition.action,
-        data={"decision_number": decision_number.strip()},
-        tz=tz,
-        now=now,
-        calendars=calendars,
-        extra_payload=extra,
-        commit=False,
-    )
-    if inspection is not None:
-        assert inspection.id is not None
-        inspection.decision_number = decision_number.strip()
-        inspection.inspection_at = inspection_at
-        inspection.place = place.strip()
-        session.add(inspection)
-        for pos, p in enumerate(proposed):
-            assert p.user.id is not None
-            session.add(
-                TeamMember(
-                    inspection_id=inspection.id,
-                    user_id=p.user.id,
-                    role=p.role,
-                    position=pos,
-                    name=p.user.full_name,
-                    unit_name=p.unit_name,
-                )
-            )
-    session.commit()
-    return dossier
-
-
-def _record_refusal(
-    session: Session,
-    *,
-    actor: User,
-    code: str,
-    check: dict[str, Any],
-    members: list[dict[str, Any]],
-    now: datetime,
-) -> None:
-    """Keep the refused attempt in the dossier's history (an `audit` event, in the chain), in a
-    transaction of its own: the ministry sees who tried to name an uncertified team."""
-    dossier = dossiers._lock_dossier(session, code)
-    record_event(
-        session,
-        dossier=dossier,
-        kind=EventKind.audit,
-        at=now,
-        actor_id=actor.id,
-        action=REFUSED_ACTION,
-        payload={
-            "label": "Từ chối ký quyết định kiểm tra: đoàn chưa đủ chứng chỉ",
-            "team": members,
-            "team_check": check,
-        },
-    )
-    session.add(dossier)
-    session.commit()
 
 
 def trigger_label(value: str) -> str:

@@ -3,11 +3,14 @@ kiểm tra — built from the dossier's facts (`dossiers.slips.load_facts`), its
 the team recorded in the decision event; and what the dossier page shows of an inspection.
 
 Layout: an administrative document of the commune People's Committee (A4 portrait; letterhead,
-number, place and date, title, the bases, the articles, signature) as in the annex forms of
-Thông tư 28/2013/TT-BKHCN as amended by Thông tư 10/2022/TT-BKHCN (consolidated text
-09/VBHN-BKHCN of 11/10/2022, thuvienphapluat.vn, seen 05/12/2026). The stored pages hold the
-circular's text but not the annex forms themselves: the form numbers and the exact wording of
-each line are **chưa xác minh** (unverified) and said so on every printed sheet.
+number, place and date, title, the bases, the articles, signature). For a measurement inspection
+the decision and the record carry the number of their annex form in Thông tư 28/2013/TT-BKHCN
+(consolidated text 09/VBHN-BKHCN of 11/10/2022): "Mẫu 4. QĐKTĐL" (Điều 5 khoản 2) and "Mẫu 5.
+BBKT" (Điều 15 khoản 4, Điều 20 khoản 5) — the numbers are confirmed (checked 05/12/2026), the
+lines of those forms are not: docs/inspection-guide.md §7 says so, the paper carries the number
+only. The report has no prescribed form (Luật Đo lường 2011 Điều 44 khoản 5 only says the team
+reports to the body that decided), and a quality inspection prints no form number (the forms of
+Thông tư 01/2024/TT-BKHCN were not found).
 """
 
 from __future__ import annotations
@@ -43,10 +46,10 @@ INSPECTION_SLIPS: dict[str, tuple[str, str]] = {
 }
 #: The one-stop slips, addressed to an applicant: an inspection has none (Mẫu 01–05, result).
 ONE_STOP_SLIPS = frozenset(APPLICANT_SLIPS)
-SOURCE_NOTE = (
-    "Bố cục theo phụ lục biểu mẫu Thông tư 28/2013/TT-BKHCN, sửa đổi bởi Thông tư 10/2022/"
-    "TT-BKHCN (VBHN 09/VBHN-BKHCN); số hiệu mẫu và câu chữ từng dòng chưa xác minh."
-)
+#: procedure field → document kind → the annex form number printed at its top right (above).
+FORM_NUMBERS: dict[str, dict[str, str]] = {
+    "Đo lường": {"inspection_decision": "Mẫu 4. QĐKTĐL", "inspection_record": "Mẫu 5. BBKT"},
+}
 FIELD_PHRASES = {"Đo lường": "đo lường", "Chất lượng sản phẩm, hàng hóa": "chất lượng hàng hóa"}
 
 
@@ -139,6 +142,7 @@ class DocHeader:
     title: str
     subtitle: str
     short: str  # QĐKT / BBKT / BCKQ
+    form_number: str = ""  # "Mẫu 4. QĐKTĐL"; "" when no annex form applies
 
 
 @dataclass
@@ -154,7 +158,6 @@ class InspectionDoc:
     signed_at_text: str
     signer: str
     data: list[tuple[str, str]]
-    note: str = SOURCE_NOTE
     #: The biên bản's structured rows and the conclusion they lead to (issue 15 item 3), from
     #: `findings.conclusion.printable`; printed by its macro `finding_table`.
     findings: list[Any] = field(default_factory=list)
@@ -205,6 +208,7 @@ def build(
         title=title.upper(),
         subtitle=f"Về việc kiểm tra nhà nước về {phrase}",
         short=short,
+        form_number=FORM_NUMBERS.get(facts.procedure.field, {}).get(kind, ""),
     )
     rows: list[Any] = []
     conclusion = None

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -20,9 +19,10 @@ from casework.dossiers.queries import get_dossier
 from casework.errors import ValidationFailed
 from casework.ids import IdPath, IdQuery, parse_int
 from casework.inspections import plans, service
+from casework.inspections import team as teams
 from casework.inspections.models import TEAM_ROLE_LABELS, TRIGGER_LABELS, InspectionPlanItem
 from casework.inspections.rules import inspection_of
-from casework.inspections.service import Establishment, TeamLine
+from casework.inspections.service import Establishment, OtherMember, TeamLine
 from casework.web.auth import PageUser, verify_csrf
 from casework.web.deps import CalendarsDep, RegistryDep, SessionDep, TzDep
 from casework.web.forms import form_texts
@@ -30,8 +30,10 @@ from casework.web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 
-#: Lines of the team form (empty ones are skipped).
+#: Lines of the team form (empty ones are skipped): officers with an account, then people
+#: another body sends (police, market control…) typed by name.
 TEAM_LINES = 6
+OTHER_LINES = 3
 PLANS_PER_PAGE = 5
 
 
@@ -260,8 +262,7 @@ def _decision_context(
     session: Session,
     user: User,
     code: str,
-    tz: ZoneInfo,
-    values: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
     message: str | None = None,
 ) -> dict[str, Any]:
@@ -269,30 +270,38 @@ def _decision_context(
     transition = service.decision_transition(session, user, dossier)
     _, procedure = procedure_of(session, dossier)
     inspection = inspection_of(session, dossier)
-    default_place = ""
-    if inspection is not None:
-        default_place = ", ".join(
-            x for x in (inspection.establishment_name, inspection.establishment_address) if x
-        )
+    eligible = service.eligible_members(session, dossier)
+    quality = procedure.field == teams.QUALITY
+    if values is None:
+        default_place = ""
+        if inspection is not None:
+            default_place = ", ".join(
+                x for x in (inspection.establishment_name, inspection.establishment_address) if x
+            )
+        values = {"place": default_place}
+        if quality:  # tick the officers their latest quality decision declared controllers
+            known = teams.remembered_controllers(session, [u.id for u, _ in eligible if u.id])
+            values["qc"] = [str(uid) for uid, declared in known.items() if declared]
     return {
         "d": dossier,
         "p": procedure,
         "t": transition,
         "inspection": inspection,
-        "eligible": service.eligible_members(session, dossier),
+        "eligible": eligible,
         "roles": TEAM_ROLE_LABELS,
         "lines": range(TEAM_LINES),
-        "values": values or {"place": default_place},
+        "other_lines": range(OTHER_LINES),
+        "quality": quality,
+        "rule": teams.rule_text(procedure.field),
+        "values": values,
         "errors": errors or {},
         "message": message,
     }
 
 
 @router.get("/inspections/{code}/decision")
-def decision_form(
-    code: str, request: Request, session: SessionDep, user: PageUser, tz: TzDep
-) -> Response:
-    ctx = _decision_context(session, user, code, tz)
+def decision_form(code: str, request: Request, session: SessionDep, user: PageUser) -> Response:
+    ctx = _decision_context(session, user, code)
     return render(request, "inspections/decision.html", ctx, user=user)
 
 
@@ -305,7 +314,10 @@ async def issue_decision(
     tz: TzDep,
     calendars: CalendarsDep,
 ) -> Response:
-    values = form_texts(await request.form())
+    form = await request.form()
+    values: dict[str, Any] = form_texts(form)
+    ticked = {str(v) for v in form.getlist("qc")}
+    values["qc"] = sorted(ticked)
     at = None
     errors: dict[str, str] = {}
     if values.get("inspection_at"):
@@ -313,9 +325,18 @@ async def issue_decision(
             at = datetime.fromisoformat(values["inspection_at"]).replace(tzinfo=tz)
         except ValueError:
             errors["inspection_at"] = "Thời gian kiểm tra chưa đúng dạng ngày giờ."
-    team = [
-        TeamLine(_int(values.get(f"member_{i}")), values.get(f"role_{i}", ""))
-        for i in range(TEAM_LINES)
+    team = []
+    for i in range(TEAM_LINES):  # blank lines stay in place: the messages name the form's line
+        user_id = _int(values.get(f"member_{i}"))
+        controller = user_id is not None and str(user_id) in ticked
+        team.append(TeamLine(user_id, values.get(f"role_{i}", ""), controller))
+    others = [
+        OtherMember(
+            values.get(f"other_name_{j}", ""),
+            values.get(f"other_body_{j}", ""),
+            bool(values.get(f"other_qc_{j}")),
+        )
+        for j in range(OTHER_LINES)
     ]
     try:
         if errors:
@@ -327,26 +348,13 @@ async def issue_decision(
             decision_number=values.get("decision_number", ""),
             inspection_at=at,
             place=values.get("place", ""),
-            team=[line for line in team if line.user_id is not None],
+            team=team,
+            others=others,
             tz=tz,
             calendars=calendars,
         )
     except ValidationFailed as exc:
         session.rollback()
-        ctx = _decision_context(session, user, code, tz, values, _by_line(exc.fields, team),
-                                exc.message)  # fmt: skip
+        ctx = _decision_context(session, user, code, values, exc.fields, exc.message)
         return render(request, "inspections/decision.html", ctx, user=user, status_code=422)
     return RedirectResponse(f"/dossiers/{code}?decided=1", status_code=303)
-
-
-def _by_line(fields: dict[str, str], team: list[TeamLine]) -> dict[str, str]:
-    """The service numbers the members it was given (blank lines skipped); the form's lines
-    are numbered with the blanks: map `member_<i>` back to the form's line."""
-    lines = [i for i, line in enumerate(team) if line.user_id is not None]
-    out = {}
-    for key, text in fields.items():
-        if key.startswith("member_") and parse_int(key[7:], 0, len(lines) - 1) is not None:
-            out[f"member_{lines[int(key[7:])]}"] = text
-        else:
-            out[key] = text
-    return out

@@ -5,10 +5,14 @@ A unit's level in a field (đo lường; chất lượng sản phẩm, hàng hó
 
 - **đang thực hiện** (performing): ready, and at least one real dossier or inspection of the
   field finished in the last 90 days;
-- **sẵn sàng** (ready): at least one officer holds a valid certificate of the field (the head of
-  an inspection team must: Luật Đo lường 2011 Art. 44–48, TT 28/2013 as amended by TT 10/2022;
-  the other members may be seconded from the department) and at least one officer is signed off
-  by a ministry mentor on a procedure of the field ("có thể làm độc lập");
+- **sẵn sàng** (ready): at least one officer holds a valid certificate of the field and at least
+  one officer is signed off by a ministry mentor on a procedure of the field ("có thể làm độc
+  lập"). In đo lường the certificate is the law's condition for heading a team (TT 28/2013/
+  TT-BKHCN Điều 5 khoản 4, 7: the head is the commune's own manager and holds it; members another
+  body sends need none). In chất lượng it is a training course the committee runs: no law found
+  requires it — the team needs half kiểm soát viên chất lượng (Luật Chất lượng sản phẩm, hàng
+  hóa 2007 Điều 48 khoản 2), usually the department's — so the count says "trained", and the
+  level is about capacity, not the legal condition of a team (docs/readiness.md);
 - **đang học** (learning): not ready, but something has begun — a certificate, a sign-off, or a
   practice run of the field in the last 90 days;
 - **chưa sẵn sàng** (not ready): none of that.
@@ -68,9 +72,10 @@ RULES: list[tuple[Level, str]] = [
     ),
     (
         Level.ready,
-        "Có ít nhất một cán bộ có chứng chỉ nghiệp vụ còn hiệu lực của lĩnh vực (trưởng đoàn "
-        "kiểm tra phải có; thành viên có thể do Sở cử) và ít nhất một cán bộ được cán bộ hướng "
-        "dẫn của Bộ xác nhận «có thể làm độc lập» một thủ tục của lĩnh vực.",
+        "Có ít nhất một cán bộ có chứng chỉ nghiệp vụ còn hiệu lực của lĩnh vực (đo lường: "
+        "trưởng đoàn kiểm tra là cán bộ của xã và phải có; chất lượng: chứng chỉ tập huấn, "
+        "không phải điều kiện luật định của đoàn) và ít nhất một cán bộ được cán bộ hướng dẫn "
+        "của Bộ xác nhận «có thể làm độc lập» một thủ tục của lĩnh vực.",
     ),
     (
         Level.learning,
