@@ -185,3 +185,60 @@ def test_plan_open_team_record_print(
         assert pdf.body().startswith(b"%PDF")
         page.get_by_role("link", name="← Quay lại").click()
         expect(page.locator("#state")).to_contain_text("Kết thúc kiểm tra")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_quality_team_needs_half_controllers(
+    page: Page,
+    base_url: str,
+    live_server: LiveServer,
+    width: int,
+    guard: BrowserGuard,
+    screenshot: Callable[..., Path],
+    docs_screenshots: Path,
+) -> None:
+    """A goods-quality inspection: the decision asks no certificate but half the team to be
+    kiểm soát viên chất lượng (Luật CLSPHH 2007 Điều 48 khoản 2) — one of three is refused with
+    the names, two of three sign; the decision prints no form number."""
+    staff = certified_staff(live_server, certify=())
+    walk = Walk(page, width, screenshot, docs_screenshots)
+    shop = f"Cửa hàng Mũ bảo hiểm Phúc Lộc ({live_server.backend}-{width})"
+    sign_in(page, base_url, "badinh.leader")
+    page.goto(f"{base_url}/inspections/new?procedure=XA-CL-HHLT")
+    page.get_by_label("Căn cứ kiểm tra đột xuất").select_option("complaint")
+    page.get_by_label("Nội dung phản ánh hoặc văn bản chỉ đạo").fill("Người dân phản ánh mũ vỡ.")
+    page.get_by_label("Tên cơ sở, hộ kinh doanh").fill(shop)
+    page.get_by_role("button", name="Mở cuộc kiểm tra").click()
+    expect(page.locator("#message")).to_contain_text("Đã mở cuộc kiểm tra")
+    code = re.search(r"/dossiers/([^/?#]+)", page.url).group(1)  # type: ignore[union-attr]
+    page.get_by_role("link", name="Ký quyết định kiểm tra").click()
+    expect(page.locator("#team-rule")).to_contain_text("Điều 48 khoản 2")
+    expect(page.locator("#team-rule")).not_to_contain_text("chứng chỉ")
+    at = (datetime.now(TZ) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    page.get_by_label("Số, ký hiệu quyết định").fill("31/QĐ-UBND")
+    page.get_by_label("Thời gian kiểm tra").fill(at)
+    for i, (name, role) in enumerate((("badinh.handler", "head"), ("badinh.receiver", "member"),
+                                      ("hni.handler", "member"))):  # fmt: skip
+        page.locator(f"#member_{i}").select_option(str(staff[name][0]))
+        page.locator(f"#role_{i}").select_option(role)
+    controllers = page.locator("#controllers")  # ticked as remembered: set each one here
+    for name, ticked in (("badinh.handler", True), ("badinh.receiver", False),
+                         ("hni.handler", False)):  # fmt: skip
+        controllers.locator(f'input[value="{staff[name][0]}"]').set_checked(ticked)
+    walk.seen()
+    guard.expect(422, f"/inspections/{code}/decision")
+    page.get_by_role("button", name="Ký quyết định kiểm tra").click()
+    expect(page.locator("#err-team")).to_contain_text("cần ít nhất 2")
+    expect(page.locator("#err-team")).to_contain_text(staff["hni.handler"][1])
+    expect(controllers.locator(f'input[value="{staff["badinh.handler"][0]}"]')).to_be_checked()
+    walk.seen()
+    screenshot(page, "quality-refused")
+    controllers.locator(f'input[value="{staff["hni.handler"][0]}"]').check()
+    page.get_by_role("button", name="Ký quyết định kiểm tra").click()
+    expect(page.locator("#message")).to_contain_text("Đã ký quyết định kiểm tra")
+    expect(page.locator("#team")).to_contain_text(staff["hni.handler"][1])
+    page.locator(f'a[href="/dossiers/{code}/slips/inspection_decision"]').first.click()
+    expect(page.locator("article")).to_contain_text("kiểm soát viên chất lượng")
+    expect(page.locator("#form-number")).to_have_count(0)  # no đo lường form number
+    walk.seen()
+    screenshot(page, "quality-decision")
