@@ -14,6 +14,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from casework import __version__, capabilities
 from casework.accounts import views as account_views
+from casework.admin import calendar_views
 from casework.admin import views as admin_views
 from casework.api import v1
 from casework.certificates import views as certificate_views
@@ -127,6 +128,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(progress_views.router)
     app.include_router(learning_views.router)
     app.include_router(signoff_views.router)
+    app.include_router(calendar_views.router)
     app.include_router(admin_views.router)
     app.include_router(report_views.router)
     app.include_router(audit_views.router)

@@ -393,6 +393,10 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/admin/calendar"): ADMIN,
     ("POST", "/admin/calendar/days"): ADMIN,
     ("POST", "/admin/calendar/days/remove"): ADMIN,
+    # a day's legal basis (issue 18): an admin confirms their own unit's days, the ministry's the
+    # national ones; only the ministry's admin removes a day of the `holidays` package
+    ("POST", "/admin/calendar/days/confirm"): ADMIN,
+    ("POST", "/admin/calendar/days/reject"): MINISTRY_ADMIN,
     # auditors
     ("GET", "/reports"): READER,
     ("GET", "/reports/{name}.{fmt}"): READER,

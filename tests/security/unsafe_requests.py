@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 from casework.accounts import service as accounts
 from casework.accounts.models import Unit, User
 from casework.accounts.security import verify_password
+from casework.admin import calendar_service
 from casework.admin import service as admin
 from casework.db import utcnow
 from casework.dossiers import service
@@ -599,7 +600,7 @@ def add_day(k: Kit, who: User, mode: str) -> Sent:
 def remove_day(k: Kit, who: User, mode: str) -> Sent:
     day = _day(k)
     scope = k.unit_of(who).code
-    admin.set_day(
+    calendar_service.set_day(
         k.session, admin.scope_of(k.session, who), service.default_calendars(),
         {"day": day.isoformat(), "kind": "day_off", "name": "Nghỉ thử", "scope": "unit"},
     )  # fmt: skip
@@ -809,3 +810,8 @@ BUILDERS.update(REVIEW_BUILDERS)
 from tests.accounts.matrix import BUILDERS as ACCOUNT_BUILDERS  # noqa: E402
 
 BUILDERS.update(ACCOUNT_BUILDERS)
+
+# the calendar sources' builders live with their tests too (tests/admin/calendar_matrix.py)
+from tests.admin.calendar_matrix import BUILDERS as CALENDAR_BUILDERS  # noqa: E402
+
+BUILDERS.update(CALENDAR_BUILDERS)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import String, cast, func
@@ -19,9 +18,6 @@ from sqlmodel import Session, col, select
 
 from casework.accounts import service as accounts
 from casework.accounts.models import Role, Unit, UnitKind, User
-from casework.dossiers import calendars
-from casework.dossiers.clockwork import NATIONAL_SCOPE, CalendarSource
-from casework.dossiers.models import CalendarOverride
 from casework.errors import NotFound, PermissionDenied, ValidationFailed
 from casework.paging import Page
 from casework.text import fold
@@ -212,119 +208,3 @@ def set_active(session: Session, scope: Scope, user: User, *, active: bool) -> U
 
 
 # ---- units ----------------------------------------------------------------------------------
-
-
-# ---- calendars --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DayRow:
-    day: date
-    working: bool
-    name: str
-    scope: str | None  # "*" national override, a unit code, or None for the shipped calendar
-    removable: bool
-
-
-def calendar_rows(
-    session: Session, scope: Scope, source: CalendarSource, year: int
-) -> list[DayRow]:
-    """Days off and working weekend days of `year` as the admin's unit sees them."""
-    cal = source.for_unit(session, scope.root.id)
-    overrides = {
-        (r.day, r.scope): r
-        for r in session.exec(
-            select(CalendarOverride).where(
-                col(CalendarOverride.scope).in_([NATIONAL_SCOPE, scope.root.code]),
-                col(CalendarOverride.day) >= date(year, 1, 1),
-                col(CalendarOverride.day) <= date(year, 12, 31),
-            )
-        ).all()
-    }
-    rows = []
-    for special in cal.special_days(year):
-        own = overrides.get((special.date, scope.root.code))
-        national = overrides.get((special.date, NATIONAL_SCOPE))
-        where = scope.root.code if own else NATIONAL_SCOPE if national else None
-        rows.append(
-            DayRow(
-                day=special.date,
-                working=special.working,
-                name=special.name,
-                scope=where,
-                removable=where == scope.root.code or (where == NATIONAL_SCOPE and scope.national),
-            )
-        )
-    return rows
-
-
-def _scope_code(scope: Scope, value: str, fields: dict[str, str]) -> str | None:
-    if value == "national":
-        if not scope.national:
-            fields["scope"] = "Chỉ quản trị viên của Bộ được sửa lịch chung cả nước."
-        return None
-    return scope.root.code
-
-
-def parse_day(value: str, fields: dict[str, str]) -> date | None:
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        fields["day"] = "Chọn ngày (dd/mm/yyyy)."
-        return None
-
-
-def set_day(
-    session: Session,
-    scope: Scope,
-    source: CalendarSource,
-    values: dict[str, str],
-    *,
-    now: datetime | None = None,
-) -> list[calendars.Moved]:
-    fields: dict[str, str] = {}
-    day = parse_day(values.get("day", ""), fields)
-    kind = values.get("kind", "")
-    if kind not in calendars.KIND_LABELS:
-        fields["kind"] = "Chọn ngày nghỉ hoặc ngày làm việc bù."
-    name = values.get("name", "").strip()
-    if not name:
-        fields["name"] = "Ghi tên hoặc lý do của ngày (ví dụ: Nghỉ bù Tết Dương lịch)."
-    elif len(name) > 255:
-        fields["name"] = "Tên dài quá 255 ký tự."
-    unit_code = _scope_code(scope, values.get("scope", "unit"), fields)
-    if fields or day is None:
-        raise ValidationFailed("Chưa lưu được ngày: xem các ô báo lỗi.", fields=fields)
-    return calendars.set_day(
-        session,
-        day=day,
-        kind=kind,  # type: ignore[arg-type]
-        name=name,
-        unit_code=unit_code,
-        by=scope.admin.username,
-        calendars=source,
-        now=now,
-    )
-
-
-def remove_day(
-    session: Session,
-    scope: Scope,
-    source: CalendarSource,
-    values: dict[str, str],
-    *,
-    now: datetime | None = None,
-) -> list[calendars.Moved]:
-    fields: dict[str, str] = {}
-    day = parse_day(values.get("day", ""), fields)
-    unit_code = _scope_code(scope, values.get("scope", "unit"), fields)
-    if fields or day is None:
-        raise ValidationFailed("Chưa bỏ được ngày.", fields=fields)
-    return calendars.remove_day(
-        session,
-        day=day,
-        unit_code=unit_code,
-        by=scope.admin.username,
-        calendars=source,
-        now=now,
-    )

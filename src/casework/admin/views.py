@@ -9,10 +9,8 @@ redirect), because its result is the list of open dossiers whose due moved.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -22,16 +20,12 @@ from casework.accounts import service as accounts
 from casework.accounts.models import Role, Unit, User
 from casework.admin import service, unit_views
 from casework.admin.pages import base, picked, texts
-from casework.clock.calendar import fmt_date
-from casework.db import utcnow
-from casework.dossiers import calendars
-from casework.dossiers.clockwork import CalendarSource
-from casework.errors import NotFound, ValidationFailed
-from casework.ids import CountQuery, IdPath, parse_int
+from casework.errors import ValidationFailed
+from casework.ids import CountQuery, IdPath
 from casework.paging import Page
 from casework.units import search
 from casework.web.auth import PageUser, verify_csrf
-from casework.web.deps import CalendarsDep, SessionDep, TzDep
+from casework.web.deps import SessionDep
 from casework.web.forms import form_text
 from casework.web.templating import is_htmx, render
 
@@ -268,122 +262,3 @@ def revoke_tokens(user_id: IdPath, session: SessionDep, user: PageUser) -> Respo
     target = service.user_in_scope(session, scope, user_id)
     n = accounts.revoke_tokens(session, user=target)
     return RedirectResponse(f"/admin/users/{user_id}?done=revoked&n={n}", status_code=303)
-
-
-# ---- calendars --------------------------------------------------------------------------------
-
-
-def _calendar_page(
-    request: Request,
-    session: Session,
-    scope: service.Scope,
-    admin: User,
-    source: CalendarSource,
-    tz: ZoneInfo,
-    year: int,
-    *,
-    values: dict[str, Any] | None = None,
-    errors: dict[str, str] | None = None,
-    moved: list[calendars.Moved] | None = None,
-    message: str | None = None,
-    message_kind: str = "notice",
-    status_code: int = 200,
-) -> Response:
-    this_year = utcnow().astimezone(tz).year
-    context = {
-        **base(scope, "calendar"),
-        "year": year,
-        "years": list(range(min(year, this_year) - 1, max(year, this_year) + 2)),
-        "rows": service.calendar_rows(session, scope, source, year),
-        "national": scope.national,
-        "values": values or {"kind": "day_off", "scope": "unit"},
-        "errors": errors or {},
-        "moved": moved,
-        "message": message,
-        "message_kind": message_kind,
-        "kind_labels": calendars.KIND_LABELS,
-    }
-    blocks = ["calendar"] if is_htmx(request) else None
-    return render(
-        request,
-        "admin/calendar.html",
-        context,
-        user=admin,
-        status_code=status_code,
-        block_names=blocks,
-    )
-
-
-@router.get("/admin/calendar")
-def calendar_page(
-    request: Request,
-    session: SessionDep,
-    user: PageUser,
-    calendars_: CalendarsDep,
-    tz: TzDep,
-    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
-) -> Response:
-    scope = service.scope_of(session, user)
-    year = year or utcnow().astimezone(tz).year
-    return _calendar_page(request, session, scope, user, calendars_, tz, year)
-
-
-def _year_of(values: dict[str, Any], tz: ZoneInfo) -> int:
-    try:
-        return date.fromisoformat(str(values.get("day", ""))).year
-    except ValueError:
-        year = parse_int(str(values.get("year", "")), 2000, 2100)
-        return year if year is not None else utcnow().astimezone(tz).year
-
-
-def _vn_date(value: str) -> str:
-    return fmt_date(date.fromisoformat(value.strip()))
-
-
-def _moved_message(moved: list[calendars.Moved], what: str) -> str:
-    if not moved:
-        return f"{what} Không hồ sơ đang giải quyết nào đổi hạn."
-    return f"{what} {len(moved)} hồ sơ đang giải quyết đã được tính lại hạn (xem danh sách)."
-
-
-@router.post("/admin/calendar/days")
-async def add_day(
-    request: Request, session: SessionDep, user: PageUser, calendars_: CalendarsDep, tz: TzDep
-) -> Response:
-    scope = service.scope_of(session, user)
-    values = texts(await request.form())
-    year = _year_of(values, tz)
-    try:
-        moved = service.set_day(session, scope, calendars_, values)
-    except ValidationFailed as exc:
-        session.rollback()
-        return _calendar_page(
-            request, session, scope, user, calendars_, tz, year, values=values,
-            errors=exc.fields, message=exc.message, message_kind="error", status_code=422,
-        )  # fmt: skip
-    what = f"Đã lưu {calendars.KIND_LABELS[values['kind']]} {_vn_date(values['day'])}."
-    return _calendar_page(
-        request, session, scope, user, calendars_, tz, year, moved=moved,
-        message=_moved_message(moved, what),
-    )  # fmt: skip
-
-
-@router.post("/admin/calendar/days/remove")
-async def remove_day(
-    request: Request, session: SessionDep, user: PageUser, calendars_: CalendarsDep, tz: TzDep
-) -> Response:
-    scope = service.scope_of(session, user)
-    values = texts(await request.form())
-    year = _year_of(values, tz)
-    try:
-        moved = service.remove_day(session, scope, calendars_, values)
-    except (ValidationFailed, NotFound) as exc:
-        session.rollback()
-        return _calendar_page(
-            request, session, scope, user, calendars_, tz, year, message=exc.message,
-            message_kind="error", status_code=422,
-        )  # fmt: skip
-    return _calendar_page(
-        request, session, scope, user, calendars_, tz, year, moved=moved,
-        message=_moved_message(moved, "Đã bỏ thay đổi lịch của ngày này."),
-    )  # fmt: skip

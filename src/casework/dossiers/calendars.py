@@ -1,8 +1,9 @@
 """Admin changes to the working calendar, and what they do to open dossiers.
 
-Adding or removing a day off / working Saturday is one transaction: the override row, then every
-open dossier whose calendar it touches gets its due instant recomputed; each one that moves gets
-a `clock` event saying why (old and new due, the day and its name).
+Adding or removing a day off / working Saturday, and confirming a day's legal basis, is one
+transaction: the override row, then every open dossier whose calendar it touches gets its due
+instant recomputed; each one that moves gets a `clock` event saying why (old and new due, the
+day and its name, the instrument when there is one).
 """
 
 from __future__ import annotations
@@ -26,6 +27,16 @@ from casework.errors import NotFound, ValidationFailed
 
 Kind = Literal["day_off", "workday"]
 KIND_LABELS = {"day_off": "ngày nghỉ", "workday": "ngày làm việc bù"}
+
+
+@dataclass(frozen=True)
+class RowBasis:
+    """The legal basis an admin enters for a stored day: the instrument (number and date), the
+    article if any, and a public URL or the text's title. Empty: not confirmed."""
+
+    instrument: str = ""
+    article: str = ""
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -54,8 +65,10 @@ def set_day(
     by: str = "",
     calendars: CalendarSource,
     now: datetime | None = None,
+    basis: RowBasis | None = None,
 ) -> list[Moved]:
-    """Make `day` a day off or a working day (nationally, or for one unit); recompute dues."""
+    """Make `day` a day off or a working day (nationally, or for one unit), with its legal
+    `basis` if given; recompute dues."""
     if kind not in KIND_LABELS:
         raise ValidationFailed("Loại ngày không hợp lệ.", fields={"kind": "day_off hoặc workday"})
     if not name.strip():
@@ -66,14 +79,69 @@ def set_day(
     row = session.exec(
         select(CalendarOverride).where(CalendarOverride.scope == scope, CalendarOverride.day == day)
     ).first()
+    now = now or utcnow()
     if row is None:
         row = CalendarOverride(scope=scope, day=day, kind=kind, name=name.strip(), created_by=by)
     else:
         row.kind, row.name, row.created_by = kind, name.strip(), by
+    _set_basis(row, basis or RowBasis(), by=by, now=now)
     session.add(row)
     session.flush()
     why = f"Lịch làm việc thay đổi: {fmt_date(day)} thành {KIND_LABELS[kind]} ({name.strip()})"
-    return _recompute(session, unit=unit, why=why, by=by, calendars=calendars, now=now or utcnow())
+    return _recompute(
+        session, unit=unit, why=_with_basis(why, row), by=by, calendars=calendars, now=now
+    )
+
+
+def confirm_day(
+    session: Session,
+    *,
+    day: date,
+    basis: RowBasis,
+    unit_code: str | None = None,
+    kind: Kind | None = None,
+    name: str = "",
+    by: str = "",
+    calendars: CalendarSource,
+    now: datetime | None = None,
+) -> list[Moved]:
+    """Enter the legal basis of `day` in this scope: of its stored row, or, for a day only the
+    `holidays` package gives (`kind` and `name` its), of a new row keeping it as it is. Dues
+    are recomputed as for any calendar change."""
+    if not basis.instrument.strip():
+        raise ValidationFailed(
+            "Cần ghi căn cứ của ngày.", fields={"instrument": "Không được trống."}
+        )
+    scope, unit = _scope(session, unit_code)
+    row = session.exec(
+        select(CalendarOverride).where(CalendarOverride.scope == scope, CalendarOverride.day == day)
+    ).first()
+    if row is None:
+        if kind not in KIND_LABELS or not name.strip():
+            raise NotFound(f"Không có ngày {fmt_date(day)} nào cần xác nhận ở phạm vi này.")
+        row = CalendarOverride(scope=scope, day=day, kind=kind, name=name.strip(), created_by=by)
+    now = now or utcnow()
+    _set_basis(row, basis, by=by, now=now)
+    session.add(row)
+    session.flush()
+    why = f"Lịch làm việc: xác nhận {KIND_LABELS[row.kind]} {fmt_date(day)} ({row.name})"
+    return _recompute(
+        session, unit=unit, why=_with_basis(why, row), by=by, calendars=calendars, now=now
+    )
+
+
+def _set_basis(row: CalendarOverride, basis: RowBasis, *, by: str, now: datetime) -> None:
+    row.instrument = basis.instrument.strip()
+    row.article = basis.article.strip()
+    row.source = basis.source.strip()
+    row.confirmed_by, row.confirmed_at = (by, now) if row.instrument else ("", None)
+
+
+def _with_basis(why: str, row: CalendarOverride) -> str:
+    if not row.instrument:
+        return why
+    article = f", {row.article}" if row.article else ""
+    return f"{why}, căn cứ {row.instrument}{article}"
 
 
 def remove_day(

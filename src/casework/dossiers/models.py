@@ -220,7 +220,11 @@ class StepRecord(SQLModel, table=True):
 class CalendarOverride(SQLModel, table=True):
     """An admin's change to the working calendar: an extra day off or a working Saturday.
 
-    `scope` is "*" for the national calendar or a unit code for that unit's own calendar.
+    `scope` is "*" for the national calendar or a unit code for that unit's own calendar. Its
+    legal basis (docs/legal-clock.md §1): `instrument` (number and date), `article`, `source`
+    (a public URL or the text's title); empty = "chưa xác nhận" until an admin confirms it, and
+    `confirmed_by` / `confirmed_at` say who entered the basis and when. A day of the `holidays`
+    package confirmed or removed by the ministry is a national row of this table.
     """
 
     __tablename__ = "calendar_override"
@@ -233,6 +237,11 @@ class CalendarOverride(SQLModel, table=True):
     name: str = Field(max_length=255)
     created_by: str = Field(default="", max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    instrument: str = Field(default="", max_length=255)
+    article: str = Field(default="", max_length=128)
+    source: str = Field(default="", max_length=500)
+    confirmed_by: str = Field(default="", max_length=64)
+    confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 keep_for_transaction(ProcedureVersion)
