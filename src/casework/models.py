@@ -1,6 +1,7 @@
 """Import every table so `SQLModel.metadata` is complete (Alembic, tests)."""
 
 from casework.accounts.models import ApiToken, Unit, User
+from casework.admin.models import AccountChange  # noqa: F401  (registers the table)
 from casework.certificates.models import (  # noqa: F401  (registers the tables)
     Certificate,
     CertificateChange,

@@ -199,7 +199,7 @@ def test_empty_question_is_rejected_keeping_the_step(client, session, world, sig
     assert '<option value="signing" selected>' in r.text
     assert "Cần nhập nội dung câu hỏi." in r.text and 'aria-invalid="true"' in r.text
     r = ask(client, token, text="Câu hỏi dài " + "x" * 4000, step="signing")
-    assert r.status_code == 422 and "quá giới hạn 4000 ký tự" in r.text
+    assert r.status_code == 422 and "dài quá 4.000 ký tự" in r.text
     assert "Câu hỏi dài xxx" in r.text  # what was typed is kept
     assert session.exec(select(Question)).first() is None
     assert ask(client, "wrong-token").status_code == 403  # CSRF

@@ -116,7 +116,7 @@ def test_rejected_questions(session, world, xray):
     assert set(exc.value.fields) == {"text", "step"}
     with pytest.raises(ValidationFailed) as exc:
         service.ask(session, user=world["hni.handler"], procedure=xray, values={"text": "x" * 4001})
-    assert "4000" in exc.value.fields["text"]
+    assert "4.000 ký tự" in exc.value.fields["text"]
     with pytest.raises(PermissionDenied):
         service.ask(session, user=world["bo.mentor"], procedure=xray, values={"text": "x"})
     with pytest.raises(PermissionDenied):

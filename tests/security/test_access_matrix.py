@@ -18,6 +18,10 @@ refuses, not the form), and must change nothing.
 `test_allowed_unsafe_requests` sends every POST route as every user its rule allows, each on fresh
 data made for that one request (`unsafe_requests.BUILDERS`), and checks the answer and that the
 change is stored. A POST route without a builder fails it.
+
+`test_role_grants` (issue 17, finding 1) goes inside the admin routes' rule: which roles an admin
+of each level may grant or remove, for users of which level, oneself and peers
+(`tests/security/grants_matrix.py`).
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ from tests.checkpoints.matrix import matrix_checkpoint
 from tests.classes.matrix import matrix_class
 from tests.factories import TZ
 from tests.learning.matrix import attempt_for
+from tests.security import grants_matrix
 from tests.security.unsafe_requests import BUILDERS, PDF, PROCEDURE, SCENARIO, Kit
 from tests.signoffs.factories import grant
 
@@ -135,8 +140,12 @@ class Who:
         return self.mentor and any(u in AT_OR_ABOVE_HNI for u in self.coaches)
 
     @property
-    def answerer(self) -> bool:  # of questions to the ministry
+    def answerer(self) -> bool:  # has a queue of questions to the ministry
         return self.mentor or self.ministry_admin
+
+    @property
+    def answerer_here(self) -> bool:  # answers a question of HNI: its mentors, ministry admins
+        return self.mentor_here or self.ministry_admin
 
     @property
     def opener(self) -> bool:  # opens a dossier of 2.002131 (its first step is the receiver's)
@@ -215,10 +224,15 @@ RULE_TESTS: dict[str, Callable[[Who, bool], bool]] = {
     "book": lambda w, p: w.staff_here or w.reader_here,
     # ask the ministry a question: staff (receiver, handler, leader) of any unit; others 403
     "staff": lambda w, p: w.staff,
-    # the open-question queue and answering: mentors and admins of a ministry unit; others 403
+    # the open-question queue: mentors and admins of a ministry unit (each sees the questions
+    # they may answer); others 403
     "answerer": lambda w, p: w.answerer,
-    # an unanswered question: its asker and the answerers; everybody else 404, as for none
-    "question": lambda w, p: w.name == TRAINEE or w.answerer,
+    # answering HNI's question: the mentors assigned to HNI or above, and the ministry's admins;
+    # another mentor 404 (as for none: HNI has a mentor, so its question is not on the desk);
+    # others 403
+    "answer": lambda w, p: w.answerer_here,
+    # an unanswered question: its asker and those who may answer it; everybody else 404
+    "question": lambda w, p: w.name == TRAINEE or w.answerer_here,
     # the review queue: the mentor role (it lists only their units' practice dossiers)
     "mentor": lambda w, p: w.mentor,
     # mentor assignments: admins of a ministry unit; a department's admin and others 403
@@ -351,7 +365,7 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/questions/mine/read"): SIGNED_IN,
     ("GET", "/questions/queue"): ANSWERER,
     ("GET", "/questions/badge"): PUBLIC,  # an empty badge when signed out
-    ("POST", "/questions/{question_id}/answer"): ANSWERER,
+    ("POST", "/questions/{question_id}/answer"): "answer",
     ("GET", "/reviews"): MENTOR,
     ("POST", "/reviews/bulk-pass"): MENTOR,  # each run checked on its own (tests/reviews)
     ("GET", "/reviews/assignments"): MINISTRY_ADMIN,
@@ -382,7 +396,7 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/admin/users/new"): ADMIN,
     ("POST", "/admin/users"): ADMIN,
     ("GET", "/admin/users/{user_id}"): ADMIN,
-    ("POST", "/admin/users/{user_id}"): ADMIN,
+    ("POST", "/admin/users/{user_id}"): ADMIN,  # which roles, to whom: test_role_grants
     ("POST", "/admin/users/{user_id}/active"): ADMIN,
     ("POST", "/admin/users/{user_id}/password"): ADMIN,
     ("POST", "/admin/users/{user_id}/tokens/revoke"): ADMIN,
@@ -774,3 +788,13 @@ def test_allowed_unsafe_requests(app, client, engine, session, registry, cast, s
     never = sorted(key for key, n in sent.items() if not n)
     assert not failures, "allowed unsafe requests:\n" + "\n".join(failures)
     assert not never, f"POST routes nobody may use (a rule that allows nobody?): {never}"
+
+
+# ---- role grants (issue 17, finding 1) -----------------------------------------------------------
+
+
+def test_role_grants(client, session, world, sign_in, caplog):
+    """Every admin level × user level × role, added, removed and created over HTTP; oneself and
+    a peer admin (`grants_matrix.expected` states the rules)."""
+    failures = grants_matrix.run(client, session, world, sign_in, caplog)
+    assert not failures, "role grants:\n" + "\n".join(failures)

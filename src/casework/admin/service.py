@@ -16,8 +16,11 @@ from typing import Any
 from sqlalchemy import String, cast, func
 from sqlmodel import Session, col, select
 
+from casework import inputs
 from casework.accounts import service as accounts
 from casework.accounts.models import Role, Unit, UnitKind, User
+from casework.admin import grants, history
+from casework.admin.models import ChangeKind
 from casework.errors import NotFound, PermissionDenied, ValidationFailed
 from casework.paging import Page
 from casework.text import fold
@@ -143,10 +146,13 @@ def list_users(
     return Page[User](list(items), total, page, per_page)
 
 
+FULL_NAME = inputs.Rule("Họ tên", "name", required="Cần nhập họ tên.")
+
+
 def _roles_and_unit(
     session: Session, scope: Scope, values: dict[str, Any], fields: dict[str, str]
-) -> tuple[list[str], Unit | None]:
-    roles = [r for r in values.get("roles", []) if isinstance(r, str)]
+) -> tuple[list[str], Unit | None, str]:
+    roles = list(dict.fromkeys(r for r in values.get("roles", []) if isinstance(r, str)))
     known = {r.value for r in Role}
     if not roles:
         fields["roles"] = "Chọn ít nhất một vai trò."
@@ -155,13 +161,24 @@ def _roles_and_unit(
     unit, problem = search.pick(session, scope.root, values.get("unit_id"), required=True)
     if problem:
         fields["unit_id"] = problem
-    if not str(values.get("full_name", "")).strip():
-        fields["full_name"] = "Cần nhập họ tên."
-    return roles, unit
+    full_name = inputs.read(values, "full_name", FULL_NAME, fields)
+    return roles, unit, full_name
+
+
+def _granting(
+    scope: Scope, target: User | None, old_unit: Unit | None, unit: Unit | None, roles: list[str]
+) -> None:
+    """The grant table's verdict (403), before any other problem of the form: a refused grant is
+    a refused access, whatever else is wrong."""
+    if unit is not None and set(roles) <= {r.value for r in Role}:
+        grants.check_change(
+            scope.admin, scope.root, target=target, old_unit=old_unit, new_unit=unit, roles=roles
+        )
 
 
 def create_user(session: Session, scope: Scope, values: dict[str, Any]) -> User:
-    """Create a user from the admin form; every bad field is named at once."""
+    """Create a user from the admin form; every bad field is named at once. A role the admin may
+    not grant there is a `GrantRefused` (403). The creation and each role granted are recorded."""
     fields: dict[str, str] = {}
     username = str(values.get("username", "")).strip()
     if not USERNAME_RE.match(username):
@@ -174,37 +191,83 @@ def create_user(session: Session, scope: Scope, values: dict[str, Any]) -> User:
     problem = accounts.password_problem(password, username=username)
     if problem:
         fields["password"] = problem
-    roles, unit = _roles_and_unit(session, scope, values, fields)
+    roles, unit, full_name = _roles_and_unit(session, scope, values, fields)
+    _granting(scope, None, None, unit, roles)
     if fields or unit is None:
         raise ValidationFailed("Chưa tạo được người dùng: xem các ô báo lỗi.", fields=fields)
-    return accounts.create_user(
+    user = accounts.create_user(
         session,
         username=username,
-        full_name=str(values["full_name"]).strip(),
+        full_name=full_name,
         unit=unit,
         roles=roles,
         password=password,
+        commit=False,
     )
+    history.record(session, actor=scope.admin, user=user, kind=ChangeKind.created, new=unit.code)
+    history.record_roles(session, actor=scope.admin, user=user, before=[], after=user.roles)
+    session.commit()
+    return user
 
 
 def update_user(session: Session, scope: Scope, user: User, values: dict[str, Any]) -> User:
+    """Change a user's name, unit and roles; what changed is recorded, in one transaction."""
     fields: dict[str, str] = {}
-    roles, unit = _roles_and_unit(session, scope, values, fields)
-    if user.id == scope.admin.id and Role.admin not in roles:
-        fields["roles"] = "Bạn không thể tự bỏ vai trò quản trị của mình."
+    roles, unit, full_name = _roles_and_unit(session, scope, values, fields)
+    old_unit = session.get(Unit, user.unit_id)
+    _granting(scope, user, old_unit, unit, roles)
     if fields or unit is None:
         raise ValidationFailed("Chưa lưu được: xem các ô báo lỗi.", fields=fields)
-    return accounts.update_user(
-        session, user=user, full_name=str(values["full_name"]), unit=unit, roles=roles
+    before_roles, before_name = list(user.roles), user.full_name
+    accounts.update_user(
+        session, user=user, full_name=full_name, unit=unit, roles=roles, commit=False
     )
+    admin = scope.admin
+    if old_unit is None or old_unit.id != unit.id:
+        old_code = old_unit.code if old_unit else ""
+        history.record(
+            session, actor=admin, user=user, kind=ChangeKind.moved, old=old_code, new=unit.code
+        )
+    if before_name != user.full_name:
+        history.record(
+            session, actor=admin, user=user, kind=ChangeKind.renamed, old=before_name,
+            new=user.full_name,
+        )  # fmt: skip
+    history.record_roles(session, actor=admin, user=user, before=before_roles, after=user.roles)
+    session.commit()
+    return user
+
+
+def _unit_of(session: Session, user: User) -> Unit:
+    unit = session.get(Unit, user.unit_id)
+    if unit is None:  # pragma: no cover - user_in_scope found it
+        raise NotFound("Không tìm thấy người dùng.")
+    return unit
 
 
 def set_active(session: Session, scope: Scope, user: User, *, active: bool) -> User:
-    if user.id == scope.admin.id and not active:
-        raise ValidationFailed(
-            "Bạn không thể tự khóa tài khoản của mình.", fields={"active": "Không tự khóa."}
-        )
+    """Lock or unlock: never oneself, never a peer admin (403). Recorded."""
+    grants.check_active(scope.admin, user, scope.root, _unit_of(session, user))
+    if user.is_active != active:
+        kind = ChangeKind.unlocked if active else ChangeKind.locked
+        history.record(session, actor=scope.admin, user=user, kind=kind)
     return accounts.set_active(session, user=user, active=active)
+
+
+def reset_password(
+    session: Session, scope: Scope, user: User, *, password: str, again: str
+) -> User:
+    """An admin's reset (every session of the user ends with it): never one's own, never a peer
+    admin's (403). Recorded (not the password)."""
+    grants.check_reset(scope.admin, scope.root, user, _unit_of(session, user))
+    if password != again:
+        fields = {"password_again": "Hai lần nhập mật khẩu chưa giống nhau."}
+        problem = accounts.password_problem(password, username=user.username)
+        if problem:
+            fields["password"] = problem
+        raise ValidationFailed("Chưa đặt được mật khẩu.", fields=fields)
+    history.record(session, actor=scope.admin, user=user, kind=ChangeKind.password_reset)
+    return accounts.set_password(session, user=user, password=password)
 
 
 # ---- units ----------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ redirect), because its result is the list of open dossiers whose due moved.
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -18,8 +19,8 @@ from sqlmodel import Session
 
 from casework.accounts import service as accounts
 from casework.accounts.models import Role, Unit, User
-from casework.admin import service, unit_views
-from casework.admin.pages import base, picked, texts
+from casework.admin import grants, history, service, unit_views
+from casework.admin.pages import base, picked, role_choices, texts
 from casework.errors import ValidationFailed
 from casework.ids import CountQuery, IdPath
 from casework.paging import Page
@@ -31,6 +32,15 @@ from casework.web.templating import is_htmx, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 router.include_router(unit_views.router)
+log = logging.getLogger("casework.access")
+
+
+def _refused(request: Request, admin: User, exc: grants.GrantRefused) -> None:
+    """A grant the table refuses is a refused access: logged as the error handler logs one."""
+    log.warning(
+        "access_refused status=403 path=%s user=%s reason=%s",
+        request.url.path, admin.username, exc.code,
+    )  # fmt: skip
 
 
 # ---- users ----------------------------------------------------------------------------------
@@ -97,16 +107,19 @@ def _new_user_form(
     values: dict[str, Any],
     errors: dict[str, str] | None = None,
     message: str | None = None,
+    status: int | None = None,
 ) -> Response:
     context = {
         **base(scope, "users"),
         "values": values,
         "picked": picked(session, scope, values, "unit_id"),
+        "roles": role_choices(scope, None, values.get("roles", [])),
         "errors": errors or {},
         "message": message,
         "min_password": accounts.MIN_PASSWORD_LENGTH,
     }
-    status = 422 if errors or message else 200
+    if status is None:
+        status = 422 if errors or message else 200
     return render(request, "admin/user_new.html", context, user=admin, status_code=status)
 
 
@@ -123,10 +136,15 @@ async def create_user(request: Request, session: SessionDep, user: PageUser) -> 
     values = texts(await request.form())
     try:
         created = service.create_user(session, scope, values)
-    except ValidationFailed as exc:
+    except (ValidationFailed, grants.GrantRefused) as exc:
         session.rollback()
         values["password"] = ""  # never echo a password back into the page
-        return _new_user_form(request, session, scope, user, values, exc.fields, exc.message)
+        status = exc.status
+        if isinstance(exc, grants.GrantRefused):
+            _refused(request, user, exc)
+        return _new_user_form(
+            request, session, scope, user, values, exc.fields, exc.message, status=status
+        )
     return RedirectResponse(f"/admin/users/{created.id}?created=1", status_code=303)
 
 
@@ -150,18 +168,25 @@ def _user_page(
         "unit_id": target_unit.code if target_unit else "",
         "roles": target.roles,
     }
+    is_self = target.id == admin.id
+    peer = target_unit is not None and grants.is_peer_admin(admin, scope.root, target, target_unit)
     context = {
         **base(scope, "users"),
         "target": target,
         "target_unit": target_unit,
         "values": values,
         "picked": picked(session, scope, values, "unit_id"),
+        "roles": role_choices(scope, target, values.get("roles", []), frozen=is_self or peer),
+        "locked_reason": grants.SELF_ROLES if is_self else grants.PEER if peer else None,
+        "self_password": grants.SELF_PASSWORD,
+        "history": history.lines(session, target),
         "errors": errors or {},
         "failed": failed,
         "message": message,
         "message_kind": message_kind,
         "tokens": accounts.count_active_tokens(session, user=target),
-        "is_self": target.id == admin.id,
+        "is_self": is_self,
+        "peer": peer,
         "min_password": accounts.MIN_PASSWORD_LENGTH,
     }
     return render(request, "admin/user_edit.html", context, user=admin, status_code=status_code)
@@ -204,12 +229,14 @@ async def update_user(
     values = texts(await request.form())
     try:
         service.update_user(session, scope, target, values)
-    except ValidationFailed as exc:
+    except (ValidationFailed, grants.GrantRefused) as exc:
         session.rollback()
+        if isinstance(exc, grants.GrantRefused):
+            _refused(request, user, exc)
         target = service.user_in_scope(session, scope, user_id)
         return _user_page(
             request, session, scope, user, target, values=values, errors=exc.fields,
-            failed="edit", message=exc.message, message_kind="error", status_code=422,
+            failed="edit", message=exc.message, message_kind="error", status_code=exc.status,
         )  # fmt: skip
     return RedirectResponse(f"/admin/users/{user_id}?done=saved", status_code=303)
 
@@ -223,10 +250,13 @@ async def set_active(
     active = (await request.form()).get("active") == "1"
     try:
         service.set_active(session, scope, target, active=active)
-    except ValidationFailed as exc:
+    except grants.GrantRefused as exc:
+        session.rollback()
+        _refused(request, user, exc)
+        target = service.user_in_scope(session, scope, user_id)
         return _user_page(
             request, session, scope, user, target, errors=exc.fields, failed="active",
-            message=exc.message, message_kind="error", status_code=422,
+            message=exc.message, message_kind="error", status_code=exc.status,
         )  # fmt: skip
     done = "unlocked" if active else "locked"
     return RedirectResponse(f"/admin/users/{user_id}?done={done}", status_code=303)
@@ -240,18 +270,17 @@ async def reset_password(
     target = service.user_in_scope(session, scope, user_id)
     form = await request.form()
     password = form_text(form, "password")
-    errors: dict[str, str] = {}
-    if password != form.get("password_again"):
-        errors["password_again"] = "Hai lần nhập mật khẩu chưa giống nhau."
+    again = form_text(form, "password_again")
     try:
-        if errors:
-            raise ValidationFailed("Chưa đặt được mật khẩu.", fields=errors)
-        accounts.set_password(session, user=target, password=password)
-    except ValidationFailed as exc:
+        service.reset_password(session, scope, target, password=password, again=again)
+    except (ValidationFailed, grants.GrantRefused) as exc:
         session.rollback()
+        if isinstance(exc, grants.GrantRefused):
+            _refused(request, user, exc)
+        target = service.user_in_scope(session, scope, user_id)
         return _user_page(
-            request, session, scope, user, target, errors={**errors, **exc.fields},
-            failed="password", message=exc.message, message_kind="error", status_code=422,
+            request, session, scope, user, target, errors=exc.fields,
+            failed="password", message=exc.message, message_kind="error", status_code=exc.status,
         )  # fmt: skip
     return RedirectResponse(f"/admin/users/{user_id}?done=password", status_code=303)
 

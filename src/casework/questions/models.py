@@ -8,9 +8,10 @@ from enum import StrEnum
 from sqlmodel import Field, SQLModel
 
 from casework.db import UTCDateTime, utcnow
+from casework.inputs import LIMITS
 
-MAX_QUESTION = 4000
-MAX_ANSWER = 8000
+MAX_QUESTION = LIMITS["question"]
+MAX_ANSWER = LIMITS["answer"]
 
 
 class QuestionStatus(StrEnum):

@@ -13,9 +13,15 @@
   `/questions`; searched without accents through the folded `search_text`.
 - **Asker's badge**: answers (or edited answers) the asker has not marked as read.
 
+Who answers which question (issue 17, finding 1): the ministry's admins answer every question; a
+mentor answers the questions of the units assigned to them (`reviews.MentorAssignment`: the unit
+and every unit below it) and the questions on the ministry's **question desk** — those from a unit
+that no active mentor is assigned to, so that no question waits without someone who may answer
+it. A mentor's own unit gives them nothing, as for dossiers.
+
 Who may see a question: anyone if it is answered and public (the handbook is public; the FAQ
-never names the asker), otherwise only its asker and the answerers; everyone else gets the same
-404 as for a question that does not exist.
+never names the asker), otherwise only its asker and those who may answer it; everyone else gets
+the same 404 as for a question that does not exist.
 """
 
 from __future__ import annotations
@@ -25,21 +31,32 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import String, cast, false, func, or_, true, update
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from casework import inputs
 from casework.accounts.models import ACTING_ROLES, Role, Unit, UnitKind, User
 from casework.clock import WorkCalendar, remaining_working_minutes
 from casework.db import utcnow
 from casework.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from casework.paging import Page
 from casework.procedures import Procedure
-from casework.questions.models import MAX_ANSWER, MAX_QUESTION, Question, QuestionStatus
+from casework.questions.models import MAX_QUESTION, Question, QuestionStatus
+from casework.reviews.models import MentorAssignment
 from casework.text import fold
 
 PER_PAGE = 20
 FAQ_LIMIT = 50
 QUEUE_LIMIT = 200
+#: the texts through the one input layer (`casework.inputs`): several lines, no control or bidi
+#: characters, at most the column's length
+QUESTION_TEXT = inputs.Rule(
+    "Câu hỏi", "question", multiline=True, required="Cần nhập nội dung câu hỏi."
+)
+ANSWER_TEXT = inputs.Rule(
+    "Câu trả lời", "answer", multiline=True, required="Cần nhập nội dung trả lời."
+)
 
 
 # ---- working time -----------------------------------------------------------------------------
@@ -92,16 +109,19 @@ def can_ask(user: User | None) -> bool:
     return user is not None and user.is_active and user.has_role(*ACTING_ROLES)
 
 
+def _ministry_admin(session: Session, user: User) -> bool:
+    if not user.has_role(Role.admin):
+        return False
+    unit = session.get(Unit, user.unit_id)
+    return unit is not None and unit.kind == UnitKind.ministry
+
+
 def can_answer(session: Session, user: User | None) -> bool:
-    """Mentors, and admins of a ministry unit."""
+    """Mentors and admins of a ministry unit: they have a queue (each sees the questions
+    `answer_filter` gives them)."""
     if user is None or not user.is_active:
         return False
-    if user.has_role(Role.mentor):
-        return True
-    if user.has_role(Role.admin):
-        unit = session.get(Unit, user.unit_id)
-        return unit is not None and unit.kind == UnitKind.ministry
-    return False
+    return user.has_role(Role.mentor) or _ministry_admin(session, user)
 
 
 def require_answerer(session: Session, user: User) -> None:
@@ -111,12 +131,61 @@ def require_answerer(session: Session, user: User) -> None:
         )
 
 
+def _covered_units(mentor_id: int | None = None) -> Any:
+    """Ids of the units at or below an assignment of this mentor (None: of any active mentor)."""
+    assigned = aliased(Unit)
+    query = (
+        select(Unit.id)
+        .join(assigned, col(Unit.path).startswith(assigned.path))
+        .join(MentorAssignment, col(MentorAssignment.unit_id) == assigned.id)
+    )
+    if mentor_id is not None:
+        return query.where(col(MentorAssignment.mentor_id) == mentor_id)
+    mentor = aliased(User)
+    return query.join(mentor, col(mentor.id) == MentorAssignment.mentor_id).where(
+        col(mentor.is_active), cast(col(mentor.roles), String).like(f'%"{Role.mentor.value}"%')
+    )
+
+
+def answer_filter(session: Session, user: User | None) -> Any:
+    """A WHERE clause over `Question` selecting the questions `user` may answer (and read while
+    they are private or unanswered): every one for a ministry admin; for a mentor, those of the
+    units assigned to them and below, and the desk's (no active mentor's units); none otherwise."""
+    if user is None or not user.is_active or user.id is None:
+        return false()
+    if _ministry_admin(session, user):
+        return true()
+    if not user.has_role(Role.mentor):
+        return false()
+    return or_(
+        col(Question.unit_id).in_(_covered_units(user.id)),
+        col(Question.unit_id).not_in(_covered_units()),
+    )
+
+
+def may_answer(session: Session, user: User | None, q: Question) -> bool:
+    if not can_answer(session, user):
+        return False
+    found = session.exec(
+        select(Question.id).where(Question.id == q.id, answer_filter(session, user))
+    ).first()
+    return found is not None
+
+
+def on_desk(session: Session, q: Question) -> bool:
+    """No active mentor is assigned to the question's unit (or a unit above it)."""
+    found = session.exec(
+        select(Unit.id).where(Unit.id == q.unit_id, col(Unit.id).in_(_covered_units()))
+    ).first()
+    return found is None
+
+
 def may_see(session: Session, user: User | None, q: Question) -> bool:
     if q.status == QuestionStatus.answered and q.public:
         return True
     if user is None:
         return False
-    return q.asker_id == user.id or can_answer(session, user)
+    return q.asker_id == user.id or may_answer(session, user, q)
 
 
 def get_visible(session: Session, user: User | None, question_id: int) -> Question:
@@ -140,15 +209,10 @@ def ask(session: Session, *, user: User, procedure: Procedure, values: dict[str,
             "Chỉ cán bộ tiếp nhận, thụ lý hoặc lãnh đạo ký duyệt mới gửi câu hỏi lên Bộ."
         )
     fields: dict[str, str] = {}
-    text = str(values.get("text", "")).replace("\r\n", "\n").strip()  # browsers send CRLF
+    text = inputs.read(values, "text", QUESTION_TEXT, fields)
+    if len(text) > MAX_QUESTION:
+        fields["text"] += " Hãy rút gọn hoặc tách thành nhiều câu hỏi."
     step = str(values.get("step", "")).strip()
-    if not text:
-        fields["text"] = "Cần nhập nội dung câu hỏi."
-    elif len(text) > MAX_QUESTION:
-        fields["text"] = (
-            f"Câu hỏi dài {len(text)} ký tự, quá giới hạn {MAX_QUESTION} ký tự: "
-            "hãy rút gọn hoặc tách thành nhiều câu hỏi."
-        )
     if step and step not in procedure.states:
         fields["step"] = "Bước đã chọn không có trong thủ tục này."
     if fields:
@@ -198,12 +262,10 @@ def answer(
     require_answerer(session, user)
     now = now or utcnow()
     q = _lock(session, question_id)
-    text = str(values.get("answer", "")).replace("\r\n", "\n").strip()
+    if not may_answer(session, user, q):  # another mentor's unit: as if it did not exist
+        raise NotFound("Không tìm thấy câu hỏi.")
     fields: dict[str, str] = {}
-    if not text:
-        fields["answer"] = "Cần nhập nội dung trả lời."
-    elif len(text) > MAX_ANSWER:
-        fields["answer"] = f"Câu trả lời dài {len(text)} ký tự, quá giới hạn {MAX_ANSWER} ký tự."
+    text = inputs.read(values, "answer", ANSWER_TEXT, fields)
     if fields:
         raise ValidationFailed("Chưa lưu được câu trả lời: xem các ô báo lỗi.", fields=fields)
     sent = str(values.get("version", ""))
@@ -280,10 +342,11 @@ def queue(
     procedure_code: str | None = None,
     limit: int = QUEUE_LIMIT,
 ) -> Queue:
-    """Unanswered questions, oldest first, with the working time each has waited."""
+    """Unanswered questions the user may answer (`answer_filter`), oldest first, with the
+    working time each has waited."""
     require_answerer(session, user)
     now = now or utcnow()
-    where: list[Any] = [Question.status == QuestionStatus.open]
+    where: list[Any] = [Question.status == QuestionStatus.open, answer_filter(session, user)]
     if procedure_code:
         where.append(Question.procedure_code == procedure_code)
     rows = list(
@@ -367,19 +430,17 @@ def unread_answers(session: Session, *, user: User) -> int:
     )
 
 
-def open_count(session: Session) -> int:
-    return int(
-        session.exec(
-            select(func.count()).select_from(Question).where(Question.status == QuestionStatus.open)
-        ).one()
-    )
+def open_count(session: Session, user: User) -> int:
+    """The unanswered questions `user` may answer."""
+    where = [Question.status == QuestionStatus.open, answer_filter(session, user)]
+    return int(session.exec(select(func.count()).select_from(Question).where(*where)).one())
 
 
 def badge_count(session: Session, *, user: User) -> int:
     """For the nav badge: unread answers for an asker, plus the open queue for an answerer."""
     count = unread_answers(session, user=user)
     if can_answer(session, user):
-        count += open_count(session)
+        count += open_count(session, user)
     return count
 
 
@@ -417,11 +478,11 @@ def _like_all(text: str | None) -> list[Any]:
     return out
 
 
-def _answered_where(include_private: bool) -> list[Any]:
-    where: list[Any] = [Question.status == QuestionStatus.answered]
-    if not include_private:
-        where.append(col(Question.public).is_(True))
-    return where
+def _answered_where(private_of: Any = None) -> list[Any]:
+    """Answered questions: the public ones, and the private ones `private_of` selects."""
+    public = col(Question.public).is_(True)
+    shown = public if private_of is None else or_(public, private_of)
+    return [Question.status == QuestionStatus.answered, shown]
 
 
 @dataclass(frozen=True)
@@ -456,7 +517,7 @@ def faq(
     """Answered public questions of one procedure, grouped by step in the procedure's order
     (questions about the whole procedure first); the newest `limit` of those matching `q`."""
     where = [
-        *_answered_where(False),
+        *_answered_where(),
         Question.procedure_code == procedure.code,
         *_like_all(q),
     ]
@@ -494,8 +555,9 @@ def search_answered(
     per_page: int = PER_PAGE,
 ) -> Page[Answered]:
     """Answered questions across procedures, newest answer first. Answerers also see the
-    private ones (to find and edit them); everyone else only the public FAQ."""
-    where = [*_answered_where(can_answer(session, user)), *_like_all(q)]
+    private ones they may answer (to find and edit them); everyone else only the public FAQ."""
+    private = answer_filter(session, user) if can_answer(session, user) else None
+    where = [*_answered_where(private), *_like_all(q)]
     if procedure_code:
         where.append(Question.procedure_code == procedure_code)
     total = int(session.exec(select(func.count()).select_from(Question).where(*where)).one())

@@ -59,7 +59,9 @@ def _tabs(session: Session, user: User | None) -> dict[str, Any]:
         "can_ask": service.can_ask(user),
         "can_answer": service.can_answer(session, user),
         "unread": service.unread_answers(session, user=user) if user else 0,
-        "open_total": service.open_count(session) if service.can_answer(session, user) else 0,
+        "open_total": service.open_count(session, user)
+        if user is not None and service.can_answer(session, user)
+        else 0,
     }
 
 
@@ -252,7 +254,8 @@ def _question_page(
 ) -> Response:
     p = _procedure_or_none(registry, q.procedure_code)
     users, units = service.people(session, [q])
-    insider = user is not None and (q.asker_id == user.id or service.can_answer(session, user))
+    answerer = service.may_answer(session, user, q)
+    insider = user is not None and (q.asker_id == user.id or answerer)
     waited = None
     if q.answered_at is None:
         waited = service.Working.of(
@@ -261,6 +264,7 @@ def _question_page(
     context = {
         **_tabs(session, user),
         "section": "",
+        "may_answer": answerer,
         "q": q,
         "p": p,
         "step": _step_label(p, q.state),
