@@ -36,30 +36,18 @@ INSTRUMENT_DATE = re.compile(r"\b\d{1,2}/\d{1,2}/\d{4}\b")
 
 
 @dataclass(frozen=True)
-class Shown:
-    """A day's basis as the page shows it."""
-
-    instrument: str
-    article: str = ""
-    url: str = ""
-    title: str = ""
-    note: str = ""
-    checked: date | None = None
-    by: str = ""
-    at: datetime | None = None
-
-
-@dataclass(frozen=True)
 class DayRow:
     day: date
     working: bool
     name: str
     scope: str | None  # "*" national row, a unit code, or None for the shipped calendar
     origin: str  # unit | national | file | package
-    basis: Shown | None  # None: chưa xác nhận
+    basis: Basis | None  # None: chưa xác nhận
     removable: bool  # a stored row this admin may delete
     can_confirm: bool  # unconfirmed, and this admin may enter its basis
     can_reject: bool  # a package day this admin may turn back into a normal day
+    confirmed_by: str = ""  # a stored row's: who entered its basis, and when
+    confirmed_at: datetime | None = None
 
     @property
     def confirmed(self) -> bool:
@@ -95,11 +83,12 @@ def calendar_rows(
                     day=special.date, working=special.working, name=special.name,
                     scope=row.scope, origin="unit" if own else "national", basis=basis,
                     removable=may, can_confirm=may and basis is None, can_reject=False,
+                    confirmed_by=row.confirmed_by, confirmed_at=row.confirmed_at,
                 )
             )  # fmt: skip
             continue
         found = source.base.basis_of(special.date)
-        shown = _file_basis(found) if found is not None and found.confirmed else None
+        shown = found if found is not None and found.confirmed else None
         rows.append(
             DayRow(
                 day=special.date, working=special.working, name=special.name, scope=None,
@@ -111,25 +100,13 @@ def calendar_rows(
     return rows
 
 
-def _row_basis(row: CalendarOverride) -> Shown | None:
+def _row_basis(row: CalendarOverride) -> Basis | None:
     if not row.instrument:
         return None
     url = row.source if row.source.startswith(("https://", "http://")) else ""
-    return Shown(
-        instrument=row.instrument,
-        article=row.article,
-        url=url,
-        title="" if url else row.source,
-        by=row.confirmed_by,
-        at=row.confirmed_at,
+    return Basis(
+        instrument=row.instrument, article=row.article, url=url, title="" if url else row.source
     )
-
-
-def _file_basis(b: Basis) -> Shown:
-    return Shown(
-        instrument=b.instrument, article=b.article, url=b.url, title=b.title, note=b.note,
-        checked=b.checked,
-    )  # fmt: skip
 
 
 def unconfirmed_years(
@@ -283,7 +260,7 @@ def confirm_day(
         raise ValidationFailed("Chưa xác nhận được ngày: xem các ô báo lỗi.", fields=fields)
     kind: Kind | None = None
     name = ""
-    if unit_code is None and _stored(session, NATIONAL_SCOPE, day) is None:
+    if unit_code is None and calendars.stored_row(session, NATIONAL_SCOPE, day) is None:
         found = package_day(source, day)
         if found is None:
             raise NotFound(f"Không có ngày {fmt_date(day)} nào cần xác nhận căn cứ.")
@@ -321,7 +298,8 @@ def reject_day(
         fields["reason"] = "Lý do dài quá 255 ký tự."
     if fields or day is None:
         raise ValidationFailed("Chưa bỏ được ngày: xem các ô báo lỗi.", fields=fields)
-    found = package_day(source, day) if _stored(session, NATIONAL_SCOPE, day) is None else None
+    stored = calendars.stored_row(session, NATIONAL_SCOPE, day)
+    found = package_day(source, day) if stored is None else None
     if found is None:
         raise NotFound(f"Không có ngày {fmt_date(day)} nào chưa xác nhận để bỏ.")
     kind, name = found
@@ -346,11 +324,3 @@ def _ministry_only(scope: Scope) -> None:
         raise PermissionDenied(
             "Chỉ quản trị viên của Bộ được xác nhận hoặc bỏ ngày của lịch chung cả nước."
         )
-
-
-def _stored(session: Session, scope_code: str, day: date) -> CalendarOverride | None:
-    return session.exec(
-        select(CalendarOverride).where(
-            CalendarOverride.scope == scope_code, CalendarOverride.day == day
-        )
-    ).first()

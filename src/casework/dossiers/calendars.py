@@ -55,6 +55,13 @@ def _scope(session: Session, unit_code: str | None) -> tuple[str, Unit | None]:
     return unit.code, unit
 
 
+def stored_row(session: Session, scope: str, day: date) -> CalendarOverride | None:
+    """The stored change of `day` in `scope` ("*" or a unit code), if any."""
+    return session.exec(
+        select(CalendarOverride).where(CalendarOverride.scope == scope, CalendarOverride.day == day)
+    ).first()
+
+
 def set_day(
     session: Session,
     *,
@@ -76,9 +83,7 @@ def set_day(
             "Cần ghi tên / lý do của ngày.", fields={"name": "Không được trống."}
         )
     scope, unit = _scope(session, unit_code)
-    row = session.exec(
-        select(CalendarOverride).where(CalendarOverride.scope == scope, CalendarOverride.day == day)
-    ).first()
+    row = stored_row(session, scope, day)
     now = now or utcnow()
     if row is None:
         row = CalendarOverride(scope=scope, day=day, kind=kind, name=name.strip(), created_by=by)
@@ -113,9 +118,7 @@ def confirm_day(
             "Cần ghi căn cứ của ngày.", fields={"instrument": "Không được trống."}
         )
     scope, unit = _scope(session, unit_code)
-    row = session.exec(
-        select(CalendarOverride).where(CalendarOverride.scope == scope, CalendarOverride.day == day)
-    ).first()
+    row = stored_row(session, scope, day)
     if row is None:
         if kind not in KIND_LABELS or not name.strip():
             raise NotFound(f"Không có ngày {fmt_date(day)} nào cần xác nhận ở phạm vi này.")
@@ -154,9 +157,7 @@ def remove_day(
     now: datetime | None = None,
 ) -> list[Moved]:
     scope, unit = _scope(session, unit_code)
-    row = session.exec(
-        select(CalendarOverride).where(CalendarOverride.scope == scope, CalendarOverride.day == day)
-    ).first()
+    row = stored_row(session, scope, day)
     if row is None:
         raise NotFound(f"Không có thay đổi lịch nào cho ngày {fmt_date(day)} ở phạm vi này.")
     why = f"Lịch làm việc thay đổi: bỏ {KIND_LABELS[row.kind]} {fmt_date(day)} ({row.name})"
