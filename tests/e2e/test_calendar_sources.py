@@ -103,7 +103,7 @@ def test_the_ministry_confirms_a_day_and_removes_another(  # type: ignore[no-unt
     expect(section.locator("form")).to_have_count(0)
 
 
-def test_the_same_on_a_phone(phone: Any, base_url: str, guard, screenshot):  # type: ignore[no-untyped-def]
+def test_confirm_and_remove_on_a_phone(phone: Any, base_url: str, guard, screenshot):  # type: ignore[no-untyped-def]
     sign_in(phone, base_url, "bo.admin")
     phone.goto(f"{base_url}/admin/calendar?year=2026")
     no_horizontal_scroll(phone)
