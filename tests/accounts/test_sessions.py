@@ -276,6 +276,7 @@ def test_the_sessions_page_lists_and_ends_the_others(session, world, login):
     page = here.get("/account/sessions").text
     assert page.count('data-testid="session"') == 3
     assert page.count("Phiên này") == 1
+    assert "Phiên này" in page.split('data-testid="session"')[1].split("</li>")[0]  # listed first
     assert "Chrome · Windows" in page and "Chrome · Android" in page and "Firefox · macOS" in page
     assert "Địa chỉ IP testclient" in page
     assert 'action="/account/sessions/end-others"' in page

@@ -15,7 +15,7 @@ from tests.e2e.test_practice_loop import sign_in
 USER = "hni.leader"
 
 
-def _walk(here: Page, base_url: str, other_browser: Any, agent: str, device: str) -> None:
+def _walk(here: Page, base_url: str, other_browser: Any, device: str, shot: Any) -> None:
     sign_in(here, base_url, USER)
     sign_in(other_browser, base_url, USER)
     other_browser.goto(f"{base_url}/dossiers")
@@ -28,6 +28,7 @@ def _walk(here: Page, base_url: str, other_browser: Any, agent: str, device: str
     theirs = here.locator('[data-testid="session"]', has_text=device)
     expect(theirs).to_have_count(1)
     expect(theirs).to_contain_text("Địa chỉ IP 127.0.0.1")
+    shot(here, "before")
     theirs.get_by_role("button", name="Kết thúc phiên").click()
     expect(here.locator("p.notice")).to_contain_text("Đã kết thúc phiên đó")
     expect(here.locator('[data-testid="session"]', has_text=device)).to_have_count(0)
@@ -58,7 +59,7 @@ def test_ending_another_session_signs_it_out(  # type: ignore[no-untyped-def]
     agent = "Mozilla/5.0 (Linux; Android 14; SM-A546E) Gecko/20100101 Firefox/133.0"
     context, other = _other(browser, browser_context_args, guard, agent)
     try:
-        _walk(page, base_url, other, agent, "Firefox · Android")
+        _walk(page, base_url, other, "Firefox · Android", screenshot)
         screenshot(page, "desktop")
         screenshot(other, "signed-out")
     finally:
@@ -73,7 +74,7 @@ def test_ending_another_session_on_a_phone(  # type: ignore[no-untyped-def]
     )
     context, other = _other(browser, browser_context_args, guard, agent)
     try:
-        _walk(phone, base_url, other, agent, "Cốc Cốc · Windows")
+        _walk(phone, base_url, other, "Cốc Cốc · Windows", screenshot)
         no_horizontal_scroll(phone)
         phone.goto(f"{base_url}/account/password")
         expect(phone.get_by_role("heading", level=1)).to_have_text("Đổi mật khẩu")

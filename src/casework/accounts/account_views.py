@@ -53,6 +53,7 @@ def sessions_page(
     current = current_session(request, session)
     this = current.id if current else None
     rows = sessions.active(session, user=user, timeouts=timeouts(request), now=now())
+    rows.sort(key=lambda row: row.id != this)  # this one first, then the most recently used
     items = [
         {"row": row, "device": sessions.device(row.user_agent), "current": row.id == this}
         for row in rows
