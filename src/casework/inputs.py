@@ -40,6 +40,7 @@ LIMITS: dict[str, int] = {
     "answer": 8000,
     "certificate_text": 255,  # course, issuer
     "certificate_number": 64,
+    "reason": 1000,  # a certificate's revocation reason
     "day_name": 255,  # a calendar day's name
 }
 

@@ -10,6 +10,7 @@ from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from casework import inputs
 from casework.accounts import service as accounts
 from casework.accounts.models import CHILD_KINDS, Unit, UnitKind, User
 from casework.admin.service import CODE_RE, KIND_LABELS, Scope
@@ -87,6 +88,10 @@ def list_units(
     return Page[UnitRow](items, shown.total, shown.page, shown.per_page)
 
 
+UNIT_NAME = inputs.Rule("Tên đơn vị", "name", required="Cần nhập tên đơn vị.")
+PROVINCE = inputs.Rule("Tên tỉnh", "province")
+
+
 def create_unit(session: Session, scope: Scope, values: dict[str, str]) -> Unit:
     fields: dict[str, str] = {}
     parent, problem = search.pick(
@@ -99,11 +104,7 @@ def create_unit(session: Session, scope: Scope, values: dict[str, str]) -> Unit:
         fields["code"] = "Mã đơn vị gồm chữ không dấu, số, dấu chấm, gạch ngang (tối đa 64)."
     elif session.exec(select(Unit.id).where(Unit.code == code)).first() is not None:
         fields["code"] = f"Mã {code} đã được dùng cho đơn vị khác."
-    name = values.get("name", "").strip()
-    if not name:
-        fields["name"] = "Cần nhập tên đơn vị."
-    elif len(name) > 255:
-        fields["name"] = "Tên đơn vị dài quá 255 ký tự."
+    name = inputs.read(values, "name", UNIT_NAME, fields)
     kind = values.get("kind", "")
     if parent is not None:
         allowed = CHILD_KINDS.get(parent.kind, ())
@@ -112,9 +113,7 @@ def create_unit(session: Session, scope: Scope, values: dict[str, str]) -> Unit:
         elif kind not in allowed:
             names = ", ".join(KIND_LABELS[UnitKind(k)] for k in allowed)
             fields["kind"] = f"Dưới đơn vị này chỉ tạo được: {names}."
-    province = values.get("province", "").strip()
-    if len(province) > 64:
-        fields["province"] = "Tên tỉnh dài quá 64 ký tự."
+    province = inputs.read(values, "province", PROVINCE, fields)
     if fields or parent is None:
         raise ValidationFailed("Chưa tạo được đơn vị: xem các ô báo lỗi.", fields=fields)
     return accounts.create_unit(
