@@ -206,7 +206,7 @@ def test_me(client, world, token_for):
 def test_home_page_lists_procedures(client):
     r = client.get("/")
     assert r.status_code == 200
-    assert "Khai báo thiết bị X-quang chẩn đoán trong y tế" in r.text
+    assert "Khai báo thiết bị X-quang chẩn đoán y tế, thiết bị chụp cắt lớp" in r.text
     assert client.get("/healthz").json() == {"status": "ok"}
     assert client.get("/static/vendor/htmx-2.0.11.min.js").status_code == 200
 

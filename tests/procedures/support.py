@@ -44,6 +44,7 @@ guidance:
 checklists:
   reviewing: [Đủ giấy tờ]
 verified_on: 2026-11-22
+code_kind: local
 """  # noqa: E501
 
 

@@ -32,6 +32,7 @@ states:
 transitions:
   - {action: issue_decision, label: Ký quyết định, from: decision, to: inspecting, slip: inspection_decision}
   - {action: send_report, label: Gửi báo cáo, from: inspecting, to: closed, slip: inspection_report}
+code_kind: local
 """  # noqa: E501
 NAME = "kiem_tra_thu.yaml"
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import pytest
 
+from casework.procedures.schema import pre_clock_states
 from tests.procedures.library import check_allotments, check_due, check_path, library
 from tests.procedures.support import Dossier
 
 CP = "KHCN-BX-CP"  # cấp giấy phép X-quang, 25 ngày, từ khi nộp phí
 GH = "KHCN-BX-GH"  # gia hạn giấy phép X-quang, 25 ngày, từ khi nộp phí
 SD = "KHCN-BX-SD"  # sửa đổi giấy phép X-quang, 10 ngày làm việc, từ khi nộp phí
-CCNV = "KHCN-BX-CCNV"  # chứng chỉ người phụ trách an toàn, 10 ngày làm việc, từ khi nộp phí
+CCNV = "2.002379"  # chứng chỉ người phụ trách an toàn, 10 ngày làm việc, từ khi nộp lệ phí
 UPSC = "KHCN-BX-UPSC"  # phê duyệt kế hoạch ứng phó sự cố, 10 ngày làm việc, từ hồ sơ hợp lệ
 
 FEE_FIRST = [CP, GH, SD, CCNV]
@@ -222,9 +223,14 @@ def test_every_procedure_has_a_due_row() -> None:
 def test_facts(code: str) -> None:
     p = library()[code]
     assert (p.level, p.kind, p.field) == ("province", "application", "An toàn bức xạ và hạt nhân")
-    assert p.needs_recheck
-    assert p.verified_on is not None and p.verified_on.isoformat() == "2026-11-22"
-    assert p.source
+    # what is still unconfirmed is said, not just flagged (the 2026 set's decision number)
+    assert any("2026" in why for _, why in p.recheck)
+    # the 2025 Atomic Energy Law, not the 2008 one (in force 01/01/2026)
+    assert p.legal_basis[0] == "Luật Năng lượng nguyên tử số 94/2025/QH15 (hiệu lực 01/01/2026)"
+    assert not any("18/2008" in b or "1915" in b or "142/2020" in b for b in p.legal_basis)
+    law = [s for s in p.sources if "94/2025/QH15" in s.cite]
+    assert law and law[0].checked.isoformat() == "2026-12-05" and law[0].url
+    assert p.version == 2 and p.changes
     expected = {
         CP: (25, "days", "on_fee_paid"),
         GH: (25, "days", "on_fee_paid"),
@@ -246,9 +252,12 @@ def test_fee_first_shape(code: str) -> None:
     assert not p.states["awaiting_fee"].paused
     pay = p.transition("awaiting_fee", "record_fee_paid")
     assert pay is not None and pay.starts_clock and pay.target == "reviewing"
-    # no allotment before the clock starts; the completeness step waits in a paused state
-    for sid in ("received", "checking", "awaiting_fee"):
+    # before the clock starts nothing counts toward the limit; only the 2026 amendment's 03
+    # working days to check completeness (Huế's portal) are a step deadline of their own (Mẫu 06)
+    assert {"received", "checking", "awaiting_completion", "awaiting_fee"} <= pre_clock_states(p)
+    for sid in ("received", "awaiting_fee"):
         assert p.states[sid].allot is None, (code, sid)
+    assert p.states["checking"].allot == (3 if code == SD else None)
     for sid in ("awaiting_completion", "awaiting_supplement"):
         assert p.states[sid].paused and p.states[sid].national_status == 5
         assert p.states[sid].clock_basis
@@ -271,3 +280,42 @@ def test_written_refusal_is_a_result(code: str) -> None:
     assert p.states["returned"].outcome == "issued"
     accept = p.transition("received", "accept")
     assert accept is not None and accept.slip == "receipt"
+
+
+def test_safety_officer_certificate_code_fee_and_basis() -> None:
+    """Finding of issue 18: the national code 2.002379, a lệ phí of 200.000 đ per certificate and
+    no phí (Đà Nẵng's and Tiền Giang's portals), the later-dated source kept for the code."""
+    p = library()[CCNV]
+    assert (p.code, p.code_kind, p.version) == ("2.002379", "national", 2)
+    assert p.fee is not None and p.fee.amount_vnd == 200_000
+    assert p.fee.note and "Lệ phí" in p.fee.note and "không thu phí thẩm định" in p.fee.note
+    assert p.fields["le_phi"].label == "Số lệ phí phải nộp (đồng)"
+    assert p.states["awaiting_fee"].label == "Chờ nộp lệ phí"
+    code_sources = [s for s in p.sources if "code" in s.what]
+    assert code_sources and "2.002379.000.00.00.H17" in code_sources[0].cite
+    assert code_sources[0].note and "1.000173" in code_sources[0].note  # the older code, not kept
+    fee_sources = [s for s in p.sources if "fee" in s.what]
+    assert len(fee_sources) == 2 and all("200.000" in s.cite for s in fee_sources)
+    assert "KHCN-BX-CCNV" in (p.changes or "")
+
+
+def test_declaration_takes_the_2026_name() -> None:
+    p = library()["2.002131"]
+    assert p.name.startswith("Khai báo thiết bị X-quang chẩn đoán y tế, thiết bị chụp cắt lớp")
+    assert "PET/CT" in p.name and "SPECT/CT" in p.name
+    assert any("iThuTuc=25139" in (s.url or "") for s in p.sources if "name" in s.what)
+
+
+def test_emergency_plan_is_marked_as_outside_the_2026_set() -> None:
+    p = library()[UPSC]
+    level = [why for name, why in p.recheck if name == "Cấp thực hiện"]
+    assert level and "không có trong 6 TTHC" in level[0]
+    assert any("vnexpress.net" in (s.url or "") and s.note for s in p.sources)
+
+
+def test_extension_code_is_not_changed_without_a_source() -> None:
+    """2.002381 (Lào Cai) could not be read in any stored source: the file keeps its local code
+    and says so."""
+    p = library()[GH]
+    assert (p.code, p.code_kind) == ("KHCN-BX-GH", "local")
+    assert any("2.002381" in why for _, why in p.recheck)

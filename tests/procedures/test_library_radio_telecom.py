@@ -18,7 +18,7 @@ TO_SIGNING = {
     CC: ["accept", "schedule_exam", "submit_for_signing"],
     GP: ["accept", "request_fee", "record_fee_paid"],
     GPDV: ["accept", "submit_for_review", "submit_for_signing"],
-    SD: ["accept", "submit_for_signing"],
+    SD: ["accept", "confirm_valid", "submit_for_signing"],
 }
 SUPPLEMENT = ["request_supplement", "receive_supplement"]
 # After the leader sends the draft back: the way to the leader's desk again. The certificate goes
@@ -162,8 +162,41 @@ def test_written_refusal_is_signed_by_a_leader_and_printed(code: str) -> None:
 @pytest.mark.parametrize("code", CODES)
 def test_recorded_facts_are_flagged_for_recheck(code: str) -> None:
     p = library()[code]
-    assert p.needs_recheck
     assert p.level == "province"
     assert p.fee is not None
     assert p.fee.amount_vnd is None
-    assert p.verified_on.isoformat() == "2026-11-22"
+    # the unknown fee is named as a gap, every source is a public page read on a given day
+    assert "Phí, lệ phí" in {name for name, _ in p.recheck}
+    assert p.sources and all(s.url and s.checked.isoformat() == "2026-12-05" for s in p.sources)
+    assert p.code_kind == "local" and p.version == 2 and p.changes
+
+
+def test_telecom_amendment_checks_validity_for_five_working_days_first() -> None:
+    """Decree 163/2024 Art. 47 (HCMC DOST's page): 05 working days to check validity, then 15
+    days from the end of that period. The check is a step with its own Mẫu 06 deadline; the
+    dossier's clock cannot express the two-part limit and says so."""
+    p = library()[SD]
+    assert p.transition("received", "accept").target == "checking"  # type: ignore[union-attr]
+    checking = p.states["checking"]
+    assert (checking.allot, checking.roles) == (5, ["handler"])
+    back = p.transition("checking", "request_supplement")
+    assert back is not None and back.target == "awaiting_completion"
+    assert back.slip == "supplement_request"
+    assert p.states["awaiting_completion"].paused
+    assert "Điều 47" in (p.states["awaiting_completion"].clock_basis or "")
+    assert p.transition("checking", "confirm_valid").target == "reviewing"  # type: ignore[union-attr]
+    assert p.transition("checking", "submit_for_signing") is None
+    assert (p.limit.value, p.limit.unit, p.clock_starts) == (15, "days", "on_valid_dossier")
+    limit_gap = [why for name, why in p.recheck if name == "Thời hạn giải quyết"]
+    assert limit_gap and "hai đoạn" in limit_gap[0]
+    assert any("dost.hochiminhcity.gov.vn" in (s.url or "") for s in p.sources if "limit" in s.what)
+
+
+def test_amateur_certificate_is_marked_doubtful_with_both_sources() -> None:
+    p = library()[CC]
+    steps = [why for name, why in p.recheck if name == "Trình tự các bước"]
+    assert steps and "tổ chức được công nhận" in steps[0]
+    assert p.guidance["received"].startswith("**Lưu ý — thủ tục đang được đối chiếu:**")
+    urls = {s.url for s in p.sources}
+    assert any("vnanet.vn" in (u or "") for u in urls)  # Decree 63/2023: recognised organisations
+    assert any("dientuungdung.vn" in (u or "") for u in urls)  # 16/06/2025: the province

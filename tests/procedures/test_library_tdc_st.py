@@ -11,8 +11,8 @@ HDGS = "XA-DL-HDGS"  # kiểm tra lượng hàng đóng gói sẵn (xã)
 HHLT = "XA-CL-HHLT"  # kiểm tra chất lượng hàng hóa lưu thông (xã)
 KTNN = "XA-DL-KTNN"  # kiểm tra đo lường tại chợ (xã), allotments fixed to add up to 10
 CBHQ = "KHCN-TDC-CBHQ"  # đăng ký công bố hợp quy
-DNKHCN = "KHCN-HDKH-DNKHCN"  # cấp GCN doanh nghiệp KH&CN
-DNKHCN_TD = "KHCN-HDKH-DNKHCN-TD"  # thay đổi nội dung, cấp lại GCN DN KH&CN
+DNKHCN = "1.014445"  # cấp GCN doanh nghiệp KH&CN (Nghị định 268/2025/NĐ-CP)
+DNKHCN_TD = "1.014446"  # thay đổi nội dung, cấp lại GCN DN KH&CN (Nghị định 268/2025/NĐ-CP)
 NVKHCN = "1.004473"  # đăng ký kết quả nhiệm vụ KH&CN
 
 INSPECTIONS = [HDGS, HHLT]
@@ -165,13 +165,11 @@ DUES = [
     # the weekend → R = Mon 04/05. Tue 05 (1), Wed 06 (2), Thu 07 (3), Fri 08 (4), Mon 11/05 (5)
     # → 17:00 Mon 11/05/2026.
     (CBHQ, "2026-04-29T15:30", "", "2026-05-11T17:00"),
-    # 13 WD (3 completeness + 10 decision). Tue 10/02/2026 14:00 → R = 10/02. Wed 11 (1), Thu 12 (2),
-    # Fri 13 (3); Sat 14 – Sun 22/02 Tết; Mon 23 (4) … Fri 27 (8); Mon 02/03 (9) … Fri 06/03 (13)
-    # → 17:00 Fri 06/03/2026.
-    (DNKHCN, "2026-02-10T14:00", "", "2026-03-06T17:00"),
-    # 5 WD. Mon 05/01/2026 10:00 → R = 05/01. Tue 06 (1), Wed 07 (2), Thu 08 (3), Fri 09 (4),
-    # Sat 10/01 is worked in exchange for Fri 02/01 (5) → 17:00 Sat 10/01/2026.
-    (DNKHCN_TD, "2026-01-05T10:00", "", "2026-01-10T17:00"),
+    # 15 calendar days (Nghị định 268/2025/NĐ-CP). Tue 10/02/2026 14:00 → R = 10/02. D = 10/02 + 15
+    # = Wed 25/02, a working day after Tết (14–22/02) → 17:00 Wed 25/02/2026.
+    (DNKHCN, "2026-02-10T14:00", "", "2026-02-25T17:00"),
+    # 10 calendar days. Mon 05/01/2026 10:00 → R = 05/01. D = Thu 15/01 → 17:00 Thu 15/01/2026.
+    (DNKHCN_TD, "2026-01-05T10:00", "", "2026-01-15T17:00"),
     # 5 WD. Fri 28/08/2026 10:00 → R = 28/08. Sat 29/08 – Wed 02/09 off; Thu 03 (1), Fri 04 (2),
     # Mon 07 (3), Tue 08 (4), Wed 09/09 (5) → 17:00 Wed 09/09/2026.
     (NVKHCN, "2026-08-28T10:00", "", "2026-09-09T17:00"),
@@ -207,7 +205,7 @@ def test_every_procedure_has_paths_and_a_due() -> None:
 @pytest.mark.parametrize("code", INSPECTIONS)
 def test_inspections_have_nothing_of_the_one_stop_desk(code: str) -> None:
     p = library()[code]
-    assert (p.level, p.kind, p.needs_recheck) == ("commune", "inspection", True)
+    assert (p.level, p.kind, bool(p.needs_recheck)) == ("commune", "inspection", True)
     assert "cancel_inspection" in p.actions
     assert not {"withdraw", "refuse_reception", "stop", "extend"} & set(p.actions)
     slips = {t.slip for t in p.transitions}
@@ -222,3 +220,25 @@ def test_applications_pause_while_waiting(code: str) -> None:
     assert waiting.paused
     assert waiting.clock_basis
     assert waiting.national_status == 5
+
+
+@pytest.mark.parametrize(
+    ("code", "limit", "page"),
+    [(DNKHCN, 15, "ma-thu-tuc=122010"), (DNKHCN_TD, 10, "ma-thu-tuc=122011")],
+)
+def test_st_enterprise_procedures_follow_decree_268_2025(code: str, limit: int, page: str) -> None:
+    """Finding of issue 18: the S&T enterprise procedures are announced under Decree 268/2025 and
+    the 2025 S&T law, with national codes 1.014445 / 1.014446 (Lào Cai's portal); the later
+    source replaces Decree 13/2019's 3 + 10 and 5 working days, and the file says so."""
+    p = library()[code]
+    assert (p.code_kind, p.version) == ("national", 2)
+    assert (p.limit.value, p.limit.unit) == (limit, "days")
+    assert p.fee is not None and p.fee.amount_vnd == 0
+    assert p.legal_basis[0].startswith(
+        "Luật Khoa học, công nghệ và đổi mới sáng tạo số 93/2025/QH15"
+    )
+    assert p.legal_basis[1].startswith("Nghị định 268/2025/NĐ-CP")
+    assert not any("29/2013" in b or "13/2019" in b for b in p.legal_basis)
+    code_source = next(s for s in p.sources if "code" in s.what)
+    assert page in (code_source.url or "") and code_source.note and "13/2019" in code_source.note
+    assert "KHCN-HDKH-DNKHCN" in (p.changes or "")

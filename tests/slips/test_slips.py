@@ -15,6 +15,13 @@ from casework.dossiers.clockwork import CalendarSource
 from casework.dossiers.models import Attachment, Dossier
 from tests.factories import TZ, fire, open_xray
 
+#: The declaration's name in the 2026 radiation set (issue 18), as the slips print it.
+XRAY_NAME = (
+    "Khai báo thiết bị X-quang chẩn đoán y tế, thiết bị chụp cắt lớp vi tính tích hợp với PET "
+    "(PET/CT), SPECT (SPECT/CT), sử dụng thiết bị phát tia X (trừ thiết bị chụp ảnh phóng xạ công "
+    "nghiệp)"
+)
+
 
 def at(day: int, month: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, month, day, hour, minute, tzinfo=TZ)
@@ -96,7 +103,7 @@ def test_receipt_fields(session, world, received):
     assert slip.applicant.address == "12 Phố Huế, Hai Bà Trưng, Hà Nội"
     assert slip.applicant.phone == "0912 345 678"
     assert slip.applicant.email == "an.nguyen@example.vn"
-    assert slip.procedure_name == "Khai báo thiết bị X-quang chẩn đoán trong y tế"
+    assert slip.procedure_name == XRAY_NAME
     assert [(d.name, d.copies, d.received) for d in slip.documents] == [
         ("Phiếu khai báo thiết bị X-quang chẩn đoán trong y tế", "01 bản chính", True),
     ] + [(d.name, d.copies, False) for d in slip.documents[1:]]
@@ -138,7 +145,7 @@ def test_receipt_page_shows_every_field_with_a_qr_of_the_code(
         "12 Phố Huế, Hai Bà Trưng, Hà Nội",
         "0912 345 678",
         "an.nguyen@example.vn",
-        "Khai báo thiết bị X-quang chẩn đoán trong y tế",
+        XRAY_NAME,
         "Phiếu khai báo thiết bị X-quang chẩn đoán trong y tế",
         "✓ Đã nhận",
         "5 ngày làm việc",

@@ -54,7 +54,7 @@ def _procedure_summary(p: Procedure) -> ProcedureSummary:
         kind=p.kind,
         field=p.field,
         limit=LimitOut(value=p.limit.value, unit=p.limit.unit),
-        needs_recheck=p.needs_recheck,
+        needs_recheck=bool(p.needs_recheck),
     )
 
 
@@ -88,8 +88,8 @@ def _procedure_out(p: Procedure) -> ProcedureOut:
             )
             for t in p.transitions
         ],
-        source=p.source,
-        verified_on=p.verified_on,
+        source=p.source_summary,
+        verified_on=p.checked_on,
     )
 
 

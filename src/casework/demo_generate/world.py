@@ -45,8 +45,8 @@ PROVINCE_WEIGHT = {
 #: Relative popularity of the shipped procedures; others get the default of their level.
 PROCEDURE_WEIGHT = {
     "KHCN-TDC-CBHQ": 30.0, "2.002131": 15.0, "KHCN-BX-CP": 8.0, "KHCN-TDC-DDL": 8.0,
-    "KHCN-BX-GH": 6.0, "KHCN-BX-CCNV": 6.0, "1.004473": 4.0, "KHCN-BX-SD": 3.0,
-    "KHCN-HDKH-DNKHCN": 3.0, "KHCN-HDKH-DNKHCN-TD": 2.0, "KHCN-BX-UPSC": 2.0,
+    "KHCN-BX-GH": 6.0, "2.002379": 6.0, "1.004473": 4.0, "KHCN-BX-SD": 3.0,
+    "1.014445": 3.0, "1.014446": 2.0, "KHCN-BX-UPSC": 2.0,
     "KHCN-VT-GPDV": 1.0, "KHCN-VT-GPDV-SD": 1.0, "KHCN-VTD-ND-CC": 1.5, "KHCN-VTD-ND-GP": 1.5,
     "XA-DL-KTNN": 5.0, "XA-DL-HDGS": 3.0, "XA-CL-HHLT": 3.0,
 }  # fmt: skip

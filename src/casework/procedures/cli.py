@@ -11,7 +11,7 @@ import typer
 from casework.errors import CaseworkError, ProcedureErrors, ProcedureFileError
 from casework.learning.quizzes import QuizRegistry
 from casework.procedures import diagrams
-from casework.procedures.loader import load_directory, load_procedure_file
+from casework.procedures.loader import check_directory, check_procedure_file
 from casework.procedures.registry import ProcedureRegistry
 from casework.procedures.schema import Procedure
 from casework.scenarios.schema import ScenarioRegistry
@@ -38,11 +38,12 @@ def _shown(path: Path) -> Path:
         return path
 
 
-def _load(path: Path) -> list[Procedure]:
+def _load(path: Path) -> tuple[list[Procedure], list[ProcedureFileError]]:
     if path.is_dir():
-        return load_directory(path)
+        return check_directory(path)
     if path.is_file():
-        return [load_procedure_file(path)]
+        proc, warnings = check_procedure_file(path)
+        return [proc], warnings
     raise ProcedureErrors(
         [
             ProcedureFileError(
@@ -58,16 +59,23 @@ def check(
         list[Path] | None,
         typer.Argument(help="Tệp hoặc thư mục quy trình (mặc định: thư mục workflows)."),
     ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option("--strict", help="Coi cảnh báo (giá trị chưa có nguồn) là lỗi: mã thoát 1."),
+    ] = False,
 ) -> None:
     """Kiểm tra các tệp thủ tục (và bài trắc nghiệm trong quizzes/, bài thực hành trong scenarios/
-    của mỗi thư mục); in mỗi thủ tục một dòng, hoặc từng lỗi kèm tệp và dòng."""
+    của mỗi thư mục); in mỗi thủ tục một dòng, hoặc từng lỗi kèm tệp và dòng. Giá trị chưa có
+    nguồn (mã, thời hạn, phí, hồ sơ, các bước) là cảnh báo: mã thoát vẫn 0, trừ khi --strict."""
     targets = paths or [_shown(get_settings().workflows_dir)]
     procedures: list[Procedure] = []
     errors: list[ProcedureFileError] = []
+    warnings: list[ProcedureFileError] = []
     for target in targets:
         try:
-            loaded = _load(target)
+            loaded, warned = _load(target)
             procedures.extend(loaded)
+            warnings.extend(warned)
             if target.is_dir():
                 library = ProcedureRegistry(loaded)
                 QuizRegistry.from_directory(target / "quizzes", library)
@@ -83,6 +91,15 @@ def check(
         typer.echo(
             f"{p.code}\tv{p.version}\t{len(p.states)} bước\t{len(p.actions)} thao tác\t{p.name}"
         )
+    for w in warnings:
+        typer.echo(f"Cảnh báo: {w.message}", err=True)
+    if warnings:
+        typer.echo(
+            f"{len(warnings)} cảnh báo: giá trị chưa có nguồn hoặc chưa ghi điều chưa xác minh.",
+            err=True,
+        )
+        if strict:
+            raise typer.Exit(code=1)
 
 
 @workflows_app.command("diagram")

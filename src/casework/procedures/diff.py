@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from casework.procedures.schema import Procedure
+from casework.procedures.sources import SourceRef
 
 _TOP = {
     "name": "Tên thủ tục",
@@ -15,6 +16,7 @@ _TOP = {
     "limit": "Thời hạn",
     "clock_starts": "Thời điểm bắt đầu tính hạn",
     "fee": "Phí, lệ phí",
+    "code_kind": "Loại mã (quốc gia/địa phương)",
     "source": "Nguồn",
     "verified_on": "Ngày đối chiếu",
     "needs_recheck": "Cần kiểm tra lại",
@@ -50,8 +52,27 @@ def diff(old: Procedure, new: Procedure) -> list[str]:
         }
 
     out += _keyed("Thao tác", actions(old), actions(new))
+    out += _sources(old, new)
     out += _keyed("Hướng dẫn bước", dict(old.guidance), dict(new.guidance))
     out += _keyed("Danh mục kiểm tra của bước", dict(old.checklists), dict(new.checklists))
+    return out
+
+
+def _sources(old: Procedure, new: Procedure) -> list[str]:
+    """Sources added or dropped (by citation), and a source read again on another day."""
+    a = {s.cite: s for s in old.sources}
+    b = {s.cite: s for s in new.sources}
+
+    def told(s: SourceRef) -> str:
+        return f"«{s.cite}» ({', '.join(s.labels)}; kiểm tra {s.checked:%d/%m/%Y})"
+
+    out = [f"Nguồn: thêm {told(s)}" for cite, s in b.items() if cite not in a]
+    out += [f"Nguồn: bỏ {told(s)}" for cite, s in a.items() if cite not in b]
+    out += [
+        f"Nguồn: {told(s)} (trước: {', '.join(a[cite].labels)}; {a[cite].checked:%d/%m/%Y})"
+        for cite, s in b.items()
+        if cite in a and a[cite] != s
+    ]
     return out
 
 

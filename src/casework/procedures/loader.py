@@ -12,6 +12,7 @@ shared part contributed are reported against the part's file.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from casework.procedures.schema import (
     TransitionDef,
     kind_problems,
 )
+from casework.procedures.sources import SourceRef, file_problems, unsourced
 from casework.procedures.yamlsafe import (
     YamlProblem,
     decode_utf8,
@@ -60,16 +62,23 @@ class _Origin:
 @dataclass
 class _Report:
     errors: list[ProcedureFileError] = field(default_factory=list)
+    #: What ``casework workflows check`` reports without failing: values without a source.
+    warnings: list[ProcedureFileError] = field(default_factory=list)
 
     def add(self, origin: _Origin, rel: Loc, problem: str) -> None:
+        self.errors.append(self._at(origin, rel, problem))
+
+    def warn(self, origin: _Origin, rel: Loc, problem: str) -> None:
+        self.warnings.append(self._at(origin, rel, problem))
+
+    @staticmethod
+    def _at(origin: _Origin, rel: Loc, problem: str) -> ProcedureFileError:
         loc = tuple(origin.prefix) + tuple(rel)
-        self.errors.append(
-            ProcedureFileError(
-                file=origin.file,
-                path=format_loc(loc),
-                line=line_of(origin.node, loc),
-                problem=problem,
-            )
+        return ProcedureFileError(
+            file=origin.file,
+            path=format_loc(loc),
+            line=line_of(origin.node, loc),
+            problem=problem,
         )
 
 
@@ -129,6 +138,7 @@ def _known_keys() -> list[str]:
         Fee,
         DocumentDef,
         FieldSpec,
+        SourceRef,
     )
     keys = {"role", "from", "to"}
     for model in models:
@@ -376,6 +386,8 @@ def _load_file(
         return None, node
     for loc, problem in kind_problems(raw):  # the file's own include and transitions
         report.add(own, loc, problem)
+    for loc, problem in file_problems(raw, data, dt.date.today()):  # code_kind, sources, notes
+        report.add(own, loc, problem)
     if len(report.errors) > before:
         return None, node
     proc: Procedure | None = raw
@@ -413,6 +425,8 @@ def _load_file(
     except Exception as exc:  # the library's own definition checks, as a last safety net
         report.add(own, (), f"Không dựng được máy trạng thái: {exc}")
         return None, node
+    for loc, problem in unsourced(proc):
+        report.warn(own, loc, problem)
     return proc, node
 
 
@@ -455,6 +469,22 @@ def load_directory(directory: str | Path) -> list[Procedure]:
     Collects all errors of all files (and a code used by two files) and raises
     :class:`ProcedureErrors` if there is any. Returns the procedures sorted by code.
     """
+    return check_directory(directory)[0]
+
+
+def check_procedure_file(path: str | Path) -> tuple[Procedure, list[ProcedureFileError]]:
+    """:func:`load_procedure_file` (parts from ``common/`` next to it) plus its warnings."""
+    path = Path(path)
+    report = _Report()
+    proc, _ = _load_file(path, str(path), _parts_for(path, None), set(), report)
+    if report.errors or proc is None:
+        raise ProcedureErrors(report.errors)
+    return proc, report.warnings
+
+
+def check_directory(directory: str | Path) -> tuple[list[Procedure], list[ProcedureFileError]]:
+    """:func:`load_directory` plus the warnings: values stated without a source or a named gap
+    (``sources.unsourced``), in file order."""
     directory = Path(directory)
     report = _Report()
     if not directory.is_dir():
@@ -480,4 +510,4 @@ def load_directory(directory: str | Path) -> list[Procedure]:
         procedures.append(proc)
     if report.errors:
         raise ProcedureErrors(report.errors)
-    return sorted(procedures, key=lambda p: p.code)
+    return sorted(procedures, key=lambda p: p.code), report.warnings

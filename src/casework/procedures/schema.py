@@ -28,6 +28,16 @@ from pydantic import (
     model_validator,
 )
 
+from casework.procedures.sources import (
+    Recheck,
+    SchemaProblems,
+    SourceRef,
+    Text,
+    as_list,
+    normalize_recheck,
+    recheck_lines,
+)
+
 if TYPE_CHECKING:
     from statemachine import StateMachine
 
@@ -82,14 +92,6 @@ SlipKind = Literal[
 FieldType = Literal["text", "textarea", "date", "datetime", "number", "documents", "choice"]
 
 
-class SchemaProblems(ValueError):
-    """Several problems found by one check; each has a path relative to where it was raised."""
-
-    def __init__(self, problems: list[tuple[Path, str]]) -> None:
-        super().__init__("; ".join(msg for _, msg in problems))
-        self.problems = problems
-
-
 def _check_ident(value: str) -> str:
     if not IDENT_RE.match(value):
         raise ValueError(
@@ -120,20 +122,9 @@ def _check_acting_role(value: str) -> str:
     return value
 
 
-def _nonblank(value: str) -> str:
-    if not value.strip():
-        raise ValueError("Không được để trống.")
-    return value
-
-
 Ident = Annotated[str, AfterValidator(_check_ident)]
 StateRef = Annotated[str, AfterValidator(_check_ref)]
 ActingRole = Annotated[str, AfterValidator(_check_acting_role)]
-Text = Annotated[str, AfterValidator(_nonblank)]
-
-
-def _as_list(value: Any) -> Any:
-    return [value] if isinstance(value, str) else value
 
 
 def _merge_role_alias(data: Any) -> Any:
@@ -142,7 +133,7 @@ def _merge_role_alias(data: Any) -> Any:
         if "roles" in data:
             raise SchemaProblems([(("role",), "Chỉ dùng một trong hai khóa «role» hoặc «roles».")])
         data = dict(data)
-        data["roles"] = _as_list(data.pop("role"))
+        data["roles"] = as_list(data.pop("role"))
     if isinstance(data, dict) and isinstance(data.get("roles"), str):
         data = dict(data)
         data["roles"] = [data["roles"]]
@@ -322,7 +313,7 @@ class TransitionDef(BaseModel):
     @field_validator("source", mode="before")
     @classmethod
     def _source_list(cls, value: Any) -> Any:
-        return _as_list(value)
+        return as_list(value)
 
     @model_validator(mode="after")
     def _no_repeats(self) -> TransitionDef:
@@ -369,11 +360,26 @@ class Procedure(BaseModel):
     transitions: list[TransitionDef] = Field(min_length=1)
     guidance: dict[str, str] = Field(default_factory=dict)
     checklists: dict[str, list[Text]] = Field(default_factory=dict)
+    #: ``national`` (a code of the national TTHC database) or ``local`` (our own, until the
+    #: portal gives one). Required in a file; stored versions from before may lack it.
+    code_kind: Literal["national", "local"] | None = None
+    #: Public sources of the values (``sources.py``); the check warns about values without one.
+    sources: list[SourceRef] = Field(default_factory=list)
+    #: What is still unconfirmed: a sentence, or a list of sentences and ``{value: sentence}``.
+    needs_recheck: Recheck = False
+    #: Why this version exists and on which source (shown in the version history).
+    changes: str | None = None
+    #: Free-text source and check date of versions stored before ``sources`` (a file may no
+    #: longer write ``source``: ``sources.file_problems``).
     source: str | None = None
     verified_on: dt.date | None = None
-    needs_recheck: bool = False
 
     # ---- field checks (always) --------------------------------------------------------------
+
+    @field_validator("needs_recheck", mode="before")
+    @classmethod
+    def _recheck_list(cls, value: Any) -> Any:
+        return normalize_recheck(value)
 
     @field_validator("code")
     @classmethod
@@ -453,6 +459,26 @@ class Procedure(BaseModel):
     # ---- queries ----------------------------------------------------------------------------
 
     @property
+    def recheck(self) -> list[tuple[str | None, str]]:
+        """What is unconfirmed, one (value name or None, sentence) per item."""
+        return recheck_lines(self.needs_recheck)
+
+    @property
+    def checked_on(self) -> dt.date | None:
+        """The latest day a source was read (or the old ``verified_on``)."""
+        days = [s.checked for s in self.sources]
+        if self.verified_on is not None:
+            days.append(self.verified_on)
+        return max(days, default=None)
+
+    @property
+    def source_summary(self) -> str | None:
+        """The citations in one line (the old ``source`` for stored versions)."""
+        if self.sources:
+            return "; ".join(dict.fromkeys(s.cite for s in self.sources))
+        return self.source
+
+    @property
     def initial_state(self) -> str:
         return next(sid for sid, s in self.states.items() if s.initial)
 
@@ -522,6 +548,9 @@ class Part(BaseModel):
     states: dict[str, StateDef] = Field(default_factory=dict)
     transitions: list[TransitionDef] = Field(min_length=1)
     guidance: dict[str, str] = Field(default_factory=dict)
+    #: Public sources of the part (the form it prints, the rule it applies); not merged into the
+    #: procedures that include it.
+    sources: list[SourceRef] = Field(default_factory=list)
 
     @field_validator("states")
     @classmethod
@@ -759,8 +788,10 @@ def check_graph(p: Procedure) -> list[tuple[Path, str]]:
     if not bad_refs:
         problems.extend(_check_reachability(p))
 
-    # allotments -------------------------------------------------------------------------------
-    total = sum(s.allot or 0 for s in states.values())
+    # allotments: the steps before the clock starts (a completeness check before the fee) have
+    # their own deadline on Mẫu 06 but are not part of the legal limit ----------------------------
+    before = pre_clock_states(p) if not bad_refs else set()
+    total = sum(s.allot or 0 for sid, s in states.items() if sid not in before)
     if p.limit.unit == "working_days" and total > p.limit.value + 1e-9:
         add(
             (
@@ -776,6 +807,30 @@ def check_graph(p: Procedure) -> list[tuple[Path, str]]:
             if key not in states:
                 add(((name, key), f"Bước «{key}» không tồn tại. Các bước: {', '.join(states)}."))
     return problems
+
+
+def pre_clock_states(p: Procedure) -> set[str]:
+    """States a dossier passes before the legal clock starts (``clock_starts: on_fee_paid``):
+    reached from the initial state without an action that ``starts_clock``, and never reached
+    again after one. Their ``allot`` (for example 03 working days to check completeness before the
+    fee notice) is a step deadline on Mẫu 06, not a part of the limit."""
+    starters = [t for t in p.transitions if t.starts_clock]
+    initials = [sid for sid, s in p.states.items() if s.initial]
+    if p.clock_starts != "on_fee_paid" or not starters or not initials:
+        return set()
+    edges: dict[str, set[str]] = {sid: set() for sid in p.states}
+    free: dict[str, set[str]] = {sid: set() for sid in p.states}
+    for t in p.transitions:
+        for src in t.source:
+            if src in p.states and t.target in p.states:
+                edges[src].add(t.target)
+                if not t.starts_clock:
+                    free[src].add(t.target)
+    after: set[str] = set()
+    for t in starters:
+        if t.target in p.states:
+            after |= _reach(edges, t.target)
+    return _reach(free, initials[0]) - after
 
 
 def _check_reachability(p: Procedure) -> list[tuple[Path, str]]:
