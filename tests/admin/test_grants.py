@@ -206,3 +206,16 @@ def test_a_role_the_admin_may_not_touch_is_kept_as_it_is(client, session, world,
     assert r.status_code == 403 and "thuộc Bộ" in r.text
     fresh(session)
     assert set(session.get(User, legacy.id).roles) == {"mentor", "receiver", "handler"}
+
+
+def test_a_removed_role_stops_working_at_the_next_request(client, session, world, admins, sign_in):
+    """Roles are read from the database on every request, not kept in the session."""
+    target = world["hni.auditor"]
+    sign_in(target)
+    assert client.get("/reports").status_code == 200
+    theirs = dict(client.cookies)
+    token = sign_in(admins["hni.admin"])
+    assert edit(client, token, target, "SKHCN.HNI", ["handler"]).status_code == 303
+    client.cookies.clear()
+    client.cookies.update(theirs)  # the auditor's own session, still signed in
+    assert client.get("/reports").status_code == 403
