@@ -67,6 +67,8 @@ def _what(row: AccountChange) -> str:
         known = {r.value: r for r in Role}
         role = ROLE_LABELS[known[row.role]] if row.role in known else row.role
         return f"{label} «{role}»"
+    if row.kind == ChangeKind.created:
+        return f"{label} tại {row.new_value}" if row.new_value else label
     if row.old_value or row.new_value:
         return f"{label}: {row.old_value} → {row.new_value}"
     return label
