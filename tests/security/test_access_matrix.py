@@ -197,9 +197,10 @@ RULE_TESTS: dict[str, Callable[[Who, bool], bool]] = {
     "act": lambda w, p: w.staff_here and "receiver" in w.roles,
     # documents added to an open dossier: staff of its unit, any acting role
     "attach": lambda w, p: w.staff_here,
-    # start a practice dossier again: a fresh copy for the unit's staff who play the run (the
-    # matrix's run is played together: every acting role); a real one never (409 to its readers)
-    "reset": lambda w, p: p and w.staff_here,
+    # start a practice dossier again: a fresh copy for the unit's receivers (the first step's
+    # role; the matrix's scenario run is played alone by the receiver, so its handler 403 too);
+    # a real one never (409 to its readers)
+    "reset": lambda w, p: p and w.staff_here and "receiver" in w.roles,
     # start a scenario of 2.002131 (province level): staff of a department holding a role the
     # scenario lets a trainee play (any acting role: the system plays the others); a commune's
     # staff and non-staff 403
@@ -531,7 +532,7 @@ def cast(app, session: Session, world, registry) -> Cast:
     )  # fmt: skip
     scenario = app.state.scenarios.get(SCENARIO)
     practice = scenarios.start(
-        session, actor=receiver, scenario=scenario, procedures=registry, tz=TZ
+        session, actor=receiver, scenario=scenario, procedures=registry, tz=TZ, together=False
     )
     service.add_attachments(
         session, actor=receiver, code=practice.code, upload_dir=upload_dir,
