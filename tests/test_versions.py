@@ -94,7 +94,7 @@ def stored_before_sources(current: Procedure) -> dict[str, Any]:
     """A version as stored before issue 18: the local code, a free-text source, a bare flag, and
     none of the fields added since (as the JSON of such a row reads)."""
     data = current.model_dump(mode="json", by_alias=True)
-    for key in ("sources", "code_kind", "changes"):
+    for key in ("sources", "code_kind", "changes", "replaces"):
         data.pop(key)
     return {
         **data,

@@ -67,3 +67,9 @@ def test_the_page_reads_the_same_in_english_but_sources_stay_vietnamese(client):
     assert "(checked on 05/12/2026)" in box
     assert ">source page</a>" in box
     assert "Cổng DVC Đà Nẵng" in box  # the citation itself is procedure data
+
+
+def test_the_old_code_leads_to_the_procedure_that_replaced_it(client):
+    r = client.get("/procedures/KHCN-BX-CCNV")
+    assert r.status_code == 200
+    assert "Mã 2.002379 · phiên bản 2" in r.text

@@ -249,7 +249,7 @@ def test_an_old_format_file_is_refused_with_every_change_to_make(tmp_path: Path)
     ]
     assert "ghi chú nội bộ" in found[-1][2]
     stored = load_procedure_file(put(tmp_path, BASE)).model_dump(mode="json", by_alias=True)
-    for key in ("code_kind", "sources", "changes"):
+    for key in ("code_kind", "sources", "changes", "replaces"):
         stored.pop(key)
     rebuilt = Procedure.model_validate({**stored, "source": "x", "needs_recheck": True})
     assert (rebuilt.needs_recheck, rebuilt.code_kind, rebuilt.source_summary) == (True, None, "x")
@@ -336,3 +336,25 @@ def test_every_shipped_value_is_sourced_or_its_gap_named() -> None:
     assert all(p.code_kind and p.sources and p.changes for p in procedures)
     result = CliRunner().invoke(workflows_app, ["check", "--strict", str(WORKFLOWS)])
     assert result.exit_code == 0, result.stderr
+
+
+def test_an_old_code_finds_the_procedure_that_replaced_it(tmp_path: Path) -> None:
+    """The certificate's local code KHCN-BX-CCNV became 2.002379: links and look-ups by the old
+    code (a dossier opened before, a question) find the new procedure."""
+    from casework.procedures import ProcedureRegistry
+
+    registry = ProcedureRegistry.from_directory(WORKFLOWS)
+    assert registry.get("KHCN-BX-CCNV").code == "2.002379"
+    assert registry.get("KHCN-HDKH-DNKHCN-TD").code == "1.014446"
+    assert "KHCN-BX-CCNV" in registry
+    assert "KHCN-BX-CCNV" not in {p.code for p in registry.all()}
+    # an old code that is still a code in use is refused, at its line
+    put(tmp_path, SOURCED)
+    (tmp_path / "b.yaml").write_text(
+        edit(SOURCED, ('code: "T.001"', 'code: "T.002"')) + "replaces: [T.001]\n", encoding="utf-8"
+    )
+    with pytest.raises(ProcedureErrors) as info:
+        check_directory(tmp_path)
+    assert f"{tmp_path / 'b.yaml'}:35 [replaces[0]]: «T.001» là mã của thủ tục trong" in str(
+        info.value
+    )

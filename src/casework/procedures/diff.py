@@ -20,6 +20,7 @@ _TOP = {
     "source": "Nguồn",
     "verified_on": "Ngày đối chiếu",
     "needs_recheck": "Cần kiểm tra lại",
+    "replaces": "Thay cho mã",
 }
 
 

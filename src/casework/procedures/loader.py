@@ -493,6 +493,7 @@ def check_directory(directory: str | Path) -> tuple[list[Procedure], list[Proced
     parts, broken = _load_parts(directory / "common", report)
     procedures: list[Procedure] = []
     first_file: dict[str, str] = {}
+    nodes: dict[str, Node | None] = {}
     for path in procedure_files(directory):
         display = str(path)
         proc, node = _load_file(path, display, parts, broken, report)
@@ -507,7 +508,16 @@ def check_directory(directory: str | Path) -> tuple[list[Procedure], list[Proced
             )
             continue
         first_file[proc.code] = display
+        nodes[proc.code] = node
         procedures.append(proc)
+    for proc in procedures:  # an old code may not be a code in use
+        for i, old in enumerate(proc.replaces):
+            if old in first_file:
+                report.add(
+                    _Origin(first_file[proc.code], nodes[proc.code]),
+                    ("replaces", i),
+                    f"«{old}» là mã của thủ tục trong {first_file[old]}, không phải mã cũ đã thay.",
+                )
     if report.errors:
         raise ProcedureErrors(report.errors)
     return sorted(procedures, key=lambda p: p.code), report.warnings

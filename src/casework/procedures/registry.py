@@ -27,6 +27,10 @@ class ProcedureRegistry:
             if p.code in self._by_code:
                 raise ValueError(f"Mã thủ tục «{p.code}» bị trùng.")
             self._by_code[p.code] = p
+        #: An old code → the procedure that replaces it (`replaces:`).
+        self._replaced: dict[str, Procedure] = {
+            old: p for p in self._by_code.values() for old in p.replaces if old not in self._by_code
+        }
         self._lock = threading.Lock()
         self._machines: dict[str, type[StateMachine]] = {}
         self._procedures_by_hash: dict[str, Procedure] = {}
@@ -40,18 +44,19 @@ class ProcedureRegistry:
         return cls(load_directory(directory))
 
     def get(self, code: str) -> Procedure:
-        """The current version of procedure ``code``; :class:`NotFound` if there is none."""
-        try:
-            return self._by_code[code]
-        except KeyError:
-            raise NotFound(f"Không tìm thấy thủ tục có mã «{code}».") from None
+        """The current version of procedure ``code`` (or of the procedure that replaced that
+        code); :class:`NotFound` if there is none."""
+        found = self._by_code.get(code) or self._replaced.get(code)
+        if found is None:
+            raise NotFound(f"Không tìm thấy thủ tục có mã «{code}».")
+        return found
 
     def all(self) -> list[Procedure]:
         """Every current procedure, sorted by code."""
         return sorted(self._by_code.values(), key=lambda p: p.code)
 
     def __contains__(self, code: object) -> bool:
-        return code in self._by_code
+        return code in self._by_code or code in self._replaced
 
     def __len__(self) -> int:
         return len(self._by_code)

@@ -369,6 +369,9 @@ class Procedure(BaseModel):
     needs_recheck: Recheck = False
     #: Why this version exists and on which source (shown in the version history).
     changes: str | None = None
+    #: Codes this procedure had before (a local code replaced by the national one): looking the
+    #: old code up finds this procedure; dossiers pinned to the old code keep their version.
+    replaces: list[Text] = Field(default_factory=list)
     #: Free-text source and check date of versions stored before ``sources`` (a file may no
     #: longer write ``source``: ``sources.file_problems``).
     source: str | None = None
