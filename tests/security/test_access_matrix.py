@@ -311,6 +311,11 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/procedures"): PUBLIC,
     ("GET", "/procedures/{code}"): PUBLIC,
     ("GET", "/procedures/{code}/diagram.svg"): PUBLIC,
+    # the printed handbook (issue 18): one procedure, a field's booklet (HTML and PDF)
+    ("GET", "/procedures/{code}/booklet"): PUBLIC,
+    ("GET", "/procedures/{code}/booklet.pdf"): PUBLIC,
+    ("GET", "/procedures/fields/{field_slug}/booklet"): PUBLIC,
+    ("GET", "/procedures/fields/{field_slug}/booklet.pdf"): PUBLIC,
     ("GET", "/questions"): PUBLIC,
     ("GET", "/questions/{question_id}"): QUESTION,
     # API (token)
@@ -643,6 +648,7 @@ def test_matrix(app, client, session, world, cast, sign_in, token_for, caplog):
         "attempt_id": attempt_for(session, c.people[TRAINEE], app.state.registry),
         "session_id": matrix_session(session, c.people[TRAINEE]),
         "path": "css/app.css",
+        "field_slug": "an-toan-buc-xa-va-hat-nhan",
     }
     attachment = {
         mode: session.exec(select(Attachment.id).where(Attachment.dossier_id == d.id)).one()

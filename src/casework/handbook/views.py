@@ -1,15 +1,27 @@
-"""Handbook pages: the procedure list (filters, accent-insensitive search) and a procedure page."""
+"""Handbook pages: the procedure list with its full-text search, and a procedure page.
+
+`/procedures` without a query lists the procedures by field (with each field's printed booklet);
+with `q` it lists the passages that match (names, steps' guidance, checklists, documents, legal
+bases, sources, published answers), best first, each with its snippet and a link to the exact
+place, 20 a page. htmx swaps only the results, and the address follows. The printed handbook is
+in `booklet_views`.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
+from casework import capabilities
 from casework.accounts.models import ACTING_ROLES, Unit, User
 from casework.dossiers.catalog import procedure_of_version, stored_version, versions_of
 from casework.dossiers.service import LEVEL_FOR_UNIT
+from casework.handbook import booklet_views, service
+from casework.handbook.booklet import slug
+from casework.handbook.passages import KIND_LABELS
 from casework.handbook.search import HandbookFilter, search
 from casework.ids import IdQuery
 from casework.learning import service as learning
@@ -21,25 +33,47 @@ from casework.web.deps import CalendarsDep, RegistryDep, SessionDep, TzDep
 from casework.web.templating import is_htmx, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
+router.include_router(booklet_views.router)
 
 
 @router.get("/procedures")
 def procedure_list(
     request: Request,
     registry: RegistryDep,
+    session: SessionDep,
     user: OptionalUser,
     level: Annotated[str | None, Query(max_length=20)] = None,
     field: Annotated[str | None, Query(max_length=200)] = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> Response:
     procedures = registry.all()
-    f = HandbookFilter(level=level or None, field=field or None, q=q or None)
+    f = HandbookFilter(level=level or None, field=field or None, q=(q or "").strip() or None)
+    listed = search(procedures, HandbookFilter(level=f.level, field=f.field))
+    groups: dict[str, list[Procedure]] = {}
+    for p in sorted(listed, key=lambda p: p.field):
+        groups.setdefault(p.field, []).append(p)
+    results = None
+    if f.q:
+        results = service.find(session, registry, q=f.q, level=f.level, field=f.field, page=page)
+
+    def url(**changes: object) -> str:
+        values = {"q": f.q, "level": f.level, "field": f.field, "page": page, **changes}
+        kept = {k: v for k, v in values.items() if v not in (None, "", 1)}
+        return "/procedures" + ("?" + urlencode(kept) if kept else "")
+
     context = {
-        "found": search(procedures, f),
+        "results": results,
+        "groups": groups,
+        "found": listed,
         "filter": f,
         "levels": sorted({p.level for p in procedures}),
         "fields": sorted({p.field for p in procedures}),
         "total": len(procedures),
+        "url": url,
+        "slug": slug,
+        "kinds": KIND_LABELS,
+        "pdf": capabilities.pdf_available(),
     }
     if is_htmx(request):
         return render(request, "handbook/list.html", context, user=user, block_names=["results"])
@@ -101,6 +135,8 @@ def procedure_page(
             "can_open": _can_open(session, user, procedure),
             "faq": faq,
             "can_ask": questions.can_ask(user),
+            "pdf": capabilities.pdf_available(),
+            "field_slug": slug(procedure.field),
         },
         user=user,
     )
