@@ -1,18 +1,18 @@
 """Every benchmark in turn, then the performance page from their JSON results.
 
     .venv/bin/python bench/run_all.py [--quick]
-                                      [--only clock,actions,pages,reports,readiness,progress]
+                                      [--only clock,actions,pages,reports,readiness,…,handbook]
                                       [--doc-only] [--output PATH] [--note TEXT]
 
 `make bench` runs bench/clock.py, bench/actions.py, bench/pages.py, bench/reports.py (on the
 1,000,000-dossier database, created and generated on first use, about ten minutes),
 bench/readiness.py and bench/progress.py (the national tables on the real tree of 3,321
-communes) at full size and writes docs/performance.md. `make bench-quick` (--quick) runs shorter
-and smaller, without the reports and with the national tables on SQLite only, and writes
-bench/out/performance.md, leaving docs/ alone. A script that fails
-does not stop the others; its rows say "not measured" and the exit code is 1. --doc-only writes
-the page from the results already in bench/out/ (e.g. after editing bench/limits.toml, where the
-"what limits it" lines live).
+communes) and bench/handbook.py (the handbook's search) at full size and writes
+docs/performance.md. `make bench-quick` (--quick) runs shorter and smaller, without the reports
+and with the national tables on SQLite only, and writes bench/out/performance.md, leaving docs/
+alone. A script that fails does not stop the others; its rows say "not measured" and the exit
+code is 1. --doc-only writes the page from the results already in bench/out/ (e.g. after editing
+bench/limits.toml, where the "what limits it" lines live).
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ FULL: dict[str, list[str]] = {
     "reports": ["--generate-if-empty", "1000000"],
     "readiness": [],
     "progress": [],
+    "handbook": [],
 }
 QUICK: dict[str, list[str]] = {
     "clock": ["--n", "5000", "--naive", "500"],
@@ -47,6 +48,7 @@ QUICK: dict[str, list[str]] = {
     "pages": ["--seconds", "5", "--warmup", "2", "--queue-size", "2000", "--dossiers", "10"],
     "readiness": ["--sqlite-only", "--repeat", "2"],
     "progress": ["--sqlite-only", "--repeat", "2"],
+    "handbook": ["--repeat", "2"],
 }
 #: the national tables (same JSON shape: per database, seconds per case beside a baseline)
 NATIONAL = {"readiness": "Readiness map", "progress": "Progress of trainees"}
@@ -361,6 +363,40 @@ def section_national(name: str, r: dict[str, Any], limits: dict[str, str]) -> li
     return rows
 
 
+def section_handbook(h: dict[str, Any], limits: dict[str, str]) -> list[str]:
+    """bench/handbook.py: a query's time, searched and by the plain scan, and the index build."""
+    sizes, per = h["sizes"], h["ms_per_query"]
+    rows = [
+        "## Handbook search",
+        "",
+        f"`bench/handbook.py`: {sizes['queries']} queries as officers type them over "
+        f"{sizes['passages']:,} passages ({sizes['procedures']} procedures and "
+        f"{sizes['answers']:,} made-up published answers); median of the runs after a warm-up, "
+        "in process. The baseline is a plain substring scan of the same passages, folded "
+        "beforehand (no ranking, no snippets).",
+        "",
+        f"Reproduce: {command(h)}",
+        "",
+        "| case | per query | × baseline | aim |",
+        "|---|---|---|---|",
+    ]
+    base = next(v for k, v in per.items() if k.startswith("baseline"))
+    for label, value in per.items():
+        aim = "(baseline)" if label.startswith("baseline") else f"< {h['target_ms']:g} ms"
+        rows.append(f"| {label} | {ms(value)} | {value / base:.1f} | {aim} |")
+    first, again = h["build_ms"]["first"], h["build_ms"]["again (words kept)"]
+    rows += [
+        "",
+        f"Building the index: {ms(first)} the first time, {ms(again)} "
+        "again (after an answer is published; the words of the other passages are kept). "
+        f"`tem kiem dinh` first: `{h['tem_kiem_dinh_first']}`.",
+        "",
+        f"What limits it: {limits.get('handbook', '')}",
+        "",
+    ]
+    return rows
+
+
 def summary(res: dict[str, dict[str, Any]]) -> list[str]:
     rows = [
         "## Summary",
@@ -419,6 +455,14 @@ def summary(res: dict[str, dict[str, Any]]) -> list[str]:
                 f"< {res[name]['target_seconds']:g} s | {base.removeprefix('baseline: ')} "
                 f"{ms(seconds[base] * 1000)} |"
             )
+    if h := res.get("handbook"):
+        per = h["ms_per_query"]
+        label = next(k for k in per if not k.startswith("baseline"))
+        base = next(k for k in per if k.startswith("baseline"))
+        rows.append(
+            f"| handbook search, one query ({h['sizes']['passages']:,} passages) | "
+            f"{ms(per[label])} | < {h['target_ms']:g} ms | substring scan {ms(per[base])} |"
+        )
     return rows + [""]
 
 
@@ -473,6 +517,7 @@ def write_page(
         ("reports", lambda: section_reports(res["reports"], limits)),
         ("readiness", lambda: section_national("readiness", res["readiness"], limits)),
         ("progress", lambda: section_national("progress", res["progress"], limits)),
+        ("handbook", lambda: section_handbook(res["handbook"], limits)),
     ):
         if name == "memory" or name in res:
             lines += section()
@@ -487,7 +532,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="short runs, small sizes, no reports")
     parser.add_argument(
-        "--only", help="comma-separated subset: clock,actions,pages,reports,readiness,progress"
+        "--only",
+        help="comma-separated subset: clock,actions,pages,reports,readiness,progress,handbook",
     )
     parser.add_argument("--doc-only", action="store_true", help="write the page, run nothing")
     parser.add_argument("--output", type=Path, help="default: docs/performance.md (quick: out/)")
