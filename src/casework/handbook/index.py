@@ -36,6 +36,8 @@ from casework.text import fold
 _WORD = re.compile(r"[^\W_]+")
 #: Between two hits that read as one phrase ("kiểm định", "X-quang"): mark them as one.
 _JOIN = re.compile(r"[\s\-/]*")
+#: Between two words, the end of a sentence or of a clause: a snippet may begin after it.
+_STOP = re.compile(r"[.:;!?\n]")
 
 TITLE_WEIGHT = {"procedure": 3.0, "step": 2.0, "document": 2.0, "faq": 1.5}
 CONTEXT_WEIGHT = 0.3
@@ -313,7 +315,11 @@ def _window(text: str, spans: list[Span], marks: dict[int, int], size: int) -> l
     if marks and len(spans) > size:
         best = -1
         for spot in sorted(marks):
-            first = max(0, min(spot - 4, len(spans) - size))
+            first = max(0, min(spot - 6, len(spans) - size))
+            for n in range(spot, first, -1):  # begin at the sentence the hit is in, if near
+                if _STOP.search(text[spans[n - 1][1] : spans[n][0]]):
+                    first = n
+                    break
             inside = {q for n, q in marks.items() if first <= n < first + size}
             if len(inside) > best:
                 best, start = len(inside), first
