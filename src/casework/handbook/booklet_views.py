@@ -72,21 +72,11 @@ def _respond(
     )
 
 
-def _procedure(
-    request: Request,
-    session: SessionDep,
-    registry: RegistryDep,
-    user: User | None,
-    tz: TzDep,
-    code: str,
-    as_pdf: bool,
-) -> Response:
-    p = registry.get(code)
-    book = booklets.of_procedure(session, p, datetime.now(tz).date())
-    return _respond(request, session, registry, user, book, ("procedure", p.code), as_pdf)
+def _as_pdf(request: Request) -> bool:
+    """Each booklet has two addresses, the page and `….pdf`, served by one function."""
+    return request.url.path.endswith(".pdf")
 
 
-@router.get("/procedures/{code}/booklet")
 def procedure_booklet(
     code: str,
     request: Request,
@@ -95,30 +85,20 @@ def procedure_booklet(
     user: OptionalUser,
     tz: TzDep,
 ) -> Response:
-    return _procedure(request, session, registry, user, tz, code, False)
+    p = registry.get(code)
+    book = booklets.of_procedure(session, p, datetime.now(tz).date())
+    key = ("procedure", p.code)
+    return _respond(request, session, registry, user, book, key, _as_pdf(request))
 
 
-@router.get("/procedures/{code}/booklet.pdf")
-def procedure_booklet_pdf(
-    code: str,
+def field_booklet(
+    field_slug: str,
     request: Request,
     session: SessionDep,
     registry: RegistryDep,
     user: OptionalUser,
     tz: TzDep,
-) -> Response:
-    return _procedure(request, session, registry, user, tz, code, True)
-
-
-def _field(
-    request: Request,
-    session: SessionDep,
-    registry: RegistryDep,
-    user: User | None,
-    tz: TzDep,
-    field_slug: str,
-    level: str | None,
-    as_pdf: bool,
+    level: LevelQuery = None,
 ) -> Response:
     name = booklets.field_of(registry, field_slug)
     if name is None:
@@ -131,30 +111,12 @@ def _field(
         where = LEVELS.get(level or "", "cấp này").lower()
         raise NotFound(f"Lĩnh vực «{name}» không có thủ tục nào ở {where}.")
     key = ("field", field_slug, level)
-    return _respond(request, session, registry, user, book, key, as_pdf)
+    return _respond(request, session, registry, user, book, key, _as_pdf(request))
 
 
-@router.get("/procedures/fields/{field_slug}/booklet")
-def field_booklet(
-    field_slug: str,
-    request: Request,
-    session: SessionDep,
-    registry: RegistryDep,
-    user: OptionalUser,
-    tz: TzDep,
-    level: LevelQuery = None,
-) -> Response:
-    return _field(request, session, registry, user, tz, field_slug, level, False)
-
-
-@router.get("/procedures/fields/{field_slug}/booklet.pdf")
-def field_booklet_pdf(
-    field_slug: str,
-    request: Request,
-    session: SessionDep,
-    registry: RegistryDep,
-    user: OptionalUser,
-    tz: TzDep,
-    level: LevelQuery = None,
-) -> Response:
-    return _field(request, session, registry, user, tz, field_slug, level, True)
+for _path, _endpoint in (
+    ("/procedures/{code}/booklet", procedure_booklet),
+    ("/procedures/fields/{field_slug}/booklet", field_booklet),
+):
+    router.add_api_route(_path, _endpoint, methods=["GET"])
+    router.add_api_route(f"{_path}.pdf", _endpoint, methods=["GET"])
