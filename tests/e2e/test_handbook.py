@@ -17,7 +17,8 @@ def test_search_without_diacritics_and_the_diagram(
     page.get_by_label("Tìm trong sổ tay").fill("kiem tra do luong")
     expect(page.locator("#results .card").first).to_contain_text("Kiểm tra nhà nước về đo lường")
     expect(page.locator("#results .card")).not_to_have_count(total)
-    page.wait_for_url("**/procedures?q=kiem%20tra%20do%20luong*")  # the results have their own address
+    # the results have their own address
+    page.wait_for_url("**/procedures?q=kiem%20tra%20do%20luong*")
     page.locator("#results .card a").first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Kiểm tra nhà nước về đo lường")
     diagram = page.locator("figure.diagram img")
