@@ -144,7 +144,9 @@ def test_record_not_before_inspection_time(session, world, registry, team) -> No
     assert d.state == "handling"
 
 
-def test_practice_records_the_failed_check_and_goes_on(session, world, registry, team) -> None:
+def test_practice_records_the_failed_check_and_goes_on(  # fmt: skip
+    session, world, registry, team, client, sign_in
+) -> None:
     d = service.open_inspection(
         session, actor=team.head, procedures=registry.all(), procedure_code=DL,
         establishment=Establishment("Chợ tập"), trigger="other", trigger_note="Tập huấn",
@@ -156,6 +158,9 @@ def test_practice_records_the_failed_check_and_goes_on(session, world, registry,
     decision = next(e for e in events if e.action == "issue_decision")
     assert decision.payload["team_check"]["passed"] is False
     assert not [e for e in events if e.kind == EventKind.audit]
+    sign_in(team.head)
+    page = client.get(f"/dossiers/{d.code}").text
+    assert "đoàn chưa đủ chứng chỉ nghiệp vụ kiểm tra nhà nước về đo lường" in page
 
 
 def test_a_dossier_opened_before_inspections_signs_with_a_team(session, world, registry, team):

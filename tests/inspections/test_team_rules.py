@@ -209,7 +209,8 @@ def test_the_form_records_the_ticks_and_keeps_them_on_refusal(session, registry,
         ("Lê Văn Công", False)]  # fmt: skip
 
 
-def test_quality_practice_records_the_failed_check_and_goes_on(session, registry, world, team):
+def test_quality_practice_records_the_failed_check_and_goes_on(session, registry, world, team,
+                                                               client, sign_in):  # fmt: skip
     d = service.open_inspection(
         session, actor=team.head, procedures=registry.all(), procedure_code=CL,
         establishment=Establishment("Cửa hàng tập"), trigger="other", trigger_note="Tập huấn",
@@ -217,6 +218,11 @@ def test_quality_practice_records_the_failed_check_and_goes_on(session, registry
     )  # fmt: skip
     d = _sign(session, team.leader, d, [(team.member, "head", False), (team.tech, "member", False)])
     assert d.state == "inspecting"
+    # the dossier page names the quality rule the team failed, not a certificate
+    sign_in(team.head)
+    page = client.get(f"/dossiers/{d.code}").text
+    assert "đoàn chưa đủ kiểm soát viên chất lượng" in page
+    assert "chưa đủ chứng chỉ" not in page
     other = accounts.create_user(session, username="x.y", full_name="X Y", unit=world.commune,
                                  roles=["handler"])  # fmt: skip
     assert teams.remembered_controllers(session, [other.id or 0]) == {}
