@@ -12,17 +12,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 
+from sqlalchemy import false, or_
 from sqlmodel import Session, col, select
 
 from casework.accounts.models import Unit
-from casework.clock import WorkCalendar
+from casework.clock import WorkCalendar, step_due
 from casework.clock.calendar import fmt_date
 from casework.db import utcnow
 from casework.dossiers import clockwork
 from casework.dossiers.catalog import procedure_of
 from casework.dossiers.clockwork import NATIONAL_SCOPE, CalendarSource
 from casework.dossiers.events import record_event
-from casework.dossiers.models import CalendarOverride, Dossier, EventKind
+from casework.dossiers.models import CalendarOverride, Dossier, EventKind, StepRecord
 from casework.errors import NotFound, ValidationFailed
 
 Kind = Literal["day_off", "workday"]
@@ -186,11 +187,30 @@ def _recompute(
     calendars: CalendarSource,
     now: datetime,
 ) -> list[Moved]:
-    """Recompute the due of every open dossier on the changed calendar; commit once."""
+    """Recompute, on the changed calendar, the legal due of every open dossier and the due of
+    every step still open (a step's due counts working days too); commit once. Each dossier
+    whose legal due or open step's due moves gets one `clock` event saying why and what moved.
+
+    The step is moved as well as the legal due because `audit verify` replays a step's due on
+    today's calendar: a step left at its old due would read as tampered (issue 17, item 5)."""
+    steps = (
+        select(StepRecord)
+        .where(col(StepRecord.left_at).is_(None), col(StepRecord.allot).is_not(None))
+        .order_by(col(StepRecord.dossier_id), col(StepRecord.ordinal))
+    )
+    open_steps: dict[int, StepRecord] = {}
+    for step in session.exec(steps).all():
+        open_steps[step.dossier_id] = step  # the latest open one (there is only one)
+    has_open_step = col(Dossier.id).in_(list(open_steps)) if open_steps else false()
     query = (
         select(Dossier)
-        .where(col(Dossier.clock_started_at).is_not(None))
-        .where(col(Dossier.processing_ended_at).is_(None))
+        .where(
+            or_(
+                col(Dossier.clock_started_at).is_not(None)
+                & col(Dossier.processing_ended_at).is_(None),
+                has_open_step,
+            )
+        )
         .order_by(col(Dossier.id))
         .with_for_update()
     )
@@ -204,35 +224,42 @@ def _recompute(
             cal = cals[dossier.handling_unit_id] = calendars.for_unit(
                 session, dossier.handling_unit_id
             )
-        _, procedure = procedure_of(session, dossier)
-        result = clockwork.legal_due(
-            dossier,
-            procedure,
-            clockwork.pauses_of(session, dossier),
-            cal,
-        )
-        if result is None or result.due == dossier.due_at:
-            continue
+        payload: dict[str, object] = {"reason": why, "by": by}
         old = dossier.due_at
-        dossier.due_at = result.due
-        if dossier.extensions == 0:
-            dossier.appointment_at = result.due
+        if dossier.clock_started_at is not None and dossier.processing_ended_at is None:
+            _, procedure = procedure_of(session, dossier)
+            result = clockwork.legal_due(
+                dossier, procedure, clockwork.pauses_of(session, dossier), cal
+            )
+            if result is not None and result.due != dossier.due_at:
+                dossier.due_at = result.due
+                if dossier.extensions == 0:
+                    dossier.appointment_at = result.due
+                payload["old_due"] = old.astimezone(cal.tz).isoformat() if old else None
+                payload["new_due"] = result.due.astimezone(cal.tz).isoformat()
+                moved.append(Moved(code=dossier.code, old_due=old, new_due=result.due))
+        step = open_steps.get(dossier.id or 0)
+        if step is not None and step.allot is not None:
+            due = step_due(step.entered_at, step.allot, cal, explain=False).due
+            if due != step.due_at:
+                payload["step"] = step.state
+                payload["old_step_due"] = _local(step.due_at, cal)
+                payload["new_step_due"] = _local(due, cal)
+                step.due_at = due
+                session.add(step)
+                if dossier.step_entered_at == step.entered_at:
+                    dossier.step_due_at = due
+        if len(payload) == 2:
+            continue
         dossier.version += 1
         dossier.updated_at = now
         session.add(dossier)
         record_event(
-            session,
-            dossier=dossier,
-            kind=EventKind.clock,
-            at=now,
-            actor_id=None,
-            payload={
-                "reason": why,
-                "by": by,
-                "old_due": old.astimezone(cal.tz).isoformat() if old else None,
-                "new_due": result.due.astimezone(cal.tz).isoformat(),
-            },
+            session, dossier=dossier, kind=EventKind.clock, at=now, actor_id=None, payload=payload
         )
-        moved.append(Moved(code=dossier.code, old_due=old, new_due=result.due))
     session.commit()
     return moved
+
+
+def _local(value: datetime | None, cal: WorkCalendar) -> str | None:
+    return value.astimezone(cal.tz).isoformat() if value else None
