@@ -238,16 +238,16 @@ def _recompute(
                 payload["old_due"] = old.astimezone(cal.tz).isoformat() if old else None
                 payload["new_due"] = result.due.astimezone(cal.tz).isoformat()
                 moved.append(Moved(code=dossier.code, old_due=old, new_due=result.due))
-        step = open_steps.get(dossier.id or 0)
-        if step is not None and step.allot is not None:
-            due = step_due(step.entered_at, step.allot, cal, explain=False).due
-            if due != step.due_at:
-                payload["step"] = step.state
-                payload["old_step_due"] = _local(step.due_at, cal)
+        current = open_steps.get(dossier.id or 0)
+        if current is not None and current.allot is not None:
+            due = step_due(current.entered_at, current.allot, cal, explain=False).due
+            if due != current.due_at:
+                payload["step"] = current.state
+                payload["old_step_due"] = _local(current.due_at, cal)
                 payload["new_step_due"] = _local(due, cal)
-                step.due_at = due
-                session.add(step)
-                if dossier.step_entered_at == step.entered_at:
+                current.due_at = due
+                session.add(current)
+                if dossier.step_entered_at == current.entered_at:
                     dossier.step_due_at = due
         if len(payload) == 2:
             continue
