@@ -194,5 +194,21 @@ def test_a_decision_naming_an_uncertified_team_head_is_caught(session, world, sc
     _, fb = service.feedback(session, dossier=d, scenarios=scenarios, calendars=CalendarSource())
     first = fb.steps[0]
     assert first.status == "partial"
-    assert any("chưa có chứng chỉ" in n for n in first.notes)
+    assert any(
+        "Đoàn kiểm tra chưa đúng quy định" in n
+        and "cán bộ của xã trong đoàn phải có chứng chỉ" in n
+        for n in first.notes
+    ), first.notes
     assert "Điều 5 khoản 7" in first.legal
+
+
+def test_the_team_note_states_the_rule_of_the_procedures_field():
+    """A quality inspection's team is judged by the controllers' share, not by certificates."""
+    from casework.scenarios.feedback import _team_miss
+
+    quality = _team_miss("Chất lượng sản phẩm, hàng hóa", wanted_certified=True)
+    assert "kiểm soát viên chất lượng" in quality and "Điều 48 khoản 2" in quality
+    assert "chứng chỉ" not in quality
+    measurement = _team_miss("Đo lường", wanted_certified=True)
+    assert "Thông tư 28/2013/TT-BKHCN" in measurement
+    assert "để thấy quyết định bị từ chối" in _team_miss("Đo lường", wanted_certified=False)

@@ -233,10 +233,7 @@ def _content_misses(option: Option, did: TakenAction, procedure: Procedure) -> l
     if option.team_certified is not None:
         passed = (did.extra.get("team_check") or {}).get("passed")
         if passed is not option.team_certified:
-            misses.append(
-                "Đoàn kiểm tra có người chưa có chứng chỉ còn hiệu lực cho lĩnh vực này: chọn "
-                "trưởng đoàn và người làm kỹ thuật đã có chứng chỉ (trang «Chứng chỉ»)."
-            )
+            misses.append(_team_miss(procedure.field, wanted_certified=option.team_certified))
     for key, value in option.fields.items():
         if not _field_matches(procedure, key, value, did.data.get(key)):
             label = procedure.field_spec(key).label
@@ -247,6 +244,23 @@ def _content_misses(option: Option, did: TakenAction, procedure: Procedure) -> l
                 else f"{label}: chưa ghi; cần nêu «{value}»."
             )
     return misses
+
+
+#: What a team the step did not want is told, per field (the rules of inspections.team).
+TEAM_RULES = {
+    "Đo lường": "trưởng đoàn, người làm kỹ thuật và cán bộ của xã trong đoàn phải có chứng chỉ "
+    "nghiệp vụ kiểm tra nhà nước về đo lường còn hiệu lực ngày kiểm tra (Thông tư 28/2013/TT-BKHCN "
+    "Điều 5; trang «Chứng chỉ»)",
+    "Chất lượng sản phẩm, hàng hóa": "ít nhất một nửa số thành viên đoàn phải là kiểm soát viên "
+    "chất lượng (Luật Chất lượng sản phẩm, hàng hóa 2007 Điều 48 khoản 2)",
+}
+
+
+def _team_miss(field: str, *, wanted_certified: bool) -> str:
+    rule = TEAM_RULES.get(field, "đoàn phải đúng quy định của lĩnh vực")
+    if wanted_certified:
+        return f"Đoàn kiểm tra chưa đúng quy định: {rule}."
+    return f"Bước này cần một đoàn chưa đúng quy định để thấy quyết định bị từ chối: {rule}."
 
 
 def _field_matches(procedure: Procedure, key: str, wanted: str, got: Any) -> bool:
