@@ -5,8 +5,9 @@
 On a fresh database per backend (the demo world: the real tree of 34 provinces and 3,321
 communes), it adds three trainees in every commune and department (~10,100 users), 60,000 real
 dossiers with three events each (work that never counts), 6,000 practice runs spread over the
-last 90 days with their events (opened, actions, a third with a mentor's verdict), and sign-offs
-for a tenth of the units; on PostgreSQL it then runs ANALYZE, as autovacuum would within a minute
+last 90 days with their events (opened, actions, a third with a mentor's verdict), sign-offs
+for a tenth of the units, and every trainee's stored learning-path level on the two commune fields
+(~20,000 rows); on PostgreSQL it then runs ANALYZE, as autovacuum would within a minute
 of such a load. Then, median of `--repeat` runs after one warm-up:
 
 - baseline: reading every unit row (what any page listing the 3,355 units must do at least);
@@ -36,6 +37,7 @@ from casework.accounts.security import hash_password
 from casework.db import utcnow
 from casework.dossiers.catalog import version_row_for
 from casework.dossiers.models import Dossier, Event
+from casework.learning.models import LearningLevel
 from casework.progress import figures
 from casework.signoffs.models import SignOffEntry
 
@@ -118,8 +120,15 @@ def fill(session: Session) -> dict[str, int]:
                     COMMUNE_PROCEDURES), "seq": 1, "kind": "signed", "mentor_id": mentor,
                  "at": now, "note": "", "number": None, "evidence": []}
             )  # fmt: skip
+    # every trainee's stored level on the two commune fields' learning paths (0–4)
+    levels = [
+        {"user_id": user_id, "field": name, "level": rng.randint(0, 4), "updated_at": now}
+        for user_id in staff.values()
+        for name in ("Đo lường", "Chất lượng sản phẩm, hàng hóa")
+    ]
     _bulk(session, Event, events)
     _bulk(session, SignOffEntry, signs)
+    _bulk(session, LearningLevel, levels)
     session.commit()
     if session.get_bind().dialect.name == "postgresql":
         # the planner's statistics, as autovacuum gathers them within a minute of such a load
@@ -127,7 +136,7 @@ def fill(session: Session) -> dict[str, int]:
         session.execute(text("ANALYZE"))
         session.commit()
     return {"users": len(users), "dossiers": len(dossiers), "events": len(events),
-            "sign_offs": len(signs)}  # fmt: skip
+            "sign_offs": len(signs), "learning_levels": len(levels)}  # fmt: skip
 
 
 def cases(engine: Engine, get: Callable[[str], None]) -> dict[str, Callable[[], None]]:
@@ -141,6 +150,9 @@ def cases(engine: Engine, get: Callable[[str], None]) -> dict[str, Callable[[], 
         "page: 34 provinces": lambda: get("/progress"),
         "page: Thành phố HCM's units by active share": lambda: get(
             "/progress?province=SKHCN.HCM&sort=-active_share"
+        ),
+        "page: every unit by share at «Cơ bản» or above, page 2": lambda: get(
+            "/progress?units=1&sort=-lv2&page=2"
         ),
         "page: Đồng Tháp, units with no activity": lambda: get(
             "/progress?province=SKHCN.DTH&inactive=1"

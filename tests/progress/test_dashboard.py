@@ -257,17 +257,31 @@ def test_csv_and_xlsx(client, national, sign_in):  # type: ignore[no-untyped-def
     assert client.get("/progress.pdf").status_code == 404
 
 
-def test_the_learning_path_hook_adds_its_columns(client, national, sign_in, monkeypatch):  # type: ignore[no-untyped-def]
-    """Once `learning_path_levels` counts trainees per level, the table and the files show them."""
-    a = national.units["a"].id
+def test_path_levels_are_columns_sorted_and_exported(client, national, sign_in, monkeypatch):  # type: ignore[no-untyped-def]
+    """The levels per field (from `learning_path_levels`: trainees at each level) show as «from
+    this level up» columns of the chosen field, sort by their share, and go into the files."""
+    a, b = national.units["a"].id, national.units["b"].id
 
     def levels(session, within):  # type: ignore[no-untyped-def]
-        return {a: {"Cơ bản": 2}}
+        return {
+            a: {("Đo lường", 2): 1, ("Đo lường", 4): 1, ("Chất lượng sản phẩm, hàng hóa", 1): 2},
+            b: {("Đo lường", 1): 1},
+        }
 
     monkeypatch.setattr(figures, "learning_path_levels", levels)
     sign_in(national.users["bo.auditor"])
     page = client.get("/progress?province=SKHCN.DTH").text
-    assert page.count('data-hook="learning-path"') == 1 and "Lộ trình: Cơ bản" in page
+    assert '<option value="Đo lường" selected>' in page
+    assert "Từ «Làm quen»" in page and "Từ «Độc lập»" in page
+    row = page[page.index('<tr data-unit="DTH.ANBINH">') :]
+    assert '<td data-level="1">2 <span class="meta">(100%)</span>' in row  # 2 of 2 trainees
+    assert '<td data-level="3">1 <span class="meta">(50%)</span>' in row
+    by_share = _units(client.get("/progress?province=SKHCN.DTH&sort=-lv2").text)
+    assert by_share[0] == "DTH.ANBINH"
+    other = client.get("/progress?province=SKHCN.DTH&path=Chất lượng sản phẩm, hàng hóa").text
+    assert '<option value="Chất lượng sản phẩm, hàng hóa" selected>' in other
     rows = _csv(client.get("/progress.csv").content)
     dth = dict(zip(rows[0], rows[1], strict=True))
-    assert dth["Lộ trình — Cơ bản"] == "2"
+    assert dth["Đo lường — từ «Làm quen»"] == "3"
+    assert dth["Đo lường — từ «Độc lập»"] == "1"
+    assert dth["Chất lượng sản phẩm, hàng hóa — từ «Làm quen»"] == "2"

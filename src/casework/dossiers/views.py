@@ -31,6 +31,7 @@ from casework.errors import ActionNotAllowed, Conflict, NotFound, PermissionDeni
 from casework.findings.conclusion import DATA_LABELS
 from casework.ids import IdPath, IdQuery, parse_int
 from casework.inspections.slips import INSPECTION_SLIPS, ONE_STOP_SLIPS, inspection_view
+from casework.learning import levels as learning_levels
 from casework.numbers import fmt_money, fmt_number
 from casework.procedures import Procedure, TransitionDef, diagrams
 from casework.procedures.schema import BUILTIN_FIELDS
@@ -494,6 +495,7 @@ async def fire_action(
             tz=tz,
             calendars=calendars,
         )
+        learning_levels.after_action(session, code, learning_levels.catalog_of(request.app.state))
     except ValidationFailed as exc:
         session.rollback()
         fresh = queries.get_dossier(session, user=user, code=code)

@@ -25,6 +25,7 @@ from casework.handbook.passages import KIND_LABELS
 from casework.handbook.search import HandbookFilter, search
 from casework.ids import IdQuery
 from casework.learning import service as learning
+from casework.learning.levels import catalog_of
 from casework.procedures import Procedure, diagrams
 from casework.procedures.diff import diff
 from casework.questions import service as questions
@@ -115,7 +116,10 @@ def procedure_page(
             user=user,
             block_names=["faq"],
         )
-    learning.record_read(session, user=user, procedure_code=procedure.code, tz=tz)  # the path
+    learning.record_read(  # the path
+        session, user=user, procedure_code=procedure.code, tz=tz,
+        levels=catalog_of(request.app.state),
+    )  # fmt: skip
     rows = versions_of(session, code)
     history = []
     for newer, older in zip(rows, rows[1:], strict=False):

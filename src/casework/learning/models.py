@@ -1,7 +1,8 @@
-"""Tables of the learning path: handbook pages read, quiz attempts.
+"""Tables of the learning path: handbook pages read, quiz attempts, and each trainee's level per
+field (`LearningLevel`, derived: stored only so /progress can count it in SQL).
 
-Everything else on the path (scenarios finished, the mentor's verdicts, sign-offs, levels,
-badges, streaks) is computed from the dossiers, their events and the sign-offs on every read.
+Everything else on the path (scenarios finished, the mentor's verdicts, sign-offs, badges,
+streaks) is computed from the dossiers, their events and the sign-offs on every read.
 """
 
 from __future__ import annotations
@@ -46,3 +47,19 @@ class QuizAttempt(SQLModel, table=True):
     score: int
     passed: bool
     submitted_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class LearningLevel(SQLModel, table=True):
+    """A trainee's level on the learning path of one field (`learning.path.LEVELS`: 0 — not
+    started — to 4), stored when the evidence behind it changes (`learning.levels.refresh`) so
+    /progress can count trainees per level with one grouped query. Derived data: `casework
+    learning levels` rebuilds every row from the evidence."""
+
+    __tablename__ = "learning_level"
+    __table_args__ = (UniqueConstraint("user_id", "field"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    field: str = Field(max_length=200)
+    level: int
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

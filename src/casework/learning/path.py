@@ -275,15 +275,17 @@ def build_paths(
             ProcedurePath(p.code, p.name, tuple(stages), steps, evidence.quiz_best.get(p.code))
         )
 
-    def order(name: str) -> tuple[int, str]:
-        return (FIRST_FIELDS.index(name) if name in FIRST_FIELDS else len(FIRST_FIELDS), name)
-
     return Paths(
         tuple(
             FieldPath(name, tuple(sorted(fields[name], key=lambda pp: pp.code)))
-            for name in sorted(fields, key=order)
+            for name in sorted(fields, key=field_order)
         )
     )
+
+
+def field_order(name: str) -> tuple[int, str]:
+    """Đo lường and chất lượng first, then the others by name."""
+    return (FIRST_FIELDS.index(name) if name in FIRST_FIELDS else len(FIRST_FIELDS), name)
 
 
 # ---- the evidence (queries) -------------------------------------------------------------------

@@ -27,6 +27,7 @@ from casework.db import session_for, utcnow, write_engine
 from casework.dossiers.clockwork import CalendarSource
 from casework.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from casework.ids import parse_int
+from casework.learning import levels as stored_levels
 from casework.learning import path, streaks
 from casework.learning.models import HandbookRead, QuizAttempt
 from casework.learning.quizzes import PASS_PERCENT, Quiz, QuizRegistry
@@ -54,8 +55,10 @@ def record_read(
     procedure_code: str,
     tz: ZoneInfo,
     now: datetime | None = None,
+    levels: stored_levels.Catalog | None = None,
 ) -> bool:
-    """Note that a trainee read `procedure_code`'s handbook page today (once a local day).
+    """Note that a trainee read `procedure_code`'s handbook page today (once a local day), and
+    refresh their stored levels in the same transaction (`levels`: the catalogue).
     Returns whether a row was written. Non-trainees and anonymous readers are not recorded."""
     if not is_trainee(user) or user is None or user.id is None:
         return False
@@ -79,6 +82,8 @@ def record_read(
                     read_at=now or utcnow(),
                 )
             )
+            writer.flush()
+            stored_levels.refresh(writer, [user.id], levels, now=now)
             writer.commit()
     except IntegrityError:  # the same page opened twice at once: already recorded
         return False
@@ -142,8 +147,10 @@ def submit(
     quiz: Quiz,
     values: Mapping[str, str],
     now: datetime | None = None,
+    levels: stored_levels.Catalog | None = None,
 ) -> QuizAttempt:
-    """Grade and store one attempt; one transaction."""
+    """Grade and store one attempt, and refresh the trainee's stored levels (`levels`: the
+    catalogue); one transaction."""
     if not is_trainee(user):
         raise PermissionDenied(
             "Chỉ cán bộ tiếp nhận, thụ lý hoặc lãnh đạo đang hoạt động mới làm bài trắc nghiệm."
@@ -167,6 +174,8 @@ def submit(
         submitted_at=now or utcnow(),
     )
     session.add(attempt)
+    session.flush()
+    stored_levels.refresh(session, [user.id], levels, now=now)
     session.commit()
     return attempt
 

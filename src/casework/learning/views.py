@@ -19,6 +19,7 @@ from casework.dossiers.clockwork import CalendarSource
 from casework.errors import Conflict, PermissionDenied, ValidationFailed
 from casework.ids import IdPath
 from casework.learning import service
+from casework.learning.levels import catalog_of
 from casework.learning.models import QuizAttempt
 from casework.learning.quizzes import PASS_PERCENT, Quiz, QuizRegistry
 from casework.procedures import ProcedureRegistry
@@ -138,7 +139,9 @@ async def submit_quiz(
     form = await request.form()
     values = {k: v for k, v in form_texts(form).items() if k != "csrf_token"}
     try:
-        attempt = service.submit(session, user=user, quiz=quiz, values=values)
+        attempt = service.submit(
+            session, user=user, quiz=quiz, values=values, levels=catalog_of(request.app.state)
+        )
     except ValidationFailed as exc:
         session.rollback()
         return _quiz_page(

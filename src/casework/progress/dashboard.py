@@ -21,6 +21,7 @@ from sqlmodel import Session
 from casework.accounts.models import Role
 from casework.db import utcnow
 from casework.errors import NotFound, PermissionDenied
+from casework.learning.path import LEVELS
 from casework.listing import page_param, sort_param
 from casework.progress import figures, tables
 from casework.reports.exports import LOCAL, PRIVATE, download
@@ -37,11 +38,13 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 Text = Annotated[str, Query(max_length=100)]
 
 
-def _filters(q: str, inactive: str, sort: str, page: str, units: str) -> tables.Filters:
+def _filters(
+    q: str, inactive: str, sort: str, page: str, units: str, path: str = ""
+) -> tables.Filters:
     key, desc = sort_param(sort, tables.SORTS, "name")
     return tables.Filters(
         q=q.strip(), inactive=inactive == "1", sort=key, desc=desc, page=page_param(page),
-        units=units == "1",
+        units=units == "1", field=path.strip(),
     )  # fmt: skip
 
 
@@ -83,6 +86,7 @@ def _query(listing: Listing, f: tables.Filters, **changes: Any) -> str:
         "q": f.q,
         "sort": ("-" if f.desc else "") + f.sort if f.sort != "name" or f.desc else "",
         "page": f.page if f.page > 1 else "",
+        "path": f.field,
     }
     values.update(changes)
     return urlencode({k: v for k, v in values.items() if v not in ("", None)})
@@ -121,8 +125,9 @@ def asked(
     sort: Text = "",
     page: Text = "",
     units: Text = "",
+    path: Annotated[str, Query(max_length=200)] = "",
 ) -> Asked:
-    return Asked(province, _filters(q, inactive, sort, page, units))
+    return Asked(province, _filters(q, inactive, sort, page, units, path))
 
 
 AskedDep = Annotated[Asked, Depends(asked)]
@@ -135,6 +140,8 @@ def progress_page(request: Request, session: SessionDep, user: PageUser, ask: As
         return RedirectResponse(f"/progress/users/{user.username}", status_code=303)
     f = ask.filters
     listing = _listing(session, scope, ask.province, f.units)
+    path_field = tables.chosen_field(listing.rows, f.field)
+    f = replace(f, field=path_field)
     shown = tables.apply(listing.rows, f)
     paged = tables.page(shown, f.page)
     f = replace(f, page=paged.page)
@@ -144,7 +151,9 @@ def progress_page(request: Request, session: SessionDep, user: PageUser, ask: As
         "filters": f,
         "page": paged,
         "total": tables.total(shown, listing.province or _NATION),
-        "levels": sorted({lv for r in listing.rows for lv in r.path_levels}),
+        "path_fields": tables.path_fields(listing.rows),
+        "path_field": path_field,
+        "path_levels": LEVELS,
         "days": figures.ACTIVE_DAYS,
         "query": _query(listing, f, page=""),
         "url": lambda **changes: "/progress?" + _query(listing, f, **changes),
@@ -167,8 +176,9 @@ def progress_export(fmt: str, session: SessionDep, user: PageUser, ask: AskedDep
             "tra và quản trị (đơn vị của mình và cấp dưới)."
         )
     listing = _listing(session, scope, ask.province, ask.filters.units)
+    f = replace(ask.filters, field=tables.chosen_field(listing.rows, ask.filters.field))
     table = tables.export_table(
-        tables.apply(listing.rows, ask.filters),
+        tables.apply(listing.rows, f),
         provinces=not listing.units,
         title=f"Tiến độ học viên — {_where(listing)}",
         notes=_notes(listing, ask.filters),

@@ -11,6 +11,8 @@ scenario run: the per-trainee detail stays on the unit and trainee pages.
 - **Passed reviews**: practice dossiers of the unit whose latest mentor verdict is "đạt".
 - **Signed off**: trainees with at least one sign-off that holds now (`signoffs.service.
   is_current`: signed, not revoked since), and the number of those sign-offs.
+- **Path levels**: trainees at each level (1–4) of each field's learning path, from the levels
+  stored when their evidence changes (`learning.levels`).
 """
 
 from __future__ import annotations
@@ -22,10 +24,12 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import String, and_, cast, func, true
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from casework.accounts.models import ACTING_ROLES, Role, Unit, UnitKind, User
 from casework.dossiers.models import Dossier, Event, EventKind, Mode
+from casework.learning.models import LearningLevel
 from casework.reviews.models import MentorAssignment, ReviewKind, Verdict
 from casework.signoffs.models import SignOffEntry
 from casework.signoffs.service import is_current
@@ -123,9 +127,8 @@ class UnitFigures:
     passed: int = 0  # practice dossiers whose latest verdict is a pass
     signed: int = 0  # trainees with at least one sign-off
     sign_offs: int = 0
-    #: HOOK for the learning paths (issue 16 item 5): level name → trainees at that level, filled
-    #: by `learning_path_levels`; empty (and the column hidden) until it counts something.
-    path_levels: dict[str, int] = field(default_factory=dict)
+    #: (field, level 1–4) → trainees at exactly that level of the field's learning path
+    path_levels: dict[tuple[str, int], int] = field(default_factory=dict)
 
 
 @dataclass
@@ -160,19 +163,34 @@ def _trainee_counts(session: Session, statement: Any) -> dict[int, list[int]]:
     return out
 
 
-def learning_path_levels(session: Session, within: Any) -> dict[int, dict[str, int]]:
-    """HOOK: unit id → {path level: trainees at it}, for the units `within` (a subquery of ids).
-
-    `casework.learning` gives each trainee a level per field, but from their scored scenario runs
-    (`progress_of` replays every run's feedback): not a grouped query, and too slow for 10,000
-    trainees. Fill this with one query grouped by unit once a level can be counted in SQL (e.g.
-    stored per trainee and field when the evidence changes); the table and files follow."""
-    return {}
+def learning_path_levels(session: Session, within: Any) -> dict[int, dict[tuple[str, int], int]]:
+    """unit id → {(field, level): trainees at that level} for the units `within` (a condition on
+    `User.unit_id`): one query grouped by unit over the stored levels (`learning.levels`; level 0,
+    «Chưa bắt đầu», is not stored as a count: it is the trainees less the others)."""
+    rows = session.execute(
+        sa_select(
+            col(User.unit_id),
+            ROLES_TEXT,
+            col(LearningLevel.field),
+            col(LearningLevel.level),
+            func.count(),
+        )
+        .select_from(LearningLevel)
+        .join(User, col(User.id) == LearningLevel.user_id)
+        .where(col(LearningLevel.level) > 0, col(User.is_active), within)
+        .group_by(col(User.unit_id), ROLES_TEXT, col(LearningLevel.field), col(LearningLevel.level))
+    ).all()
+    out: dict[int, dict[tuple[str, int], int]] = {}
+    for unit_id, roles, name, level, n in rows:
+        if _acting(roles):
+            counts = out.setdefault(unit_id, {})
+            counts[(name, int(level))] = counts.get((name, int(level)), 0) + int(n)
+    return out
 
 
 def figures(session: Session, *, scope: Scope, now: datetime) -> Figures:
     """The figures of every present department and commune in `scope`: the units, the
-    departments, and five queries grouped by unit."""
+    departments, and six queries grouped by unit."""
     since = now - timedelta(days=ACTIVE_DAYS)
     ids = unit_ids_under(scope.paths)
     national = any(p.count("/") == 2 for p in scope.paths)  # a root's path ("/1/"): every unit
@@ -266,7 +284,7 @@ def figures(session: Session, *, scope: Scope, now: datetime) -> Figures:
             if unit_id in out:
                 for attr, value in zip(attrs, values, strict=True):
                     setattr(out[unit_id], attr, int(value))
-    for unit_id, levels in learning_path_levels(session, ids).items():  # the hook
+    for unit_id, levels in learning_path_levels(session, within(User.unit_id)).items():
         if unit_id in out:
             out[unit_id].path_levels = levels
     return Figures(out, departments, coached & set(out), since)

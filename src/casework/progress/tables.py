@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from casework.certificates.queries import safe_cell
+from casework.learning.path import LEVEL_LABELS, LEVELS, field_order
 from casework.listing import ordered, paginate
 from casework.paging import Page
 from casework.progress.figures import ACTIVE_DAYS, Figures, UnitFigures
@@ -35,7 +36,8 @@ class Row:
     passed: int = 0
     signed: int = 0
     sign_offs: int = 0
-    path_levels: dict[str, int] = field(default_factory=dict)
+    #: (field, level 1–4) → trainees at exactly that level of the field's learning path
+    path_levels: dict[tuple[str, int], int] = field(default_factory=dict)
     coached: bool = False  # a unit whose page the reader may open
 
     def add(self, f: UnitFigures) -> None:
@@ -65,6 +67,13 @@ class Row:
     @property
     def inactive_share(self) -> float | None:
         return _share(self.inactive_units, self.units)
+
+    def at_least(self, field_name: str, rank: int) -> int:
+        """Trainees at level `rank` or above on `field_name`'s learning path."""
+        return sum(n for (f, r), n in self.path_levels.items() if f == field_name and r >= rank)
+
+    def at_least_share(self, field_name: str, rank: int) -> float | None:
+        return _share(self.at_least(field_name, rank), self.trainees)
 
 
 def unit_rows(figures: Figures, department_id: int | None = None) -> list[Row]:
@@ -113,6 +122,7 @@ class Filters:
     desc: bool = False
     page: int = 1
     units: bool = False  # the page lists every unit in scope instead of the provinces
+    field: str = ""  # the learning path's field whose levels the page shows (default: the first)
 
 
 SORTS: dict[str, Callable[[Row], Any]] = {
@@ -128,7 +138,21 @@ SORTS: dict[str, Callable[[Row], Any]] = {
     "signed": lambda r: r.signed,
     "signed_share": lambda r: r.signed_share,
     "sign_offs": lambda r: r.sign_offs,
+    # the share of trainees at a learning-path level or above, on the page's field (`apply`)
+    **{f"lv{lv.rank}": lambda r: None for lv in LEVELS},
 }
+
+
+def path_fields(rows: Iterable[Row]) -> list[str]:
+    """The fields any row has a trainee on (đo lường and chất lượng first)."""
+    names = {name for r in rows for name, _ in r.path_levels}
+    return sorted(names, key=field_order)
+
+
+def chosen_field(rows: Sequence[Row], wanted: str) -> str:
+    """The field asked for if some row has it, else the first one (or "" with none)."""
+    fields = path_fields(rows)
+    return wanted if wanted in fields else (fields[0] if fields else "")
 
 
 def apply(rows: Sequence[Row], filters: Filters) -> list[Row]:
@@ -139,6 +163,9 @@ def apply(rows: Sequence[Row], filters: Filters) -> list[Row]:
     if filters.q:
         out = [r for r in out if matches(r.unit, filters.q)]
     get = SORTS.get(filters.sort, SORTS["name"])
+    if filters.sort.startswith("lv"):
+        name, rank = filters.field or chosen_field(out, ""), int(filters.sort[2:])
+        get = lambda r: r.at_least_share(name, rank)  # noqa: E731
     return ordered(out, get, desc=filters.desc, tie=lambda r: sort_name(r.unit))
 
 
@@ -153,9 +180,9 @@ def _percent(value: float | None) -> float | str:
     return round(value * 100, 1) if value is not None else ""
 
 
-def _level_headers(rows: Sequence[Row]) -> list[str]:
-    """The learning-path levels any row has (none until the paths exist: no columns)."""
-    return sorted({level for r in rows for level in r.path_levels})
+def _level_headers(rows: Sequence[Row]) -> list[tuple[str, int]]:
+    """(field, level) of every field any row has a trainee on, levels 1–4 each."""
+    return [(name, lv.rank) for name in path_fields(rows) for lv in LEVELS]
 
 
 def export_table(rows: Sequence[Row], *, provinces: bool, title: str, notes: list[str]) -> Table:
@@ -165,13 +192,13 @@ def export_table(rows: Sequence[Row], *, provinces: bool, title: str, notes: lis
         "Học viên", f"Hoạt động {ACTIVE_DAYS} ngày", f"Hoạt động {ACTIVE_DAYS} ngày (%)",
         "Bài làm thử đã xong", "Nhận xét đạt", "Học viên được xác nhận",
         "Học viên được xác nhận (%)", "Số xác nhận",
-        *(f"Lộ trình — {level}" for level in levels),
+        *(f"{name} — từ «{LEVEL_LABELS[rank]}»" for name, rank in levels),
     ]  # fmt: skip
 
     def values(r: Row) -> list[Any]:
         return [
             r.trainees, r.active, _percent(r.active_share), r.runs, r.passed, r.signed,
-            _percent(r.signed_share), r.sign_offs, *(r.path_levels.get(lv, 0) for lv in levels),
+            _percent(r.signed_share), r.sign_offs, *(r.at_least(n, k) for n, k in levels),
         ]  # fmt: skip
 
     body: list[Sequence[Any]]

@@ -49,6 +49,7 @@ from casework.errors import (
     ValidationFailed,
 )
 from casework.ids import parse_int
+from casework.learning.levels import Catalog
 from casework.paging import Page
 from casework.procedures import Procedure
 from casework.reviews.models import ReviewKind
@@ -338,6 +339,7 @@ def pass_clean(
     scenarios: ScenarioRegistry,
     calendars: CalendarSource,
     now: datetime | None = None,
+    levels: Catalog | None = None,
 ) -> Event:
     """Pass one submitted, finished run (one transaction; see the module doc)."""
     dossier = _lock_for_review(session, actor, code)
@@ -353,7 +355,7 @@ def pass_clean(
     if not found.finished:
         score = f" (điểm hiện tại {found.score}/100)" if found.score is not None else ""
         raise ActionNotAllowed(f"chưa làm xong{score}; mở hồ sơ để nhận xét riêng.")
-    return write_pass(session, dossier, actor, note, now or utcnow())
+    return write_pass(session, dossier, actor, note, now or utcnow(), levels)
 
 
 def bulk_pass(
@@ -365,6 +367,7 @@ def bulk_pass(
     scenarios: ScenarioRegistry,
     calendars: CalendarSource,
     now: datetime | None = None,
+    levels: Catalog | None = None,
 ) -> BulkResult:
     """Pass each of `codes` with the common `note`; the result names every run."""
     if not actor.has_role(Role.mentor):
@@ -386,7 +389,7 @@ def bulk_pass(
         try:
             pass_clean(
                 session, actor=actor, code=code, note=note, scenarios=scenarios,
-                calendars=calendars, now=now,
+                calendars=calendars, now=now, levels=levels,
             )  # fmt: skip
         except CaseworkError as exc:
             session.rollback()

@@ -42,6 +42,7 @@ from casework.dossiers.models import ClockPause, Dossier, Event, Mode, StepRecor
 from casework.dossiers.service import _lock_dossier, default_calendars, play_colleagues
 from casework.errors import ActionNotAllowed, Conflict, NotFound, PermissionDenied, ValidationFailed
 from casework.ids import parse_id
+from casework.learning.levels import Catalog, refresh_run
 from casework.procedures import Procedure
 from casework.reviews.models import ReviewKind, Verdict
 from casework.reviews.runs import RunStatus, run_status, submit_refusal, trainee_ids
@@ -277,8 +278,10 @@ def give_verdict(
     note: str = "",
     now: datetime | None = None,
     calendars: CalendarSource | None = None,
+    levels: Catalog | None = None,
 ) -> Event:
-    """Pass the practice dossier, or send it back to redo from `to_state` (see module doc)."""
+    """Pass the practice dossier, or send it back to redo from `to_state` (see module doc); the
+    run's officers' stored levels follow in the same transaction (`levels`: the catalogue)."""
     now = now or utcnow()
     dossier = _lock_for_review(session, actor, code)
     _practice_only(dossier, "trả về làm lại hay nhận xét đạt")
@@ -288,7 +291,7 @@ def give_verdict(
     _, procedure = procedure_of(session, dossier)
     before = dossier.state
     if verdict == Verdict.passed:
-        return write_pass(session, dossier, actor, note, now)
+        return write_pass(session, dossier, actor, note, now, levels)
     if verdict != Verdict.redo:
         raise ValidationFailed("Chọn nhận xét.", fields={"verdict": "Đạt hoặc làm lại."})
     if dossier.data.get("replaced_by"):  # a practice attempt the trainee started again
@@ -329,12 +332,22 @@ def give_verdict(
     cal = (calendars or default_calendars()).for_unit(session, dossier.handling_unit_id)
     play_colleagues(session, dossier=dossier, procedure=procedure, now=now, tz=cal.tz, cal=cal)
     session.add(dossier)
+    session.flush()
+    refresh_run(session, dossier.id, levels)
     _commit(session, code)
     return ev
 
 
-def write_pass(session: Session, dossier: Dossier, actor: User, note: str, now: datetime) -> Event:
-    """Record a "pass" verdict and commit (the caller holds the dossier's lock)."""
+def write_pass(
+    session: Session,
+    dossier: Dossier,
+    actor: User,
+    note: str,
+    now: datetime,
+    levels: Catalog | None = None,
+) -> Event:
+    """Record a "pass" verdict, refresh the run's officers' levels, and commit (the caller holds
+    the dossier's lock)."""
     ev = record_event(
         session,
         dossier=dossier,
@@ -345,6 +358,8 @@ def write_pass(session: Session, dossier: Dossier, actor: User, note: str, now: 
         payload={"label": "Nhận xét: đạt", "verdict": "pass", "state": dossier.state, "note": note},
     )
     session.add(dossier)
+    session.flush()
+    refresh_run(session, dossier.id, levels)
     _commit(session, dossier.code)
     return ev
 

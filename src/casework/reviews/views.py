@@ -31,6 +31,7 @@ from casework.dossiers.clockwork import CalendarSource
 from casework.dossiers.views import dossier_context
 from casework.errors import ActionNotAllowed, Conflict, PermissionDenied, ValidationFailed
 from casework.ids import IdPath
+from casework.learning.levels import catalog_of
 from casework.procedures import ProcedureRegistry
 from casework.reviews import assignments as assigning
 from casework.reviews import queue, service, submissions
@@ -138,6 +139,7 @@ async def bulk_pass(
         result = queue.bulk_pass(
             session, actor=user, codes=codes, note=values.get("note", ""),
             scenarios=_scenarios(request), calendars=calendars,
+            levels=catalog_of(request.app.state),
         )  # fmt: skip
     except ValidationFailed as exc:
         session.rollback()
@@ -307,7 +309,7 @@ async def verdict(code: str, p: OnDossier) -> Response:
         service.give_verdict(
             p.session, actor=p.user, code=code, verdict=form_text(form, "verdict"),
             to_state=form_text(form, "to_state") or None, note=form_text(form, "note"),
-            calendars=p.calendars,
+            calendars=p.calendars, levels=catalog_of(p.request.app.state),
         )  # fmt: skip
         return "verdict"
 

@@ -28,6 +28,7 @@ from casework.accounts.models import Unit, User
 from casework.db import utcnow
 from casework.dossiers.models import Dossier, Event, EventKind, Mode
 from casework.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from casework.learning.levels import Catalog, refresh
 from casework.procedures import ProcedureRegistry
 from casework.progress.access import is_trainee, mentor_covers
 from casework.reviews.models import Verdict
@@ -162,9 +163,14 @@ def _check_mentor(session: Session, mentor: User, trainee: User, what: str) -> N
         )
 
 
-def _append(session: Session, row: SignOffEntry, conflict: str) -> SignOffEntry:
-    session.add(row)
+def _append(
+    session: Session, row: SignOffEntry, conflict: str, levels: Catalog | None
+) -> SignOffEntry:
+    """Write the entry and the trainee's stored levels; one commit."""
     try:
+        session.add(row)
+        session.flush()
+        refresh(session, [row.trainee_id], levels)
         session.commit()
     except IntegrityError as exc:  # the same (trainee, procedure, seq) written twice at once
         session.rollback()
@@ -183,6 +189,7 @@ def sign_off(
     min_passed: int = 1,
     now: datetime | None = None,
     tz: tzinfo = UTC,
+    levels: Catalog | None = None,
 ) -> SignOffEntry:
     """Sign `procedure_code` off for `trainee` ("có thể làm độc lập"), on the evidence of at
     least `min_passed` passed practice runs. One transaction."""
@@ -223,7 +230,7 @@ def sign_off(
         number=numbers.new_number(at.astimezone(tz).year),
         evidence=evidence.passed,
     )
-    return _append(session, row, "Thủ tục này vừa được ký xác nhận. Hãy tải lại trang.")
+    return _append(session, row, "Thủ tục này vừa được ký xác nhận. Hãy tải lại trang.", levels)
 
 
 def revoke_sign_off(
@@ -234,6 +241,7 @@ def revoke_sign_off(
     procedure_code: str,
     reason: str,
     now: datetime | None = None,
+    levels: Catalog | None = None,
 ) -> SignOffEntry:
     """Revoke the sign-off of `procedure_code` that holds now, with a reason. One transaction."""
     _check_mentor(session, mentor, trainee, "thu hồi xác nhận")
@@ -260,7 +268,7 @@ def revoke_sign_off(
         at=now or utcnow(),
         note=reason,
     )
-    return _append(session, row, "Xác nhận này vừa thay đổi. Hãy tải lại trang.")
+    return _append(session, row, "Xác nhận này vừa thay đổi. Hãy tải lại trang.", levels)
 
 
 # ---- the trainee page's section --------------------------------------------------------------

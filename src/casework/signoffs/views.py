@@ -21,6 +21,7 @@ from casework.accounts.models import Unit, User
 from casework.db import utcnow
 from casework.dossiers.slips import qr_svg
 from casework.errors import NotFound, ValidationFailed
+from casework.learning.levels import catalog_of
 from casework.procedures import ProcedureRegistry
 from casework.progress.access import visible_trainee
 from casework.progress.views import _trainee_page
@@ -81,6 +82,7 @@ async def sign_off(
             procedures=procedures,
             min_passed=min_passed(request),
             tz=tz,
+            levels=catalog_of(request.app.state),
         )
     except ValidationFailed as exc:
         return _refused(request, session, user, trainee, procedures, calendars, exc, values)
@@ -105,7 +107,7 @@ async def revoke_sign_off(
     try:
         service.revoke_sign_off(
             session, mentor=user, trainee=trainee, procedure_code=code,
-            reason=values.get("reason", ""),
+            reason=values.get("reason", ""), levels=catalog_of(request.app.state),
         )  # fmt: skip
     except ValidationFailed as exc:
         values["revoke"] = code  # which revoke form to open again
