@@ -14,12 +14,14 @@ from sqlmodel import Session, select
 from casework.clock import cli as clock_cli
 from casework.clock.cli import clock_app
 from casework.errors import CaseworkError, ProcedureErrors
+from casework.learning.cli import learning_app
 from casework.procedures.cli import workflows_app
 from casework.settings import get_settings
 
 app = typer.Typer(help="casework: theo dõi hồ sơ TTHC KH&CN.", no_args_is_help=True)
 app.add_typer(workflows_app, name="workflows", help="Kiểm tra, xem các tệp quy trình (workflows/).")
 app.add_typer(clock_app, name="clock", help="Tính thời hạn giải quyết theo lịch làm việc.")
+app.add_typer(learning_app, name="learning")
 calendar_app = typer.Typer(help="Lịch làm việc: ngày nghỉ, ngày làm bù.", no_args_is_help=True)
 app.add_typer(calendar_app, name="calendar")
 db_app = typer.Typer(help="Cơ sở dữ liệu.", no_args_is_help=True)
@@ -293,6 +295,8 @@ def audit_verify(
         summary += f", {report.counters} dòng số liệu báo cáo"
     if report.checks:
         summary += f", {report.checks} lần kiểm tra toàn vẹn đã ghi"
+    if report.account_changes:
+        summary += f", {report.account_changes} dòng lịch sử tài khoản"
     if signed is not None:
         summary += f"; {signed.chains} chuỗi so với điểm kiểm chứng #{signed.checkpoint_id}"
     count = report.problem_count + (len(signed.problems) if signed else 0)
