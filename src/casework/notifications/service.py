@@ -17,6 +17,8 @@ What a user is told about, always limited to dossiers they may see (`visible_fil
 - **comments and verdicts** (mentor review): a mentor's comment, checklist score or verdict on a
   dossier the user opened or acted on (`reviews.notes.trainee_notes`); new when written after
   ``seen_at``. The badge adds these events to the dossiers above.
+- **replies** (mentors): a trainee's reply in the thread of a practice run the mentor reviewed
+  (`reviews.notes.mentor_replies`), linking to the thread; new when written after ``seen_at``.
 - **reminders** (mentors): practice runs of their units submitted for review that have waited
   more than two working days for a verdict (`reviews.notes.mentor_reminders`, the unit's
   calendar); new when the run passed two working days after ``seen_at``. Computed here on read
@@ -45,7 +47,13 @@ from casework.dossiers.access import visible_filter
 from casework.dossiers.clockwork import CalendarSource
 from casework.dossiers.models import Dossier
 from casework.notifications.models import NotificationSeen
-from casework.reviews.notes import Reminder, ReviewNote, mentor_reminders, trainee_notes
+from casework.reviews.notes import (
+    Reminder,
+    ReviewNote,
+    mentor_reminders,
+    mentor_replies,
+    trainee_notes,
+)
 
 LIST_LIMIT = 50
 KINDS = ("overdue", "due_soon", "mine")
@@ -85,6 +93,10 @@ class Notifications:
     reminders: list[Reminder] = field(default_factory=list)
     reminders_total: int = 0
     reminders_new: int = 0
+    #: trainees' replies in the threads of runs a mentor reviewed, newest first
+    replies: list[ReviewNote] = field(default_factory=list)
+    replies_total: int = 0
+    replies_new: int = 0
 
 
 def seen_at(session: Session, *, user: User) -> datetime | None:
@@ -161,7 +173,8 @@ def badge_count(
     _, _, reminders_new = mentor_reminders(
         session, user=user, calendars=calendars, now=c.now, seen_at=c.seen, limit=0
     )
-    return _count(session, [*c.base, c.any_new()]) + reviews_new + reminders_new
+    _, _, replies_new = mentor_replies(session, user=user, seen_at=c.seen, limit=0)
+    return _count(session, [*c.base, c.any_new()]) + reviews_new + reminders_new + replies_new
 
 
 def collect(
@@ -196,10 +209,16 @@ def collect(
     reminders, reminders_total, reminders_new = mentor_reminders(
         session, user=user, calendars=calendars, now=now, seen_at=c.seen, limit=limit
     )
+    replies, replies_total, replies_new = mentor_replies(
+        session, user=user, seen_at=c.seen, limit=limit
+    )
     return Notifications(
         sections=sections,
         seen_at=c.seen,
-        new_count=new_count + reviews_new + reminders_new,
+        new_count=new_count + reviews_new + reminders_new + replies_new,
+        replies=replies,
+        replies_total=replies_total,
+        replies_new=replies_new,
         now=now,
         reviews=reviews,
         reviews_total=reviews_total,

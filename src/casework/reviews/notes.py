@@ -2,6 +2,9 @@
 
 - a **trainee** is told of mentors' comments, scores and verdicts on runs they worked on
   (`trainee_notes`);
+- a **mentor** is told of trainees' replies in the threads of practice runs they reviewed (a
+  comment by an officer who worked on the run, on a run of the mentor's units where the mentor
+  commented, scored or gave a verdict: `mentor_replies`), linking to the thread;
 - a **mentor** is reminded of submitted runs of their units that have waited more than
   `REMIND_AFTER_DAYS` working days for a verdict (`mentor_reminders`).
 """
@@ -21,7 +24,7 @@ from casework.dossiers import access
 from casework.dossiers.clockwork import CalendarSource
 from casework.dossiers.models import Dossier, Event, Mode
 from casework.reviews.models import ReviewKind
-from casework.reviews.runs import WORK_KINDS
+from casework.reviews.runs import MENTOR_KINDS, WORK_KINDS
 from casework.reviews.waiting import (
     REMIND_AFTER_DAYS,
     waited_days,
@@ -78,6 +81,60 @@ def trainee_notes(
         else int(session.exec(count.where(*where, col(Event.at) > seen_at)).one())
     )
     return notes, total, new
+
+
+# ---- the mentor's replies ---------------------------------------------------------------------
+
+
+def reply_clause(user: User) -> Any:
+    """Comments by someone other than `user` who worked on the run (its trainees), on dossiers
+    where `user` commented, scored or gave a verdict."""
+    mine = aliased(Event)
+    work = aliased(Event)
+    return and_(
+        col(Event.kind) == ReviewKind.comment.value,
+        col(Event.actor_id) != user.id,
+        exists().where(
+            col(mine.dossier_id) == col(Event.dossier_id),
+            col(mine.actor_id) == user.id,
+            col(mine.kind).in_(sorted(MENTOR_KINDS)),
+        ),
+        exists().where(
+            col(work.dossier_id) == col(Event.dossier_id),
+            col(work.actor_id) == col(Event.actor_id),
+            col(work.kind).in_(WORK_KINDS),
+        ),
+    )
+
+
+def mentor_replies(
+    session: Session, *, user: User, seen_at: datetime | None, limit: int = 50
+) -> tuple[list[ReviewNote], int, int]:
+    """Trainees' replies on the practice runs of the mentor's units they reviewed: the latest (up
+    to `limit`), their total, and how many are new (after `seen_at`)."""
+    if not user.is_active or not user.has_role(Role.mentor):
+        return [], 0, 0
+    where = [reply_clause(user), access.mentor_filter(user), col(Dossier.mode) == Mode.practice]
+    return _notes(session, where, seen_at, limit)
+
+
+def _notes(
+    session: Session, where: list[Any], seen_at: datetime | None, limit: int
+) -> tuple[list[ReviewNote], int, int]:
+    count = (
+        select(func.count()).select_from(Event).join(Dossier, col(Dossier.id) == Event.dossier_id)
+    )
+    total = int(session.exec(count.where(*where)).one())
+    new = (
+        total
+        if seen_at is None
+        else int(session.exec(count.where(*where, col(Event.at) > seen_at)).one())
+    )
+    if not total or limit <= 0:
+        return [], total, new
+    base = select(Event, Dossier).join(Dossier, col(Dossier.id) == Event.dossier_id).where(*where)
+    rows = session.exec(base.order_by(col(Event.at).desc(), col(Event.id).desc()).limit(limit))
+    return [ReviewNote(e, d, seen_at is None or e.at > seen_at) for e, d in rows.all()], total, new
 
 
 # ---- the mentor's reminders -------------------------------------------------------------------

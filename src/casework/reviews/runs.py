@@ -6,6 +6,9 @@
   *waits* from its latest submission until a verdict (``review`` event) follows it.
 - **verdict current**: the latest verdict and no trainee work after it (as before: a redo is
   "current" until the trainee acts again).
+- **withdrawn** (``withdrawn`` event, "Rút lại bài nộp"): a trainee takes back the latest
+  submission before any mentor started on it (no comment, score or verdict since): the run leaves
+  the queue; it can be submitted again.
 - **new reply**: a trainee's reply in a comment thread (a ``comment`` whose payload says
   ``"by": "trainee"``) later than everything mentors wrote (comments, scores, verdicts).
 """
@@ -20,6 +23,8 @@ from casework.procedures import Procedure
 
 #: Event kind of a trainee's submission for review.
 SUBMITTED = "submitted"
+#: Event kind of a trainee taking back their latest submission.
+WITHDRAWN = "withdrawn"
 #: Payload marker of a comment written by a trainee (a reply in a mentor's thread).
 BY_TRAINEE = "trainee"
 #: Events a trainee's work produces: a verdict is "current" until one of these follows it.
@@ -35,6 +40,10 @@ class RunStatus:
     verdict: Event | None  # the latest verdict
     verdict_current: bool
     new_reply: bool
+    #: the latest submission was taken back (and nothing submitted since)
+    withdrawn: Event | None = None
+    #: waiting, and no mentor has commented, scored or judged since the submission
+    untouched: bool = False
 
 
 def is_trainee_reply(ev: Event) -> bool:
@@ -48,9 +57,12 @@ def run_status(events: Sequence[Event]) -> RunStatus:
     submissions = 0
     verdict_current = False
     last_reply = last_mentor = 0
+    withdrawn: Event | None = None
     for ev in events:
         if ev.kind == SUBMITTED:
-            submitted, submissions = ev, submissions + 1
+            submitted, submissions, withdrawn = ev, submissions + 1, None
+        elif ev.kind == WITHDRAWN:
+            withdrawn = ev
         elif ev.kind == "review":
             verdict, verdict_current = ev, True
         elif ev.kind in WORK_KINDS:
@@ -59,7 +71,11 @@ def run_status(events: Sequence[Event]) -> RunStatus:
             last_reply = ev.seq
         elif ev.kind in MENTOR_KINDS:
             last_mentor = ev.seq
-    waiting = submitted is not None and (verdict is None or verdict.seq < submitted.seq)
+    waiting = (
+        submitted is not None
+        and withdrawn is None
+        and (verdict is None or verdict.seq < submitted.seq)
+    )
     return RunStatus(
         submitted=submitted,
         submissions=submissions,
@@ -67,6 +83,8 @@ def run_status(events: Sequence[Event]) -> RunStatus:
         verdict=verdict,
         verdict_current=verdict_current,
         new_reply=last_reply > last_mentor,
+        withdrawn=withdrawn,
+        untouched=waiting and submitted is not None and last_mentor < submitted.seq,
     )
 
 

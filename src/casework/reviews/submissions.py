@@ -10,6 +10,10 @@ of the run's work), write one event row with `record_event` (hash chain), commit
   verdict is current (passed; or returned for redo and not yet redone), or when the run was started
   again from scratch. After a redo and new work it can be submitted again. A submission neither
   moves the run nor bumps its version.
+- **withdraw** (kind ``withdrawn``): takes the latest submission back while no mentor has
+  started on it (no comment, score or verdict since it): the run leaves the queue and the
+  reminders, the history says so, and it can be submitted again. Refused (409, with the reason)
+  when nothing waits or a mentor has started.
 - **reply** (kind ``comment`` with ``"by": "trainee"``): a reply to a comment of the run, in its
   thread, like a mentor's reply. Trainees do not open threads of their own: mentors comment, and
   trainees answer.
@@ -30,10 +34,18 @@ from casework.dossiers.models import Dossier, Event, Mode
 from casework.dossiers.queries import timeline
 from casework.dossiers.service import _lock_dossier
 from casework.errors import ActionNotAllowed, NotFound, PermissionDenied, ValidationFailed
-from casework.reviews.runs import BY_TRAINEE, SUBMITTED, WORK_KINDS, run_status, submit_refusal
+from casework.reviews.runs import (
+    BY_TRAINEE,
+    SUBMITTED,
+    WITHDRAWN,
+    WORK_KINDS,
+    run_status,
+    submit_refusal,
+)
 from casework.reviews.service import MAX_NOTE, _commit, clean_text, comment_target, write_comment
 
 SUBMIT_LABEL = "Nộp để nhận xét"
+WITHDRAW_LABEL = "Rút lại bài nộp để nhận xét"
 
 
 def acted_on(session: Session, user: User, dossier: Dossier) -> bool:
@@ -89,6 +101,33 @@ def submit(
             "round": status.submissions + 1,
             "note": note,
         },
+    )
+    session.add(dossier)
+    _commit(session, code)
+    return ev
+
+
+def withdraw(session: Session, *, actor: User, code: str, now: datetime | None = None) -> Event:
+    """Take back the run's latest submission (see the module doc)."""
+    now = now or utcnow()
+    dossier = _lock_as_trainee(session, actor, code, "rút lại bài nộp")
+    status = run_status(timeline(session, dossier))
+    if not status.waiting or status.submitted is None:
+        raise ActionNotAllowed(
+            f"Không rút lại được hồ sơ {code}: hồ sơ không ở trong hàng chờ nhận xét."
+        )
+    if not status.untouched:
+        raise ActionNotAllowed(
+            f"Không rút lại được hồ sơ {code}: cán bộ hướng dẫn đã bắt đầu xem "
+            "(đã góp ý hoặc chấm điểm sau lần nộp này)."
+        )
+    ev = record_event(
+        session,
+        dossier=dossier,
+        kind=WITHDRAWN,
+        at=now,
+        actor_id=actor.id,
+        payload={"label": WITHDRAW_LABEL, "round": status.submissions},
     )
     session.add(dossier)
     _commit(session, code)

@@ -328,6 +328,15 @@ async def submit(code: str, p: OnDossier) -> Response:
     return await _dossier_form(p, code, write)
 
 
+@router.post("/dossiers/{code}/reviews/withdraw")
+async def withdraw(code: str, p: OnDossier) -> Response:
+    def write(form: FormData) -> str:
+        submissions.withdraw(p.session, actor=p.user, code=code)
+        return "submit-review"
+
+    return await _dossier_form(p, code, write)
+
+
 @router.post("/dossiers/{code}/reviews/replies")
 async def reply(code: str, p: OnDossier) -> Response:
     def write(form: FormData) -> str:

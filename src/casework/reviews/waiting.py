@@ -24,7 +24,7 @@ from casework.accounts.models import Unit
 from casework.clock import WorkCalendar, remaining_working_minutes
 from casework.dossiers.clockwork import NATIONAL_SCOPE, CalendarSource
 from casework.dossiers.models import CalendarOverride, Dossier, Event
-from casework.reviews.runs import SUBMITTED
+from casework.reviews.runs import SUBMITTED, WITHDRAWN
 
 #: A submitted run waiting longer than this (working days) reminds its mentors.
 REMIND_AFTER_DAYS = 2
@@ -91,8 +91,8 @@ def waited_more_than(
 
 
 def waiting_submission() -> tuple[Any, Any]:
-    """(alias, join condition): the dossier's latest submission that no verdict followed — one
-    row for a run waiting for a verdict, none for any other."""
+    """(alias, join condition): the dossier's latest submission that no verdict (nor its
+    withdrawal) followed — one row for a run waiting for a verdict, none for any other."""
     sub = aliased(Event)
     newer = aliased(Event)
     condition = and_(
@@ -100,7 +100,7 @@ def waiting_submission() -> tuple[Any, Any]:
         col(sub.kind) == SUBMITTED,
         ~exists().where(
             col(newer.dossier_id) == col(sub.dossier_id),
-            col(newer.kind).in_((SUBMITTED, "review")),
+            col(newer.kind).in_((SUBMITTED, WITHDRAWN, "review")),
             col(newer.seq) > col(sub.seq),
         ),
     )
