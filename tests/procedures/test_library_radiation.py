@@ -230,7 +230,7 @@ def test_facts(code: str) -> None:
     assert not any("18/2008" in b or "1915" in b or "142/2020" in b for b in p.legal_basis)
     law = [s for s in p.sources if "94/2025/QH15" in s.cite]
     assert law and law[0].checked.isoformat() == "2026-12-05" and law[0].url
-    assert p.version == 2 and p.changes
+    assert p.version == 3 and p.changes
     expected = {
         CP: (25, "days", "on_fee_paid"),
         GH: (25, "days", "on_fee_paid"),
@@ -286,7 +286,7 @@ def test_safety_officer_certificate_code_fee_and_basis() -> None:
     """Finding of issue 18: the national code 2.002379, a lệ phí of 200.000 đ per certificate and
     no phí (Đà Nẵng's and Tiền Giang's portals), the later-dated source kept for the code."""
     p = library()[CCNV]
-    assert (p.code, p.code_kind, p.version) == ("2.002379", "national", 2)
+    assert (p.code, p.code_kind, p.version) == ("2.002379", "national", 3)
     assert p.fee is not None and p.fee.amount_vnd == 200_000
     assert p.fee.note and "Lệ phí" in p.fee.note and "không thu phí thẩm định" in p.fee.note
     assert p.fields["le_phi"].label == "Số lệ phí phải nộp (đồng)"

@@ -168,7 +168,7 @@ def test_recorded_facts_are_flagged_for_recheck(code: str) -> None:
     # the unknown fee is named as a gap, every source is a public page read on a given day
     assert "Phí, lệ phí" in {name for name, _ in p.recheck}
     assert p.sources and all(s.url and s.checked.isoformat() == "2026-12-05" for s in p.sources)
-    assert p.code_kind == "local" and p.version == 2 and p.changes
+    assert p.code_kind == "local" and p.version == 3 and p.changes
 
 
 def test_telecom_amendment_checks_validity_for_five_working_days_first() -> None:

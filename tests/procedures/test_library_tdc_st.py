@@ -231,7 +231,7 @@ def test_st_enterprise_procedures_follow_decree_268_2025(code: str, limit: int, 
     the 2025 S&T law, with national codes 1.014445 / 1.014446 (Lào Cai's portal); the later
     source replaces Decree 13/2019's 3 + 10 and 5 working days, and the file says so."""
     p = library()[code]
-    assert (p.code_kind, p.version) == ("national", 2)
+    assert (p.code_kind, p.version) == ("national", 3)
     assert (p.limit.value, p.limit.unit) == (limit, "days")
     assert p.fee is not None and p.fee.amount_vnd == 0
     assert p.legal_basis[0].startswith(
