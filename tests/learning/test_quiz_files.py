@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from casework.errors import ProcedureErrors
-from casework.learning.quizzes import PASS_PERCENT, QuizRegistry
+from casework.learning.quizzes import PASS_PERCENT, TEAM_NOTE_RE, QuizRegistry
 from casework.procedures.cli import workflows_app
 from casework.settings import PROJECT_ROOT
 
@@ -68,6 +68,10 @@ def test_shipped_quizzes_load_and_cover_measurement_and_quality(registry):
             assert q.answer in q.choices and q.explanation and q.source
             assert q.step is None or q.step in registry.get(code).states
     assert PASS_PERCENT == 80
+    # every shipped question cites a public source, never a team note
+    for code in quizzes.codes():
+        for q in quizzes.get(code).questions:
+            assert not TEAM_NOTE_RE.search(q.source), (code, q.source)
 
 
 def test_a_valid_minimal_quiz_loads(tmp_path, registry):
@@ -109,6 +113,10 @@ BROKEN = [
     (quiz_text().replace("source: Luật X, Điều 1", "source: Luật X, Điều 1\n    step: nowhere", 1),
      "[questions[0].step]", "Thủ tục XA-DL-KTNN không có bước «nowhere»."),
     (quiz_text().replace("Câu hỏi 1?", "Câu hỏi 0?"), "[questions[1].text]", "Trùng câu hỏi thứ 1."),
+    (quiz_text().replace("source: Luật X, Điều 1", "source: Luật X (docs/legal-clock.md)", 1),
+     "[questions[0].source]", "Không dẫn ghi chú nội bộ của nhóm"),
+    (quiz_text().replace("source: Luật X, Điều 1", "source: domain-vn.md §6.1", 1),
+     "[questions[0].source]", "Không dẫn ghi chú nội bộ của nhóm"),
 ]  # fmt: skip
 
 

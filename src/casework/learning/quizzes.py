@@ -1,8 +1,10 @@
 """The quiz file format (`workflows/quizzes/<procedure file stem>.yaml`) and the quiz registry.
 
 A quiz sits next to its procedure: `workflows/quizzes/kiem_tra_do_luong_xa.yaml` is the quiz of
-the procedure in `workflows/kiem_tra_do_luong_xa.yaml`. Every question rests on a fact the
-procedure file, its guidance or `docs/*.md` already states with its source.
+the procedure in `workflows/kiem_tra_do_luong_xa.yaml`. Every question cites the public source of
+its fact (a law, decree or circular with its article, or a portal page, with the day it was
+checked), never a team note (docs/…, domain-vn.md…): the trainee must be able to look it up. A
+fact that could not be confirmed is marked `unverified: true` and its source says what is missing.
 
 ```yaml
 procedure: XA-DL-KTNN              # the code in the procedure file of the same name
@@ -28,6 +30,7 @@ import datetime as dt
 import hashlib
 import json
 import random
+import re
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +45,8 @@ MIN_QUESTIONS = 5
 MAX_QUESTIONS = 8
 MIN_CHOICES = 2
 MAX_CHOICES = 6
+#: a team note cited as a question's source (the trainee cannot read it): refused
+TEAM_NOTE_RE = re.compile(r"docs/|\.md\b|domain-vn|legal-findings|helper-preamble", re.IGNORECASE)
 #: The passing mark: at least this share of the answers right (4 of 5, 5 of 6, 6 of 7, 7 of 8).
 PASS_PERCENT = 80
 
@@ -168,6 +173,15 @@ def check_questions(quiz: Quiz, procedure: Procedure, file: str) -> list[Procedu
         if q.answer not in q.choices:
             errors.append(
                 _problem(file, f"{at}.answer", f"Đáp án «{q.answer}» không có trong các lựa chọn.")
+            )
+        if TEAM_NOTE_RE.search(q.source):
+            errors.append(
+                _problem(
+                    file,
+                    f"{at}.source",
+                    "Không dẫn ghi chú nội bộ của nhóm (docs/…, domain-vn.md…) làm nguồn: ghi văn "
+                    "bản pháp luật (số, điều, khoản) hoặc trang cổng công khai và ngày kiểm tra.",
+                )
             )
         if q.step is not None and q.step not in procedure.states:
             errors.append(
