@@ -74,6 +74,20 @@ def test_shipped_quizzes_load_and_cover_measurement_and_quality(registry):
             assert not TEAM_NOTE_RE.search(q.source), (code, q.source)
 
 
+#: Every field of the catalogue as of 05/12/2026 has at least one quiz on its learning path.
+FIELDS_WITH_QUIZZES = {
+    "Đo lường", "Chất lượng sản phẩm, hàng hóa", "Tiêu chuẩn, Đo lường, Chất lượng",
+    "Hoạt động khoa học và công nghệ", "An toàn bức xạ và hạt nhân", "Viễn thông và Internet",
+    "Tần số vô tuyến điện",
+}  # fmt: skip
+
+
+def test_every_field_has_a_quiz(registry):
+    quizzes = QuizRegistry.from_directory(QUIZZES, registry)
+    covered = {registry.get(code).field for code in quizzes.codes()}
+    assert covered >= FIELDS_WITH_QUIZZES, FIELDS_WITH_QUIZZES - covered
+
+
 def test_a_valid_minimal_quiz_loads(tmp_path, registry):
     directory = tmp_workflows(tmp_path, {"kiem_tra_do_luong_xa.yaml": quiz_text()})
     quiz = QuizRegistry.from_directory(directory / "quizzes", registry).get("XA-DL-KTNN")
