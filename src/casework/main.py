@@ -29,9 +29,8 @@ from casework.findings import views as finding_views
 from casework.handbook import views as handbook_views
 from casework.inspections import views as inspection_views
 from casework.learning import views as learning_views
-from casework.learning.quizzes import QuizRegistry
+from casework.loaded import load_catalogue
 from casework.notifications import views as notification_views
-from casework.procedures import ProcedureRegistry
 from casework.progress import dashboard as progress_dashboard
 from casework.progress import views as progress_views
 from casework.questions import views as question_views
@@ -40,7 +39,6 @@ from casework.reports import audit_views
 from casework.reports import views as report_views
 from casework.reviews import views as review_views
 from casework.scenarios import views as scenario_views
-from casework.scenarios.schema import ScenarioRegistry
 from casework.settings import Settings, get_settings
 from casework.signoffs import views as signoff_views
 from casework.units import views as unit_views
@@ -65,9 +63,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     """Build the app. Refuses (raises `ProcedureErrors`) if any procedure file is invalid."""
     settings = settings or get_settings()
     i18n.configure(settings.locales_dir)
-    registry = ProcedureRegistry.from_directory(settings.workflows_dir)
-    scenarios = ScenarioRegistry.from_directory(settings.workflows_dir / "scenarios", registry)
-    quizzes = QuizRegistry.from_directory(settings.workflows_dir / "quizzes", registry)
+    registry, scenarios, quizzes = load_catalogue(settings.workflows_dir)
     own_engine = engine is None
     engine = engine or engine_for(settings)
 

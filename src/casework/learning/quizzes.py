@@ -40,6 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from casework.errors import NotFound, ProcedureErrors, ProcedureFileError
 from casework.procedures import Procedure, ProcedureRegistry
 from casework.procedures.loader import PROCEDURE_SUFFIXES
+from casework.procedures.yamlsafe import fast_load
 
 MIN_QUESTIONS = 5
 MAX_QUESTIONS = 8
@@ -126,7 +127,7 @@ def _code_of_file(directory: Path, stem: str) -> tuple[Path | None, str | None]:
         path = directory / f"{stem}{suffix}"
         if path.is_file():
             try:
-                data = yaml.safe_load(path.read_text(encoding="utf-8"))
+                data = fast_load(path.read_text(encoding="utf-8"))
             except yaml.YAMLError:
                 return path, None
             code = data.get("code") if isinstance(data, dict) else None
@@ -196,7 +197,7 @@ def load_quiz(
     """One quiz file, checked against the procedure file of the same name and its procedure."""
     name = f"quizzes/{path.name}"
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = fast_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         return None, [_problem(name, "", f"Lỗi cú pháp YAML: {exc}")]
     if not isinstance(data, dict):

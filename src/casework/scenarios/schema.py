@@ -51,6 +51,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from casework.errors import NotFound, ProcedureErrors, ProcedureFileError
 from casework.procedures import Procedure, ProcedureRegistry
 from casework.procedures.schema import ActingRole
+from casework.procedures.yamlsafe import fast_load
 
 Trap = Literal[
     "missing_document",
@@ -313,7 +314,7 @@ class ScenarioRegistry:
         for path in sorted(directory.glob("*.yaml")):
             name = f"scenarios/{path.name}"
             try:
-                data = yaml.safe_load(path.read_text(encoding="utf-8"))
+                data = fast_load(path.read_text(encoding="utf-8"))
                 scenario = Scenario.model_validate(data)
             except yaml.YAMLError as exc:
                 errors.append(_problem(name, "", f"Lỗi cú pháp YAML: {exc}"))
