@@ -1,5 +1,5 @@
 """The review part of the access matrix (`tests/security/test_access_matrix.py`): one builder per
-POST route of the trainee's submission and reply and the mentor's bulk pass, for
+POST route of the trainee's submission, withdrawal and reply and the mentor's bulk pass, for
 `unsafe_requests.BUILDERS`, each on a fresh practice run made through the real services.
 (`unsafe_requests` is imported inside the builders: it imports this module at its end.)"""
 
@@ -57,6 +57,23 @@ def reply(k: Any, who: User, mode: str) -> Any:
     )  # fmt: skip
 
 
+def withdraw(k: Any, who: User, mode: str) -> Any:
+    """The trainee's own submission, no mentor has looked yet: taken back."""
+    from tests.security.unsafe_requests import Sent, _event
+
+    d = k.dossier(mode)
+    submissions.submit(k.session, actor=who, code=d.code)
+
+    def stored(db: Session, r: Any) -> str:
+        ev = _event(db, d.code, kind="withdrawn", actor_id=who.id)
+        return "" if ev is not None else "no withdrawal event"
+
+    return Sent(
+        f"/dossiers/{d.code}/reviews/withdraw", {},
+        location=f"^/dossiers/{re.escape(d.code)}#submit-review$", stored=stored,
+    )  # fmt: skip
+
+
 def bulk_pass(k: Any, who: User, mode: str) -> Any:
     """A finished, submitted run of a unit the mentor coaches, passed with a common comment."""
     from tests.security.unsafe_requests import Sent, _event
@@ -95,5 +112,6 @@ def bulk_pass(k: Any, who: User, mode: str) -> Any:
 BUILDERS = {
     ("POST", "/dossiers/{code}/reviews/submit"): submit,
     ("POST", "/dossiers/{code}/reviews/replies"): reply,
+    ("POST", "/dossiers/{code}/reviews/withdraw"): withdraw,
     ("POST", "/reviews/bulk-pass"): bulk_pass,
 }
