@@ -5,6 +5,7 @@ takes a second or more; a worker does it once, but the test suite builds an app 
 parsed registries are kept under a signature of every file below the directory (path, size,
 modification time): any added, removed or rewritten file reads the directory again, and the
 registries only ever cache more (machine classes of stored versions), never change what was read.
+Each call gets a registry object of its own (caches keyed by it follow one app's database).
 """
 
 from __future__ import annotations
@@ -46,7 +47,10 @@ def load_catalogue(directory: Path) -> Catalogue:
     with _lock:
         found = _cache.get(key)
     if found is not None:
-        return found
+        # a registry of its own per app: the handbook keeps its search index and PDFs per
+        # registry, and they depend on the app's database (the procedures and their machine
+        # classes are shared; building the registry from them costs nothing)
+        return found._replace(procedures=ProcedureRegistry(found.procedures.all()))
     procedures = ProcedureRegistry.from_directory(directory)
     catalogue = Catalogue(
         procedures,

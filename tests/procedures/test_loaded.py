@@ -17,7 +17,10 @@ def test_same_files_same_catalogue_a_changed_file_reads_again(tmp_path: Path, wo
     folder = tmp_path / "workflows"
     shutil.copytree(workflows_dir, folder)
     first = load_catalogue(folder)
-    assert load_catalogue(folder) is first
+    again = load_catalogue(folder)
+    assert again.scenarios is first.scenarios and again.quizzes is first.quizzes
+    assert again.procedures is not first.procedures  # the handbook's caches are per registry
+    assert again.procedures.get("2.002131") is first.procedures.get("2.002131")
     assert len(first.procedures) == len(list(folder.glob("*.yaml")))
 
     target = folder / "x_quang_khai_bao.yaml"
@@ -25,7 +28,7 @@ def test_same_files_same_catalogue_a_changed_file_reads_again(tmp_path: Path, wo
     target.write_text(text.replace("name: ", "name: Thử ", 1), encoding="utf-8")
     os.utime(target, ns=(1, 1))  # a different modification time whatever the clock's resolution
     second = load_catalogue(folder)
-    assert second is not first
+    assert second.scenarios is not first.scenarios
     assert second.procedures.get("2.002131").name.startswith("Thử ")
 
     target.write_text("code: [", encoding="utf-8")  # a broken file is refused, not kept
