@@ -373,14 +373,15 @@ def users_create(
         str | None, typer.Option("--password", help="Mật khẩu (bỏ trống để nhập ẩn).")
     ] = None,
 ) -> None:
-    """Tạo người dùng thuộc một đơn vị, với một hoặc nhiều vai trò."""
+    """Tạo người dùng thuộc một đơn vị, với một hoặc nhiều vai trò (ghi vào lịch sử tài khoản)."""
     from casework.accounts import service as accounts
+    from casework.admin import operator
 
     if password is None and sys.stdin.isatty():
         password = typer.prompt("Mật khẩu", hide_input=True, confirmation_prompt=True)
     with Session(_engine(), expire_on_commit=False) as session:
         try:
-            user = accounts.create_user(
+            user = operator.create_user(
                 session,
                 username=username,
                 full_name=name,
@@ -401,12 +402,13 @@ def users_token(
     username: str,
     label: Annotated[str, typer.Option("--label", help="Ghi chú mã dùng cho việc gì.")] = "",
 ) -> None:
-    """Tạo mã truy cập API cá nhân (in ra một lần; chỉ lưu mã băm)."""
+    """Tạo mã truy cập API cá nhân (in ra một lần; chỉ lưu mã băm; ghi vào lịch sử)."""
     from casework.accounts import service as accounts
+    from casework.admin import operator
 
     with Session(_engine(), expire_on_commit=False) as session:
         try:
-            token = accounts.issue_token(
+            token = operator.issue_token(
                 session, user=accounts.get_user(session, username), label=label
             )
         except CaseworkError as exc:
@@ -597,10 +599,11 @@ def users_list(
 
 def _set_active(username: str, active: bool) -> None:
     from casework.accounts import service as accounts
+    from casework.admin import operator
 
     with Session(_engine(), expire_on_commit=False) as session:
         try:
-            user = accounts.set_active(
+            user = operator.set_active(
                 session, user=accounts.get_user(session, username), active=active
             )
         except CaseworkError as exc:
@@ -610,7 +613,7 @@ def _set_active(username: str, active: bool) -> None:
 
 @users_app.command("deactivate")
 def users_deactivate(username: str) -> None:
-    """Khóa tài khoản: đăng nhập, phiên và mã truy cập của người này ngừng có hiệu lực."""
+    """Khóa tài khoản: đăng nhập và phiên kết thúc, mã truy cập API bị thu hồi."""
     _set_active(username, False)
 
 
@@ -622,12 +625,13 @@ def users_activate(username: str) -> None:
 
 @users_app.command("revoke-tokens")
 def users_revoke_tokens(username: str) -> None:
-    """Thu hồi mọi mã truy cập API của một người dùng."""
+    """Thu hồi mọi mã truy cập API của một người dùng (ghi vào lịch sử tài khoản)."""
     from casework.accounts import service as accounts
+    from casework.admin import operator
 
     with Session(_engine(), expire_on_commit=False) as session:
         try:
-            count = accounts.revoke_tokens(session, user=accounts.get_user(session, username))
+            count = operator.revoke_tokens(session, user=accounts.get_user(session, username))
         except CaseworkError as exc:
             raise _fail(exc.message) from exc
     typer.echo(f"Đã thu hồi {count} mã truy cập của {username}.")

@@ -7,10 +7,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy import update
+from sqlmodel import Session, col, select
 
 from casework.accounts import sessions
-from casework.accounts.models import User, UserSession
+from casework.accounts.models import ApiToken, User, UserSession
 from casework.accounts.security import token_digest, verify_password
 from casework.db import utcnow
 from tests.conftest import TEST_PASSWORD as PASSWORD  # what the `sign_in` fixture gives everyone
@@ -84,6 +85,9 @@ def change_password(k: Any, who: User, mode: str) -> Any:
         wrong = wrong or _ended(db, other, "password_changed") or _still_signed_in(k)
         user.password_hash = kept  # the matrix's later requests sign in with PASSWORD again
         db.add(user)
+        # the change revoked the user's API tokens (issue 17): the matrix's later API requests
+        # use the token it made for them at the start
+        db.execute(update(ApiToken).where(col(ApiToken.user_id) == who.id).values(revoked_at=None))
         db.commit()
         return wrong
 
@@ -94,7 +98,31 @@ def change_password(k: Any, who: User, mode: str) -> Any:
     )  # fmt: skip
 
 
+def admin_ends_one(k: Any, who: User, mode: str) -> Any:
+    """An admin ends one session of a Hà Nội receiver from the user's admin page (issue 17)."""
+    from casework.admin.models import AccountChange
+    from tests.security.unsafe_requests import Sent
+
+    target = k.user(k.units["HNI"], ["receiver"])
+    other = matrix_session(k.session, target)
+
+    def stored(db: Session, r: Any) -> str:
+        recorded = db.exec(
+            select(AccountChange).where(
+                AccountChange.user_id == target.id, AccountChange.kind == "session_ended"
+            )
+        ).first()
+        wrong = _ended(db, other, "admin_ended")
+        return wrong or ("" if recorded and recorded.actor_id == who.id else "not recorded")
+
+    return Sent(
+        f"/admin/users/{target.id}/sessions/{other}/end",
+        location=rf"^/admin/users/{target.id}\?done=session$", stored=stored,
+    )  # fmt: skip
+
+
 BUILDERS = {
+    ("POST", "/admin/users/{user_id}/sessions/{session_id}/end"): admin_ends_one,
     ("POST", "/account/sessions/{session_id}/end"): end_one,
     ("POST", "/account/sessions/end-others"): end_others,
     ("POST", "/account/password"): change_password,

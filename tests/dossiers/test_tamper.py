@@ -83,7 +83,7 @@ def test_honest_data_verifies_clean_including_a_checkpoint(session, world, histo
     )  # fmt: skip
     assert audit.verify(session).ok
     result = against(session, cp, key)  # a chain that grew after the checkpoint is fine
-    assert result.ok and result.chains == 2, [str(p) for p in result.problems]
+    assert result.ok and result.chains == 3, [str(p) for p in result.problems]  # + accounts
 
 
 def test_a_deleting_the_last_event_and_resetting_the_counters(session, history, key, tmp_path):
@@ -295,11 +295,11 @@ def test_cli_keygen_checkpoint_and_verify(engine, session, history, tmp_path, mo
         assert runner.invoke(cli.app, ["audit", "keygen"]).exit_code == 1  # never overwritten
         taken = runner.invoke(cli.app, ["audit", "checkpoint"])
         assert taken.exit_code == 0, taken.output
-        assert "Điểm kiểm chứng #1: 2 chuỗi nhật ký" in taken.output
+        assert "Điểm kiểm chứng #1: 3 chuỗi nhật ký" in taken.output  # 2 dossiers + accounts
         path = str(tmp_path / "cps" / "checkpoint-000001.json")
         clean = runner.invoke(cli.app, ["audit", "verify", "--checkpoint", path])
         assert clean.exit_code == 0, clean.output
-        assert "2 chuỗi so với điểm kiểm chứng #1: toàn vẹn" in clean.output
+        assert "3 chuỗi so với điểm kiểm chứng #1: toàn vẹn" in clean.output
         rewrite_chain(session, d, 2, actor_id=None)
         bad = runner.invoke(cli.app, ["audit", "verify", "--checkpoint", path])
         assert bad.exit_code == 1

@@ -406,6 +406,9 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/admin/users/{user_id}/active"): ADMIN,
     ("POST", "/admin/users/{user_id}/password"): ADMIN,
     ("POST", "/admin/users/{user_id}/tokens/revoke"): ADMIN,
+    # one session of a user in the admin's scope (issue 17); the matrix's ids do not match, so
+    # even an allowed admin is a 404 there — tests/accounts/matrix.py sends a real one
+    ("POST", "/admin/users/{user_id}/sessions/{session_id}/end"): ADMIN,
     # the unit picker's results: units at or below the user's own unit
     ("GET", "/units/search"): SIGNED_IN,
     ("GET", "/admin/units"): ADMIN,
@@ -429,6 +432,8 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/audit/checks/{check_id}"): CHECK,
     # signed checkpoints (issue 17): they cover every dossier's chain, so any reader may print one
     ("GET", "/audit/checkpoints"): READER,
+    # the accounts' history of the reader's subtree (issue 17, item 4)
+    ("GET", "/audit/accounts"): READER,
     ("GET", "/audit/checkpoints/{checkpoint_id}"): READER,
     ("GET", "/audit/checkpoints/{checkpoint_id}.pdf"): READER,
     # the readiness map (issue 15)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -31,6 +32,7 @@ COMMON_PASSWORDS = frozenset(
     }
 )  # fmt: skip
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=10)
+log = logging.getLogger("casework.auth")
 
 
 def password_problem(password: str, *, username: str, demo: bool = False) -> str | None:
@@ -196,26 +198,33 @@ def list_users(session: Session, *, unit: Unit | None = None) -> list[User]:
 
 
 def set_active(session: Session, *, user: User, active: bool) -> User:
-    """Lock or unlock an account; locking ends every session of the account in the same
-    transaction, and its tokens stop working at once."""
+    """Lock or unlock an account; locking ends every session of the account and revokes its API
+    tokens in the same transaction (unlocking brings neither back)."""
     user.is_active = active
     session.add(user)
     if not active:
-        sessions.end_all(session, user=user, reason=sessions.EndReason.locked, now=utcnow())
+        now = utcnow()
+        sessions.end_all(session, user=user, reason=sessions.EndReason.locked, now=now)
+        _revoke(session, user, now)
     session.commit()
     return user
 
 
 def revoke_tokens(session: Session, *, user: User) -> int:
-    rows = session.exec(
-        select(ApiToken).where(ApiToken.user_id == user.id, col(ApiToken.revoked_at).is_(None))
-    ).all()
-    now = utcnow()
-    for row in rows:
-        row.revoked_at = now
-        session.add(row)
+    n = _revoke(session, user, utcnow())
     session.commit()
-    return len(rows)
+    return n
+
+
+def _revoke(session: Session, user: User, now: datetime) -> int:
+    """Revoke every live API token of `user` (not committed); how many."""
+    stmt = update(ApiToken).where(
+        col(ApiToken.user_id) == user.id, col(ApiToken.revoked_at).is_(None)
+    )
+    n: int = session.execute(stmt.values(revoked_at=now)).rowcount  # type: ignore[attr-defined]
+    if n:
+        log.info("tokens_revoked user=%s count=%d", user.username, n)
+    return n
 
 
 def update_user(
@@ -250,8 +259,8 @@ def update_user(
 
 
 def set_password(session: Session, *, user: User, password: str, commit: bool = True) -> User:
-    """An admin's reset: a new password, and every session of the user ends in the same
-    transaction (whoever held one must sign in with the new password)."""
+    """An admin's reset: a new password; every session of the user ends and every API token is
+    revoked in the same transaction (whoever held one must sign in with the new password)."""
     _store_password(session, user, password, keep_session=None)
     if commit:
         session.commit()
@@ -261,8 +270,9 @@ def set_password(session: Session, *, user: User, password: str, commit: bool = 
 def _store_password(
     session: Session, user: User, password: str, *, keep_session: int | None
 ) -> int:
-    """Check and store a new password and end the user's sessions but `keep_session` (not
-    committed); returns how many ended."""
+    """Check and store a new password, end the user's sessions but `keep_session` and revoke
+    their API tokens — a token made by whoever knew the old password must not outlive it (not
+    committed); returns how many sessions ended."""
     problem = password_problem(password, username=user.username)
     if problem:
         raise ValidationFailed("Không đặt được mật khẩu.", fields={"password": problem})
@@ -271,7 +281,9 @@ def _store_password(
     reason = sessions.EndReason.password_reset
     if keep_session is not None:
         reason = sessions.EndReason.password_changed
-    return sessions.end_all(session, user=user, reason=reason, now=utcnow(), keep=keep_session)
+    now = utcnow()
+    _revoke(session, user, now)
+    return sessions.end_all(session, user=user, reason=reason, now=now, keep=keep_session)
 
 
 def change_own_password(

@@ -48,6 +48,7 @@ class EndReason(StrEnum):
     idle = "idle"  # no request for longer than the idle timeout
     expired = "expired"  # older than the absolute timeout
     replaced = "replaced"  # a new sign-in in the same browser
+    admin_ended = "admin_ended"  # an admin ended it from the user's admin page
 
 
 #: Reasons that are a timeout (the sign-in page says "expired"), not someone ending the session.
@@ -213,17 +214,24 @@ def active(session: Session, *, user: User, timeouts: Timeouts, now: datetime) -
 
 
 def end_own(
-    session: Session, *, user: User, session_id: int, timeouts: Timeouts, now: datetime
+    session: Session,
+    *,
+    user: User,
+    session_id: int,
+    timeouts: Timeouts,
+    now: datetime,
+    reason: EndReason = EndReason.ended,
 ) -> UserSession:
-    """End one of the user's live sessions from the sessions page (one transaction). Another
+    """End one of `user`'s live sessions — from their sessions page, or an admin's page of the
+    user (`reason` admin_ended) — in one transaction with whatever the caller added. Another
     user's session, an ended one or none: the same 404."""
     row = session.get(UserSession, session_id)
     if row is None or row.user_id != user.id or row.ended_at or timeouts.reason(row, now):
         raise NotFound("Không tìm thấy phiên đăng nhập này (có thể nó đã kết thúc).")
-    row.ended_at, row.end_reason = now, EndReason.ended.value
+    row.ended_at, row.end_reason = now, reason.value
     session.add(row)
     session.commit()
-    log.info("session_ended session=%s reason=%s", row.id, EndReason.ended.value)
+    log.info("session_ended session=%s reason=%s", row.id, reason.value)
     return row
 
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import select
 
+from casework import inputs
 from casework.accounts import account_views, throttle
 from casework.accounts.models import User
 from casework.accounts.security import verify_password
@@ -40,6 +41,11 @@ def login_form(request: Request, user: OptionalUser, next: str | None = None) ->
     )
 
 
+USERNAME = inputs.Rule("Tên đăng nhập", "username")
+#: far above any password a person types; a longer one only costs the hash its time
+PASSWORD_MAX = 1024
+
+
 @router.post("/login")
 def login(
     request: Request,
@@ -58,6 +64,20 @@ def login(
             status_code=status_code,
         )
 
+    # the input layer first (issue 17): a NUL, a control character or a huge text never
+    # reaches the database (a NUL was a 500 on PostgreSQL); the form keeps the name
+    errors: dict[str, str] = {}
+    inputs.read({"username": username}, "username", USERNAME, errors)
+    if len(password) > PASSWORD_MAX or "\x00" in password:
+        errors["password"] = f"Mật khẩu: dài quá {PASSWORD_MAX} ký tự hoặc có ký tự không hợp lệ."
+    if errors:
+        shown = username[: inputs.LIMITS["username"]].replace("\x00", "")
+        return render(
+            request, "accounts/login.html",
+            {"next": safe_next(next), "username": shown, "error": " ".join(errors.values()),
+             "ended": None},
+            status_code=422,
+        )  # fmt: skip
     # checked before the password, and the same for unknown user names: nothing is revealed
     limits = throttle.Limits.from_settings(request.app.state.settings)
     refused = throttle.refusal(session, username=username, address=address, limits=limits)

@@ -58,6 +58,7 @@ GRANTS: dict[UnitKind, dict[UnitKind, frozenset[Role]]] = {
 SELF_ROLES = "Bạn không tự đổi vai trò của mình; hãy nhờ quản trị viên cấp trên."
 SELF_UNIT = "Bạn không tự chuyển đơn vị của mình; hãy nhờ quản trị viên cấp trên."
 SELF_ACTIVE = "Bạn không thể tự khóa tài khoản của mình."
+SELF_SESSION = "Phiên của chính bạn được kết thúc ở trang «Phiên đăng nhập» của tài khoản."
 SELF_PASSWORD = (
     "Mật khẩu của chính bạn đổi ở trang «Đổi mật khẩu» (/account/password), cần mật khẩu hiện "
     "tại; trang quản trị không đặt lại mật khẩu của chính mình."
@@ -137,6 +138,13 @@ def check_reset(admin: User, admin_unit: Unit, target: User, target_unit: Unit) 
 def check_active(admin: User, target: User, admin_unit: Unit, target_unit: Unit) -> None:
     if target.id == admin.id:
         raise GrantRefused(SELF_ACTIVE, fields={"active": SELF_ACTIVE})
+    check_manage(admin, admin_unit, target, target_unit)
+
+
+def check_session(admin: User, target: User, admin_unit: Unit, target_unit: Unit) -> None:
+    """An admin ending one of the user's sessions: as locking — not their own, not a peer's."""
+    if target.id == admin.id:
+        raise GrantRefused(SELF_SESSION, fields={"session": SELF_SESSION})
     check_manage(admin, admin_unit, target, target_unit)
 
 

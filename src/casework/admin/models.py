@@ -2,7 +2,14 @@
 and creation an admin makes on the admin pages, one row each (issue 17, finding 1).
 
 Rows are only added, in the same transaction as the change. `role` is set for a grant or a
-removal; `old_value` / `new_value` hold the unit codes of a move. `actor_id` is the admin.
+removal; `old_value` / `new_value` hold the unit codes of a move. `actor_id` is the admin; a
+change made with `casework users …` on the server has no actor and `via` says so
+("cli:<the server account>").
+
+The rows form one hash chain, like a dossier's events (`admin.history_chain`): each row's `hash`
+is SHA-256 over its content and `prev_hash`, the hash of the row before it. `audit verify`
+follows it, and a signed checkpoint signs its length and last hash, so a row edited or deleted,
+or the chain cut short, is caught.
 """
 
 from __future__ import annotations
@@ -24,6 +31,9 @@ class ChangeKind(StrEnum):
     locked = "locked"
     unlocked = "unlocked"
     password_reset = "password_reset"
+    session_ended = "session_ended"
+    token_issued = "token_issued"
+    tokens_revoked = "tokens_revoked"
 
 
 CHANGE_LABELS = {
@@ -35,6 +45,9 @@ CHANGE_LABELS = {
     ChangeKind.locked: "Khóa tài khoản",
     ChangeKind.unlocked: "Mở khóa tài khoản",
     ChangeKind.password_reset: "Đặt lại mật khẩu",
+    ChangeKind.session_ended: "Kết thúc phiên đăng nhập",
+    ChangeKind.token_issued: "Cấp mã truy cập API",
+    ChangeKind.tokens_revoked: "Thu hồi mã truy cập API",
 }
 
 
@@ -49,3 +62,7 @@ class AccountChange(SQLModel, table=True):
     role: str | None = Field(default=None, max_length=16)
     old_value: str = Field(default="", max_length=255)
     new_value: str = Field(default="", max_length=255)
+    #: "" on the admin pages; "cli:<server account>" for `casework users …`
+    via: str = Field(default="", max_length=64)
+    prev_hash: str = Field(default="", max_length=64)
+    hash: str = Field(default="", max_length=64)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import String, cast, func
@@ -18,7 +19,8 @@ from sqlmodel import Session, col, select
 
 from casework import inputs
 from casework.accounts import service as accounts
-from casework.accounts.models import Role, Unit, UnitKind, User
+from casework.accounts import sessions
+from casework.accounts.models import Role, Unit, UnitKind, User, UserSession
 from casework.admin import grants, history
 from casework.admin.models import ChangeKind
 from casework.errors import NotFound, PermissionDenied, ValidationFailed
@@ -252,6 +254,31 @@ def set_active(session: Session, scope: Scope, user: User, *, active: bool) -> U
         kind = ChangeKind.unlocked if active else ChangeKind.locked
         history.record(session, actor=scope.admin, user=user, kind=kind)
     return accounts.set_active(session, user=user, active=active)
+
+
+def end_session(
+    session: Session,
+    scope: Scope,
+    user: User,
+    session_id: int,
+    *,
+    timeouts: sessions.Timeouts,
+    now: datetime,
+) -> None:
+    """End one live session of `user` (a lost phone, a shared computer): the same rights as
+    locking — not one's own (the sessions page does that), not a peer admin's (403). Recorded
+    with the session's device and address; a session not the user's or already ended: 404."""
+    grants.check_session(scope.admin, user, scope.root, _unit_of(session, user))
+    row = session.get(UserSession, session_id)
+    if row is not None and row.user_id == user.id and row.ended_at is None:
+        what = " · ".join(x for x in (sessions.device(row.user_agent), row.address) if x)
+        history.record(
+            session, actor=scope.admin, user=user, kind=ChangeKind.session_ended, new=what
+        )
+    sessions.end_own(
+        session, user=user, session_id=session_id, timeouts=timeouts, now=now,
+        reason=sessions.EndReason.admin_ended,
+    )  # fmt: skip
 
 
 def reset_password(

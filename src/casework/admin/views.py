@@ -18,14 +18,15 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from casework.accounts import service as accounts
+from casework.accounts import sessions
 from casework.accounts.models import Role, Unit, User
-from casework.admin import grants, history, service, unit_views
+from casework.admin import grants, history, operator, service, unit_views
 from casework.admin.pages import base, picked, role_choices, texts
 from casework.errors import ValidationFailed
 from casework.ids import CountQuery, IdPath
 from casework.paging import Page
 from casework.units import search
-from casework.web.auth import PageUser, verify_csrf
+from casework.web.auth import PageUser, now, timeouts, verify_csrf
 from casework.web.deps import SessionDep
 from casework.web.forms import form_text
 from casework.web.templating import is_htmx, render
@@ -170,6 +171,9 @@ def _user_page(
     }
     is_self = target.id == admin.id
     peer = target_unit is not None and grants.is_peer_admin(admin, scope.root, target, target_unit)
+    live = [] if is_self or peer else sessions.active(
+        session, user=target, timeouts=timeouts(request), now=now()
+    )  # fmt: skip
     context = {
         **base(scope, "users"),
         "target": target,
@@ -185,6 +189,7 @@ def _user_page(
         "message": message,
         "message_kind": message_kind,
         "tokens": accounts.count_active_tokens(session, user=target),
+        "sessions": [{"row": r, "device": sessions.device(r.user_agent)} for r in live],
         "is_self": is_self,
         "peer": peer,
         "min_password": accounts.MIN_PASSWORD_LENGTH,
@@ -199,6 +204,7 @@ DONE_MESSAGES = {
     "unlocked": "Đã mở khóa tài khoản.",
     "password": "Đã đặt mật khẩu mới. Báo cho người dùng và nhắc họ giữ kín.",
     "revoked": "Đã thu hồi các mã truy cập API.",
+    "session": "Đã kết thúc phiên đó: thiết bị ấy phải đăng nhập lại.",
 }
 
 
@@ -285,9 +291,30 @@ async def reset_password(
     return RedirectResponse(f"/admin/users/{user_id}?done=password", status_code=303)
 
 
+@router.post("/admin/users/{user_id}/sessions/{session_id}/end")
+def end_session(
+    user_id: IdPath, session_id: IdPath, request: Request, session: SessionDep, user: PageUser
+) -> Response:
+    scope = service.scope_of(session, user)
+    target = service.user_in_scope(session, scope, user_id)
+    try:
+        service.end_session(
+            session, scope, target, session_id, timeouts=timeouts(request), now=now()
+        )
+    except grants.GrantRefused as exc:
+        session.rollback()
+        _refused(request, user, exc)
+        target = service.user_in_scope(session, scope, user_id)
+        return _user_page(
+            request, session, scope, user, target, errors=exc.fields, failed="session",
+            message=exc.message, message_kind="error", status_code=exc.status,
+        )  # fmt: skip
+    return RedirectResponse(f"/admin/users/{user_id}?done=session", status_code=303)
+
+
 @router.post("/admin/users/{user_id}/tokens/revoke")
 def revoke_tokens(user_id: IdPath, session: SessionDep, user: PageUser) -> Response:
     scope = service.scope_of(session, user)
     target = service.user_in_scope(session, scope, user_id)
-    n = accounts.revoke_tokens(session, user=target)
+    n = operator.revoke_tokens(session, user=target, actor=user)
     return RedirectResponse(f"/admin/users/{user_id}?done=revoked&n={n}", status_code=303)

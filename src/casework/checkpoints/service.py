@@ -2,8 +2,10 @@
 
 A checkpoint is Certificate Transparency's signed tree head applied to the dossiers: every
 chain's head — (code, event count, hash of the last event), sorted by code — is a leaf of an
-RFC 6962 Merkle tree (`merkle`), and the statement naming the checkpoint's id, time, tree size and
-root is signed with the Ed25519 key (`keys`), which lives in a file the database never sees.
+RFC 6962 Merkle tree (`merkle`), and so is the accounts' history (`admin.history_chain`: its
+rows and last hash, the last leaf); the statement naming the checkpoint's id, time, tree
+size and root is signed with the Ed25519 key (`keys`), which lives in a file the database
+never sees.
 
 `take` writes two files into the checkpoint directory and one row into `audit_checkpoint`:
 
@@ -34,6 +36,8 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from casework.admin import history_chain
+from casework.admin.models import AccountChange
 from casework.checkpoints import keys, merkle
 from casework.checkpoints.models import AuditCheckpoint
 from casework.db import utcnow
@@ -84,7 +88,8 @@ def statement_of(row: AuditCheckpoint) -> Statement:
 
 
 def _heads(session: Session) -> Iterator[tuple[str, int, str]]:
-    """(code, event count, last hash) of every dossier, by code (byte order on both databases)."""
+    """(code, event count, last hash) of every dossier, by code (byte order on both databases),
+    then the accounts' history as one more leaf (`history_chain.LEAF_CODE`, rows, last hash)."""
     code = col(Dossier.code)
     if session.get_bind().dialect.name == "postgresql":
         code = code.collate("C")  # type: ignore[assignment]
@@ -92,6 +97,8 @@ def _heads(session: Session) -> Iterator[tuple[str, int, str]]:
     result = session.connection().execution_options(yield_per=5000).execute(query.order_by(code))
     for row in result:
         yield row.code, row.event_count, row.last_event_hash
+    rows = session.execute(sa_select(func.count()).select_from(AccountChange)).scalar_one()
+    yield history_chain.LEAF_CODE, int(rows), history_chain.tip(session)
 
 
 def take(

@@ -22,10 +22,12 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
+from casework.admin import history_chain
 from casework.checkpoints import keys, merkle
 from casework.checkpoints.models import AuditCheckpoint
 from casework.checkpoints.service import FORMAT, Statement
 from casework.dossiers.audit import EVENT_COLUMNS, snapshot_engine
+from casework.dossiers.derived import PRACTICE_PREFIX
 from casework.dossiers.events import event_hash
 from casework.dossiers.models import Dossier, Event
 from casework.errors import CaseworkError
@@ -93,9 +95,15 @@ class CheckpointReport:
 
 
 def verify(
-    session: Session, checkpoint: CheckpointFile, trusted: Ed25519PublicKey
+    session: Session,
+    checkpoint: CheckpointFile,
+    trusted: Ed25519PublicKey,
+    *,
+    units: set[str] | None = None,
 ) -> CheckpointReport:
-    """Check `checkpoint` (signature, leaves, database row) and every chain it names."""
+    """Check `checkpoint` (signature, leaves, database row) and every chain it names — or,
+    with `units` (unit codes: a subtree's integrity check), the chains of dossiers received by
+    those units; the accounts' history only when every unit is checked."""
     st = checkpoint.statement
     report = CheckpointReport(st.id)
 
@@ -130,11 +138,27 @@ def verify(
     bind = session.get_bind()
     with Session(snapshot_engine(bind) if isinstance(bind, Engine) else bind) as own:
         for batch in _batches(checkpoint.leaves):
+            history = [leaf for leaf in batch if leaf[0] == history_chain.LEAF_CODE]
+            batch = [leaf for leaf in batch if leaf[0] != history_chain.LEAF_CODE]
+            if units is not None:
+                batch = [leaf for leaf in batch if unit_code_of(leaf[0]) in units]
+                history = []
             report.chains += len(batch)
-            for code, text in _check_batch(own, batch):
+            for code, text in _check_batch(own, batch) if batch else ():
                 problem(text, code)
+            for _, count, head in history:
+                report.chains += 1
+                found = history_chain.check_against(own, count, head)
+                if found is not None:
+                    problem(found)
             own.rollback()
     return report
+
+
+def unit_code_of(code: str) -> str:
+    """The unit that received a dossier, from its code: `<unit>-YYMMDD-NNNN` (LT- first for a
+    practice dossier), as `dossiers.derived` reads it."""
+    return code.removeprefix(PRACTICE_PREFIX).rsplit("-", 2)[0]
 
 
 def _read_leaves(path: Path) -> Iterator[tuple[str, int, str]]:

@@ -30,7 +30,9 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from casework.accounts.models import Unit
+from casework.accounts.models import Unit, User
+from casework.admin import history_chain
+from casework.admin.history_chain import HistoryProblem
 from casework.clock import CalendarEntry, WorkCalendar
 from casework.dossiers.catalog import procedure_of_version
 from casework.dossiers.clockwork import NATIONAL_SCOPE, CalendarSource
@@ -64,7 +66,7 @@ class CheckProblem:
         return f"Lần kiểm tra toàn vẹn #{self.check_id}: {self.problem}"
 
 
-Problem = ChainProblem | ColumnProblem | CounterProblem | CheckProblem
+Problem = ChainProblem | ColumnProblem | CounterProblem | CheckProblem | HistoryProblem
 
 
 @dataclass
@@ -75,6 +77,8 @@ class AuditReport:
     counters: int = 0
     #: sealed integrity-check records verified
     checks: int = 0
+    #: rows of the accounts' history verified (`admin.history_chain`)
+    account_changes: int = 0
     #: the problems found, at most `limit` of them (all of them without a limit)
     problems: list[Problem] = field(default_factory=list)
     #: how many problems were found, listed or not
@@ -162,6 +166,7 @@ def verify(
         if whole:
             _verify_counters(own, report, unit=unit)
             _verify_checks(own, report, unit=unit)
+            _verify_history(own, report, unit=unit)
     if progress is not None:
         progress(report)
     return report
@@ -298,6 +303,28 @@ def _verify_counters(session: Session, report: AuditReport, *, unit: Unit | None
     report.counters += compared
     report.add(found)
     session.rollback()
+
+
+def _verify_history(session: Session, report: AuditReport, *, unit: Unit | None) -> None:
+    """Follow the chain of the accounts' history in one snapshot; a unit's check reports the
+    problems of its own users' rows (the whole chain is followed either way)."""
+    found = history_chain.verify(session)
+    session.rollback()
+    problems = found.problems
+    if unit is not None and scope_clause(session, unit) is not None:
+        mine = set(
+            session.exec(
+                select(User.id).join(Unit, col(User.unit_id) == col(Unit.id))
+                .where(col(Unit.path).startswith(unit.path))
+            ).all()
+        )  # fmt: skip
+        session.rollback()
+        problems = [
+            p for p in problems
+            if p.change_id is None or found.users.get(p.change_id) in mine
+        ]  # fmt: skip
+    report.account_changes += found.rows
+    report.add(problems)
 
 
 def _verify_checks(session: Session, report: AuditReport, *, unit: Unit | None) -> None:

@@ -39,6 +39,8 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from casework.accounts.models import Unit, User
+from casework.admin.history_chain import HistoryProblem
+from casework.checkpoints import latest
 from casework.db import utcnow, write_engine
 from casework.dossiers import audit
 from casework.dossiers.catalog import procedure_of_version
@@ -53,6 +55,7 @@ from casework.reports.access import unit_in_subtree
 from casework.reports.counter_check import CounterProblem
 from casework.reports.exports import Table
 from casework.reports.models import AuditCheck
+from casework.settings import Settings
 from casework.text import fold
 from casework.units import search
 
@@ -626,12 +629,13 @@ _INTERRUPTED = (
 )
 
 
-def run_check(engine: Engine, check_id: int) -> None:
+def run_check(engine: Engine, check_id: int, settings: Settings | None = None) -> None:
     """Run a started check to its end (FastAPI runs this in a worker thread after the response).
 
     Uses sessions of its own on `engine`, never the request's. Reads dossiers and events and
     writes only the check's row. Any failure is recorded on the row (status failed, the error
-    message), never left running."""
+    message), never left running. With `settings`, the chains are also compared with the latest
+    signed checkpoint (`checkpoints.latest`), and the record says which one."""
     writer = write_engine(engine)
     try:
         with Session(engine) as session:
@@ -650,9 +654,16 @@ def run_check(engine: Engine, check_id: int) -> None:
             report = audit.verify(
                 session, unit=unit, checks=True, progress=save, problem_limit=PROBLEM_LIMIT
             )
+            signed: list[dict[str, Any]] = []
+            if settings is not None:
+                entry, signed = latest.against_latest(
+                    session, settings, units=_unit_codes(session, unit)
+                )
+                signed.append({"signed_checkpoint": entry})
+        rows = signed[:-1][:PROBLEM_LIMIT] + _problem_rows(report) + signed[-1:]
+        ok = report.ok and len(signed) <= 1
         _finish(
-            writer, check_id, status="ok" if report.ok else "problems",
-            problems=_problem_rows(report), report=report,
+            writer, check_id, status="ok" if ok else "problems", problems=rows, report=report
         )  # fmt: skip
     except CheckClosed:
         log.info("audit_check_closed_elsewhere id=%s", check_id)
@@ -664,6 +675,16 @@ def run_check(engine: Engine, check_id: int) -> None:
             _finish(writer, check_id, status="failed", problems=[{"error": message}])
         except Exception:  # noqa: BLE001
             log.exception("audit_check_not_closed id=%s", check_id)
+
+
+def _unit_codes(session: Session, unit: Unit) -> set[str] | None:
+    """The codes of `unit`'s subtree; None when it holds every unit."""
+    if audit.scope_clause(session, unit) is None:
+        return None
+    query = select(Unit.code).where(col(Unit.path).startswith(unit.path))
+    codes = set(session.exec(query).all())
+    session.rollback()
+    return codes
 
 
 def _problem_rows(report: audit.AuditReport) -> list[dict[str, Any]]:
@@ -681,6 +702,8 @@ def _problem_rows(report: audit.AuditReport) -> list[dict[str, Any]]:
                 {"counter": p.table, "key": p.key, "column": p.column, "stored": p.stored,
                  "expected": p.expected, "problem": p.problem}
             )  # fmt: skip
+        elif isinstance(p, HistoryProblem):
+            rows.append({"account_change": p.change_id, "problem": p.problem})
         else:
             rows.append({"check": p.check_id, "problem": p.problem})
     if report.problem_count > len(rows):
@@ -778,6 +801,8 @@ class CheckView:
     problems: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
     omitted: int = 0
+    #: the signed checkpoint the check was compared with (`checkpoints.latest`), if it was run
+    checkpoint: dict[str, Any] | None = None
 
 
 def check_view(session: Session, check: AuditCheck, now: datetime | None = None) -> CheckView:
@@ -785,6 +810,7 @@ def check_view(session: Session, check: AuditCheck, now: datetime | None = None)
     error = next((str(p["error"]) for p in problems if "error" in p), None)
     omitted = sum(int(p.get("omitted", 0)) for p in problems)
     listed = [p for p in problems if "problem" in p]
+    signed = next((p["signed_checkpoint"] for p in problems if "signed_checkpoint" in p), None)
     return CheckView(
         check=check,
         unit=session.get(Unit, check.unit_id),
@@ -795,4 +821,12 @@ def check_view(session: Session, check: AuditCheck, now: datetime | None = None)
         problems=listed,
         error=error,
         omitted=omitted,
+        checkpoint=_signed_entry(signed),
     )
+
+
+def _signed_entry(entry: Any) -> dict[str, Any] | None:
+    if not isinstance(entry, dict):
+        return None
+    time_text = entry.get("time")
+    return entry | ({"time": datetime.fromisoformat(time_text)} if time_text else {})

@@ -17,6 +17,7 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from casework import capabilities
+from casework.admin import history
 from casework.checkpoints import keys
 from casework.checkpoints import service as checkpoints
 from casework.dossiers.slip_views import PDF_NOTE, html_to_pdf
@@ -122,7 +123,8 @@ async def start_check(
     if not created:
         return RedirectResponse(f"/audit/checks/{check.id}?already=1", status_code=303)
     assert check.id is not None
-    background.add_task(audit_log.run_check, request.app.state.engine, check.id)
+    settings = request.app.state.settings
+    background.add_task(audit_log.run_check, request.app.state.engine, check.id, settings)
     return RedirectResponse(f"/audit/checks/{check.id}", status_code=303)
 
 
@@ -169,6 +171,23 @@ def check_page(
     return render(
         request, "audit/check.html", context, user=user, block_names=blocks, headers=PRIVATE
     )
+
+
+# ---- the accounts' history (admin.history, chained by admin.history_chain) ---------------------
+
+
+@router.get("/audit/accounts")
+def accounts_page(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:
+    """Every grant, removal, move, lock, reset, session ended and token revoked for the accounts
+    of the reader's subtree, by an admin or on the server's command line."""
+    root = reader_root(session, user)
+    context = {"section": "accounts", "root": root, "page": history.audit_page(session, root, page)}
+    return render(request, "audit/accounts.html", context, user=user, headers=PRIVATE)
 
 
 # ---- signed checkpoints (casework.checkpoints): the list and the printable record -------------
