@@ -41,7 +41,9 @@ LIMITS: dict[str, int] = {
     "certificate_text": 255,  # course, issuer
     "certificate_number": 64,
     "reason": 1000,  # a certificate's revocation reason
-    "day_name": 255,  # a calendar day's name
+    "day_name": 255,  # a calendar day's name, its instrument, the reason to remove one
+    "day_article": 128,  # a calendar day's article and clause
+    "day_source": 500,  # a calendar day's public address or the title of its text
 }
 
 #: The largest magnitude of a number field (a thousand trillion: above any fee in đồng).

@@ -22,6 +22,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
+from casework import inputs
 from casework.admin.service import Scope
 from casework.clock import Basis, WorkCalendar
 from casework.clock.calendar import fmt_date
@@ -140,24 +141,33 @@ def parse_day(value: str, fields: dict[str, str]) -> date | None:
         return None
 
 
+DAY_NAME = inputs.Rule(
+    "Tên ngày", "day_name",
+    required="Ghi tên hoặc lý do của ngày (ví dụ: Nghỉ bù Tết Dương lịch).",
+)  # fmt: skip
+INSTRUMENT = inputs.Rule("Căn cứ", "day_name")
+ARTICLE = inputs.Rule("Điều, khoản", "day_article")
+SOURCE = inputs.Rule("Địa chỉ hoặc tên văn bản", "day_source")
+REASON = inputs.Rule(
+    "Lý do", "day_name",
+    required="Ghi lý do hoặc văn bản cho thấy ngày này không phải ngày nghỉ.",
+)  # fmt: skip
+
+
 def _basis(values: dict[str, str], fields: dict[str, str], *, required: bool) -> RowBasis:
-    """The basis fields of a form: required to confirm, optional when adding a day."""
-    instrument = values.get("instrument", "").strip()
-    article = values.get("article", "").strip()
-    source = values.get("source", "").strip()
-    if instrument and not INSTRUMENT_DATE.search(instrument):
-        fields["instrument"] = (
-            "Ghi số và ngày của văn bản, ví dụ: Công văn 10065/VPCP-KGVX ngày 02/10/2026."
-        )
-    elif len(instrument) > 255:
-        fields["instrument"] = "Căn cứ dài quá 255 ký tự."
-    elif required and not instrument:
-        fields["instrument"] = "Ghi số và ngày của văn bản (quyết định, công văn, nghị quyết…)."
-    if len(article) > 128:
-        fields["article"] = "Điều, khoản dài quá 128 ký tự."
-    if len(source) > 500:
-        fields["source"] = "Địa chỉ hoặc tên văn bản dài quá 500 ký tự."
-    elif (required or instrument) and not source:
+    """The basis fields of a form: required to confirm, optional when adding a day. Every text
+    goes through the input layer first (lengths, control characters, bidi overrides)."""
+    instrument = inputs.read(values, "instrument", INSTRUMENT, fields)
+    article = inputs.read(values, "article", ARTICLE, fields)
+    source = inputs.read(values, "source", SOURCE, fields)
+    if "instrument" not in fields:
+        if instrument and not INSTRUMENT_DATE.search(instrument):
+            fields["instrument"] = (
+                "Ghi số và ngày của văn bản, ví dụ: Công văn 10065/VPCP-KGVX ngày 02/10/2026."
+            )
+        elif required and not instrument:
+            fields["instrument"] = "Ghi số và ngày của văn bản (quyết định, công văn, nghị quyết…)."
+    if "source" not in fields and (required or instrument) and not source:
         fields["source"] = "Ghi địa chỉ công khai (https://…) hoặc tên của văn bản."
     return RowBasis(instrument=instrument, article=article, source=source)
 
@@ -178,11 +188,7 @@ def set_day(
     kind = values.get("kind", "")
     if kind not in calendars.KIND_LABELS:
         fields["kind"] = "Chọn ngày nghỉ hoặc ngày làm việc bù."
-    name = values.get("name", "").strip()
-    if not name:
-        fields["name"] = "Ghi tên hoặc lý do của ngày (ví dụ: Nghỉ bù Tết Dương lịch)."
-    elif len(name) > 255:
-        fields["name"] = "Tên dài quá 255 ký tự."
+    name = inputs.read(values, "name", DAY_NAME, fields)
     basis = _basis(values, fields, required=False)
     unit_code = _scope_code(scope, values.get("scope", "unit"), fields)
     if fields or day is None:
@@ -291,11 +297,7 @@ def reject_day(
     _ministry_only(scope)
     fields: dict[str, str] = {}
     day = parse_day(values.get("day", ""), fields)
-    reason = values.get("reason", "").strip()
-    if not reason:
-        fields["reason"] = "Ghi lý do hoặc văn bản cho thấy ngày này không phải ngày nghỉ."
-    elif len(reason) > 255:
-        fields["reason"] = "Lý do dài quá 255 ký tự."
+    reason = inputs.read(values, "reason", REASON, fields)
     if fields or day is None:
         raise ValidationFailed("Chưa bỏ được ngày: xem các ô báo lỗi.", fields=fields)
     stored = calendars.stored_row(session, NATIONAL_SCOPE, day)

@@ -36,7 +36,7 @@ def against_latest(
     row = checkpoints.latest(session)
     session.rollback()
     if row is None:
-        note = "Chưa có điểm kiểm chứng nào: chạy `casework audit checkpoint` để có."
+        note = "Chưa có điểm kiểm chứng nào: quản trị tạo bằng lệnh «casework audit checkpoint»."
         return {"status": NONE, "note": note}, []
     assert row.id is not None
     entry: dict[str, Any] = {
