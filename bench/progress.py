@@ -11,7 +11,8 @@ for a tenth of the units, and every trainee's stored learning-path level on the 
 of such a load. Then, median of `--repeat` runs after one warm-up:
 
 - baseline: reading every unit row (what any page listing the 3,355 units must do at least);
-- figures: `progress.figures.figures` for the whole country (the grouped queries);
+- figures: `progress.figures.figures` for the whole country (the grouped queries), and the
+  learning-path levels' query alone (`figures.learning_path_levels`);
 - the national page (34 provinces) / Thành phố HCM's units by active share / Đồng Tháp's units
   with no activity / every unit of the country with no activity, page 30: the whole GET;
 - the CSV of every unit of the country and the XLSX of Thành phố HCM's units.
@@ -28,7 +29,7 @@ from typing import Any
 
 from harness import registry
 from national import READER, main
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, select, text, true
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -145,8 +146,13 @@ def cases(engine: Engine, get: Callable[[str], None]) -> dict[str, Callable[[], 
             user = s.execute(select(User).where(User.username == READER)).scalar_one()
             figures.figures(s, scope=figures.reader_scope(s, user), now=utcnow())
 
+    def path_levels() -> None:
+        with Session(engine) as s:
+            figures.learning_path_levels(s, true())
+
     return {
         "figures of every unit (grouped queries)": whole_country,
+        "of which: path levels of every unit (one grouped query)": path_levels,
         "page: 34 provinces": lambda: get("/progress"),
         "page: Thành phố HCM's units by active share": lambda: get(
             "/progress?province=SKHCN.HCM&sort=-active_share"
