@@ -152,3 +152,26 @@ def to_number(value: Any) -> float:
     if problem:
         raise ValueError(problem)
     return number
+
+
+#: what `screen` calls a field it has no label for
+_ANY = "field_text"
+
+
+def screen(values: Mapping[str, Any], labels: Mapping[str, str] | None = None) -> None:
+    """The input layer's floor for a whole form whose own rules check meaning, not characters
+    (inspections, findings, classes): every text field, several lines allowed, at most
+    LIMITS["field_text"] characters, without NUL, other control characters or bidi overrides.
+    Raises `ValidationFailed` naming each bad field, so the view shows its form again (422)."""
+    from casework.errors import ValidationFailed
+
+    errors: dict[str, str] = {}
+    for key, value in values.items():
+        if key == "csrf_token" or not isinstance(value, str):
+            continue
+        label = (labels or {}).get(key) or f"Ô «{key[:64]}»"
+        read(values, key, Rule(label, _ANY, multiline=True), errors)
+    if errors:
+        raise ValidationFailed(
+            "Có ô chứa ký tự không hợp lệ hoặc quá dài: xem các ô báo lỗi.", fields=errors
+        )

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session, col, select
 
+from casework import inputs
 from casework.accounts.models import Unit, UnitKind, User
 from casework.classes import demand, ranking, service
 from casework.classes.access import demand_root
@@ -192,6 +193,7 @@ async def save_demand(
     values = form_texts(form)
     officers = [v for v in form.getlist("officers") if isinstance(v, str)]
     try:
+        inputs.screen(values)
         demand.save_demand(
             session, actor=user, class_id=class_id, values=values, officer_ids=officers
         )

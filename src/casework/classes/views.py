@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session, col, select
 
+from casework import inputs
 from casework.accounts.models import Unit, User
 from casework.classes import demand, demand_views, ranking, service
 from casework.classes.access import (
@@ -139,6 +140,7 @@ async def create_class(request: Request, session: SessionDep, user: PageUser) ->
     require_ministry_admin(session, user)
     values = form_texts(await request.form())
     try:
+        inputs.screen(values)
         klass = service.open_class(session, actor=user, values=values)
     except ValidationFailed as exc:
         session.rollback()
@@ -271,6 +273,7 @@ async def name_seat(
     demand_root(session, user)  # a refusal before anything is read
     values = form_texts(await request.form())
     try:
+        inputs.screen(values)
         demand.name_seat(session, actor=user, class_id=class_id, seat_id=seat_id, values=values)
     except (ValidationFailed, Conflict) as exc:
         session.rollback()
@@ -292,6 +295,7 @@ async def _act(
         i: str(v) for k, v in values.items() if k.startswith("seat-") and (i := parse_id(k[5:]))
     }
     try:
+        inputs.screen(values)
         if what == "fill":
             klass = service.get_class(session, class_id)
             prio = demand.class_priority(session, registry, actor=user, klass=klass)

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
+from casework import inputs
 from casework.accounts.models import Role, User
 from casework.db import utcnow
 from casework.errors import NotFound, ValidationFailed
@@ -108,6 +109,7 @@ async def add_row(
     values = form_texts(await request.form())
     kind = str(values.get("kind", ""))
     try:
+        inputs.screen(values)
         row = service.add_row(session, actor=user, code=code, kind=kind, form=values, tz=tz)
     except ValidationFailed as exc:
         return _page(
@@ -123,6 +125,7 @@ async def update_row(
 ) -> Response:
     values = form_texts(await request.form())
     try:
+        inputs.screen(values)
         service.update_row(session, actor=user, code=code, row_id=row_id, form=values, tz=tz)
     except ValidationFailed as exc:
         return _page(
@@ -144,6 +147,7 @@ async def save_handling(
 ) -> Response:
     values = form_texts(await request.form())
     try:
+        inputs.screen(values)
         service.save_handling(session, actor=user, code=code, form=values)
     except ValidationFailed as exc:
         return _page(

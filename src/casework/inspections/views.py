@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session, col, select
 
+from casework import inputs
 from casework.accounts.models import User
 from casework.db import utcnow
 from casework.dossiers.catalog import procedure_of
@@ -124,6 +125,7 @@ async def create_plan(
 ) -> Response:
     values = form_texts(await request.form())
     try:
+        inputs.screen(values)
         plan = plans.create_plan(
             session,
             actor=user,
@@ -148,6 +150,7 @@ async def add_item(
 ) -> Response:
     values = form_texts(await request.form())
     try:
+        inputs.screen(values)
         item = plans.add_plan_item(
             session,
             actor=user,
@@ -236,6 +239,7 @@ async def open_inspection(
 ) -> Response:
     values = form_texts(await request.form())
     try:
+        inputs.screen(values)
         dossier = service.open_inspection(
             session,
             actor=user,
@@ -339,6 +343,7 @@ async def issue_decision(
         for j in range(OTHER_LINES)
     ]
     try:
+        inputs.screen(values)
         if errors:
             raise ValidationFailed("Chưa ký được quyết định kiểm tra.", fields=errors)
         service.issue_decision(
