@@ -344,6 +344,7 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/dossiers/{code}/reviews/verdict"): REVIEW,
     ("POST", "/dossiers/{code}/reviews/submit"): "run",
     ("POST", "/dossiers/{code}/reviews/replies"): "run",
+    ("POST", "/dossiers/{code}/reviews/withdraw"): "run",
     # inspections (issue 15)
     ("GET", "/inspections"): SIGNED_IN,  # the unit's plans; opening only for who may
     ("GET", "/inspections/new"): SIGNED_IN,  # offers only the inspections the user may open
