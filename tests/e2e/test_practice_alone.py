@@ -20,7 +20,11 @@ from casework.scenarios.schema import Scenario, ScenarioRegistry
 from casework.settings import PROJECT_ROOT
 
 from .test_journey_staff import Walk, sign_in
-from .test_journey_staff import walk as _walk  # noqa: F401 (the fixture, registered as "walk")
+from .test_journey_staff import walk as staff_walk
+
+#: The staff journeys' `walk` fixture (desktop and 360 px). pytest registers a fixture under the
+#: name it has in this module: imported `as _walk` it was `_walk`, and no test here ever ran.
+walk = staff_walk
 
 PROCEDURES = ProcedureRegistry.from_directory(PROJECT_ROOT / "workflows")
 SCENARIOS = ScenarioRegistry.from_directory(PROJECT_ROOT / "workflows" / "scenarios", PROCEDURES)
