@@ -290,7 +290,9 @@ def test_a_real_renewal_goes_from_reception_to_the_result(walk: Walk) -> None:
             expect(sheet).to_contain_text(procedure.name)
             # the fee line ends its sentence once, even when the fee note ends with a full stop
             fee = sheet.locator("p", has_text="7. Phí, lệ phí:")
-            expect(fee).to_contain_text("Chưa xác định")
+            # the amount is unknown: the applicant is told so, never the officers' fee note
+            expect(fee).to_contain_text("Theo quy định hiện hành")
+            expect(fee).not_to_contain_text("Chưa xác định")
             expect(fee).not_to_have_text(re.compile(r"\.\.\s*$"))
             w.seen()
             w.shot("new-real", 1)

@@ -456,3 +456,18 @@ def test_not_signed_in_goes_to_login(session, world, received, client):
     assert r.status_code == 303
     assert r.headers["location"].startswith("/login?next=")
     assert "slips" in r.headers["location"]
+
+
+def test_the_receipt_never_prints_the_officers_fee_note(registry):
+    """An unknown amount is stated plainly on Mẫu 01; the note (what was read, what is
+    unconfirmed, what to do) stays in the handbook."""
+    from casework.dossiers.slips import RECEIPT_FEE_UNKNOWN, fee_text, receipt_fee_text
+
+    unknown = [p for p in registry.all() if p.fee is not None and p.fee.amount_vnd is None]
+    assert unknown
+    for p in unknown:
+        assert receipt_fee_text(p) == RECEIPT_FEE_UNKNOWN
+        if p.fee.note:
+            assert fee_text(p) == p.fee.note  # the handbook keeps it
+    known = [p for p in registry.all() if p.fee is None or p.fee.amount_vnd is not None]
+    assert all(receipt_fee_text(p) == fee_text(p) for p in known)

@@ -155,6 +155,19 @@ def fee_text(procedure: Procedure) -> str:
     return f"{text} ({fee.note})" if fee.note else text
 
 
+#: Mẫu 01's fee line when the procedure's amount is not known: the fee note is for officers (what
+#: was read, what is unconfirmed, what to do) and never goes to the applicant.
+RECEIPT_FEE_UNKNOWN = "Theo quy định hiện hành; cán bộ tiếp nhận thông báo số tiền phải nộp"
+
+
+def receipt_fee_text(procedure: Procedure) -> str:
+    """The fee as the applicant's receipt states it."""
+    fee = procedure.fee
+    if fee is not None and fee.amount_vnd is None:
+        return RECEIPT_FEE_UNKNOWN
+    return fee_text(procedure)
+
+
 def qr_svg(text: str, *, size_mm: float = 19, title: str | None = None) -> Markup:
     """An inline SVG QR code of `text` (error correction M), about `size_mm` wide; its title
     (what a screen reader says) is "Mã QR hồ sơ <text>" unless given."""
@@ -449,7 +462,7 @@ def receipt(facts: Facts) -> ReceiptSlip:
         appointment_at=appointment,
         appointment_text=appointment_text,
         collect_at=collect,
-        fee=fee_text(p),
+        fee=receipt_fee_text(p),
         book_volume=parts.day,
         book_number=parts.sequence,
         officer=facts.name_of(event.actor_id) or facts.name_of(opener),
