@@ -234,7 +234,7 @@ def _checkpoint(request: Request, session: SessionDep, user: PageUser, checkpoin
 
 @router.get("/audit/checkpoints/{checkpoint_id}.pdf")
 def checkpoint_pdf(
-    checkpoint_id: int, request: Request, session: SessionDep, user: PageUser
+    checkpoint_id: IdPath, request: Request, session: SessionDep, user: PageUser
 ) -> Response:
     context = _checkpoint(request, session, user, checkpoint_id)
     capabilities.require_pdf()
@@ -254,7 +254,7 @@ def checkpoint_pdf(
 
 @router.get("/audit/checkpoints/{checkpoint_id}")
 def checkpoint_page(
-    checkpoint_id: int, request: Request, session: SessionDep, user: PageUser
+    checkpoint_id: IdPath, request: Request, session: SessionDep, user: PageUser
 ) -> Response:
     context = _checkpoint(request, session, user, checkpoint_id)
     note = None if capabilities.pdf_available() else PDF_NOTE
