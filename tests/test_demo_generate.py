@@ -372,11 +372,19 @@ def _replay(src: Session, dst: Session, dossier: Dossier, monkeypatch, tmp_path:
     opened = events[0]
     day = datetime.fromisoformat(opened.payload["received_at"]).date()
     seq = int(dossier.code.rsplit("-", 1)[1])
-    dst.add(
-        DossierCodeCounter(
-            unit_id=dossier.handling_unit_id, day=day, mode=dossier.mode, last_value=seq - 1
+    # two sampled dossiers may share a unit, day and mode (the sample follows the generated
+    # library, which grows as procedures are added): set the one counter row, never add a second
+    counter = dst.exec(
+        select(DossierCodeCounter).where(
+            DossierCodeCounter.unit_id == dossier.handling_unit_id,
+            DossierCodeCounter.day == day,
+            DossierCodeCounter.mode == dossier.mode,
         )
-    )
+    ).first()
+    if counter is None:
+        counter = DossierCodeCounter(unit_id=dossier.handling_unit_id, day=day, mode=dossier.mode)
+    counter.last_value = seq - 1
+    dst.add(counter)
     dst.commit()
     version, procedure = procedure_of(src, dossier)
     i = 1
