@@ -188,7 +188,9 @@ def test_another_unit_gets_404_on_pages_and_files(client, session, world, sign_i
     assert code not in client.get("/dossiers?queue=unit").text
 
 
-def test_timeline_shows_names_and_local_times_and_only_printable_slips(client, world, sign_in):
+def test_timeline_shows_names_and_local_times_and_only_printable_slips(
+    client, world, sign_in, xray
+):
     token = sign_in(world["hni.receiver"])
     code = open_via_form(client, token).headers["location"].split("?")[0].rsplit("/", 1)[1]
     act(client, token, code, "accept")
@@ -209,7 +211,10 @@ def test_timeline_shows_names_and_local_times_and_only_printable_slips(client, w
     assert f"/dossiers/{code}/slips/apology_extension" in page
     assert f"/dossiers/{code}/slips/result" not in page  # no such printable slip
     assert "current=signing" not in page
-    assert "/procedures/2.002131/diagram.svg?version=1&amp;current=result_ready" in page
+    # the diagram of the version the dossier is pinned to, at its current step
+    assert (
+        f"/procedures/2.002131/diagram.svg?version={xray.version}&amp;current=result_ready" in page
+    )
 
 
 def test_each_queue_count_is_its_list_total(session, world, xray):

@@ -221,8 +221,12 @@ def test_changing_an_audit_filter_refreshes_the_list(client, world, sign_in):
     triggers, errors = parse_trigger(spec.group(1))
     assert not errors
     sources = {t.event: t.modifiers.get("from") for t in triggers}
-    # a change of any select of this form (or of the form itself, events bubble) sends it
-    assert sources.get("change") in ("#log-filters select", "#log-filters", None)
+    changes = {t.modifiers.get("from") for t in triggers if t.event == "change"}
+    # a change of any select of this form (or of the form itself, events bubble) sends it, and
+    # so does a unit chosen in the unit picker (its hidden value)
+    assert changes & {"#log-filters select", "#log-filters", None}
+    assert "#log-filters .unit-value" in changes
+    assert 'class="unit-value"' in form.group(1) or "unit-value" in form.group(1)
     assert "submit" in sources
     assert re.search(r"<select ", form.group(1))
     assert 'hx-get="/audit"' in tag and 'hx-target="#results"' in tag
