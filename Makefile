@@ -37,15 +37,16 @@ lint: install
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
-# Two processes by default (the CI machine has two cores); TEST_WORKERS=0 runs in one.
+# Two processes by default (the CI machine has two cores); TEST_WORKERS=0 runs in one. Work
+# stealing: each worker starts with half of the list, and an idle one takes tests from the other.
 TEST_WORKERS ?= 2
 test-db: install
-	$(BIN)/pytest -m "not e2e" --ignore=tests/e2e -q -n $(TEST_WORKERS)
+	$(BIN)/pytest -m "not e2e" --ignore=tests/e2e -q -n $(TEST_WORKERS) --dist worksteal
 
 # Browser tests run in their own pytest process (Playwright's loop breaks later asyncio tests),
 # in two processes too: each starts its own servers (SQLite, PostgreSQL) and its own Chromium.
 test-e2e: install
-	$(BIN)/pytest tests/e2e -q -n $(TEST_WORKERS)
+	$(BIN)/pytest tests/e2e -q -n $(TEST_WORKERS) --dist worksteal
 
 ## make i18n: extract the interface strings (templates + N_() in templating.py) into
 ## locales/messages.pot and merge them into locales/en/LC_MESSAGES/messages.po (docs/i18n.md).

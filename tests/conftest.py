@@ -210,3 +210,22 @@ def sign_in(session: Session, client, test_password_hash: str):  # type: ignore[
         return re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").text).group(1)
 
     return login
+
+
+#: Tests that take minutes each (the crawl of every page as every role, on each database).
+SLOW = ("tests/web/test_every_page.py",)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Spread the slow tests evenly through the run, the first at the front: `--dist worksteal`
+    gives each of the two workers one half of the list, so each starts with one crawl and the
+    rest is shared out meanwhile (both crawls queued on one worker at the end left the other
+    idle for twenty minutes)."""
+    slow = [item for item in items if item.nodeid.startswith(SLOW)]
+    if not slow or len(slow) == len(items):
+        return
+    rest = [item for item in items if not item.nodeid.startswith(SLOW)]
+    step = len(items) // len(slow)
+    for n, item in enumerate(slow):
+        rest.insert(n * step, item)
+    items[:] = rest
