@@ -426,6 +426,14 @@ def test_trainee_plays_a_scenario_the_mentor_reviews_it_the_trainee_reads_the_re
     do(page, "accept")
     expect(page.locator("#state")).to_have_text("Thẩm định hồ sơ")
     j.seen()  # also: every request of the page is done before the next click
+    # and submits the run for review: the mentor's queue shows submitted runs by default
+    box = page.locator("#submit-review")
+    box.locator("#submit-note").fill("Em nhờ anh chị xem giúp bước tiếp nhận.")
+    box.get_by_role("button", name="Nộp để nhận xét").click()
+    expect(page.locator('[data-testid="submission"]')).to_contain_text(
+        "Đã nộp, đang chờ cán bộ hướng dẫn nhận xét"
+    )
+    j.seen()
     page.get_by_role("link", name="Nhận xét, điểm của bài thực hành").click()
     expect(page.locator("#score")).to_contain_text("Điểm:")
     expect(page.locator(".fb-wrong").first).to_contain_text("Từ chối tiếp nhận")
@@ -438,8 +446,10 @@ def test_trainee_plays_a_scenario_the_mentor_reviews_it_the_trainee_reads_the_re
     expect(page.get_by_role("heading", level=1)).to_have_text("Góp ý hồ sơ làm thử")
     j.seen()
     run = page.locator("#review-queue li.card").filter(has_text=code)
-    expect(run).to_contain_text("Bệnh viện Đa khoa Sông Hồng")
+    expect(run).to_contain_text(SCENARIO)  # the card names the scenario, the trainee, the wait
+    expect(run).to_contain_text("Học viên:")
     expect(run).to_contain_text("Thẩm định hồ sơ")
+    expect(run).to_contain_text("Em nhờ anh chị xem giúp bước tiếp nhận.")
     run.get_by_role("link", name=code).click()
     expect(page.locator("h1")).to_have_text(code)
     j.seen()
@@ -460,7 +470,7 @@ def test_trainee_plays_a_scenario_the_mentor_reviews_it_the_trainee_reads_the_re
     j.shot()
     menu.get_by_role("link", name="Góp ý hồ sơ làm thử").click()
     j.seen()
-    page.get_by_role("link", name="Đã nhận xét").click()
+    page.locator("#f-status").select_option("reviewed")  # the queue's «Hiển thị» filter
     expect(page.locator("#review-queue li.card").filter(has_text=code)).to_contain_text("Làm lại")
     j.seen()
 
