@@ -20,6 +20,18 @@ def test_pages_carry_the_security_headers(client):
     assert api.headers["x-content-type-options"] == "nosniff"
 
 
+def test_pages_are_not_kept_by_the_browser_unless_they_say_so(client, world, sign_in):
+    """«Back» after printing a slip showed a dossier as it was first loaded (Chromium reuses a
+    cached page on history navigation): a page is `no-store` unless it sets its own policy."""
+    sign_in(world["hni.receiver"])
+    for path in ("/", "/dossiers", "/login"):
+        r = client.get(path)
+        assert r.headers["content-type"].startswith("text/html")
+        assert r.headers["cache-control"] == "no-store", path
+    css = client.get("/static/css/app.css")
+    assert css.status_code == 200 and css.headers.get("cache-control") != "no-store"
+
+
 def test_no_template_has_inline_script():
     for path in (PROJECT_ROOT / "templates").rglob("*.html"):
         text = path.read_text(encoding="utf-8")

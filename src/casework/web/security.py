@@ -2,7 +2,8 @@
 
 The CSP allows scripts only from this site (no inline script: htmx is a file, print buttons use
 static/js/print.js); inline style attributes are allowed (inline SVG of diagrams and QR codes).
-The API page (/docs) is left without a CSP: Swagger UI starts from an inline script.
+The API page (/docs) is left without a CSP: Swagger UI starts from an inline script. HTML pages
+are not stored by the browser unless they say otherwise (Back shows the dossier as it is now).
 """
 
 from __future__ import annotations
@@ -45,6 +46,11 @@ def install(app: FastAPI, *, hsts: bool) -> None:
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if hsts:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if headers.get("content-type", "").startswith("text/html"):
+            # a page states where a dossier is: «Back» after printing a slip must ask again, not
+            # show the page as it was first loaded (Chromium reuses any cached copy on history
+            # navigation); pages that may be kept say so themselves (the public handbook)
+            headers.setdefault("Cache-Control", "no-store")
         return response
 
     app.add_middleware(HeadAsGet)  # outermost: HEAD works wherever GET does
