@@ -250,6 +250,10 @@ def test_units_and_user_administration(sqlite_env):
         assert "ĐÃ KHÓA" in invoke("users", "list").output
         assert client.get("/api/v1/me", headers=h).status_code == 401
         assert invoke("users", "activate", "hni.api").exit_code == 0
+        # the lock revoked the token for good (issue 17): unlocked, the user needs a new one
+        assert client.get("/api/v1/me", headers=h).status_code == 401
+        token = invoke("users", "token", "hni.api").output.strip()
+        h = {"Authorization": f"Bearer {token}"}
         assert client.get("/api/v1/me", headers=h).status_code == 200
         revoked = invoke("users", "revoke-tokens", "hni.api")
         assert "Đã thu hồi 1 mã" in revoked.output
