@@ -48,9 +48,13 @@ def _walk(page: Page, base_url: str, tmp_path: Path, shot: Any, size: str) -> No
     page.wait_for_url("**sort=-trainees*")
     expect(page.locator("th[aria-sort=descending]")).to_contain_text("Học viên")
     first = page.locator("#results tbody tr").first
-    expect(first).to_have_attribute("data-unit", "HNI.BADINH")  # its three demo officers
+    # which unit leads depends on what the other walks on this server practised (Ba Đình's
+    # officers, with trainees, are no longer idle once one of them practises): the order is
+    # checked, and the CSV below follows the page
+    first_unit = first.get_attribute("data-unit")
+    assert first_unit
     trainees = [int(t) for t in page.locator("#results tbody tr td:nth-child(2)").all_inner_texts()]
-    assert trainees == sorted(trainees, reverse=True) and trainees[0] >= 1
+    assert trainees == sorted(trainees, reverse=True)
     expect(page.locator("#results tbody tr")).to_have_count(50)
     page.get_by_role("link", name="Trang sau").click()
     page.wait_for_url("**page=2*")
@@ -65,7 +69,7 @@ def _walk(page: Page, base_url: str, tmp_path: Path, shot: Any, size: str) -> No
     csv_download.value.save_as(path)
     rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
     assert rows[0][:2] == ["Mã đơn vị", "Đơn vị"] and len(rows) == idle + 1
-    assert rows[1][0] == "HNI.BADINH"  # sorted as on the page
+    assert rows[1][0] == first_unit  # sorted as on the page
     with page.expect_download() as xlsx_download:
         page.get_by_role("link", name="Excel (XLSX)").click()
     assert xlsx_download.value.suggested_filename.endswith(".xlsx")
