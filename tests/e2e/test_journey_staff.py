@@ -174,7 +174,12 @@ def act(
     for value in check or []:
         box.locator(f"input[type=checkbox][value={value}]").check()
     w.seen()
-    box.locator("button[type=submit]").click()
+    # wait for this action's own answer: the previous action's «Đã thực hiện» is still on the
+    # page until htmx swaps the dossier, and the next step must not act on the old page
+    with w.page.expect_response(
+        lambda r: r.request.method == "POST" and f"/actions/{action}" in r.url
+    ):
+        box.locator("button[type=submit]").click()
     expect(w.page.locator("#message")).to_contain_text("Đã thực hiện")
     w.seen()
     if promised:
