@@ -26,6 +26,50 @@ def library() -> dict[str, Procedure]:
     return {p.code: p for p in load_directory(WORKFLOWS)}
 
 
+Path = tuple[str, str, list[str], str, int]
+
+
+def application_paths(
+    to_signing: dict[str, list[str]], resubmit: dict[str, list[str]] | None = None
+) -> list[Path]:
+    """The seven paths every one-stop application has, for each code's main line from acceptance
+    to the leader's desk: happy, a supplement loop, refused at reception, withdrawn while waiting,
+    stopped at signing, a written refusal, and sent back then issued (`resubmit[code]` is the way
+    back to the leader's desk, `submit_for_signing` unless given)."""
+    supplement = ["request_supplement", "receive_supplement"]
+    paths: list[Path] = []
+    for code, main in to_signing.items():
+        again = (resubmit or {}).get(code, ["submit_for_signing"])
+        paths += [
+            (code, "happy", [*main, "sign", "return_result"], "returned", 10),
+            (
+                code,
+                "supplement loop",
+                ["accept", *supplement, *main[1:], "sign", "return_result"],
+                "returned",
+                10,
+            ),
+            (code, "refused at reception", ["refuse_reception"], "refused", 3),
+            (
+                code,
+                "withdrawn while waiting",
+                ["accept", supplement[0], "withdraw"],
+                "withdrawn",
+                7,
+            ),
+            (code, "stopped at signing", [*main, "stop"], "stopped", 8),
+            (code, "written refusal", [*main, "refuse", "return_refusal"], "refusal_returned", 10),
+            (
+                code,
+                "sent back then issued",
+                [*main, "send_back", *again, "sign", "return_result"],
+                "returned",
+                10,
+            ),
+        ]
+    return paths
+
+
 def check_path(code: str, actions: list[str], state: str, national: int) -> None:
     """Fire `actions` from the initial state; every step must be allowed; end where expected."""
     p = library()[code]

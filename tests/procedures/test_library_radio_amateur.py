@@ -6,7 +6,13 @@ from __future__ import annotations
 import pytest
 
 from casework.procedures.sources import recheck_values
-from tests.procedures.library import check_allotments, check_due, check_path, library
+from tests.procedures.library import (
+    application_paths,
+    check_allotments,
+    check_due,
+    check_path,
+    library,
+)
 
 GH = "KHCN-VTD-ND-GH"  # gia hạn giấy phép đài nghiệp dư, 10 ngày làm việc, chờ nộp phí
 SD = "KHCN-VTD-ND-SD"  # sửa đổi, bổ sung giấy phép đài nghiệp dư, 10 ngày làm việc, chờ nộp phí
@@ -20,37 +26,8 @@ TO_SIGNING = {
     SD: ["accept", "request_fee", "record_fee_paid"],
     CN: ["accept", "submit_for_signing"],
 }
-SUPPLEMENT = ["request_supplement", "receive_supplement"]
 
-PATHS: list[tuple[str, str, list[str], str, int]] = []
-for _code, _main in TO_SIGNING.items():
-    PATHS += [
-        (_code, "happy", [*_main, "sign", "return_result"], "returned", 10),
-        (
-            _code,
-            "supplement loop",
-            ["accept", *SUPPLEMENT, *_main[1:], "sign", "return_result"],
-            "returned",
-            10,
-        ),
-        (_code, "refused at reception", ["refuse_reception"], "refused", 3),
-        (
-            _code,
-            "withdrawn while waiting",
-            [*_main[:1], *SUPPLEMENT[:1], "withdraw"],
-            "withdrawn",
-            7,
-        ),
-        (_code, "stopped at signing", [*_main, "stop"], "stopped", 8),
-        (_code, "written refusal", [*_main, "refuse", "return_refusal"], "refusal_returned", 10),
-        (
-            _code,
-            "sent back then issued",
-            [*_main, "send_back", "submit_for_signing", "sign", "return_result"],
-            "returned",
-            10,
-        ),
-    ]
+PATHS = application_paths(TO_SIGNING)
 PATHS += [
     # Renewal and amendment: the applicant may walk away, or the officer stop, while the fee is due.
     (GH, "withdrawn while the fee is due", ["accept", "request_fee", "withdraw"], "withdrawn", 7),

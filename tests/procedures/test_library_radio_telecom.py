@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.procedures.library import check_allotments, check_due, check_path, library
+from tests.procedures.library import (
+    application_paths,
+    check_allotments,
+    check_due,
+    check_path,
+    library,
+)
 
 CC = "KHCN-VTD-ND-CC"  # chứng chỉ vô tuyến điện viên nghiệp dư, 10 ngày làm việc
 GP = "KHCN-VTD-ND-GP"  # giấy phép tần số cho đài nghiệp dư, 10 ngày làm việc, chờ nộp phí
@@ -20,7 +26,6 @@ TO_SIGNING = {
     GPDV: ["accept", "submit_for_review", "submit_for_signing"],
     SD: ["accept", "confirm_valid", "submit_for_signing"],
 }
-SUPPLEMENT = ["request_supplement", "receive_supplement"]
 # After the leader sends the draft back: the way to the leader's desk again. The certificate goes
 # back to the exam step; the station licence fee is already paid, so it is submitted directly.
 RESUBMIT = {
@@ -30,35 +35,7 @@ RESUBMIT = {
     SD: ["submit_for_signing"],
 }
 
-PATHS: list[tuple[str, str, list[str], str, int]] = []
-for _code, _main in TO_SIGNING.items():
-    PATHS += [
-        (_code, "happy", [*_main, "sign", "return_result"], "returned", 10),
-        (
-            _code,
-            "supplement loop",
-            ["accept", *SUPPLEMENT, *_main[1:], "sign", "return_result"],
-            "returned",
-            10,
-        ),
-        (_code, "refused at reception", ["refuse_reception"], "refused", 3),
-        (
-            _code,
-            "withdrawn while waiting",
-            ["accept", "request_supplement", "withdraw"],
-            "withdrawn",
-            7,
-        ),
-        (_code, "stopped at signing", [*_main, "stop"], "stopped", 8),
-        (_code, "written refusal", [*_main, "refuse", "return_refusal"], "refusal_returned", 10),
-        (
-            _code,
-            "sent back then issued",
-            [*_main, "send_back", *RESUBMIT[_code], "sign", "return_result"],
-            "returned",
-            10,
-        ),
-    ]
+PATHS = application_paths(TO_SIGNING, RESUBMIT)
 PATHS += [
     # The station licence: the applicant may walk away while the fee is due.
     (GP, "withdrawn while the fee is due", ["accept", "request_fee", "withdraw"], "withdrawn", 7),

@@ -6,7 +6,13 @@ from __future__ import annotations
 import pytest
 
 from casework.handbook.passages import recheck_lines, uncited_steps
-from tests.procedures.library import check_allotments, check_due, check_path, library
+from tests.procedures.library import (
+    application_paths,
+    check_allotments,
+    check_due,
+    check_path,
+    library,
+)
 
 GH = "KHCN-VT-GPDV-GH"  # gia hạn giấy phép dịch vụ viễn thông, 05 ngày làm việc + 15 ngày
 CL = "KHCN-VT-GPDV-CL"  # cấp lại giấy phép đó (trong thời hạn hiệu lực), 05 ngày làm việc + 15 ngày
@@ -21,42 +27,7 @@ TO_SIGNING = {
     GCN: ["accept", "submit_for_signing"],
 }
 
-PATHS: list[tuple[str, str, list[str], str, int]] = []
-for _code, _main in TO_SIGNING.items():
-    PATHS += [
-        (_code, "happy", [*_main, "sign", "return_result"], "returned", 10),
-        (
-            _code,
-            "supplement loop",
-            [
-                "accept",
-                "request_supplement",
-                "receive_supplement",
-                *_main[1:],
-                "sign",
-                "return_result",
-            ],
-            "returned",
-            10,
-        ),
-        (_code, "refused at reception", ["refuse_reception"], "refused", 3),
-        (
-            _code,
-            "withdrawn while waiting",
-            ["accept", "request_supplement", "withdraw"],
-            "withdrawn",
-            7,
-        ),
-        (_code, "stopped at signing", [*_main, "stop"], "stopped", 8),
-        (_code, "written refusal", [*_main, "refuse", "return_refusal"], "refusal_returned", 10),
-        (
-            _code,
-            "sent back then issued",
-            [*_main, "send_back", "submit_for_signing", "sign", "return_result"],
-            "returned",
-            10,
-        ),
-    ]
+PATHS = application_paths(TO_SIGNING)
 
 # (code, received "YYYY-MM-DDTHH:MM" local, due) — by hand, with workflows/calendars/2026.toml:
 DUES = [
