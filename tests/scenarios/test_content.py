@@ -196,7 +196,7 @@ def test_a_decision_naming_an_uncertified_team_head_is_caught(session, world, sc
     assert first.status == "partial"
     assert any(
         "Đoàn kiểm tra chưa đúng quy định" in n
-        and "cán bộ của xã trong đoàn phải có chứng chỉ" in n
+        and "người của cơ quan thực hiện kiểm tra phải có chứng chỉ" in n
         for n in first.notes
     ), first.notes
     assert "Điều 5 khoản 7" in first.legal

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from casework.clock import WorkCalendar, step_due
+from casework.inspections import team as teams
 from casework.procedures import Procedure
 from casework.scenarios.schema import ExpectedStep, Option, Scenario
 from casework.text import fold
@@ -246,21 +247,16 @@ def _content_misses(option: Option, did: TakenAction, procedure: Procedure) -> l
     return misses
 
 
-#: What a team the step did not want is told, per field (the rules of inspections.team).
-TEAM_RULES = {
-    "Đo lường": "trưởng đoàn, người làm kỹ thuật và cán bộ của xã trong đoàn phải có chứng chỉ "
-    "nghiệp vụ kiểm tra nhà nước về đo lường còn hiệu lực ngày kiểm tra (Thông tư 28/2013/TT-BKHCN "
-    "Điều 5; trang «Chứng chỉ»)",
-    "Chất lượng sản phẩm, hàng hóa": "ít nhất một nửa số thành viên đoàn phải là kiểm soát viên "
-    "chất lượng (Luật Chất lượng sản phẩm, hàng hóa 2007 Điều 48 khoản 2)",
-}
+#: What a team the step did not want is told: the rule of the procedure's field, as the decision
+#: form prints it.
+TEAM_RULES = {teams.MEASUREMENT: teams.MEASUREMENT_RULE, teams.QUALITY: teams.QUALITY_RULE}
 
 
 def _team_miss(field: str, *, wanted_certified: bool) -> str:
-    rule = TEAM_RULES.get(field, "đoàn phải đúng quy định của lĩnh vực")
+    rule = TEAM_RULES.get(field, "Đoàn phải đúng quy định của lĩnh vực.")
     if wanted_certified:
-        return f"Đoàn kiểm tra chưa đúng quy định: {rule}."
-    return f"Bước này cần một đoàn chưa đúng quy định để thấy quyết định bị từ chối: {rule}."
+        return f"Đoàn kiểm tra chưa đúng quy định. {rule}"
+    return f"Bước này cần một đoàn chưa đúng quy định để thấy quyết định bị từ chối. {rule}"
 
 
 def _field_matches(procedure: Procedure, key: str, wanted: str, got: Any) -> bool:
