@@ -18,19 +18,12 @@ def rebuild_levels() -> None:
     from casework.db import engine_for, write_engine
     from casework.dossiers.clockwork import CalendarSource, default_calendar
     from casework.learning.levels import Catalog, rebuild
-    from casework.learning.quizzes import QuizRegistry
-    from casework.procedures import ProcedureRegistry
-    from casework.scenarios.schema import ScenarioRegistry
+    from casework.loaded import load_catalogue
     from casework.settings import get_settings
 
     settings = get_settings()
-    procedures = ProcedureRegistry.from_directory(settings.workflows_dir)
-    catalog = Catalog(
-        procedures,
-        ScenarioRegistry.from_directory(settings.workflows_dir / "scenarios", procedures),
-        QuizRegistry.from_directory(settings.workflows_dir / "quizzes", procedures),
-        CalendarSource(default_calendar(settings.workflows_dir)),
-    )
+    catalogue = load_catalogue(settings.workflows_dir)
+    catalog = Catalog(*catalogue, CalendarSource(default_calendar(settings.workflows_dir)))
     with Session(write_engine(engine_for(settings))) as session:
         n = rebuild(session, catalog)
     typer.echo(f"Đã tính lại mức lộ trình học của {n} người dùng.")
