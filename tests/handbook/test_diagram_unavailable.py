@@ -8,13 +8,18 @@ import re
 
 import pytest
 
+from casework.procedures import diagrams
 from tests.factories import open_xray
 
 
 @pytest.fixture
 def no_dot(monkeypatch: pytest.MonkeyPatch, tmp_path):  # type: ignore[no-untyped-def]
-    """A PATH on which there is no `dot` (an empty folder)."""
+    """A PATH on which there is no `dot` (an empty folder), and no SVG drawn earlier in this
+    process: the renderer's cache would otherwise answer from a drawing made while `dot` was there."""
     monkeypatch.setenv("PATH", str(tmp_path))
+    diagrams._render.cache_clear()
+    yield
+    diagrams._render.cache_clear()
 
 
 def test_handbook_without_graphviz_explains_and_lists_the_steps(no_dot, client, xray):
