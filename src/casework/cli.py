@@ -17,11 +17,13 @@ from casework.errors import CaseworkError, ProcedureErrors
 from casework.learning.cli import learning_app
 from casework.procedures.cli import workflows_app
 from casework.settings import get_settings
+from casework.workshop.cli import workshop_app
 
 app = typer.Typer(help="casework: theo dõi hồ sơ TTHC KH&CN.", no_args_is_help=True)
 app.add_typer(workflows_app, name="workflows", help="Kiểm tra, xem các tệp quy trình (workflows/).")
 app.add_typer(clock_app, name="clock", help="Tính thời hạn giải quyết theo lịch làm việc.")
 app.add_typer(learning_app, name="learning")
+app.add_typer(workshop_app, name="workshop")
 calendar_app = typer.Typer(help="Lịch làm việc: ngày nghỉ, ngày làm bù.", no_args_is_help=True)
 app.add_typer(calendar_app, name="calendar")
 db_app = typer.Typer(help="Cơ sở dữ liệu.", no_args_is_help=True)
