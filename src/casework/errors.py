@@ -60,6 +60,19 @@ class ValidationFailed(CaseworkError):
         self.fields = fields or {}
 
 
+class DraftInvalid(ValidationFailed):
+    """A workshop draft that does not pass the checks of `casework workflows check`:
+    `problems` (and `details["problems"]`) are its (line, message) pairs, line None for the
+    whole file."""
+
+    code = "draft_invalid"
+
+    def __init__(self, message: str, *, problems: list[tuple[int | None, str]]) -> None:
+        super().__init__(message, fields={"yaml_text": message})
+        self.problems = problems
+        self.details["problems"] = [{"line": line, "message": m} for line, m in problems]
+
+
 class ProcedureFileError(CaseworkError):
     """A procedure (or shared part) file is invalid. Names the file, the field path and the line."""
 

@@ -23,7 +23,6 @@ from casework.clock import default_calendar
 from casework.db import engine_for, write_engine
 from casework.dossiers import practice, slip_views
 from casework.dossiers import views as dossier_views
-from casework.dossiers.catalog import sync_procedures
 from casework.dossiers.clockwork import CalendarSource
 from casework.findings import views as finding_views
 from casework.handbook import views as handbook_views
@@ -45,6 +44,9 @@ from casework.units import views as unit_views
 from casework.web import handlers, i18n, pages, security
 from casework.web.i18n import LocaleMiddleware
 from casework.web.templating import make_templates
+from casework.workshop import import_views as workshop_import_views
+from casework.workshop import live
+from casework.workshop.startup import sync_repository
 
 DESCRIPTION = """
 API của **casework** — theo dõi hồ sơ thủ tục hành chính lĩnh vực KH&CN được phân cấp cho
@@ -72,7 +74,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         # a writing session (SQLite: BEGIN IMMEDIATE): workers starting together on a fresh
         # database store the definitions one after the other instead of failing
         with Session(write_engine(engine)) as session:
-            sync_procedures(session, registry.all())
+            # an empty catalogue publishes the files; later a changed file becomes a draft
+            sync_repository(session, registry.all(), settings.workflows_dir)
+            live.load(app.state, session)  # the registry serves the versions in force
         logging.getLogger("casework").info(
             "app_started procedures=%d database=%s",
             len(registry.all()),
@@ -95,6 +99,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.settings = settings
     app.state.engine = engine
     app.state.registry = registry
+    app.state.file_registry = registry  # the files as read; `registry` follows the database
     app.state.scenarios = scenarios
     app.state.quizzes = quizzes
     app.state.calendars = CalendarSource(default_calendar(settings.workflows_dir))
@@ -135,5 +140,6 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(inspection_views.router)
     app.include_router(class_views.router)
     app.include_router(unit_views.router)
+    app.include_router(workshop_import_views.router)
     app.mount("/static", StaticFiles(directory=settings.templates_dir / "static"), name="static")
     return app

@@ -33,6 +33,7 @@ from casework.reports.models import (  # noqa: F401  (registers the tables)
 from casework.reviews.models import MentorAssignment  # noqa: F401  (registers the table)
 from casework.signoffs.models import SignOffEntry  # noqa: F401  (registers the table)
 from casework.units.models import UnitChange  # noqa: F401  (registers the table)
+from casework.workshop import models as _workshop  # noqa: F401  (registers the tables)
 
 __all__ = [
     "ApiToken",

@@ -24,6 +24,7 @@ class Role(StrEnum):
     mentor = "mentor"  # ministry coach
     auditor = "auditor"  # reads, never writes
     admin = "admin"  # users, units, calendars
+    catalogue_editor = "catalogue_editor"  # ministry: edits procedures in the workshop (issue 20)
 
 
 ROLE_LABELS = {
@@ -33,6 +34,7 @@ ROLE_LABELS = {
     Role.mentor: "Cán bộ hướng dẫn của Bộ",
     Role.auditor: "Kiểm tra, giám sát",
     Role.admin: "Quản trị",
+    Role.catalogue_editor: "Biên tập danh mục thủ tục của Bộ",
 }
 
 #: Which kind of unit may sit under which (a commune has no children; only a ministry is a root).

@@ -5,7 +5,7 @@ scope, what they may add or remove depends on two levels: their own unit's and t
 
 | the admin's unit | the user's unit | roles the admin may grant or remove |
 |---|---|---|
-| the ministry | the ministry | every role: receiver, handler, leader, **mentor**, auditor, admin |
+| the ministry | the ministry | every role, with **mentor** and **catalogue_editor** |
 | the ministry | a department or a commune | receiver, handler, leader, auditor, admin |
 | a department | the department itself | receiver, handler, leader, auditor |
 | a department | a commune below it | receiver, handler, leader, auditor, admin |
@@ -17,6 +17,9 @@ Why each line:
   to a user of the ministry. A department's admin cannot make anyone a mentor — not themselves,
   not a user of their province (the finding: `hni.admin` gave himself `mentor` and read another
   province's private questions).
+- **catalogue_editor** (issue 20: changes procedures in the workshop, reviews and publishes
+  another editor's draft) is the ministry's like mentor: only a ministry admin grants it, only to
+  a user of the ministry — the catalogue is national, a province's admin cannot make an editor.
 - **admin** is granted one level down: the ministry makes a department's admins, a department
   makes its communes' admins. An admin never makes, unmakes, locks or resets a **peer** — an admin
   of their own unit — because a peer has the same powers: the level above manages them (at the
@@ -40,7 +43,7 @@ from casework.accounts.models import ROLE_LABELS, Role, Unit, UnitKind, User
 from casework.errors import PermissionDenied
 
 EVERY_ROLE = frozenset(Role)
-MINISTRY_ONLY = frozenset({Role.mentor})
+MINISTRY_ONLY = frozenset({Role.mentor, Role.catalogue_editor})
 LOCAL = EVERY_ROLE - MINISTRY_ONLY
 ADMIN = frozenset({Role.admin})
 

@@ -6,9 +6,12 @@ stored definition, so editing a workflow file never changes a running dossier.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import NamedTuple, TypeVar
 
 from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -136,3 +139,102 @@ def versions_of(session: Session, code: str) -> list[ProcedureVersion]:
             .order_by(col(ProcedureVersion.version).desc())
         ).all()
     )
+
+
+# ------------------------------------------------------------------------------------------
+# Which published version applies when (issue 20: versions published with an effective date)
+# ------------------------------------------------------------------------------------------
+
+
+V = TypeVar("V", ProcedureVersion, "Stamp")
+
+
+def in_force(rows: Sequence[V], at: datetime) -> V | None:
+    """The version of one procedure in force at `at`, among its published `rows`.
+
+    A version published in the workshop is dated (`effective_from`); a version stored from a
+    repository file is not: the latest stored of those is the base, in force "since always".
+    The dated version with the greatest `effective_from` <= `at` replaces the base; none yet:
+    the base; no base either (a dossier received before the first dated version): the earliest
+    dated one."""
+    if not rows:
+        return None
+    undated = [r for r in rows if r.effective_from is None]
+    base = max(undated, key=lambda r: (r.created_at, r.version)) if undated else None
+    return _pick(rows, base, at)
+
+
+_ALWAYS = datetime.min.replace(tzinfo=UTC)
+
+
+def _pick(rows: Sequence[V], base: V | None, at: datetime) -> V:
+    dated = [r for r in rows if r.effective_from is not None and r.effective_from <= at]
+    if dated:
+        return max(dated, key=lambda r: (r.effective_from or _ALWAYS, r.version))
+    if base is not None:
+        return base
+    return min(rows, key=lambda r: (r.effective_from or _ALWAYS, r.version))
+
+
+def version_at_receipt(
+    session: Session, procedure: Procedure, received_at: datetime
+) -> tuple[ProcedureVersion, Procedure]:
+    """The version a new dossier received at `received_at` pins, and its procedure.
+
+    `procedure` is the caller's current one (the registry's); it is stored if new, as before. A
+    version published with an effective date after `received_at` does not apply to it, and one
+    in force at `received_at` applies even if the caller's registry has not caught up (see
+    `in_force`; the caller's own version is the undated base when it is undated)."""
+    row = version_row_for(session, procedure)
+    dated = session.exec(
+        select(ProcedureVersion.id)
+        .where(ProcedureVersion.code == row.code, col(ProcedureVersion.effective_from).is_not(None))
+        .limit(1)
+    ).first()
+    if dated is None:
+        return row, procedure  # nothing published with a date: the caller's version
+    rows = list(session.exec(select(ProcedureVersion).where(ProcedureVersion.code == row.code)))
+    if row.effective_from is None:
+        chosen = _pick(rows, row, received_at)
+    else:
+        chosen = in_force(rows, received_at) or row
+    if chosen.id == row.id:
+        return row, procedure
+    return chosen, procedure_of_version(chosen)
+
+
+class Stamp(NamedTuple):
+    """What choosing a version needs of a stored row, without its definition."""
+
+    id: int
+    code: str
+    version: int
+    content_hash: str
+    effective_from: datetime | None
+    created_at: datetime
+
+
+def current_stamps(session: Session, at: datetime) -> dict[str, Stamp]:
+    """Every procedure's version in force at `at` (`in_force`), by code, without definitions."""
+    by_code: dict[str, list[Stamp]] = {}
+    for values in session.execute(
+        sa_select(
+            col(ProcedureVersion.id),
+            col(ProcedureVersion.code),
+            col(ProcedureVersion.version),
+            col(ProcedureVersion.content_hash),
+            col(ProcedureVersion.effective_from),
+            col(ProcedureVersion.created_at),
+        )
+    ):
+        stamp = Stamp(*values)
+        by_code.setdefault(stamp.code, []).append(stamp)
+    found = {code: in_force(rows, at) for code, rows in by_code.items()}
+    return {code: row for code, row in found.items() if row is not None}
+
+
+def current_versions(session: Session, at: datetime) -> dict[str, ProcedureVersion]:
+    """Every procedure's version row in force at `at`, by code."""
+    ids = [s.id for s in current_stamps(session, at).values()]
+    rows = session.exec(select(ProcedureVersion).where(col(ProcedureVersion.id).in_(ids)))
+    return {row.code: row for row in rows}

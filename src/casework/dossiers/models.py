@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Column, Date, Index, String, UniqueConstraint, text
+from sqlalchemy import Column, Date, Index, String, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from casework.db import JSONType, UTCDateTime, keep_for_transaction, utcnow
@@ -52,6 +52,17 @@ class ProcedureVersion(SQLModel, table=True):
     definition: dict[str, Any] = Field(sa_type=JSONType)
     source_file: str = Field(default="", max_length=255)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # ---- publication (issue 20, casework.workshop) ----
+    #: dossiers received at or after this instant get this version; None: since `created_at`
+    effective_from: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    #: the user who published it (not a foreign key: SQLite adds the column without rebuilding
+    #: the table the dossiers point at)
+    published_by_id: int | None = Field(default=None)
+    #: why (a change of decree; required for an effective date in the past)
+    reason: str = Field(default="", max_length=2000, sa_column_kwargs={"server_default": ""})
+    #: the legal source or note the editor gave, and the YAML text it was published from
+    source_note: str = Field(default="", max_length=2000, sa_column_kwargs={"server_default": ""})
+    yaml_text: str | None = Field(default=None, sa_type=Text)
 
 
 class Dossier(SQLModel, table=True):

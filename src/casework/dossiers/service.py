@@ -24,7 +24,7 @@ from casework import inputs
 from casework.accounts.models import ACTING_ROLES, ROLE_LABELS, Role, Unit, UnitKind, User
 from casework.db import add_to_counter, utcnow
 from casework.dossiers import access, attachments, clockwork, extension, script
-from casework.dossiers.catalog import procedure_of, version_row_for
+from casework.dossiers.catalog import procedure_of, version_at_receipt
 from casework.dossiers.clockwork import CalendarSource
 from casework.dossiers.events import record_event
 from casework.dossiers.fields import clean_action_data
@@ -244,12 +244,13 @@ def open_dossier(
             "Chưa mở được hồ sơ: thông tin chưa đủ hoặc chưa đúng.", fields=errors
         )
 
+    # the version in force at receipt (issue 20: a version may be published with a later date)
+    version, procedure = version_at_receipt(session, procedure, received_at)
     refusal = opening_refusal(unit, actor, procedure) if check_opening else None
     if refusal is not None:  # a scenario checks its own rule (casework.scenarios)
         raise PermissionDenied(refusal)
     initial = procedure.states[procedure.initial_state]
 
-    version = version_row_for(session, procedure)
     assert unit.id is not None
     assert version.id is not None
     assert actor.id is not None

@@ -128,3 +128,41 @@ def diagram(
     except CaseworkError as exc:
         typer.echo(exc.message, err=True)
         raise typer.Exit(code=1) from None
+
+
+@workflows_app.command("export")
+def export(
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Thư mục ghi tệp (mặc định: thư mục workflows)."),
+    ] = None,
+) -> None:
+    """Ghi các phiên bản đang có hiệu lực trong cơ sở dữ liệu ra tệp YAML (mỗi thủ tục một tệp,
+    giữ tên tệp đang dùng). Tệp đã đúng phiên bản đó thì giữ nguyên (cả chú thích)."""
+    from sqlmodel import Session
+
+    from casework.db import engine_for, utcnow
+    from casework.dossiers.catalog import current_versions
+    from casework.workshop.export import export_published
+    from casework.workshop.startup import files_by_code
+
+    settings = get_settings()
+    target = out or settings.workflows_dir
+    engine = engine_for(settings)
+    try:
+        with Session(engine) as session:
+            current = current_versions(session, utcnow())
+            if not current:
+                typer.echo("Cơ sở dữ liệu chưa có thủ tục nào đã công bố.", err=True)
+                raise typer.Exit(code=1)
+            written, kept = export_published(
+                target,
+                current,
+                existing=files_by_code(settings.workflows_dir),
+                workflows_dir=settings.workflows_dir,
+            )
+    finally:
+        engine.dispose()
+    for path in written:
+        typer.echo(f"Đã ghi {_shown(path)}")
+    typer.echo(f"{len(written)} tệp ghi mới, {len(kept)} tệp đã đúng phiên bản công bố.")

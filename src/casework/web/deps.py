@@ -16,6 +16,7 @@ from casework.dossiers.clockwork import CalendarSource
 from casework.errors import NotAuthenticated
 from casework.procedures import ProcedureRegistry
 from casework.settings import Settings
+from casework.workshop import live
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -31,6 +32,8 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 def get_registry(request: Request) -> ProcedureRegistry:
+    """The procedures in force; reloaded when another worker published (`workshop.live`)."""
+    live.refresh(request.app.state, request.app.state.engine)
     registry: ProcedureRegistry = request.app.state.registry
     return registry
 
