@@ -44,6 +44,11 @@ def test_a_saved_page_becomes_a_draft_and_opens_in_the_editor(
     assert "# Trình tự thực hiện theo trang nguồn" in draft.yaml_text
     actions = [e.action for e in service.draft_events(session, draft_id)]
     assert actions == [DraftAction.created, DraftAction.imported]
+    editor = client.get(
+        r.headers["location"]
+    )  # the workshop's editor opens it (it does not validate yet)
+    assert editor.status_code == 200
+    assert "1.009844" in editor.text
 
 
 def test_a_page_without_a_code_keeps_what_was_typed_and_says_what_was_read(
@@ -77,3 +82,18 @@ def test_no_file_and_a_binary_word_file_are_refused_at_the_file_field(
 def test_only_a_catalogue_editor_sees_the_page(client, sign_in, world) -> None:  # type: ignore[no-untyped-def]
     sign_in(world["bo.mentor"])
     assert client.get("/workshop/import").status_code == 403
+
+
+def test_a_published_procedure_is_compared_instead_of_drafted(
+    client, sign_in, session: Session, world, xray
+) -> None:  # type: ignore[no-untyped-def]
+    from casework.dossiers.catalog import sync_procedures
+
+    sync_procedures(session, [xray])
+    csrf = sign_in(_editor(session, world))
+    r = _post(client, csrf, "tiengiang_2.002131_khai_bao_x_quang.html")
+    assert r.status_code == 409
+    assert "đã có trong danh mục" in r.text
+    assert 'data-testid="import-differences"' in r.text
+    assert "An toàn bức xạ hạt nhân" in r.text and "An toàn bức xạ và hạt nhân" in r.text
+    assert service.open_draft_for(session, "2.002131") is None

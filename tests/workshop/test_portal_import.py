@@ -290,3 +290,26 @@ def test_legal_basis_table_rows_become_one_line_each() -> None:
     assert data["legal_basis"] == [
         "94/2025/QH15 — Luật Năng lượng nguyên tử (27-06-2025, Quốc hội)"
     ]
+
+
+def test_a_record_of_a_published_procedure_is_compared_value_by_value(xray) -> None:  # type: ignore[no-untyped-def]
+    from casework.workshop.portal_compare import compare
+
+    found = {d.label: d for d in compare(imported(TIEN_GIANG), xray)}
+    # the limit (5 working days) and the fee (0) agree: not listed
+    assert set(found) == {"Tên thủ tục", "Lĩnh vực", "Thành phần hồ sơ", "Căn cứ pháp lý"}
+    assert found["Lĩnh vực"].portal == "An toàn bức xạ hạt nhân"
+    assert found["Lĩnh vực"].published == "An toàn bức xạ và hạt nhân"
+    assert found["Thành phần hồ sơ"].portal == "Phiếu khai báo thiết bị X quang chẩn đoán y tế"
+    assert "Luật 18/2008/QH12" in found["Căn cứ pháp lý"].portal
+
+
+def test_cli_compares_with_the_file_of_the_same_code() -> None:
+    from casework.cli import app
+
+    result = CliRunner().invoke(app, ["workshop", "import-portal", str(FIXTURES / TIEN_GIANG)])
+    assert "So với 2.002131 trong workflows/: 4 giá trị khác." in result.stderr
+    assert (
+        "Lĩnh vực: trang ghi «An toàn bức xạ hạt nhân»; tệp ghi «An toàn bức xạ và hạt nhân»"
+        in result.stderr
+    )

@@ -62,8 +62,30 @@ def import_portal(
         typer.echo(
             f"Chưa chuyển: [{item.field}] {item.label}: {raw_text} — {item.reason}", err=True
         )
+    _differences(result)
     if save_as is not None:
         _save(result, save_as)
+
+
+def _differences(result: PortalDraft) -> None:
+    """For a procedure in workflows/: what the portal says that the file does not."""
+    from casework.procedures import ProcedureRegistry
+    from casework.settings import get_settings
+    from casework.workshop.portal_compare import compare
+
+    if not result.code:
+        return
+    try:
+        registry = ProcedureRegistry.from_directory(get_settings().workflows_dir)
+    except CaseworkError:
+        return
+    if result.code not in registry:
+        return
+    found = compare(result, registry.get(result.code))
+    typer.echo(f"So với {result.code} trong workflows/: {len(found)} giá trị khác.", err=True)
+    for d in found:
+        portal, mine = d.portal.replace("\n", " / "), d.published.replace("\n", " / ")
+        typer.echo(f"  {d.label}: trang ghi «{portal}»; tệp ghi «{mine}»", err=True)
 
 
 def _save(result: PortalDraft, username: str) -> None:

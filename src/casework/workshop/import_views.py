@@ -20,6 +20,7 @@ from casework.web.auth import PageUser, verify_csrf
 from casework.web.deps import SessionDep
 from casework.web.forms import form_text
 from casework.web.templating import render
+from casework.workshop.portal_compare import Difference, compare
 from casework.workshop.portal_import import PortalDraft, draft_from_portal
 from casework.workshop.portal_store import store_portal_draft
 from casework.workshop.service import require_editor
@@ -36,6 +37,7 @@ def _page(
     *,
     values: dict[str, str] | None = None,
     result: PortalDraft | None = None,
+    differences: list[Difference] | None = None,
     errors: dict[str, str] | None = None,
     message: str | None = None,
     status_code: int = 200,
@@ -43,6 +45,7 @@ def _page(
     context: dict[str, Any] = {
         "values": values or {"url": "", "code": ""},
         "result": result,
+        "differences": differences,
         "errors": errors or {},
         "message": message,
         "max_mb": MAX_BYTES // (1024 * 1024),
@@ -88,6 +91,10 @@ async def import_page(request: Request, session: SessionDep, user: PageUser) -> 
     except (ValidationFailed, Conflict) as exc:
         session.rollback()
         errors = getattr(exc, "fields", {})
-        return _page(request, user, values=values, result=result, errors=errors,
-                     message=exc.message, status_code=exc.status)  # fmt: skip
+        registry = request.app.state.registry
+        differences = None
+        if isinstance(exc, Conflict) and result is not None and result.code in registry:
+            differences = compare(result, registry.get(result.code))
+        return _page(request, user, values=values, result=result, differences=differences,
+                     errors=errors, message=exc.message, status_code=exc.status)  # fmt: skip
     return RedirectResponse(f"/workshop/drafts/{draft.id}", status_code=303)

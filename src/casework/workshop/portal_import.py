@@ -38,6 +38,7 @@ import yaml
 from casework.procedures.sources import NATIONAL_CODE_RE, WHAT_LABELS
 from casework.workshop import portal_fields as pf
 from casework.workshop.portal_page import PortalRecord, fold, read_record
+from casework.workshop.portal_skeleton import skeleton
 
 #: what the page must give for the draft to validate (the schema's required values)
 REQUIRED = {
@@ -204,7 +205,7 @@ def draft_from_portal(
     out.code, out.name = found_code, name
     out.missing = [label for key, label in REQUIRED.items() if key not in data]
     out.source = _cite(portal, name, found_code if "code" in what else None, rec, url, filename)
-    data.update(pf.skeleton(clock))
+    data.update(skeleton(clock))
     data["sources"] = [
         {
             "what": what or ["name"],
