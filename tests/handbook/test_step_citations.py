@@ -29,21 +29,13 @@ def silent_steps(procedures: list[Procedure]) -> list[str]:
 
 
 def test_every_step_cites_its_article_or_names_the_gap(registry):
-    procedures = [p for p in registry.all() if p.code in CITED_ON_2026_12_05]
-    assert {p.code for p in procedures} == CITED_ON_2026_12_05
+    """Every loaded procedure, the twelve added on 05/12/2026 and any new file too."""
+    procedures = list(registry.all())
+    assert {p.code for p in procedures} >= CITED_ON_2026_12_05
     silent = silent_steps(procedures)
     assert not silent, "Bước không dẫn điều khoản và không ghi ở needs_recheck:\n" + "\n".join(
         silent
     )
-
-
-def test_report_the_other_procedures_silent_steps(registry):
-    """Procedures added after 05/12/2026 are held to the same rule once their authors have cited
-    or named each step; until then this prints them (pytest -rP) for whoever adds the articles."""
-    others = [p for p in registry.all() if p.code not in CITED_ON_2026_12_05]
-    silent = silent_steps(others)
-    print("\n".join([f"{len(silent)} silent steps in {len(others)} other procedures", *silent]))  # noqa: T201
-    assert all(line.split(" ", 1)[0] not in CITED_ON_2026_12_05 for line in silent)
 
 
 def test_the_steps_cited_on_2026_12_05_stay_cited(registry):
