@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from casework.accounts import sessions
 from casework.accounts.models import CHILD_KINDS, ApiToken, Role, Unit, UnitKind, User
 from casework.accounts.security import hash_password, new_token, token_digest, verify_password
+from casework.caching.service import generation_column, seen
 from casework.db import utcnow
 from casework.errors import NotAuthenticated, NotFound, ValidationFailed
 
@@ -170,17 +171,25 @@ def issue_token(session: Session, *, user: User, label: str = "") -> str:
 
 
 def user_for_token(session: Session, token: str) -> User:
-    row = session.exec(select(ApiToken).where(ApiToken.token_hash == token_digest(token))).first()
-    if row is None or row.revoked_at is not None:
+    """The active user of a live token. One statement: the token, its user and the process
+    caches' generation token (`casework.caching`, which the request's later reads then use)."""
+    found = session.exec(
+        select(ApiToken, User, generation_column())
+        .join(User, col(User.id) == ApiToken.user_id)
+        .where(ApiToken.token_hash == token_digest(token))
+    ).first()
+    if found is None or found[0].revoked_at is not None:
         raise NotAuthenticated("Mã truy cập (token) không hợp lệ hoặc đã bị thu hồi.")
-    user = session.get(User, row.user_id)
-    if user is None or not user.is_active:
+    row, user, generation = found
+    if not user.is_active:
         raise NotAuthenticated("Tài khoản của mã truy cập này đã bị khóa.")
     now = utcnow()
     if row.last_used_at is None or now - row.last_used_at > TOKEN_TOUCH_INTERVAL:
         # a write at most every few minutes per token, not one per API request
         touch = update(ApiToken).where(col(ApiToken.id) == row.id).values(last_used_at=now)
-        sessions.write_now(session, touch, "token_used")
+        sessions.write_now(session, touch, "token_used")  # commits: the generation is read again
+    else:
+        seen(session, generation)
     return user
 
 

@@ -140,15 +140,22 @@ def _clock_out(view: clockwork.ClockView, tz: ZoneInfo) -> ClockOut:
 
 
 def _dossier_out(
-    session: Session, user: User, d: Dossier, tz: ZoneInfo, calendars: CalendarSource
+    session: Session,
+    user: User,
+    d: Dossier,
+    tz: ZoneInfo,
+    calendars: CalendarSource,
+    fired: service.Fired | None = None,
 ) -> DossierOut:
-    """The dossier as JSON; instants in Vietnam local time with their offset."""
-    version, procedure = procedure_of(session, d)
-    units = {
-        u.id: u.code
-        for u in (session.get(Unit, d.receiving_unit_id), session.get(Unit, d.handling_unit_id))
-        if u
-    }
+    """The dossier as JSON; instants in Vietnam local time with their offset. After an action,
+    from what its transaction knew (`fired`): no statement at all."""
+    if fired is not None:
+        version, procedure, cal = fired.version, fired.procedure, fired.cal
+        units = fired.unit_codes or {}
+    else:
+        version, procedure = procedure_of(session, d)
+        cal = calendars.for_unit(session, d.handling_unit_id)
+        units = service.unit_codes(session, d)
     state = procedure.states[d.state]
     return DossierOut(
         code=d.code,
@@ -182,8 +189,10 @@ def _dossier_out(
                 session,
                 dossier=d,
                 procedure=procedure,
-                cal=calendars.for_unit(session, d.handling_unit_id),
+                cal=cal,
                 now=utcnow(),
+                steps=fired.steps if fired is not None else None,
+                pauses=fired.pauses if fired is not None else None,
             ),
             tz,
         ),
@@ -195,7 +204,7 @@ def _dossier_out(
                 requires=list(t.requires),
                 slip=t.slip,
             )
-            for t in service.allowed_actions(session, actor=user, dossier=d)
+            for t in service.allowed_actions(session, actor=user, dossier=d, procedure=procedure)
         ],
     )
 
@@ -339,7 +348,7 @@ def fire_action(
     tz: TzDep,
     calendars: CalendarsDep,
 ) -> DossierOut:
-    dossier = service.fire_action(
+    fired = service.fire(
         session,
         actor=user,
         code=code,
@@ -348,8 +357,9 @@ def fire_action(
         expected_version=body.expected_version,
         tz=tz,
         calendars=calendars,
+        answer=True,
     )
-    return _dossier_out(session, user, dossier, tz, calendars)
+    return _dossier_out(session, user, fired.dossier, tz, calendars, fired)
 
 
 @router.get("/dossiers/{code}/events", response_model=list[EventOut], summary="Nhật ký của hồ sơ")

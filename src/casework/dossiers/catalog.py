@@ -15,6 +15,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from casework.caching.service import row_by_id
 from casework.db import memo
 from casework.dossiers.models import Dossier, ProcedureVersion
 from casework.errors import NotFound
@@ -106,10 +107,12 @@ def procedures_by_version(session: Session) -> dict[int, Procedure]:
 
 
 def procedure_of(session: Session, dossier: Dossier) -> tuple[ProcedureVersion, Procedure]:
-    """The version row a dossier pinned and its procedure (read once per transaction)."""
+    """The version row a dossier pinned and its procedure (once per transaction, from the
+    process cache)."""
 
     def read() -> tuple[ProcedureVersion, Procedure]:
-        row = session.get(ProcedureVersion, dossier.procedure_version_id)
+        # per process until a version is written (`casework.caching`): no read at all
+        row = row_by_id(session, ProcedureVersion, dossier.procedure_version_id)
         if row is None:  # pragma: no cover - foreign key guarantees it
             raise NotFound("Không tìm thấy phiên bản thủ tục của hồ sơ.")
         return row, procedure_of_version(row)

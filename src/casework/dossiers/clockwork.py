@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from casework.accounts.models import Unit
+from casework.caching.service import cached, row_by_id
 from casework.clock import (
     Bucket,
     CalendarEntry,
@@ -69,7 +70,7 @@ class CalendarSource:
         per transaction, and again after a calendar day of this session was written."""
 
         def read() -> WorkCalendar:
-            unit = session.get(Unit, unit_id) if unit_id is not None else None
+            unit = row_by_id(session, Unit, unit_id) if unit_id is not None else None
             scopes = [NATIONAL_SCOPE] + ([unit.code] if unit is not None else [])
             rows = self.overrides(session, scopes)
             if not rows:
@@ -77,7 +78,11 @@ class CalendarSource:
             entries = (CalendarEntry(r.day, r.kind, r.name) for r in rows)  # type: ignore[arg-type]
             return self.base.with_entries(entries)
 
-        return memo(session, (CALENDAR_MEMO, self, unit_id), read)
+        # per process until a calendar day or a unit is written (`casework.caching`); the read
+        # runs without autoflush: a calendar never depends on a dossier's pending changes
+        key = (CALENDAR_MEMO, self, unit_id)
+        with session.no_autoflush:
+            return memo(session, key, lambda: cached(session, key, read))
 
 
 CALENDAR_MEMO = "calendar"
@@ -129,25 +134,46 @@ def legal_due(
     )
 
 
+STEPS_MEMO = "steps"
+
+
+def steps_of(session: Session, dossier: Dossier) -> list[StepRecord]:
+    """The dossier's step rows in order, read once per transaction; the steps this transaction
+    opens are appended (`_open_step`), so the open one and the count need no further read."""
+
+    def read() -> list[StepRecord]:
+        query = (
+            select(StepRecord)
+            .where(StepRecord.dossier_id == dossier.id)
+            .order_by(col(StepRecord.ordinal))
+        )
+        return list(session.exec(query).all())
+
+    return memo(session, (STEPS_MEMO, dossier.id), read)
+
+
 def _open_step(
     session: Session, dossier: Dossier, state: StateDef, state_id: str, at: datetime,
     actor_id: int | None, cal: WorkCalendar, ordinal: int,
 ) -> None:  # fmt: skip
     due = step_due(at, state.allot, cal, explain=False).due if state.allot else None
     assert dossier.id is not None
-    session.add(
-        StepRecord(
-            dossier_id=dossier.id,
-            ordinal=ordinal,
-            state=state_id,
-            entered_at=at,
-            entered_by_id=actor_id,
-            allot=state.allot,
-            due_at=due,
-        )
+    step = StepRecord(
+        dossier_id=dossier.id,
+        ordinal=ordinal,
+        state=state_id,
+        entered_at=at,
+        entered_by_id=actor_id,
+        allot=state.allot,
+        due_at=due,
     )
+    session.add(step)
+    steps = session.info.get("casework_memo", {}).get((STEPS_MEMO, dossier.id))
+    if steps is not None:  # keep the transaction's list whole
+        steps.append(step)
     dossier.step_entered_at = at
     dossier.step_due_at = due
+    dossier.step_count = ordinal
 
 
 def _start_clock(dossier: Dossier, procedure: Procedure, at: datetime, cal: WorkCalendar) -> None:
@@ -272,19 +298,17 @@ def pause_kind(transition: TransitionDef, target: StateDef) -> str:
 
 
 def _step_count(session: Session, dossier: Dossier) -> int:
-    rows = session.exec(select(StepRecord.ordinal).where(StepRecord.dossier_id == dossier.id)).all()
-    return max(rows, default=0)
+    """The highest step ordinal: kept on the dossier; counted on a row written without it."""
+    if dossier.step_count:
+        return dossier.step_count
+    return max((s.ordinal for s in steps_of(session, dossier)), default=0)
 
 
 def _close_step(
     session: Session, dossier: Dossier, action: str, actor_id: int | None, now: datetime,
     cal: WorkCalendar,
 ) -> None:  # fmt: skip
-    step = session.exec(
-        select(StepRecord).where(
-            StepRecord.dossier_id == dossier.id, col(StepRecord.left_at).is_(None)
-        )
-    ).first()
+    step = next((s for s in reversed(steps_of(session, dossier)) if s.left_at is None), None)
     if step is None:
         return
     step.left_at = now
@@ -293,8 +317,7 @@ def _close_step(
     if step.allot:
         step.bucket = step_status(step.entered_at, step.allot, left=now, calendar=cal).bucket.value
     stats.step_closed(session, dossier, step, cal)
-    session.add(step)
-    session.flush()
+    session.add(step)  # written with the dossier at the flush
 
 
 def _iso(value: datetime | None, cal: WorkCalendar) -> str | None:
@@ -341,9 +364,12 @@ class ClockView:
 
 
 def clock_view(
-    session: Session, *, dossier: Dossier, procedure: Procedure, cal: WorkCalendar, now: datetime
-) -> ClockView:
-    pauses = pauses_of(session, dossier)
+    session: Session, *, dossier: Dossier, procedure: Procedure, cal: WorkCalendar, now: datetime,
+    pauses: list[ClockPause] | None = None, steps: list[StepRecord] | None = None,
+) -> ClockView:  # fmt: skip
+    """`pauses`, `steps`: the dossier's rows as already read (an action's answer, a cache)."""
+    pauses = pauses_of(session, dossier) if pauses is None else pauses
+    rows = steps_of(session, dossier) if steps is None else steps
     result = legal_due(dossier, procedure, pauses, cal, now=now, explain=True)
     status: Bucket | None = None
     waiting = False
@@ -361,7 +387,7 @@ def clock_view(
             status = open_bucket(
                 result.due, now, supplement_requests=dossier.supplement_requests, calendar=cal
             )
-    steps = [
+    views = [
         StepView(
             ordinal=s.ordinal,
             state=s.state,
@@ -378,11 +404,7 @@ def clock_view(
                 else None
             ),
         )
-        for s in session.exec(
-            select(StepRecord)
-            .where(StepRecord.dossier_id == dossier.id)
-            .order_by(col(StepRecord.ordinal))
-        ).all()
+        for s in rows
     ]
     trace = list(result.trace) if result else ["Chưa bắt đầu tính thời hạn (chờ nộp phí, lệ phí)."]
     where = standing(
@@ -404,7 +426,7 @@ def clock_view(
         processing_ended_at=dossier.processing_ended_at,
         trace=trace,
         pauses=pauses,
-        steps=steps,
+        steps=views,
         effective_receipt_day=result.effective_receipt_day if result else None,
         standing=where,
     )

@@ -129,6 +129,10 @@ class Dossier(SQLModel, table=True):
     paused_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
     step_entered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     step_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    #: How many step rows (Mẫu 06) the dossier has: the next one's ordinal is this + 1, without
+    #: counting the rows on every action. 0 on rows written before it existed or by a bulk
+    #: writer: then the rows are counted (`clockwork.steps_of`).
+    step_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
     # ---- for the auditor (reports.stats keeps the monthly counters from these) ----
     #: National status of the state that ended processing (9/10: a result; 3, 7, 8: none).

@@ -22,6 +22,8 @@ from statemachine.exceptions import TransitionNotAllowed
 
 from casework import inputs
 from casework.accounts.models import ACTING_ROLES, ROLE_LABELS, Role, Unit, UnitKind, User
+from casework.caching.service import row_by_id
+from casework.clock import WorkCalendar
 from casework.db import add_to_counter, utcnow
 from casework.dossiers import access, attachments, clockwork, extension, script
 from casework.dossiers.catalog import procedure_of, version_at_receipt
@@ -32,11 +34,14 @@ from casework.dossiers.models import (
     ApplicantKind,
     Attachment,
     Channel,
+    ClockPause,
     Dossier,
     DossierCodeCounter,
     Event,
     EventKind,
     Mode,
+    ProcedureVersion,
+    StepRecord,
 )
 from casework.errors import (
     ActionNotAllowed,
@@ -364,11 +369,14 @@ def _last_change(session: Session, dossier: Dossier, tz: ZoneInfo) -> str:
     return f"{who} đã thực hiện '{what}' lúc {fmt_local(ev.at, tz)}"
 
 
-def allowed_actions(session: Session, *, actor: User, dossier: Dossier) -> list[TransitionDef]:
+def allowed_actions(
+    session: Session, *, actor: User, dossier: Dossier, procedure: Procedure | None = None
+) -> list[TransitionDef]:
     """The actions this user may fire on this dossier now (role, unit and state all checked)."""
     if not access.can_act_in_unit(actor, dossier):
         return []
-    _, procedure = procedure_of(session, dossier)
+    if procedure is None:
+        _, procedure = procedure_of(session, dossier)
     return [
         t
         for t in procedure.transitions_from(dossier.state)
@@ -376,7 +384,27 @@ def allowed_actions(session: Session, *, actor: User, dossier: Dossier) -> list[
     ]
 
 
-def fire_action(
+@dataclass
+class Fired:
+    """An action's dossier and what its transaction knew, so that an answer (the API's) is built
+    without reading anything again after the commit (issue 19)."""
+
+    dossier: Dossier
+    version: ProcedureVersion
+    procedure: Procedure
+    cal: WorkCalendar
+    #: the dossier's step and pause rows as committed, and its units' codes (with `answer`)
+    steps: list[StepRecord] | None = None
+    pauses: list[ClockPause] | None = None
+    unit_codes: dict[int, str] | None = None
+
+
+def fire_action(session: Session, **kwargs: Any) -> Dossier:
+    """Fire one action (`fire`) and return the dossier."""
+    return fire(session, **kwargs).dossier
+
+
+def fire(
     session: Session,
     *,
     actor: User,
@@ -389,16 +417,24 @@ def fire_action(
     calendars: CalendarSource | None = None,
     extra_payload: dict[str, Any] | None = None,
     commit: bool = True,
-) -> Dossier:
+    answer: bool = False,
+) -> Fired:
     """Fire one action: checks, state machine, clock, event row with chain hash — one commit.
 
     `extra_payload` goes into the event beside the data (an inspection decision's team and its
-    certificate check); with `commit=False` the caller (a larger use case) commits."""
+    certificate check); with `commit=False` the caller (a larger use case) commits. With
+    `answer` the result also carries the step and pause rows and the units' codes.
+
+    The statements of an accept (tests/perf): the dossier under its lock; the step rows; the
+    step counter upsert; at the flush one UPDATE of the dossier, the closed step's UPDATE, the
+    event and the new step (and with `answer` the pause rows). The user's access is decided from
+    the locked row, the procedure version, the unit and its calendar come from the process
+    cache (`casework.caching`)."""
     now = now or utcnow()
     dossier = _lock_dossier(session, code)
     if not access.can_view(session, actor, dossier):
         raise NotFound(f"Không tìm thấy hồ sơ {code}.")
-    _, procedure = procedure_of(session, dossier)
+    version, procedure = procedure_of(session, dossier)
     state = procedure.states[dossier.state]
     if expected_version is not None and expected_version != dossier.version:
         raise Conflict(
@@ -433,6 +469,7 @@ def fire_action(
             f"Thao tác '{transition.label}' dành cho vai trò: {', '.join(transition.roles)}."
         )
     cal = (calendars or default_calendars()).for_unit(session, dossier.handling_unit_id)
+    steps = clockwork.steps_of(session, dossier)  # before any change: nothing to flush yet
     _apply(
         session,
         dossier=dossier,
@@ -447,14 +484,28 @@ def fire_action(
     )
     play_colleagues(session, dossier=dossier, procedure=procedure, now=now, tz=tz, cal=cal)
     session.add(dossier)
+    fired = Fired(dossier=dossier, version=version, procedure=procedure, cal=cal)
     try:
-        session.commit() if commit else session.flush()
+        session.flush()
+        if answer:
+            fired.steps = list(steps)
+            fired.pauses = clockwork.pauses_of(session, dossier)
+            fired.unit_codes = unit_codes(session, dossier)
+        if commit:
+            session.commit()
     except IntegrityError as exc:  # the (dossier_id, seq) backstop
         session.rollback()
         raise Conflict(
             f"Hồ sơ {code} vừa được người khác cập nhật cùng lúc. Hãy tải lại và thao tác lại."
         ) from exc
-    return dossier
+    return fired
+
+
+def unit_codes(session: Session, dossier: Dossier) -> dict[int, str]:
+    """The codes of the dossier's receiving and handling units (from the process cache)."""
+    ids = {dossier.receiving_unit_id, dossier.handling_unit_id}
+    units = (row_by_id(session, Unit, unit_id) for unit_id in ids)
+    return {u.id: u.code for u in units if u is not None and u.id is not None}
 
 
 def play_colleagues(
@@ -468,6 +519,7 @@ def play_colleagues(
 ) -> None:
     """A practice scenario's colleagues act where the trainee does not play (`script`)."""
     for step in script.colleague_steps(dossier, procedure):
+        session.flush()  # the step before is written: `_apply` works without autoflush
         _apply(
             session,
             dossier=dossier,
@@ -496,7 +548,6 @@ def _apply(
     extra_payload: dict[str, Any] | None,
 ) -> None:
     """The checked action applied: content rules, state machine, clock, event (no commit)."""
-    action = transition.action
     findings_extra: dict[str, Any] = {}
     if procedure.kind == "inspection":  # the record's conclusion follows its finding rows
         from casework.findings.service import settle_conclusion
@@ -520,6 +571,23 @@ def _apply(
                 fields={"new_appointment": why},
             )
 
+    # From here on no autoflush: every read below (calendar, step rows, pauses) is of rows
+    # this change does not touch or that it keeps in memory, so the dossier is written once,
+    # at the flush, with all its columns (an early autoflush made it two UPDATEs).
+    with session.no_autoflush:
+        _change(
+            session, dossier=dossier, procedure=procedure, transition=transition,
+            cleaned=cleaned, actor_id=actor_id, now=now, cal=cal, extra_payload=extra_payload,
+        )  # fmt: skip
+
+
+def _change(
+    session: Session, *, dossier: Dossier, procedure: Procedure, transition: TransitionDef,
+    cleaned: dict[str, Any], actor_id: int | None, now: datetime, cal: Any,
+    extra_payload: dict[str, Any] | None,
+) -> None:  # fmt: skip
+    """State machine, clock, counters and event of a checked action (`_apply`)."""
+    action = transition.action
     before = dossier.state
     machine = procedure.machine_class()(model=dossier, state_field="state")
     try:

@@ -25,6 +25,7 @@ from sqlalchemy import String, cast, insert, update
 from sqlmodel import Session, SQLModel, col, select
 
 from casework.accounts.models import Unit, UnitKind
+from casework.caching.service import bump
 from casework.db import utcnow
 from casework.units.models import UnitChange, UnitChangeKind
 from casework.units.source import Division, Tree
@@ -167,6 +168,7 @@ class _Run:
             .where(table.c.path == "/", table.c.parent_id.is_not(None))
             .values(path=parent_path.scalar_subquery() + cast(table.c.id, String) + "/")
         )
+        bump(self.session)  # units written with Core: the process caches must read them again
         self.report.created += len(new)
         return ids
 

@@ -1,0 +1,58 @@
+"""The action's hot path stays a handful of SQL statements (issue 19, item 1).
+
+One accept over the API (`POST /api/v1/dossiers/{code}/actions/accept`, Bearer token), counted
+with a `before_cursor_execute` listener on each database, is held to an upper bound: the guard
+against a change that quietly brings back a per-request read (the token and user apart, the
+procedure definition, the calendar, the step count, a re-read of the answer after the commit).
+It counts statements, not time: the time is `bench/actions.py`'s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from tests.api.test_api import open_one
+
+#: The bound, per database: 9 on PostgreSQL (10 on SQLite with its BEGIN IMMEDIATE) and one more
+#: for the work queue's counter upsert (issue 19, item 3). Before issue 19: 20 and 22.
+MAX_STATEMENTS = {"sqlite": 11, "postgresql": 10}
+
+
+@contextmanager
+def counted(engine: Engine) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def note(_conn, _cursor, statement, _params, _context, _many) -> None:  # type: ignore[no-untyped-def]
+        seen.append(" ".join(statement.split())[:160])
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+
+def _accept(client, engine, headers, code: str) -> list[str]:  # type: ignore[no-untyped-def]
+    with counted(engine) as seen:
+        r = client.post(
+            f"/api/v1/dossiers/{code}/actions/accept", json={"expected_version": 1}, headers=headers
+        )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["state"] == "reviewing"
+    assert [s["ordinal"] for s in body["clock"]["steps"]] == [1, 2]
+    return seen
+
+
+def test_one_accept_over_the_api_is_a_handful_of_statements(client, engine, world, token_for):
+    rec = token_for(world["hni.receiver"])
+    warm = open_one(client, rec)
+    _accept(client, engine, rec, warm["code"])  # the first one fills the per-process caches
+    d = open_one(client, rec)
+    seen = _accept(client, engine, rec, d["code"])
+    listing = "\n".join(f"{n:2}. {s}" for n, s in enumerate(seen, start=1))
+    assert len(seen) <= MAX_STATEMENTS[engine.dialect.name], listing
