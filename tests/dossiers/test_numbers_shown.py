@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from casework.dossiers import service
 from casework.dossiers.models import Event
-from casework.dossiers.views import _data_rows
+from casework.dossiers.page import data_rows
 from casework.errors import ValidationFailed
 from tests.factories import TZ, fire, open_xray
 
@@ -71,7 +71,7 @@ def test_typed_vietnamese_numbers_are_read(session, world, registry, renewal):
 
 
 def test_values_stored_as_floats_before_show_as_numbers(registry):
-    rows = _data_rows(registry.get(GH), {"so_thiet_bi": 2.0, "phi_tham_dinh": 4000000.0}, TZ)
+    rows = data_rows(registry.get(GH), {"so_thiet_bi": 2.0, "phi_tham_dinh": 4000000.0}, TZ)
     assert rows == [
         ("Số thiết bị X-quang đề nghị gia hạn", "2"),
         ("Số phí thẩm định phải nộp (đồng)", "4.000.000 đ"),

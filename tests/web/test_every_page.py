@@ -72,6 +72,25 @@ API = ["/api/v1/me", "/api/v1/procedures", "/api/v1/dossiers"]
 UNREACHED_OK: set[str] = set()
 
 
+def _long_history(session: Session, registry: Any) -> None:
+    """A dossier of 26 events and 26 steps (issue 19, item 2): its page shows the latest 20 and
+    the «Xem thêm» batches of the timeline and of Mẫu 06 are htmx fragments to crawl."""
+    users = {u.username: u for u in session.exec(select(User)).all()}
+    d = service.open_dossier(
+        session, actor=users["hni.receiver"], procedure=registry.get("2.002131"),
+        applicant=service.Applicant(name="Cơ sở có lịch sử dài", kind="organisation"),
+        mode="real", tz=TZ,
+    )  # fmt: skip
+    steps = [("hni.receiver", "accept", {})] + 12 * [
+        ("hni.handler", "submit_for_signing", {
+            "ket_qua_tham_dinh": "Đủ điều kiện xác nhận khai báo", "result_summary": "01 máy",
+        }),
+        ("hni.leader", "send_back", {"reason": "Ghi rõ nơi đặt máy"}),
+    ]  # fmt: skip
+    for who, action, data in steps:
+        service.fire_action(session, actor=users[who], code=d.code, action=action, data=data, tz=TZ)
+
+
 def _enrich(session: Session, registry: Any, upload_dir: Path) -> None:
     """A dossier of every procedure at its start, halfway and at the end of its main path, one
     that waits for a supplement where the procedure has that branch, a scenario run with a
@@ -134,6 +153,7 @@ def _enrich(session: Session, registry: Any, upload_dir: Path) -> None:
         note="Làm độc lập được.", procedures=registry,
     )  # fmt: skip
     attempt_for(session, trainee, registry)  # a quiz attempt: its result page is reached
+    _long_history(session, registry)
     service.open_dossier(
         session, actor=trainee, procedure=registry.get("2.002131"),
         applicant=service.Applicant(name="Cơ sở có tệp", kind="organisation"), mode="real", tz=TZ,

@@ -14,25 +14,23 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from pydantic import BeforeValidator
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 from starlette.datastructures import FormData, UploadFile
 
 from casework.accounts.models import Role, Unit, UnitKind, User
 from casework.clock import step_due
 from casework.clock.standing import Standing, standing
 from casework.db import utcnow
-from casework.dossiers import attachments, clockwork, queries, service
+from casework.dossiers import attachments, clockwork, page, queries, service
 from casework.dossiers.catalog import procedure_of
 from casework.dossiers.clockwork import CalendarSource
-from casework.dossiers.fields import declared_fields, is_money
+from casework.dossiers.fields import declared_fields
 from casework.dossiers.models import Attachment, Dossier, Event
 from casework.dossiers.slips import DOSSIER_SLIPS
 from casework.errors import ActionNotAllowed, Conflict, NotFound, PermissionDenied, ValidationFailed
-from casework.findings.conclusion import DATA_LABELS
 from casework.ids import IdPath, IdQuery, parse_int
 from casework.inspections.slips import INSPECTION_SLIPS, ONE_STOP_SLIPS, inspection_view
 from casework.learning import levels as learning_levels
-from casework.numbers import fmt_money, fmt_number
 from casework.procedures import Procedure, TransitionDef, diagrams
 from casework.procedures.schema import BUILTIN_FIELDS
 from casework.reviews import service as reviews
@@ -317,43 +315,47 @@ def dossier_context(
     values: dict[str, Any] | None = None,
     message: str | None = None,
     message_kind: str = "notice",
+    loaded: page.Loaded | None = None,
+    timeline: int | None = None,
+    steps: int | None = None,
 ) -> dict[str, Any]:
-    version, procedure = procedure_of(session, dossier)
+    """The dossier page's context. `loaded`: the page's own read of the dossier (`page.load`),
+    made here when the caller only has the row. `timeline`, `steps`: how many of the latest
+    timeline items and Mẫu 06 rows to show (a batch of 20 at first)."""
+    if loaded is None:
+        loaded = page.load(session, user=user, code=dossier.code)
+    dossier, version, procedure = loaded.dossier, loaded.version, loaded.procedure
     now = utcnow()
     cal = calendars.for_unit(session, dossier.handling_unit_id)
-    events = queries.timeline(session, dossier)
-    names = {
-        u.id: u.full_name
-        for u in session.exec(
-            select(User).where(col(User.id).in_({e.actor_id for e in events if e.actor_id}))
-        ).all()
-    }
-    units = {
-        u.id: u
-        for u in session.exec(
-            select(Unit).where(
-                col(Unit.id).in_({dossier.receiving_unit_id, dossier.handling_unit_id})
-            )
-        ).all()
-    }
+    # a practice run's review reads the whole run; a replay shows everything up to its event
+    whole = dossier.mode == "practice" or after is not None
+    shown = page.MAX_SHOWN if after is not None else page.shown_count(timeline)
+    read = page.window(session, dossier, None if whole else shown)
+    events = read.events
+    units = loaded.units
     allowed = service.allowed_actions(session, actor=user, dossier=dossier) if after is None else []
     inspection = inspection_view(session, dossier, procedure)
     if inspection is not None:  # no applicant: no apology and extension letter (Mẫu 04) to one
         allowed = [t for t in allowed if t.slip not in ONE_STOP_SLIPS]
-    event_data = {ev.seq: _data_rows(procedure, ev.payload.get("data", {}), tz) for ev in events}
     snapshot = queries.replay(session, dossier, after) if after is not None else None
     shown_state = snapshot["state"] if snapshot else dossier.state
+    rows = page.clock_rows(session, dossier)
+    clock = clockwork.clock_view(
+        session, dossier=dossier, procedure=procedure, cal=cal, now=now, pauses=rows[0],
+        steps=rows[1],
+    )  # fmt: skip
     return {
         "d": dossier,
         "version": version,
         "p": procedure,
         "state": procedure.states[shown_state],
         "state_id": shown_state,
-        "clock": clockwork.clock_view(
-            session, dossier=dossier, procedure=procedure, cal=cal, now=now
-        ),
-        "events": events,
-        "event_data": event_data,
+        "clock": clock,
+        "timeline": page.items_from(events, loaded.items, shown),
+        "mau06": page.paged(clock.steps, page.shown_count(steps)),
+        "only_batch": False,
+        "event_html": page.event_html,
+        "tz": tz,
         "printable_slips": (set(DOSSIER_SLIPS) - ONE_STOP_SLIPS) | set(INSPECTION_SLIPS)
         if procedure.kind == "inspection"
         else set(DOSSIER_SLIPS),
@@ -363,14 +365,10 @@ def dossier_context(
         and not dossier.data.get("replaced_by")
         and user.unit_id in (dossier.handling_unit_id, dossier.receiving_unit_id)
         and service.opening_refusal(units[user.unit_id], user, procedure) is None,
-        "names": names,
+        "names": read.names,
         "units": units,
         "actions": [(t, _field_inputs(procedure, t)) for t in allowed],
-        "attachments": session.exec(
-            select(Attachment)
-            .where(Attachment.dossier_id == dossier.id)
-            .order_by(col(Attachment.uploaded_at))
-        ).all(),
+        "attachments": page.attachments(events),
         "snapshot": snapshot,
         "after": after,
         "errors": errors or {},
@@ -388,28 +386,8 @@ def dossier_context(
     }
 
 
-def _data_rows(procedure: Procedure, data: dict[str, Any], tz: ZoneInfo) -> list[tuple[str, str]]:
-    """An action's recorded data as (label, text) lines: document names, local date-times."""
-    names = {d.key: d.name for d in procedure.documents}
-    rows = []
-    for key, value in data.items():
-        try:
-            spec = procedure.field_spec(key)
-        except KeyError:  # e.g. the findings' conclusion added when the record is signed
-            rows.append((DATA_LABELS.get(key, key), str(value)))
-            continue
-        if spec.type == "documents" and isinstance(value, list):
-            text = "; ".join(str(names.get(v, v)) for v in value)
-        elif spec.type == "datetime" and isinstance(value, str):
-            text = datetime.fromisoformat(value).astimezone(tz).strftime("%H:%M %d/%m/%Y")
-        elif spec.type == "date" and isinstance(value, str):
-            text = date.fromisoformat(value).strftime("%d/%m/%Y")
-        elif spec.type == "number" and isinstance(value, int | float):
-            text = fmt_money(value) if is_money(spec) else fmt_number(value)
-        else:
-            text = str(value)
-        rows.append((spec.label, text))
-    return rows
+#: how many of the latest rows to show: `?timeline=40` (timeline items), `?steps=40` (Mẫu 06)
+ShownQuery = Annotated[int | None, Query(ge=1, le=page.MAX_SHOWN)]
 
 
 @router.get("/dossiers/{code}")
@@ -423,23 +401,35 @@ def dossier_page(
     after: IdQuery = None,
     opened: bool = False,
     decided: bool = False,
+    timeline: ShownQuery = None,
+    steps: ShownQuery = None,
 ) -> Response:
-    dossier = queries.get_dossier(session, user=user, code=code)
+    """The dossier page; with htmx and `timeline` (or `steps`), only the older batch that the
+    «Xem thêm» link swaps in."""
+    loaded = page.load(session, user=user, code=code)
+    dossier = loaded.dossier
     message = (
         "Đã mở hồ sơ. Kiểm tra thành phần hồ sơ; đủ thì bấm «Tiếp nhận hồ sơ» rồi in Giấy tiếp "
         "nhận và hẹn trả kết quả (Mẫu 01) cho người nộp."
         if opened
         else None
     )
-    if (opened or decided) and procedure_of(session, dossier)[1].kind == "inspection":
+    if (opened or decided) and loaded.procedure.kind == "inspection":
         message = (
             "Đã ký quyết định kiểm tra; đoàn kiểm tra đã được ghi. In quyết định trong nhật ký."
             if decided
             else "Đã mở cuộc kiểm tra. Lãnh đạo UBND bấm «Ký quyết định kiểm tra» để ghi đoàn "
             "kiểm tra, thời gian và địa điểm."
         )
-    ctx = dossier_context(session, user, dossier, calendars, tz, after=after, message=message)
-    return render(request, "dossiers/detail.html", ctx, user=user)
+    ctx = dossier_context(
+        session, user, dossier, calendars, tz, after=after, message=message, loaded=loaded,
+        timeline=timeline, steps=steps,
+    )  # fmt: skip
+    blocks = None
+    if is_htmx(request) and (timeline or steps):
+        blocks = ["timeline_items"] if timeline else ["steps_rows"]
+        ctx["only_batch"] = True
+    return render(request, "dossiers/detail.html", ctx, user=user, block_names=blocks)
 
 
 def _sane(day: date | None) -> date | None:

@@ -1,0 +1,347 @@
+"""What the dossier page reads and keeps (issue 19, item 2): a few statements, however long the
+history, and the unchanging parts rendered once per process.
+
+- **One read of the dossier**: the access check (`access.visible_filter`, with the viewer's unit
+  joined in rather than read first), the viewer's and the receiving unit, the pinned version (its
+  definition deferred: decoded definitions are kept per process by content hash), the number of
+  timeline items and the token of the process caches (`casework.caching`: the calendar then
+  comes from the process cache with no read of its own).
+- **One read of the timeline's window**: the latest `shown` items with their actors' names, plus
+  every comment and score (they sit under their event; a practice run reads every event: the
+  mentor's review needs the whole run) and every attachment event (the attachment list is read
+  from them: each upload writes its row and its event together).
+- **The clock's rows** (pauses, steps) are kept per process by (database, dossier id,
+  `event_count`, latest event hash): every change to them writes an event in the same
+  transaction (a calendar change that moves a due too), so a new event is a new entry. The
+  clock view
+  itself (standing, trace) is computed from them at each view: it depends on the time of day.
+- **Each event's HTML** (not its `<li>` nor its review slot, which change) is kept per process by
+  (template environment, dossier code, event seq and hash, language, actor's name, procedure
+  version). Nothing in it depends on the viewer: every reader of the page sees the same slip
+  and replay links, so no one's view can leak into another's.
+
+Older timeline items and Mẫu 06 rows are a click away (`?timeline=` / `?steps=`: the latest
+that many; htmx swaps in the next batch only). The printed Mẫu 06 reads every row (`slips`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, TypeVar
+from weakref import WeakKeyDictionary
+from zoneinfo import ZoneInfo
+
+import jinja2
+from markupsafe import Markup
+from sqlalchemy import func, inspect, or_
+from sqlalchemy import select as sa_select
+from sqlalchemy.orm import aliased, defer, make_transient_to_detached
+from sqlmodel import Session, col, select
+
+from casework.accounts.models import Unit, User
+from casework.caching.service import generation_column, seen
+from casework.dossiers.access import visible_filter
+from casework.dossiers.catalog import procedure_of
+from casework.dossiers.clockwork import pauses_of
+from casework.dossiers.fields import is_money
+from casework.dossiers.models import ClockPause, Dossier, EventKind, ProcedureVersion, StepRecord
+from casework.dossiers.models import Event as EventRow
+from casework.errors import NotFound
+from casework.findings.conclusion import DATA_LABELS
+from casework.numbers import fmt_money, fmt_number
+from casework.procedures import Procedure
+from casework.reviews.service import INLINE_KINDS
+from casework.web import i18n
+
+T = TypeVar("T")
+
+#: timeline items and Mẫu 06 rows shown at first, and added by each «Xem thêm»
+BATCH = 20
+#: the largest `?timeline=` / `?steps=` (a longer history is shown whole)
+MAX_SHOWN = 100_000
+#: events the window always reads: shown under their event, or listed as attachments
+ALWAYS_READ = frozenset(INLINE_KINDS | {EventKind.attachment.value})
+#: entries kept per process (clock rows of this many dossiers; this many events' HTML)
+CLOCK_ROWS_KEPT = 2_000
+EVENT_HTML_KEPT = 20_000
+
+
+@dataclass
+class Loaded:
+    """The dossier as the page needs it, from one read."""
+
+    dossier: Dossier
+    version: ProcedureVersion
+    procedure: Procedure
+    units: dict[int, Unit]
+    #: timeline items in all (events other than comments and scores)
+    items: int
+
+
+class _UnitPath:
+    """Stands in for the viewer's `Unit` in `visible_filter`, which reads only its `path`: the
+    path as a column of the joined unit, so the unit need not be read before the dossier."""
+
+    def __init__(self, path: Any) -> None:
+        self.path = path
+
+
+def load(session: Session, *, user: User, code: str) -> Loaded:
+    """The dossier if `user` may see it (else 404, never saying whether it exists)."""
+    viewer = aliased(Unit, name="viewer_unit")
+    receiving = aliased(Unit, name="receiving_unit")
+    items = (
+        select(func.count())
+        .select_from(EventRow)
+        .where(EventRow.dossier_id == Dossier.id, col(EventRow.kind).not_in(INLINE_KINDS))
+        .correlate(Dossier)
+        .scalar_subquery()
+    )
+    query = (
+        sa_select(Dossier, viewer, receiving, ProcedureVersion, items, generation_column())
+        .join(receiving, col(receiving.id) == Dossier.receiving_unit_id)
+        .join(viewer, col(viewer.id) == user.unit_id)
+        .join(ProcedureVersion, col(ProcedureVersion.id) == Dossier.procedure_version_id)
+        .where(Dossier.code == code, visible_filter(user, _UnitPath(viewer.path)))  # type: ignore[arg-type]
+        .options(defer(ProcedureVersion.definition))  # type: ignore[arg-type]
+    )
+    row = session.execute(query).first() if user.is_active else None
+    if row is None:
+        raise NotFound(f"Không tìm thấy hồ sơ {code}.")
+    dossier, mine, received, version, count, token = row
+    seen(session, token)  # the process caches' token for this transaction: no read of its own
+    # the version row is in the session now: no read, and the definition is decoded (read) only
+    # the first time the process meets its content hash
+    version, procedure = procedure_of(session, dossier)
+    units = {mine.id: mine, received.id: received}
+    return Loaded(dossier, version, procedure, units, int(count or 0))
+
+
+@dataclass
+class Window:
+    """The events the page reads: the latest `shown` items, comments, scores, attachments."""
+
+    events: list[EventRow]
+    #: actor id -> full name, for every event read
+    names: dict[int, str]
+
+
+def window(session: Session, dossier: Dossier, shown: int | None) -> Window:
+    """The events from the `shown`-th latest timeline item on (every event when None), with the
+    other events the page always shows, in `seq` order, and their actors' names."""
+    query = select(EventRow, User.full_name).outerjoin(User, col(User.id) == EventRow.actor_id)
+    query = query.where(EventRow.dossier_id == dossier.id)
+    if shown is not None:
+        latest = (
+            select(EventRow.seq)
+            .where(EventRow.dossier_id == dossier.id, col(EventRow.kind).not_in(INLINE_KINDS))
+            .order_by(col(EventRow.seq).desc())
+            .limit(shown)
+            .subquery()
+        )
+        first = select(func.coalesce(func.min(latest.c.seq), 0)).scalar_subquery()
+        query = query.where(or_(col(EventRow.seq) >= first, col(EventRow.kind).in_(ALWAYS_READ)))
+    rows = session.exec(query.order_by(col(EventRow.seq))).all()
+    names = {ev.actor_id: name for ev, name in rows if ev.actor_id is not None and name}
+    return Window([ev for ev, _ in rows], names)
+
+
+@dataclass(frozen=True)
+class AttachmentItem:
+    """One attached file as its event recorded it (the attachment list of the page)."""
+
+    id: int
+    document_key: str
+    filename: str
+    size: int
+    sha256: str
+    uploaded_at: datetime
+
+
+def attachments(events: Sequence[EventRow]) -> list[AttachmentItem]:
+    found = []
+    for ev in events:
+        p = ev.payload
+        if ev.kind == EventKind.attachment and isinstance(p.get("attachment_id"), int):
+            found.append(
+                AttachmentItem(
+                    id=p["attachment_id"],
+                    document_key=str(p.get("document_key") or ""),
+                    filename=str(p.get("filename") or ""),
+                    size=int(p.get("size") or 0),
+                    sha256=str(p.get("sha256") or ""),
+                    uploaded_at=ev.at,
+                )
+            )
+    return found
+
+
+# ---- per-process caches ---------------------------------------------------------------------
+
+
+class _Kept:
+    """A bounded least-recently-used map, safe across the worker's threads."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.entries: OrderedDict[Hashable, Any] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Any:
+        with self.lock:
+            value = self.entries.get(key)
+            if value is not None:
+                self.entries.move_to_end(key)
+            return value
+
+    def put(self, key: Hashable, value: Any) -> None:
+        with self.lock:
+            self.entries[key] = value
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+
+
+_CLOCK_ROWS = _Kept(CLOCK_ROWS_KEPT)
+
+
+def clock_rows(session: Session, dossier: Dossier) -> tuple[list[ClockPause], list[StepRecord]]:
+    """The dossier's pause and step rows (detached copies), kept per process while its event
+    count and latest event hash stay the same (the hash tells two databases' dossiers apart)."""
+    database = str(session.get_bind().engine.url)
+    key = (database, dossier.id, dossier.event_count, dossier.last_event_hash)
+    kept = _CLOCK_ROWS.get(key)
+    if kept is not None:
+        return kept
+    steps = session.exec(
+        select(StepRecord)
+        .where(StepRecord.dossier_id == dossier.id)
+        .order_by(col(StepRecord.ordinal))
+    ).all()
+    rows = ([_copy(p) for p in pauses_of(session, dossier)], [_copy(s) for s in steps])
+    _CLOCK_ROWS.put(key, rows)
+    return rows
+
+
+def _copy(row: T) -> T:
+    """A copy of a loaded row that belongs to no session (safe to keep across requests)."""
+    mapper = inspect(type(row))
+    copy = type(row)(**{attr.key: getattr(row, attr.key) for attr in mapper.column_attrs})
+    make_transient_to_detached(copy)
+    return copy
+
+
+_EVENT_HTML: WeakKeyDictionary[jinja2.Environment, _Kept] = WeakKeyDictionary()
+_EVENT_HTML_LOCK = threading.Lock()
+
+
+def _kept_for(env: jinja2.Environment) -> _Kept:
+    with _EVENT_HTML_LOCK:
+        kept = _EVENT_HTML.get(env)
+        if kept is None:
+            kept = _EVENT_HTML[env] = _Kept(EVENT_HTML_KEPT)
+        return kept
+
+
+@jinja2.pass_context
+def event_html(context: jinja2.runtime.Context, ev: EventRow) -> Markup:
+    """The event's line of the timeline (`dossiers/_event.html`), rendered once per process."""
+    d, p, version = context["d"], context["p"], context["version"]
+    name = context["names"].get(ev.actor_id)
+    key = (d.code, ev.seq, ev.hash, i18n.current_lang.get(), name, version.content_hash)
+    kept = _kept_for(context.environment)
+    html = kept.get(key)
+    if html is None:
+        tz: ZoneInfo = context["tz"]
+        html = Markup(  # noqa: S704 - the output of an autoescaping template
+            context.environment.get_template("dossiers/_event.html").render(
+                ev=ev, d=d, p=p, actor=name, printable_slips=context["printable_slips"],
+                rows=data_rows(p, ev.payload.get("data", {}), tz),
+            )
+        )  # fmt: skip
+        kept.put(key, html)
+    return html
+
+
+def forget_all() -> None:
+    """Drop the per-process caches (tests that change rows behind the services' back)."""
+    _CLOCK_ROWS.clear()
+    with _EVENT_HTML_LOCK:
+        for kept in _EVENT_HTML.values():
+            kept.clear()
+
+
+# ---- paging ----------------------------------------------------------------------------------
+
+
+def shown_count(asked: int | None) -> int:
+    """How many of the latest rows to show: `asked` rounded up to a whole batch, at least one."""
+    if asked is None:
+        return BATCH
+    return min(max(BATCH, -(-asked // BATCH) * BATCH), MAX_SHOWN)
+
+
+@dataclass
+class Paged:
+    """The latest `shown` of `rows` (in their order), and the batch a «Xem thêm» swaps in."""
+
+    rows: list[Any]
+    shown: int
+    older: int
+
+    @property
+    def next_shown(self) -> int:
+        return self.shown + BATCH
+
+    def batch(self) -> list[Any]:
+        """The rows the htmx request for `shown` adds: the oldest `BATCH` of those shown."""
+        return (
+            self.rows[: len(self.rows) - (self.shown - BATCH)] if self.shown > BATCH else self.rows
+        )
+
+
+def paged(rows: Sequence[Any], shown: int) -> Paged:
+    latest = list(rows[-shown:]) if shown < len(rows) else list(rows)
+    return Paged(latest, shown, max(0, len(rows) - len(latest)))
+
+
+def items_from(events: Sequence[EventRow], total: int, shown: int) -> Paged:
+    """The latest `shown` timeline items among `events` (a window may hold fewer than `total`)."""
+    items = [e for e in events if e.kind not in INLINE_KINDS]
+    latest = items[-shown:] if shown < len(items) else items
+    return Paged(latest, shown, max(0, total - len(latest)))
+
+
+# ---- an event's recorded data ------------------------------------------------------------------
+
+
+def data_rows(procedure: Procedure, data: dict[str, Any], tz: ZoneInfo) -> list[tuple[str, str]]:
+    """An action's recorded data as (label, text) lines: document names, local date-times."""
+    names = {d.key: d.name for d in procedure.documents}
+    rows = []
+    for key, value in data.items():
+        try:
+            spec = procedure.field_spec(key)
+        except KeyError:  # e.g. the findings' conclusion added when the record is signed
+            rows.append((DATA_LABELS.get(key, key), str(value)))
+            continue
+        if spec.type == "documents" and isinstance(value, list):
+            text = "; ".join(str(names.get(v, v)) for v in value)
+        elif spec.type == "datetime" and isinstance(value, str):
+            text = datetime.fromisoformat(value).astimezone(tz).strftime("%H:%M %d/%m/%Y")
+        elif spec.type == "date" and isinstance(value, str):
+            text = date.fromisoformat(value).strftime("%d/%m/%Y")
+        elif spec.type == "number" and isinstance(value, int | float):
+            text = fmt_money(value) if is_money(spec) else fmt_number(value)
+        else:
+            text = str(value)
+        rows.append((spec.label, text))
+    return rows
