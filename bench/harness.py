@@ -41,7 +41,7 @@ from casework import demo
 from casework.accounts.models import Unit, User
 from casework.accounts.service import create_user, issue_token
 from casework.db import make_engine
-from casework.dossiers import service
+from casework.dossiers import queue_index, service
 from casework.dossiers.catalog import sync_procedures
 from casework.dossiers.events import event_hash
 from casework.dossiers.models import ClockPause, Dossier, DossierCodeCounter, Event, StepRecord
@@ -417,11 +417,13 @@ def _copy(row: dict[str, Any], dossier_id: int) -> dict[str, Any]:
 
 
 def rebuild_counters(engine: Engine) -> None:
-    """The report counters from the dossier rows (`casework reports rebuild`), after `clone`;
+    """The report and work-queue counters from the dossier rows (`casework reports rebuild`),
+    after `clone`;
     then fresh planner statistics, as autovacuum would have them on a server in service (right
     after a bulk load they are missing, and PostgreSQL plans for a nearly empty table)."""
     with Session(engine) as session:
         stats.rebuild(session)
+        queue_index.rebuild(session)  # the work queues' counters count the copies too
         session.commit()
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

@@ -349,17 +349,20 @@ def audit_checkpoint() -> None:
 
 @reports_app.command("rebuild")
 def reports_rebuild() -> None:
-    """Tính lại toàn bộ số liệu tổng hợp của báo cáo từ hồ sơ (sau khi nạp dữ liệu hàng loạt
-    hoặc nâng cấp từ phiên bản chưa có báo cáo)."""
+    """Tính lại toàn bộ số liệu tổng hợp của báo cáo và số đếm của các hàng việc từ hồ sơ (sau
+    khi nạp dữ liệu hàng loạt hoặc nâng cấp từ phiên bản chưa có báo cáo)."""
+    from casework.dossiers import queue_index
     from casework.reports import stats
 
     with Session(_engine()) as session:
         filled = stats.backfill(session)
         counts = stats.rebuild(session)
+        queue = queue_index.rebuild(session)
         session.commit()
     typer.echo(
         f"Đã bổ sung {filled} hồ sơ; số liệu tổng hợp: {counts['stat_dossier']} dòng hồ sơ, "
-        f"{counts['stat_elapsed']} dòng thời gian giải quyết, {counts['stat_step']} dòng theo bước."
+        f"{counts['stat_elapsed']} dòng thời gian giải quyết, {counts['stat_step']} dòng theo "
+        f"bước; hàng việc: {queue['queue_counter']} dòng đếm ({queue['fixed']} giá trị được sửa)."
     )
 
 

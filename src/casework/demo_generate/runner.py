@@ -39,6 +39,7 @@ from casework.demo_generate.batch import (
     emit,
 )
 from casework.demo_generate.world import ensure_communes, ensure_staff, load_world
+from casework.dossiers import queue_index
 from casework.dossiers.catalog import sync_procedures
 from casework.dossiers.clockwork import CalendarSource
 from casework.procedures import ProcedureRegistry
@@ -190,6 +191,7 @@ def generate(
     stage("Tính lại số liệu tổng hợp của báo cáo…")
     with Session(engine) as session:
         stats.rebuild(session)
+        queue_index.rebuild(session)  # the work queues' roles, buckets and counters
         session.commit()
     if engine.dialect.name == "postgresql":
         stage("Cập nhật thống kê của PostgreSQL (ANALYZE)…")

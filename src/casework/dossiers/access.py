@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import false, or_
@@ -24,36 +25,48 @@ def _subtree_ids(path: str) -> Any:
     return select(Unit.id).where(col(Unit.path).startswith(path))
 
 
-def visible_filter(user: User, unit: Unit) -> Any:
+@dataclass(frozen=True)
+class UnitColumns:
+    """The columns the rules read: the dossier's, or a table counting dossiers by the same
+    (the work queue's counters, `QueueCounter`)."""
+
+    handling: Any
+    receiving: Any
+    mode: Any
+
+
+DOSSIER_COLUMNS = UnitColumns(
+    col(Dossier.handling_unit_id), col(Dossier.receiving_unit_id), col(Dossier.mode)
+)
+
+
+def visible_filter(user: User, unit: Unit, on: UnitColumns = DOSSIER_COLUMNS) -> Any:
     """A WHERE clause selecting the dossiers `user` (of `unit`) may read."""
     clauses: list[Any] = []
     if user.has_role(*ACTING_ROLES):
-        clauses.append(
-            or_(
-                col(Dossier.handling_unit_id) == user.unit_id,
-                col(Dossier.receiving_unit_id) == user.unit_id,
-            )
-        )
+        clauses.append(or_(on.handling == user.unit_id, on.receiving == user.unit_id))
     if user.has_role(Role.auditor, Role.admin):
         sub = _subtree_ids(unit.path)
-        clauses.append(
-            or_(col(Dossier.handling_unit_id).in_(sub), col(Dossier.receiving_unit_id).in_(sub))
-        )
+        clauses.append(or_(on.handling.in_(sub), on.receiving.in_(sub)))
     if user.has_role(Role.mentor):
-        clauses.append(mentor_filter(user))
+        clauses.append(mentor_filter(user, on))
     return or_(*clauses) if clauses else false()
 
 
-def mentor_filter(user: User) -> Any:
+def sees_own_unit_only(user: User) -> bool:
+    """`visible_filter` is "handled or received in the user's unit" and nothing more."""
+    return user.has_role(*ACTING_ROLES) and not user.has_role(Role.auditor, Role.admin, Role.mentor)
+
+
+def mentor_filter(user: User, on: UnitColumns = DOSSIER_COLUMNS) -> Any:
     """The dossiers `user` may review as a mentor: practice dossiers handled in an assigned unit
     or below it, and real ones (read only) under an assignment with `can_view_real`. One clause,
     two uncorrelated sub-selects of unit ids."""
     if user.id is None or not user.has_role(Role.mentor):
         return false()
     return or_(
-        (col(Dossier.mode) == Mode.practice)
-        & col(Dossier.handling_unit_id).in_(_assigned_subtrees(user.id)),
-        col(Dossier.handling_unit_id).in_(_assigned_subtrees(user.id, real=True)),
+        (on.mode == Mode.practice) & on.handling.in_(_assigned_subtrees(user.id)),
+        on.handling.in_(_assigned_subtrees(user.id, real=True)),
     )
 
 

@@ -65,6 +65,12 @@ class ProcedureVersion(SQLModel, table=True):
     yaml_text: str | None = Field(default=None, sa_type=Text)
 
 
+#: the work queues' partial indexes: a dossier whose legal clock runs (not paused, not ended)
+RUNNING = "finished_at IS NULL AND processing_ended_at IS NULL AND paused_since IS NULL"
+#: received by one unit, handled by another
+ELSEWHERE = "receiving_unit_id <> handling_unit_id"
+
+
 class Dossier(SQLModel, table=True):
     __table_args__ = (
         # the open real dossiers, for "overdue / due soon now" in the reports
@@ -78,6 +84,42 @@ class Dossier(SQLModel, table=True):
         # the report drill-down: one unit's dossiers, newest first, by receipt or by end
         Index("ix_dossier_unit_received", "handling_unit_id", "received_at"),
         Index("ix_dossier_unit_ended", "handling_unit_id", "processing_ended_at"),
+        # the work queues (casework.dossiers.worklist; issue 19): "my queue" of a unit and role,
+        # every open dossier of a unit, newest first; the running dossiers' due instants for the
+        # due-soon and overdue counts; and the rare dossiers received by another unit than the
+        # one handling them (the second half of every "handled or received here")
+        Index(
+            "ix_dossier_queue_mine",
+            "handling_unit_id",
+            "current_roles",
+            "received_at",
+            "id",
+            postgresql_where=text("finished_at IS NULL"),
+            sqlite_where=text("finished_at IS NULL"),
+        ),
+        Index(
+            "ix_dossier_queue_open",
+            "handling_unit_id",
+            "received_at",
+            "id",
+            postgresql_where=text("finished_at IS NULL"),
+            sqlite_where=text("finished_at IS NULL"),
+        ),
+        Index(
+            "ix_dossier_queue_due",
+            "handling_unit_id",
+            "due_at",
+            postgresql_where=text(RUNNING),
+            sqlite_where=text(RUNNING),
+        ),
+        Index(
+            "ix_dossier_queue_elsewhere",
+            "receiving_unit_id",
+            "received_at",
+            "id",
+            postgresql_where=text(ELSEWHERE),
+            sqlite_where=text(ELSEWHERE),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -109,6 +151,10 @@ class Dossier(SQLModel, table=True):
     version: int = 1
     event_count: int = 0
     last_event_hash: str = Field(default="", max_length=64)
+    #: Who works the current step (its roles, sorted, comma-joined; "" for nobody) and which
+    #: queue tab counts the dossier (open, waiting, finished): `casework.dossiers.queue_index`.
+    current_roles: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
+    queue_bucket: str = Field(default="", max_length=16, sa_column_kwargs={"server_default": ""})
     #: Values of the procedure's fields collected so far (latest wins).
     data: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
 
@@ -155,6 +201,21 @@ class DossierCodeCounter(SQLModel, table=True):
     day: date = Field(sa_column=Column(Date, primary_key=True))
     mode: str = Field(max_length=16, primary_key=True)
     last_value: int = 0
+
+
+class QueueCounter(SQLModel, table=True):
+    """How many dossiers each work-queue tab holds, per handling and receiving unit, mode, the
+    current step's roles and the tab's bucket; kept in each change's transaction
+    (`casework.dossiers.queue_index`)."""
+
+    __tablename__ = "queue_counter"
+
+    handling_unit_id: int = Field(primary_key=True)
+    receiving_unit_id: int = Field(primary_key=True, index=True)
+    mode: str = Field(max_length=16, primary_key=True)
+    roles: str = Field(max_length=64, primary_key=True)
+    bucket: str = Field(max_length=16, primary_key=True)
+    n: int = 0
 
 
 class Event(SQLModel, table=True):

@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from casework.accounts.models import ACTING_ROLES, User
 from casework.db import utcnow
-from casework.dossiers import access, script, service
+from casework.dossiers import access, queue_index, script, service
 from casework.dossiers.catalog import procedure_of
 from casework.dossiers.clockwork import CalendarSource
 from casework.dossiers.events import record_event
@@ -106,6 +106,7 @@ def reset_practice(
     )
     old.data = {**old.data, "replaced_by": fresh.code}
     old.finished_at = old.finished_at or now
+    queue_index.sync(session, old, procedure)
     old.version += 1
     old.updated_at = now
     session.add(old)

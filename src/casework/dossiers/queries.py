@@ -6,15 +6,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import false, func, or_, tuple_
-from sqlalchemy import select as sa_select
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from casework.accounts.models import Unit, User
 from casework.db import utcnow
+from casework.dossiers import worklist
 from casework.dossiers.access import visible_filter
-from casework.dossiers.catalog import procedures_by_version
 from casework.dossiers.models import Dossier, Event
+from casework.dossiers.worklist import QUEUE_LABELS, QUEUES  # noqa: F401  (the pages' names)
 from casework.errors import NotFound, ValidationFailed
 from casework.paging import Page
 from casework.text import fold
@@ -35,17 +35,6 @@ def get_dossier(session: Session, *, user: User, code: str) -> Dossier:
     return dossier
 
 
-QUEUES = ("mine", "unit", "due_soon", "overdue", "waiting", "finished")
-QUEUE_LABELS = {
-    "mine": "Việc của tôi",
-    "unit": "Cả đơn vị (đang giải quyết)",
-    "due_soon": "Sắp đến hạn",
-    "overdue": "Quá hạn",
-    "waiting": "Chờ người nộp",
-    "finished": "Đã xong",
-}
-
-
 @dataclass(frozen=True)
 class DossierFilter:
     queue: str | None = None
@@ -64,61 +53,14 @@ class DossierFilter:
         )
 
 
-def my_states_clause(session: Session, user: User) -> Any:
-    """Dossiers whose current step is worked by one of `user`'s roles (per procedure version)."""
-    pairs = [
-        (version_id, sid)
-        for version_id, procedure in procedures_by_version(session).items()
-        for sid, s in procedure.states.items()
-        if user.has_role(*s.roles)
-    ]
-    # one row-value IN (an expanding parameter): the same cached SQL whatever the pairs
-    return (
-        tuple_(col(Dossier.procedure_version_id), col(Dossier.state)).in_(pairs)
-        if pairs
-        else false()
-    )
-
-
 def queue_clause(session: Session, user: User, queue: str, *, now: datetime, soon: datetime) -> Any:
-    """The WHERE clause of a work queue. `soon`: the instant one working day after `now`."""
-    open_ = col(Dossier.finished_at).is_(None)
-    running = (
-        open_ & col(Dossier.processing_ended_at).is_(None) & col(Dossier.paused_since).is_(None)
-    )
-    if queue == "mine":
-        return (
-            open_
-            & my_states_clause(session, user)
-            & or_(
-                col(Dossier.handling_unit_id) == user.unit_id,
-                col(Dossier.receiving_unit_id) == user.unit_id,
-            )
-        )
-    if queue == "unit":
-        return open_
-    if queue == "due_soon":
-        return running & (col(Dossier.due_at) > now) & (col(Dossier.due_at) <= soon)
-    if queue == "overdue":
-        return running & (col(Dossier.due_at) < now)
-    if queue == "waiting":
-        return open_ & col(Dossier.paused_since).is_not(None)
-    if queue == "finished":
-        return col(Dossier.finished_at).is_not(None)
-    raise ValidationFailed("Hàng việc không hợp lệ.", fields={"queue": ", ".join(QUEUES)})
+    """The WHERE clause of a work queue (`casework.dossiers.worklist`)."""
+    return worklist.queue_clause(user, queue, now=now, soon=soon)
 
 
 def queue_counts(session: Session, *, user: User, now: datetime, soon: datetime) -> dict[str, int]:
-    """How many dossiers each work queue holds, in one pass over the visible dossiers."""
-    unit = session.get(Unit, user.unit_id)
-    if unit is None:
-        return dict.fromkeys(QUEUES, 0)
-    counts = [
-        func.count().filter(queue_clause(session, user, q, now=now, soon=soon)) for q in QUEUES
-    ]
-    query = sa_select(*counts).select_from(Dossier).where(visible_filter(user, unit))
-    row: tuple[int, ...] = tuple(session.execute(query).one())
-    return {q: int(n) for q, n in zip(QUEUES, row, strict=True)}
+    """How many dossiers each work queue holds (`casework.dossiers.worklist`)."""
+    return worklist.queue_counts(session, user=user, now=now, soon=soon)
 
 
 def list_dossiers(
@@ -145,7 +87,7 @@ def list_dossiers(
     where: list[Any] = [visible_filter(user, unit)]
     if filters.queue:
         now = now or utcnow()
-        where.append(queue_clause(session, user, filters.queue, now=now, soon=soon or now))
+        where.append(worklist.queue_clause(user, filters.queue, now=now, soon=soon or now))
     if filters.state:
         where.append(Dossier.state == filters.state)
     if filters.mode:
@@ -159,6 +101,13 @@ def list_dossiers(
         where.append(Dossier.received_at >= filters.received_from)
     if filters.received_to:
         where.append(Dossier.received_at < filters.received_to)
+    if filters.queue:  # staff: range by range on the queue's indexes
+        ranged = worklist.staff_page(
+            session, user=user, queue=filters.queue, extra=where[2:], page=page,
+            per_page=per_page, now=now or utcnow(), soon=soon or now or utcnow(), total=total,
+        )  # fmt: skip
+        if ranged is not None:
+            return ranged
     if total is None:
         total = int(session.exec(select(func.count()).select_from(Dossier).where(*where)).one())
     items = session.exec(

@@ -25,7 +25,7 @@ from casework.accounts.models import ACTING_ROLES, ROLE_LABELS, Role, Unit, Unit
 from casework.caching.service import row_by_id
 from casework.clock import WorkCalendar
 from casework.db import add_to_counter, utcnow
-from casework.dossiers import access, attachments, clockwork, extension, script
+from casework.dossiers import access, attachments, clockwork, extension, queue_index, script
 from casework.dossiers.catalog import procedure_of, version_at_receipt
 from casework.dossiers.clockwork import CalendarSource
 from casework.dossiers.events import record_event
@@ -291,6 +291,7 @@ def open_dossier(
     clock = clockwork.on_open(
         session, dossier=dossier, procedure=procedure, actor_id=actor.id, now=now, cal=cal
     )
+    queue_index.sync(session, dossier, procedure)
     record_event(
         session,
         dossier=dossier,
@@ -612,6 +613,7 @@ def _change(
         now=now,
         cal=cal,
     )
+    queue_index.sync(session, dossier, procedure)
     if "satisfaction" in cleaned:
         stats.rated(session, dossier, cleaned["satisfaction"], now)
     record_event(

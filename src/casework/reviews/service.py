@@ -34,7 +34,7 @@ from sqlmodel import Session, col, select
 
 from casework.accounts.models import Role, User
 from casework.db import utcnow
-from casework.dossiers import access, clockwork, script
+from casework.dossiers import access, clockwork, queue_index, script
 from casework.dossiers.catalog import procedure_of
 from casework.dossiers.clockwork import END_STATUSES, CalendarSource
 from casework.dossiers.events import record_event
@@ -311,6 +311,7 @@ def give_verdict(
             fields={"note": "Ghi lý do trả về làm lại."},
         )
     clock = _move_back(session, dossier, procedure, to_state, actor, now, calendars)
+    queue_index.sync(session, dossier, procedure)
     target = procedure.states[to_state]
     ev = record_event(
         session,

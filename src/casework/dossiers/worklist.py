@@ -1,0 +1,252 @@
+"""The work queues (issue 19, item 3): their WHERE clauses, the tab counts, and a page of a queue
+read from the partial indexes that `casework.dossiers.queue_index` keeps usable.
+
+- Tab counts: "my queue", "the unit", "waiting" and "finished" are sums of the `queue_counter`
+  rows the user may see (one small read, whatever the number of dossiers); "due soon" and
+  "overdue" depend on the time of the request, so they are two range counts on the partial
+  index of the running dossiers' due instants (`ix_dossier_queue_due`).
+- A page of a queue, for staff (who see what their unit handles or receives): one branch per
+  index range — "my queue" one per stored roles value that holds one of the user's roles
+  (`ix_dossier_queue_mine`: unit, roles, received, id), "the unit" one (`ix_dossier_queue_open`)
+  — each read newest first and cut at the page's end, plus the same over the dossiers received
+  here but handled elsewhere (`ix_dossier_queue_elsewhere`, rare); the page is the newest of
+  those. Auditors, admins and mentors, who see whole subtrees, keep the one general query.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import case, false, func, or_, union_all
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
+
+from casework.accounts.models import Unit, User
+from casework.db import memo
+from casework.dossiers.access import UnitColumns, sees_own_unit_only, visible_filter
+from casework.dossiers.models import Dossier, QueueCounter
+from casework.dossiers.queue_index import FINISHED, OPEN_BUCKETS, WAITING, keys_sharing
+from casework.errors import ValidationFailed
+from casework.paging import Page
+
+QUEUES = ("mine", "unit", "due_soon", "overdue", "waiting", "finished")
+QUEUE_LABELS = {
+    "mine": "Việc của tôi",
+    "unit": "Cả đơn vị (đang giải quyết)",
+    "due_soon": "Sắp đến hạn",
+    "overdue": "Quá hạn",
+    "waiting": "Chờ người nộp",
+    "finished": "Đã xong",
+}
+_COUNTER = QueueCounter.__table__.c  # type: ignore[attr-defined]
+_ON_COUNTER = UnitColumns(_COUNTER.handling_unit_id, _COUNTER.receiving_unit_id, _COUNTER.mode)
+_NEWEST = (col(Dossier.received_at).desc(), col(Dossier.id).desc())
+
+
+def my_states_clause(user: User) -> Any:
+    """Dossiers whose current step is worked by one of `user`'s roles."""
+    keys = keys_sharing(user.roles)
+    return col(Dossier.current_roles).in_(keys) if keys else false()
+
+
+def _open() -> Any:
+    return col(Dossier.finished_at).is_(None)
+
+
+def _running() -> Any:
+    return (
+        _open() & col(Dossier.processing_ended_at).is_(None) & col(Dossier.paused_since).is_(None)
+    )
+
+
+def _own_unit(user: User) -> Any:
+    return or_(
+        col(Dossier.handling_unit_id) == user.unit_id,
+        col(Dossier.receiving_unit_id) == user.unit_id,
+    )
+
+
+def queue_clause(user: User, queue: str, *, now: datetime, soon: datetime) -> Any:
+    """The WHERE clause of a work queue. `soon`: the instant one working day after `now`."""
+    if queue == "mine":
+        return _open() & my_states_clause(user) & _own_unit(user)
+    if queue == "unit":
+        return _open()
+    if queue == "due_soon":
+        return _running() & (col(Dossier.due_at) > now) & (col(Dossier.due_at) <= soon)
+    if queue == "overdue":
+        return _running() & (col(Dossier.due_at) < now)
+    if queue == "waiting":
+        return _open() & col(Dossier.paused_since).is_not(None)
+    if queue == "finished":
+        return col(Dossier.finished_at).is_not(None)
+    raise ValidationFailed("Hàng việc không hợp lệ.", fields={"queue": ", ".join(QUEUES)})
+
+
+# ---- the tab counts -------------------------------------------------------------------------
+
+
+def _elsewhere(user: User) -> Any:
+    return (col(Dossier.receiving_unit_id) == user.unit_id) & (
+        col(Dossier.receiving_unit_id) != col(Dossier.handling_unit_id)
+    )
+
+
+def handled_elsewhere(session: Session, unit_id: int) -> bool:
+    """Whether the unit received dossiers another unit handles, as the counters say (once per
+    transaction). Such dossiers are rare, and PostgreSQL cannot estimate "received here, handled
+    elsewhere" (two columns compared): read from the counters, the query leaves out that branch
+    when there is nothing in it, instead of letting the planner guess."""
+
+    def read() -> bool:
+        query = (
+            sa_select(_COUNTER.n)
+            .where(
+                _COUNTER.receiving_unit_id == unit_id,
+                _COUNTER.handling_unit_id != unit_id,
+                _COUNTER.n != 0,
+            )
+            .limit(1)
+        )
+        return session.execute(query).first() is not None
+
+    return memo(session, ("queue_elsewhere", unit_id), read)
+
+
+def _scopes(session: Session, user: User, unit: Unit) -> list[Any]:
+    """The dossiers `user` may see, as clauses each of which one index range serves: for staff,
+    handled here, and received here but handled elsewhere; for the others, `visible_filter`."""
+    if not sees_own_unit_only(user):
+        return [visible_filter(user, unit)]
+    here = col(Dossier.handling_unit_id) == user.unit_id
+    if user.unit_id is not None and handled_elsewhere(session, user.unit_id):
+        return [here, _elsewhere(user)]
+    return [here]
+
+
+def counter_rows(session: Session, user: User, unit: Unit) -> list[tuple[str, str, bool, int]]:
+    """(roles, bucket, handled or received in the user's unit, dossiers) of the counters the
+    user may see, added up."""
+    own = case(
+        (
+            or_(
+                _COUNTER.handling_unit_id == user.unit_id,
+                _COUNTER.receiving_unit_id == user.unit_id,
+            ),
+            1,
+        ),
+        else_=0,
+    )
+    query = (
+        sa_select(_COUNTER.roles, _COUNTER.bucket, own, func.sum(_COUNTER.n))
+        .where(visible_filter(user, unit, _ON_COUNTER), _COUNTER.n != 0)
+        .group_by(_COUNTER.roles, _COUNTER.bucket, own)
+    )
+    return [(r, b, bool(o), int(n)) for r, b, o, n in session.execute(query)]
+
+
+def queue_counts(session: Session, *, user: User, now: datetime, soon: datetime) -> dict[str, int]:
+    """How many dossiers each work queue holds: counters, and two range counts of due instants."""
+    unit = session.get(Unit, user.unit_id)
+    if unit is None:
+        return dict.fromkeys(QUEUES, 0)
+    counts = dict.fromkeys(QUEUES, 0)
+    mine = set(keys_sharing(user.roles))
+    for roles, bucket, own, n in counter_rows(session, user, unit):
+        if bucket in OPEN_BUCKETS:
+            counts["unit"] += n
+            if own and roles in mine:
+                counts["mine"] += n
+        if bucket == WAITING:
+            counts["waiting"] += n
+        elif bucket == FINISHED:
+            counts["finished"] += n
+
+    def ranged(condition: Any) -> Any:
+        parts = [
+            select(func.count()).select_from(Dossier).where(scope, _running(), condition)
+            for scope in _scopes(session, user, unit)
+        ]
+        total: Any = parts[0].scalar_subquery()
+        for part in parts[1:]:
+            total = total + part.scalar_subquery()
+        return total
+
+    due_soon, overdue = session.execute(
+        sa_select(
+            ranged((col(Dossier.due_at) > now) & (col(Dossier.due_at) <= soon)),
+            ranged(col(Dossier.due_at) < now),
+        )
+    ).one()
+    counts["due_soon"], counts["overdue"] = int(due_soon), int(overdue)
+    return counts
+
+
+# ---- a page of a queue ------------------------------------------------------------------------
+
+
+def _branches(
+    session: Session, user: User, queue: str, *, now: datetime, soon: datetime
+) -> list[list[Any]]:
+    """The WHERE clauses of a staff member's queue, one per index range (see the module doc)."""
+    here = col(Dossier.handling_unit_id) == user.unit_id
+    elsewhere = user.unit_id is not None and handled_elsewhere(session, user.unit_id)
+    if queue == "mine":
+        keys = keys_sharing(user.roles)
+        if not keys:
+            return []
+        mine = [[here, col(Dossier.current_roles) == key, _open()] for key in keys]
+        if elsewhere:
+            mine.append([_elsewhere(user), col(Dossier.current_roles).in_(keys), _open()])
+        return mine
+    clause = queue_clause(user, queue, now=now, soon=soon)
+    return [[here, clause], [_elsewhere(user), clause]] if elsewhere else [[here, clause]]
+
+
+def staff_page(
+    session: Session,
+    *,
+    user: User,
+    queue: str,
+    extra: list[Any],
+    page: int,
+    per_page: int,
+    now: datetime,
+    soon: datetime,
+    total: int | None,
+) -> Page[Dossier] | None:
+    """A page of `queue` read range by range, newest first (`extra`: the list's other filters);
+    None when the user sees more than their own unit (the caller runs the general query)."""
+    if not sees_own_unit_only(user):
+        return None
+    branches = _branches(session, user, queue, now=now, soon=soon)
+    if not branches:
+        return Page(items=[], total=0, page=page, per_page=per_page)
+    if total is None:
+        parts = [
+            select(func.count()).select_from(Dossier).where(*w, *extra).scalar_subquery()
+            for w in branches
+        ]
+        added: Any = parts[0]
+        for part in parts[1:]:
+            added = added + part
+        total = int(session.execute(sa_select(added)).scalar_one())
+    end = page * per_page
+    ranges = [
+        sa_select(col(Dossier.id), col(Dossier.received_at))
+        .where(*w, *extra)
+        .order_by(*_NEWEST)
+        .limit(end)
+        .subquery()
+        for w in branches
+    ]
+    merged = union_all(*(sa_select(r.c.id, r.c.received_at) for r in ranges)).subquery()
+    ids = (
+        sa_select(merged.c.id)
+        .order_by(merged.c.received_at.desc(), merged.c.id.desc())
+        .offset(end - per_page)
+        .limit(per_page)
+    )
+    found = list(session.exec(select(Dossier).where(col(Dossier.id).in_(ids)).order_by(*_NEWEST)))
+    return Page(items=found, total=total, page=page, per_page=per_page)
