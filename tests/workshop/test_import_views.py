@@ -77,6 +77,10 @@ def test_no_file_and_a_binary_word_file_are_refused_at_the_file_field(
                     files={"file": ("tt.doc", word, "application/msword")},
                     follow_redirects=False)  # fmt: skip
     assert r.status_code == 422 and "Trang web (.htm)" in r.text
+    r = _post(client, csrf, "dichvucong_263341_gia_han_x_quang.html", url="dichvucong.gov.vn")
+    assert (
+        r.status_code == 422 and 'id="err-url"' in r.text and 'value="dichvucong.gov.vn"' in r.text
+    )
 
 
 def test_only_a_catalogue_editor_sees_the_page(client, sign_in, world) -> None:  # type: ignore[no-untyped-def]

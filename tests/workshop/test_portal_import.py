@@ -313,3 +313,9 @@ def test_cli_compares_with_the_file_of_the_same_code() -> None:
         "Lĩnh vực: trang ghi «An toàn bức xạ hạt nhân»; tệp ghi «An toàn bức xạ và hạt nhân»"
         in result.stderr
     )
+
+
+def test_a_typed_page_address_must_be_a_web_address() -> None:
+    with pytest.raises(ValidationFailed) as exc:
+        draft_from_portal("<h1>Thủ tục thử</h1>", today=TODAY, source_url="dichvucong.gov.vn")
+    assert exc.value.fields == {"url": "Ghi đủ địa chỉ, bắt đầu bằng https://"}

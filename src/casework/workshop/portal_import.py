@@ -35,6 +35,7 @@ from urllib.parse import parse_qs, urlparse
 
 import yaml
 
+from casework.errors import ValidationFailed
 from casework.procedures.sources import NATIONAL_CODE_RE, WHAT_LABELS
 from casework.workshop import portal_fields as pf
 from casework.workshop.portal_page import PortalRecord, fold, read_record
@@ -148,6 +149,11 @@ def draft_from_portal(
     """The draft of one portal record. ``source_url`` overrides the address the saved page
     carries; ``code`` sets the code when the page has none (a local code: code_kind local)."""
     today = today or dt.date.today()
+    if source_url and not re.match(r"^https?://[^\s/]+", source_url):
+        raise ValidationFailed(
+            "Địa chỉ trang phải là một địa chỉ web đầy đủ.",
+            fields={"url": "Ghi đủ địa chỉ, bắt đầu bằng https://"},
+        )
     rec = read_record(raw)
     url = source_url or rec.url
     portal, param = origin(url)
