@@ -8,7 +8,7 @@ BADINH, and KHA beside HNI), over HTTP. `expected` states the rules in words, in
 
 - a user outside the admin's unit and the units below it: 404 (creating one there: the unit
   picker's 422, "not in your units");
-- **mentor**: only the ministry's admin, only for a user of the ministry;
+- **mentor** and **catalogue_editor**: only the ministry's admin, only for a user of the ministry;
 - **admin**: for a user of a unit below the admin's own; at the admin's own unit only at the
   ministry (the top has no level above);
 - every other role: anywhere in scope.
@@ -34,7 +34,7 @@ from casework.accounts import service as accounts
 from casework.accounts.models import Unit, User
 from casework.admin.models import AccountChange
 
-ROLES = ("receiver", "handler", "leader", "mentor", "auditor", "admin")
+ROLES = ("receiver", "handler", "leader", "mentor", "auditor", "admin", "catalogue_editor")
 ADMINS = {"bo.admin": "BO", "hni.admin": "HNI", "badinh.admin": "BADINH"}
 #: the units strictly below each admin's unit, in the test world
 BELOW = {"BO": {"HNI", "BADINH", "KHA"}, "HNI": {"BADINH"}, "BADINH": set()}
@@ -46,7 +46,7 @@ def expected(admin_unit: str, user_unit: str, role: str) -> int:
     `user_unit`: 303 (done), 403 (refused) or 404 (not in the admin's units)."""
     if user_unit != admin_unit and user_unit not in BELOW[admin_unit]:
         return 404
-    if role == "mentor":
+    if role in ("mentor", "catalogue_editor"):  # the ministry's own roles (issue 20: the editor)
         allowed = admin_unit == "BO" and user_unit == "BO"
     elif role == "admin":
         allowed = user_unit in BELOW[admin_unit] or admin_unit == "BO"

@@ -261,3 +261,32 @@ def test_a_new_procedure_may_not_take_a_code_in_use(session, editors, published,
     assert checked.errors[0].line == next(
         i for i, line in enumerate(text.splitlines(), 1) if line.startswith("code:")
     )
+
+
+def test_a_scenario_draft_is_checked_against_the_procedures_at_its_lines(
+    session, editors, published, workflows_dir
+):
+    from casework.scenarios.schema import ScenarioRegistry
+
+    scenario = ScenarioRegistry.from_directory(workflows_dir / "scenarios", published).all()[0]
+    a, _ = editors
+    draft = service.open_draft(
+        session, actor=a, code=scenario.id, kind="scenario", workflows_dir=workflows_dir
+    )
+    assert draft.kind == "scenario" and f"id: {scenario.id}" in draft.yaml_text
+    ok = service.validate_draft(
+        session, draft_id=draft.id, workflows_dir=workflows_dir, registry=published
+    )
+    assert ok.errors == []
+    action = scenario.expected[0].options[0].action
+    broken = draft.yaml_text.replace(f"action: {action}", "action: khong_co_thao_tac_nay", 1)
+    assert broken != draft.yaml_text
+    line = next(
+        i for i, text in enumerate(broken.splitlines(), 1) if "khong_co_thao_tac_nay" in text
+    )
+    checked = service.check_text(
+        session, kind="scenario", yaml_text=broken, workflows_dir=workflows_dir,
+        registry=published,
+    )  # fmt: skip
+    assert [p.line for p in checked.errors] == [line]
+    assert "khong_co_thao_tac_nay" in checked.errors[0].message

@@ -150,3 +150,15 @@ def test_export_cli(engine, registry, workflows_dir, tmp_path, monkeypatch):
         get_settings.cache_clear()
     assert result.exit_code == 0, result.output
     assert f"{len(registry.all())} tệp ghi mới" in result.output
+
+
+def test_a_procedure_the_catalogue_never_had_is_published_from_its_file(
+    session: Session, workflows_dir, tmp_path
+):
+    folder = _copy(workflows_dir, tmp_path)
+    full = ProcedureRegistry.from_directory(folder)
+    others = [p for p in full.all() if p.code != XRAY]
+    sync_repository(session, others, folder)  # a catalogue from before the X-ray file
+    assert sync_repository(session, full.all(), folder) == []
+    assert current_versions(session, utcnow())[XRAY].content_hash == full.get(XRAY).content_hash
+    assert session.exec(select(ProcedureDraft)).all() == []

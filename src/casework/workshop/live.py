@@ -65,7 +65,14 @@ def published_registry(
     """The registry of the versions in force at `now` — `files` itself when it holds exactly
     those (the usual case: nothing published in the workshop since the files were read) — and
     the next instant a dated version comes into force (None: none ahead)."""
-    current = current_stamps(session, now)
+    in_files = {p.code: p.content_hash for p in files.all()}
+    # the files' procedures, and those created in the workshop (dated); a version stored from a
+    # file that is gone from the repository is not served (as before the workshop)
+    current = {
+        code: stamp
+        for code, stamp in current_stamps(session, now).items()
+        if code in in_files or stamp.effective_from is not None
+    }
     ahead = session.exec(
         select(ProcedureVersion.effective_from)
         .where(col(ProcedureVersion.effective_from) > now)
@@ -74,11 +81,12 @@ def published_registry(
     ).first()
     if not current:
         return files, ahead
-    in_files = {p.code: p.content_hash for p in files.all()}
     if in_files == {code: row.content_hash for code, row in current.items()}:
         return files, ahead
     rows = current_versions(session, now)
-    procedures = [procedure_of_version(row) for row in rows.values()]
+    procedures = [procedure_of_version(rows[code]) for code in current]
+    # a file's procedure the database does not hold yet (start-up not run): served from the file
+    procedures += [p for p in files.all() if p.code not in current]
     return ProcedureRegistry(procedures), ahead
 
 

@@ -67,7 +67,7 @@ ACTION_LABELS = {
     DraftAction.returned: "Trả lại",
     DraftAction.approved: "Duyệt",
     DraftAction.published: "Công bố",
-    DraftAction.imported: "Nhập từ tệp trong kho mã nguồn",
+    DraftAction.imported: "Nhập (tệp trong kho mã nguồn hoặc Cổng DVC)",
     DraftAction.abandoned: "Hủy bản nháp",
 }
 

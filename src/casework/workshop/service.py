@@ -158,17 +158,25 @@ def open_draft(
     code: str | None,
     workflows_dir: Path,
     yaml_text: str | None = None,
+    kind: str = DraftKind.procedure,
 ) -> ProcedureDraft:
     """The draft of procedure `code`: the one already open (anyone's: editors share it), or a
     new one from the version in force (its YAML: the repository file when it holds exactly that
     version, else the version's own text). `code=None` starts a new procedure from `yaml_text`
-    (default: a template)."""
+    (default: a template). `kind="scenario"`: `code` is a scenario's id, its text the file in
+    `workflows/scenarios/` (checked and previewed here; publishing one is not built yet)."""
     require_editor(actor)
     now = utcnow()
     if code is not None:
-        found = open_draft_for(session, code)
+        found = open_draft_for(session, code, kind)
         if found is not None:
             return found
+    if kind == DraftKind.scenario:
+        body = yaml_text or (scenario_text(workflows_dir, code) if code else None)
+        if body is None:
+            raise NotFound(f"Không có bài thực hành «{code}» trong workflows/scenarios/.")
+        draft = ProcedureDraft(code=code or _id_in(body) or "", kind=kind, yaml_text=body)
+    elif code is not None:
         base = current_versions(session, now).get(code)
         if base is None:
             raise NotFound(f"Không tìm thấy thủ tục có mã «{code}» trong danh mục đã công bố.")
@@ -187,13 +195,26 @@ def open_draft(
     return draft
 
 
-def _code_in(body: str) -> str | None:
+def _code_in(body: str, key: str = "code") -> str | None:
     try:
         data = fast_load(body)
     except Exception:  # noqa: BLE001 - a draft may be any text while it is typed
         return None
-    code = data.get("code") if isinstance(data, dict) else None
+    code = data.get(key) if isinstance(data, dict) else None
     return str(code)[:64] if code is not None else None
+
+
+def _id_in(body: str) -> str | None:
+    return _code_in(body, "id")
+
+
+def scenario_text(workflows_dir: Path, scenario_id: str) -> str | None:
+    """The text of the scenario file whose `id` is `scenario_id`."""
+    for path in sorted((workflows_dir / "scenarios").glob("*.yaml")):
+        body = path.read_text(encoding="utf-8")
+        if _id_in(body) == scenario_id:
+            return body
+    return None
 
 
 def _when(at: datetime) -> str:

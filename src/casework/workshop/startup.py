@@ -1,8 +1,9 @@
 """At start-up: the repository's `workflows/` files against the published catalogue.
 
-- An empty catalogue (a new database) publishes every file: the bootstrap.
+- An empty catalogue (a new database) publishes every file: the bootstrap. So does a file whose
+  procedure code the catalogue has never had (its first version; logged).
 - Afterwards the database is the truth. A file whose procedure differs from the version in force
-  (edited in the repository, or new) becomes a DRAFT — status 'draft', event 'imported', no
+  (edited in the repository) becomes a DRAFT — status 'draft', event 'imported', no
   author (the system), a note naming the file — and is never published silently; an editor
   reviews it in the workshop like any other. Each import is logged. A file already imported (a
   draft of that code with the same text, whatever its status since) is not imported again, and a
@@ -18,7 +19,7 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 from casework.db import utcnow
-from casework.dossiers.catalog import current_stamps, sync_procedures
+from casework.dossiers.catalog import current_stamps, sync_procedures, version_row_for
 from casework.dossiers.models import ProcedureVersion
 from casework.procedures import Procedure
 from casework.procedures.loader import procedure_files
@@ -60,9 +61,14 @@ def sync_repository(
     current = current_stamps(session, now)
     files = files_by_code(workflows_dir)
     created: list[ProcedureDraft] = []
+    unknown = [p for p in procedures if p.code not in current]
+    if unknown:  # a procedure the catalogue never had: its file is its first version
+        for p in unknown:
+            version_row_for(session, p)
+        log.info("procedures_bootstrapped codes=%s", ",".join(p.code for p in unknown))
     for proc in procedures:
         row = current.get(proc.code)
-        if row is not None and row.content_hash == proc.content_hash:
+        if row is None or row.content_hash == proc.content_hash:
             continue
         path = files.get(proc.code)
         if path is None:
@@ -87,7 +93,7 @@ def sync_repository(
         draft = ProcedureDraft(
             code=proc.code,
             kind=DraftKind.procedure,
-            base_version_id=row.id if row is not None else None,
+            base_version_id=row.id,
             yaml_text=body,
             created_at=now,
             updated_at=now,
@@ -95,7 +101,7 @@ def sync_repository(
         session.add(draft)
         session.flush()
         assert draft.id is not None
-        against = f"phiên bản {row.version} đã công bố" if row is not None else "danh mục"
+        against = f"phiên bản {row.version} đã công bố"
         session.add(
             DraftEvent(
                 draft_id=draft.id,
@@ -108,7 +114,7 @@ def sync_repository(
         created.append(draft)
         log.warning(
             "procedure_file_imported_as_draft code=%s file=%s draft=%d published_version=%s",
-            proc.code, shown, draft.id, row.version if row is not None else "-",
+            proc.code, shown, draft.id, row.version,
         )  # fmt: skip
     session.commit()
     return created
