@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from casework.accounts.models import User
 from casework.db import utcnow
-from casework.dossiers.catalog import current_versions
+from casework.dossiers.models import ProcedureVersion
 from casework.errors import Conflict, ValidationFailed
 from casework.workshop import service
 from casework.workshop.models import DraftAction, DraftEvent, ProcedureDraft
@@ -45,7 +45,11 @@ def store_portal_draft(
             "phương) rồi nhập lại.",
             fields={"code": "Nhập mã thủ tục."},
         )
-    published = current_versions(session, utcnow()).get(result.code)
+    published = session.exec(
+        select(ProcedureVersion)
+        .where(ProcedureVersion.code == result.code)
+        .order_by(col(ProcedureVersion.version).desc())
+    ).first()  # any published version, also one whose effective date is still to come
     if published is not None:
         raise Conflict(
             f"Thủ tục «{result.code}» đã có trong danh mục (phiên bản {published.version}). Bản "
