@@ -46,6 +46,7 @@ from casework.web.i18n import LocaleMiddleware
 from casework.web.templating import make_templates
 from casework.workshop import import_views as workshop_import_views
 from casework.workshop import live
+from casework.workshop import views as workshop_views
 from casework.workshop.startup import sync_repository
 
 DESCRIPTION = """
@@ -140,6 +141,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(inspection_views.router)
     app.include_router(class_views.router)
     app.include_router(unit_views.router)
+    app.include_router(workshop_views.router)
     app.include_router(workshop_import_views.router)
     app.mount("/static", StaticFiles(directory=settings.templates_dir / "static"), name="static")
     return app

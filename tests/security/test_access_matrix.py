@@ -61,6 +61,7 @@ from tests.learning.matrix import attempt_for
 from tests.security import grants_matrix
 from tests.security.unsafe_requests import BUILDERS, PDF, PROCEDURE, SCENARIO, Kit
 from tests.signoffs.factories import grant
+from tests.workshop.matrix import matrix_draft
 
 REAL_APPLICANT = "Bệnh viện Ma Trận Thật"
 TRAINEE = "hni.receiver"  # whose progress the matrix reads; also the asker of its question
@@ -170,6 +171,8 @@ PEOPLE = [
     _who("bo.mentor", "BO", "mentor", coaches=("HNI",)),
     # a mentor whose own unit is Hà Nội but who coaches Khánh Hòa: their unit gives them nothing
     _who("hni.mentor", "HNI", "mentor", coaches=("KHA",)),
+    # a ministry catalogue editor (issue 20): the workshop, nothing of any dossier
+    _who("bo.editor", "BO", "catalogue_editor"),
 ]
 
 
@@ -280,6 +283,8 @@ RULE_TESTS: dict[str, Callable[[Who, bool], bool]] = {
     # end one signed-in session (tests/accounts/matrix.py: one of TRAINEE's): its own user only;
     # everybody else 404, as for a session that does not exist
     "own_session": lambda w, p: w.name == TRAINEE,
+    # the procedure workshop (issue 20): catalogue editors only; everybody else 403
+    "editor": lambda w, p: "catalogue_editor" in w.roles,
 }
 PUBLIC, SIGNED_IN, DOSSIER, FEEDBACK, ACT, ATTACH, RESET, OPEN, REVIEW = (
     "public", "signed_in", "dossier", "feedback", "act", "attach", "reset", "open", "review",
@@ -290,6 +295,7 @@ STAFF, ANSWERER, QUESTION, MENTOR, MINISTRY_ADMIN = (
 )  # fmt: skip
 TRAINEE_RULE, SIGN_OFF, COACHED, UNIT_ADMIN = "trainee", "sign_off", "coached", "unit_admin"
 RECORD, INSPECTION_REPORT = "record", "inspection_report"
+EDITOR = "editor"
 
 RULES: dict[tuple[str, str], str] = {
     ("GET", "/openapi.json"): PUBLIC,
@@ -473,6 +479,20 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/classes/{class_id}/complete"): MINISTRY_ADMIN,
     ("POST", "/classes/{class_id}/cancel"): MINISTRY_ADMIN,
     ("POST", "/classes/{class_id}/seats/{seat_id}"): ADMIN,  # a seat asked as a number
+    ("GET", "/workshop"): EDITOR,
+    ("POST", "/workshop/drafts"): EDITOR,
+    ("GET", "/workshop/drafts/{draft_id}"): EDITOR,
+    ("POST", "/workshop/drafts/{draft_id}/check"): EDITOR,
+    ("POST", "/workshop/drafts/{draft_id}"): EDITOR,
+    ("GET", "/workshop/drafts/{draft_id}/preview"): EDITOR,
+    ("GET", "/workshop/drafts/{draft_id}/diagram.svg"): EDITOR,
+    ("GET", "/workshop/drafts/{draft_id}/handbook"): EDITOR,
+    ("GET", "/workshop/drafts/{draft_id}/impact"): EDITOR,
+    ("GET", "/workshop/drafts/{draft_id}/review"): EDITOR,
+    ("POST", "/workshop/drafts/{draft_id}/{step}"): EDITOR,  # the matrix's step: submit
+    ("GET", "/workshop/history/{code}"): EDITOR,  # the code: the dossier's (no version: empty)
+    ("GET", "/workshop/import"): EDITOR,
+    ("POST", "/workshop/import"): EDITOR,
 }
 
 #: Query strings a route needs to be more than a 422 (a form for one procedure).
@@ -655,6 +675,10 @@ def test_matrix(app, client, session, world, cast, sign_in, token_for, caplog):
         "session_id": matrix_session(session, c.people[TRAINEE]),
         "path": "css/app.css",
         "field_slug": "an-toan-buc-xa-va-hat-nhan",
+        "draft_id": matrix_draft(
+            session, c.people["bo.editor"], app.state.registry, app.state.settings.workflows_dir
+        ),
+        "step": "submit",
     }
     attachment = {
         mode: session.exec(select(Attachment.id).where(Attachment.dossier_id == d.id)).one()

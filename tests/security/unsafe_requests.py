@@ -815,3 +815,8 @@ BUILDERS.update(ACCOUNT_BUILDERS)
 from tests.admin.calendar_matrix import BUILDERS as CALENDAR_BUILDERS  # noqa: E402
 
 BUILDERS.update(CALENDAR_BUILDERS)
+
+# the workshop's builders live with its tests too (tests/workshop/matrix.py)
+from tests.workshop.matrix import BUILDERS as WORKSHOP_BUILDERS  # noqa: E402
+
+BUILDERS.update(WORKSHOP_BUILDERS)
