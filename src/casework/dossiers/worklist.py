@@ -42,6 +42,8 @@ QUEUE_LABELS = {
 _COUNTER = QueueCounter.__table__.c  # type: ignore[attr-defined]
 _ON_COUNTER = UnitColumns(_COUNTER.handling_unit_id, _COUNTER.receiving_unit_id, _COUNTER.mode)
 _NEWEST = (col(Dossier.received_at).desc(), col(Dossier.id).desc())
+#: where a counter row stands for the user's unit (`counter_rows`)
+OWN, ELSEWHERE = 1, 2
 
 
 def my_states_clause(user: User) -> Any:
@@ -125,25 +127,19 @@ def _scopes(session: Session, user: User, unit: Unit) -> list[Any]:
     return [here]
 
 
-def counter_rows(session: Session, user: User, unit: Unit) -> list[tuple[str, str, bool, int]]:
-    """(roles, bucket, handled or received in the user's unit, dossiers) of the counters the
-    user may see, added up."""
-    own = case(
-        (
-            or_(
-                _COUNTER.handling_unit_id == user.unit_id,
-                _COUNTER.receiving_unit_id == user.unit_id,
-            ),
-            1,
-        ),
-        else_=0,
-    )
+def counter_rows(session: Session, user: User, unit: Unit) -> list[tuple[str, str, int, int]]:
+    """(roles, bucket, where, dossiers) of the counters the user may see, added up; `where` is
+    OWN (handled or received in the user's unit; ELSEWHERE too: received here, handled by
+    another unit) or 0."""
+    here = _COUNTER.handling_unit_id == user.unit_id
+    received = _COUNTER.receiving_unit_id == user.unit_id
+    where = case((here, OWN), (received, ELSEWHERE), else_=0)
     query = (
-        sa_select(_COUNTER.roles, _COUNTER.bucket, own, func.sum(_COUNTER.n))
+        sa_select(_COUNTER.roles, _COUNTER.bucket, where, func.sum(_COUNTER.n))
         .where(visible_filter(user, unit, _ON_COUNTER), _COUNTER.n != 0)
-        .group_by(_COUNTER.roles, _COUNTER.bucket, own)
+        .group_by(_COUNTER.roles, _COUNTER.bucket, where)
     )
-    return [(r, b, bool(o), int(n)) for r, b, o, n in session.execute(query)]
+    return [(r, b, int(w), int(n)) for r, b, w, n in session.execute(query)]
 
 
 def queue_counts(session: Session, *, user: User, now: datetime, soon: datetime) -> dict[str, int]:
@@ -153,10 +149,15 @@ def queue_counts(session: Session, *, user: User, now: datetime, soon: datetime)
         return dict.fromkeys(QUEUES, 0)
     counts = dict.fromkeys(QUEUES, 0)
     mine = set(keys_sharing(user.roles))
-    for roles, bucket, own, n in counter_rows(session, user, unit):
+    rows = counter_rows(session, user, unit)
+    if user.unit_id is not None and sees_own_unit_only(user):  # and whether a page needs
+        # the branch of the dossiers received here but handled elsewhere (`handled_elsewhere`)
+        elsewhere = any(w == ELSEWHERE for _, _, w, _ in rows)
+        memo(session, ("queue_elsewhere", user.unit_id), lambda: elsewhere)
+    for roles, bucket, where, n in rows:
         if bucket in OPEN_BUCKETS:
             counts["unit"] += n
-            if own and roles in mine:
+            if where and roles in mine:
                 counts["mine"] += n
         if bucket == WAITING:
             counts["waiting"] += n
