@@ -63,3 +63,40 @@ def test_the_counter_is_read_at_most_once_a_second(engine, tmp_path, monkeypatch
             client.get("/healthz")
             live.refresh(app.state, engine)
     assert len(reads) <= 1
+
+
+def test_a_version_dated_next_month_is_served_from_that_day(
+    engine, session: Session, editors, workflows_dir, tmp_path, monkeypatch
+):
+    from datetime import timedelta
+
+    from casework.db import utcnow
+
+    settings = Settings(env="test", database_url="sqlite://", upload_dir=tmp_path / "up")
+    app = create_app(settings, engine=engine)
+    monkeypatch.setattr(live, "CHECK_EVERY", 0.0)
+    with TestClient(app):
+        registry = app.state.registry
+        a, b = editors
+        draft = service.open_draft(session, actor=a, code=XRAY, workflows_dir=workflows_dir)
+        draft = service.save_draft(
+            session, actor=a, draft_id=draft.id, yaml_text=changed_xray(draft.yaml_text),
+            revision=draft.revision,
+        )  # fmt: skip
+        service.submit_draft(
+            session, actor=a, draft_id=draft.id, revision=draft.revision,
+            workflows_dir=workflows_dir, registry=registry,
+        )  # fmt: skip
+        service.approve_draft(session, actor=b, draft_id=draft.id)
+        when = utcnow() + timedelta(days=30)
+        service.publish_draft(
+            session, actor=b, draft_id=draft.id, workflows_dir=workflows_dir,
+            registry=registry, effective_from=when,
+        )  # fmt: skip
+        live.refresh(app.state, engine)
+        assert app.state.registry.get(XRAY).limit.value == 5  # published, not yet in force
+        assert app.state.catalogue_next_change == when
+        later = when + timedelta(minutes=1)
+        monkeypatch.setattr(live, "utcnow", lambda: later)
+        live.refresh(app.state, engine)
+        assert app.state.registry.get(XRAY).limit.value == 7

@@ -290,3 +290,21 @@ def test_a_scenario_draft_is_checked_against_the_procedures_at_its_lines(
     )  # fmt: skip
     assert [p.line for p in checked.errors] == [line]
     assert "khong_co_thao_tac_nay" in checked.errors[0].message
+
+
+def test_the_version_history_names_who_when_why_and_the_steps(
+    session, editors, published, workflows_dir
+):
+    from casework.workshop.history import version_history
+
+    when = utcnow() + timedelta(days=30)
+    draft, row = _publish(
+        session, editors, published, workflows_dir, when=when, reason="Nghị định mới"
+    )
+    entries = version_history(session, XRAY)
+    assert entries[0].row.id == row.id and entries[0].since == when
+    assert entries[0].published_by == "Biên tập viên 2" and entries[0].draft_id == draft.id
+    assert [e.action for e in entries[0].events][-1] == "published"
+    assert entries[0].events[0].actor == "Biên tập viên 1"
+    assert entries[0].row.reason == "Nghị định mới"
+    assert entries[1].draft_id is None and entries[1].published_by == "tệp trong kho mã nguồn"
