@@ -77,12 +77,22 @@ def test_without_the_generation_row_nothing_is_cached(engine, world):  # type: i
 
 
 def test_an_action_answers_what_a_read_after_it_shows(client, world, token_for):  # type: ignore[no-untyped-def]
-    rec = token_for(world["hni.receiver"])
+    """Through a pause and out of it: the answer (built from what the action's transaction
+    knew, the pause rows skipped while no step was in a paused state) is what a GET shows."""
+    rec, han = token_for(world["hni.receiver"]), token_for(world["hni.handler"])
     d = open_one(client, rec)
     url = f"/api/v1/dossiers/{d['code']}"
-    answer = client.post(f"{url}/actions/accept", json={}, headers=rec).json()
-    again = client.get(url, headers=rec).json()
-    assert answer == again
+    supplement = {"reason": "Thiếu số sê-ri", "missing_documents": ["phieu_khai_bao"]}
+    for action, headers, data in (
+        ("accept", rec, {}),
+        ("request_supplement", han, supplement),
+        ("receive_supplement", rec, {}),
+    ):
+        r = client.post(f"{url}/actions/{action}", json={"data": data}, headers=headers)
+        assert r.status_code == 200, r.text
+        assert r.json() == client.get(url, headers=headers).json()
+    assert len(r.json()["clock"]["pauses"]) == 1
+    assert [s["ordinal"] for s in r.json()["clock"]["steps"]] == [1, 2, 3, 4]
 
 
 def test_the_service_reports_what_it_knew(session, world, registry, tz):  # type: ignore[no-untyped-def]

@@ -106,6 +106,18 @@ def pauses_of(session: Session, dossier: Dossier) -> list[ClockPause]:
     )
 
 
+def pauses_known(
+    session: Session, dossier: Dossier, procedure: Procedure, steps: list[StepRecord]
+) -> list[ClockPause]:
+    """`pauses_of`, without the read when none can exist: a pause row is opened only on
+    entering a `clock: paused` state, which opens a step row in that state (`on_transition`, a
+    mentor's redo), so a dossier none of whose steps is in such a state has none."""
+    paused = {sid for sid, state in procedure.states.items() if state.paused}
+    if not any(step.state in paused for step in steps):
+        return []
+    return pauses_of(session, dossier)
+
+
 def legal_due(
     dossier: Dossier,
     procedure: Procedure,

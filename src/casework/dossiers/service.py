@@ -490,7 +490,7 @@ def fire(
         session.flush()
         if answer:
             fired.steps = list(steps)
-            fired.pauses = clockwork.pauses_of(session, dossier)
+            fired.pauses = clockwork.pauses_known(session, dossier, procedure, fired.steps)
             fired.unit_codes = unit_codes(session, dossier)
         if commit:
             session.commit()
