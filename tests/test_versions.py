@@ -51,8 +51,10 @@ def test_a_changed_file_is_a_new_version_and_running_dossiers_keep_theirs(
 
 def test_workflows_diff_names_the_changes(engine, session, world, registry, tmp_path, monkeypatch):
     sync_procedures(session, [registry.get("2.002131")])
+    edited = edited_copy(tmp_path)
+    sync_procedures(session, [ProcedureRegistry.from_directory(edited).get("2.002131")])
     monkeypatch.setattr(cli, "_engine", lambda: engine)
-    monkeypatch.setenv("CASEWORK_WORKFLOWS_DIR", str(edited_copy(tmp_path)))
+    monkeypatch.setenv("CASEWORK_WORKFLOWS_DIR", str(edited))
     cli.get_settings.cache_clear()
     try:
         result = CliRunner().invoke(cli.app, ["workflows", "diff", "2.002131", "3", "4"])
@@ -144,3 +146,27 @@ def test_diff_names_sources_added_and_a_new_changes_note(registry):
     assert any(line.startswith("Nguồn: thêm «Cổng DVC Đà Nẵng") for line in lines)
     assert any(line.startswith("Phí, lệ phí: ") and "200000" in line for line in lines)
     assert "Nguồn: https://dulieuphapluat.vn → None" in lines
+
+
+def test_workflows_diff_does_not_publish_an_edited_file(
+    engine, session, registry, tmp_path, monkeypatch
+):
+    """Issue 20: a file edited in the repository is imported as a workshop draft, never stored
+    as a version by the CLI."""
+    from sqlmodel import select
+
+    from casework.workshop.models import ProcedureDraft
+
+    sync_procedures(session, registry.all())
+    monkeypatch.setattr(cli, "_engine", lambda: engine)
+    monkeypatch.setenv("CASEWORK_WORKFLOWS_DIR", str(edited_copy(tmp_path)))
+    cli.get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(cli.app, ["workflows", "diff", "2.002131", "3", "4"])
+    finally:
+        cli.get_settings.cache_clear()
+    assert result.exit_code == 1 and "không có phiên bản 4" in result.output
+    assert [r.version for r in versions_of(session, "2.002131")] == [3]
+    session.rollback()
+    drafts = session.exec(select(ProcedureDraft)).all()
+    assert [(d.code, d.status) for d in drafts] == [("2.002131", "draft")]

@@ -648,15 +648,20 @@ def workflows_diff(
     v1: Annotated[int, typer.Argument(help="Phiên bản cũ.")],
     v2: Annotated[int, typer.Argument(help="Phiên bản mới.")],
 ) -> None:
-    """So sánh hai phiên bản đã lưu của một thủ tục (các tệp hiện tại được lưu trước)."""
-    from casework.dossiers.catalog import procedure_of_version, stored_version, sync_procedures
+    """So sánh hai phiên bản đã công bố của một thủ tục. Tệp đã sửa trong thư mục workflows không
+    thành phiên bản mới ở đây: nó được nhập thành bản nháp của xưởng thủ tục (như khi khởi động)."""
+    from casework.dossiers.catalog import procedure_of_version, stored_version
     from casework.procedures import ProcedureRegistry
     from casework.procedures.diff import diff
+    from casework.workshop.startup import sync_repository
 
+    settings = get_settings()
     with Session(_engine()) as session:
         try:
-            sync_procedures(
-                session, ProcedureRegistry.from_directory(get_settings().workflows_dir).all()
+            sync_repository(
+                session,
+                ProcedureRegistry.from_directory(settings.workflows_dir).all(),
+                settings.workflows_dir,
             )
             old = procedure_of_version(stored_version(session, code, v1))
             new = procedure_of_version(stored_version(session, code, v2))
