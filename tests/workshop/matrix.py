@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from casework.accounts.models import User
 from casework.workshop import service
@@ -16,20 +16,28 @@ from casework.workshop.models import OPEN_STATUSES, ProcedureDraft
 EDITOR = "bo.editor"
 
 
-def _free_code(session: Session, procedures: Any) -> str:
-    """A procedure without an open draft (each builder gets its own)."""
-    taken = set(
-        session.exec(
-            select(ProcedureDraft.code).where(ProcedureDraft.status.in_(OPEN_STATUSES))  # type: ignore[attr-defined]
-        ).all()
-    )
-    return next(p.code for p in procedures.all() if p.code not in taken)
+def _free_code(session: Session, procedures: Any, editor: User | None = None) -> str:
+    """A procedure without an open draft (each builder gets its own); when every procedure has
+    one (the hostile forms send hundreds of requests), the oldest open draft is abandoned."""
+    open_drafts = session.exec(
+        select(ProcedureDraft)
+        .where(col(ProcedureDraft.status).in_(OPEN_STATUSES))
+        .order_by(col(ProcedureDraft.id))
+    ).all()
+    taken = {d.code for d in open_drafts}
+    free = next((p.code for p in procedures.all() if p.code not in taken), None)
+    if free is not None:
+        return free
+    oldest = open_drafts[0]
+    actor = editor or session.exec(select(User).where(User.username == EDITOR)).one()
+    assert oldest.id is not None
+    service.abandon_draft(session, actor=actor, draft_id=oldest.id)
+    return oldest.code
 
 
 def _draft(session: Session, editor: User, procedures: Any, workflows_dir: Any) -> ProcedureDraft:
-    return service.open_draft(
-        session, actor=editor, code=_free_code(session, procedures), workflows_dir=workflows_dir
-    )
+    code = _free_code(session, procedures, editor)
+    return service.open_draft(session, actor=editor, code=code, workflows_dir=workflows_dir)
 
 
 def matrix_draft(session: Session, editor: User, procedures: Any, workflows_dir: Any) -> int:

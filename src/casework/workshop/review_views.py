@@ -100,7 +100,10 @@ async def review_step(
     values = form_texts(await request.form())
     state = request.app.state
     where = {"workflows_dir": state.settings.workflows_dir, "registry": state.registry}
+    from casework.workshop.views import screen
+
     try:
+        screen(values)
         if step == "submit":
             revision = values.get("revision", "")
             service.submit_draft(

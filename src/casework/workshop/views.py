@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session, col, func, select
 
+from casework import inputs
 from casework.accounts.models import User
 from casework.errors import Conflict, NotFound, ValidationFailed
 from casework.ids import IdPath
@@ -41,6 +42,37 @@ TABS = {
     "impact": N_("Tác động"),
     "review": N_("Duyệt, công bố"),
 }
+
+
+#: The longest YAML text a draft holds (the longest shipped file is about a twentieth of it).
+MAX_YAML = 200_000
+
+
+def screen(values: dict[str, str]) -> None:
+    """The input layer's floor: no control characters or bidi overrides in any field, each text
+    within its limit; the YAML text (longer than any other field) by its own limit."""
+    inputs.screen({k: v for k, v in values.items() if k != "yaml_text"})
+    text = values.get("yaml_text", "")
+    if len(text) > MAX_YAML:
+        problem = f"Tệp YAML dài quá {MAX_YAML:,} ký tự (đang có {len(text):,}).".replace(",", ".")
+    else:
+        bad = next((ch for ch in text if _bad_char(ch)), None)
+        problem = (
+            f"Tệp YAML có ký tự điều khiển hoặc đảo chiều chữ (U+{ord(bad):04X}); hãy xóa ký tự đó."
+            if bad is not None
+            else ""
+        )
+    if problem:
+        raise ValidationFailed(problem, fields={"yaml_text": problem})
+
+
+def _bad_char(ch: str) -> bool:
+    code = ord(ch)
+    if ch in inputs.BIDI_CONTROLS:
+        return True
+    if code < 0x20:
+        return ch not in "\n\r\t"
+    return 0x7F <= code <= 0x9F or 0xD800 <= code <= 0xDFFF or code in (0xFFFE, 0xFFFF)
 
 
 def checked(
@@ -116,6 +148,7 @@ async def open_draft(request: Request, session: SessionDep, user: PageUser) -> R
     """Open a draft of a procedure: the open one if there is one already (editors share it)."""
     require_editor(user)
     values = form_texts(await request.form())
+    screen(values)
     code = values.get("code", "").strip()[:64]
     if not code:
         raise ValidationFailed("Chọn thủ tục cần sửa.", fields={"code": "Chưa chọn thủ tục."})
@@ -192,8 +225,15 @@ async def check_draft(
     """The editor's text checked as it is typed (htmx, debounced): the list of problems."""
     require_editor(user)
     draft = get_draft(session, draft_id)
-    text = form_texts(await request.form()).get("yaml_text", "")
-    _, problems, warnings = checked(request, session, draft, text)
+    values = form_texts(await request.form())
+    try:
+        screen(values)
+    except ValidationFailed as exc:
+        context = draft_context(
+            request, session, draft, "edit", problems=[Problem(None, exc.message)], warnings=[]
+        )
+        return render(request, "workshop/draft.html", context, user=user, block_names=["problems"])
+    _, problems, warnings = checked(request, session, draft, values.get("yaml_text", ""))
     context = draft_context(request, session, draft, "edit", problems=problems, warnings=warnings)
     return render(request, "workshop/draft.html", context, user=user, block_names=["problems"])
 
@@ -210,6 +250,7 @@ async def save_draft(
     revision_raw = values.get("revision", "")
     revision = int(revision_raw) if revision_raw.isdigit() and len(revision_raw) < 10 else 0
     try:
+        screen(values)
         if values.get("apply") == "form" and draft.kind == DraftKind.procedure:
             before = form.values_of(draft.yaml_text)
             # a browser sends a textarea's lines with CR LF
