@@ -101,6 +101,30 @@ def test_edit_preview_impact_review_publish(  # type: ignore[no-untyped-def]
     conflict = client.post(f"/workshop/drafts/{draft_id}", data=stale)
     assert conflict.status_code == 409
     assert author.full_name in conflict.text and "# của tôi" in conflict.text
+    assert 'data-testid="conflict"' in conflict.text and "+# của tôi" in conflict.text
+    # saving again after the look keeps the typed text over the other save (its newest revision)
+    again = dict(stale, revision=_revision(conflict.text), apply="yaml")
+    assert again["revision"] == str(revision)
+    r = client.post(f"/workshop/drafts/{draft_id}", data=again, follow_redirects=False)
+    assert r.status_code == 303, r.text[:500]
+    session.commit()
+    text_now = session.exec(
+        select(ProcedureDraft.yaml_text).where(ProcedureDraft.id == draft_id)
+    ).one()
+    assert text_now.endswith("# của tôi\n")
+    # back to the changed text for the rest of the walk
+    back = {
+        "csrf_token": csrf,
+        "yaml_text": stored.yaml_text,
+        "revision": str(revision + 1),
+        "apply": "yaml",
+    }
+    assert (
+        client.post(f"/workshop/drafts/{draft_id}", data=back, follow_redirects=False).status_code
+        == 303
+    )
+    revision += 2
+    session.commit()
 
     preview = client.get(f"/workshop/drafts/{draft_id}/preview")
     assert preview.status_code == 200 and f"/workshop/drafts/{draft_id}/diagram.svg" in preview.text

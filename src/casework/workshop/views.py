@@ -10,6 +10,8 @@ form writes into the text by `workshop.form`.
 
 from __future__ import annotations
 
+import difflib
+import itertools
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -186,6 +188,7 @@ def _edit_page(
     errors: dict[str, str] | None = None,
     status_code: int = 200,
     saved: bool = False,
+    conflict: list[str] | None = None,
 ) -> Response:
     _, problems, warnings = checked(request, session, draft, text)
     is_procedure = draft.kind == DraftKind.procedure
@@ -197,7 +200,7 @@ def _edit_page(
         states=form.states_of(text) if is_procedure else {},
         units=form.UNITS,
         problems=problems, warnings=warnings,
-        message=message, errors=errors or {}, saved=saved,
+        message=message, errors=errors or {}, saved=saved, conflict=conflict or [],
     )  # fmt: skip
     return render(request, "workshop/draft.html", context, user=user, status_code=status_code)
 
@@ -249,6 +252,7 @@ async def save_draft(
     text = values.get("yaml_text", "").replace("\r\n", "\n")
     revision_raw = values.get("revision", "")
     revision = int(revision_raw) if revision_raw.isdigit() and len(revision_raw) < 10 else 0
+    applied = False  # the form's new document or source are in `text` now
     try:
         screen(values)
         if values.get("apply") == "form" and draft.kind == DraftKind.procedure:
@@ -262,6 +266,7 @@ async def save_draft(
                 k: "" for k in before if k.endswith("-required") and before[k] and k not in values
             }
             text = form.apply(text, changed, values)
+            applied = True
         service.save_draft(
             session, actor=user, draft_id=draft_id, yaml_text=text, revision=revision
         )
@@ -273,12 +278,28 @@ async def save_draft(
     except (Conflict, ValidationFailed) as exc:
         session.rollback()
         draft = get_draft(session, draft_id)
+        kept = {k: v for k, v in values.items() if not (applied and k.startswith("new_"))}
+        changes: list[str] = []
+        if isinstance(exc, Conflict):
+            # what differs between the version saved meanwhile and the typed text; saving again
+            # (the newest revision now) keeps the typed text over it, after a look
+            changes = conflict_lines(draft.yaml_text, text)
+            revision = draft.revision
         return _edit_page(
             request, session, user, draft, text=text, revision=revision,
-            values=values if draft.kind == DraftKind.procedure else None,
+            values=kept if draft.kind == DraftKind.procedure else None, conflict=changes,
             message=exc.message, errors=getattr(exc, "fields", {}), status_code=exc.status,
         )  # fmt: skip
     return RedirectResponse(f"/workshop/drafts/{draft_id}?done=saved", status_code=303)
+
+
+def conflict_lines(saved: str, typed: str, limit: int = 200) -> list[str]:
+    """The unified diff from the text saved meanwhile to the typed one (at most `limit` lines)."""
+    lines = difflib.unified_diff(
+        saved.splitlines(), typed.splitlines(), "bản vừa được lưu", "nội dung của bạn",
+        lineterm="", n=1,
+    )  # fmt: skip
+    return list(itertools.islice(lines, limit))
 
 
 def draft_procedure(
