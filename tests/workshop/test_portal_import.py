@@ -319,3 +319,32 @@ def test_a_typed_page_address_must_be_a_web_address() -> None:
     with pytest.raises(ValidationFailed) as exc:
         draft_from_portal("<h1>Thủ tục thử</h1>", today=TODAY, source_url="dichvucong.gov.vn")
     assert exc.value.fields == {"url": "Ghi đủ địa chỉ, bắt đầu bằng https://"}
+
+
+def _mhtml(html: bytes, url: str) -> bytes:
+    """A page saved «as a single file» the way Chrome writes it (quoted-printable HTML)."""
+    from email import charset as charsets
+    from email.mime.multipart import MIMEMultipart
+    from email.mime.text import MIMEText
+
+    utf8 = charsets.Charset("utf-8")
+    utf8.body_encoding = charsets.QP
+    message = MIMEMultipart("related", type="text/html")
+    message["Snapshot-Content-Location"] = url
+    message["Subject"] = "Cổng Dịch vụ công Quốc gia"
+    page = MIMEText(html.decode("utf-8"), "html", utf8)
+    page["Content-Location"] = url
+    message.attach(page)
+    return message.as_bytes()
+
+
+def test_a_page_saved_as_a_single_file_is_unwrapped() -> None:
+    url = (
+        "https://dichvucong.gov.vn/p/home/dvc-chi-tiet-thu-tuc-hanh-chinh.html?ma_thu_tuc=2.000169"
+    )
+    html = (FIXTURES / PHONG_XA).read_bytes().replace(b"<!-- saved from url=(0087)", b"<!-- ")
+    saved = _mhtml(html, url)
+    assert b"=C3=" in saved  # quoted-printable, as browsers write it
+    result = draft_from_portal(saved, today=TODAY)
+    assert result.yaml_text == imported(PHONG_XA).yaml_text
+    assert result.source.endswith(url)

@@ -20,93 +20,23 @@ So the reader does not depend on class names (which change with every portal rel
 the page into a list of text blocks and table rows, finds the known labels (compared without
 accents and case), and keeps what follows each label up to the next one. The portal's «export»
 (``export_word_detail_tthc.jsp``, a ``.doc``) is read the same way when it is HTML inside; a
-binary Word file is refused with a message saying how to save it as a web page.
+binary Word file is refused with a message saying how to save it as a web page. A page saved «as
+a single file» (MHTML) is unwrapped first; its snapshot header gives the page's address.
 
 Nothing here interprets values; ``portal_import`` maps them to a procedure draft.
 """
 
 from __future__ import annotations
 
+import email
+import email.policy
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 from casework.errors import ValidationFailed
-
-
-def fold(text: str) -> str:
-    """Lower case, no accents, đ → d, one space between words (for comparing labels)."""
-    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D").replace("Ð", "D"))
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return re.sub(r"\s+", " ", text).strip().lower()
-
-
-#: label on the page (folded) -> key of the record part
-LABELS: dict[str, str] = {
-    "ma thu tuc": "code",
-    "ma tthc": "code",
-    "ky hieu thu tuc": "code",
-    "so quyet dinh": "decision",
-    "ten thu tuc": "name",
-    "cap thuc hien": "level",
-    "loai thu tuc": "type",
-    "linh vuc": "field",
-    "trinh tu thuc hien": "steps",
-    "cach thuc thuc hien": "channels",
-    "cach thuc hien": "channels",
-    "thanh phan ho so": "documents",
-    "thanh phan, so luong ho so": "documents",
-    "thanh phan ho so can nop": "documents",
-    "thoi han giai quyet": "limit",
-    "thoi gian giai quyet": "limit",
-    "doi tuong thuc hien": "subjects",
-    "co quan thuc hien": "agency",
-    "co quan co tham quyen": "authority",
-    "co quan co tham quyen quyet dinh": "authority",
-    "dia chi tiep nhan hs": "address",
-    "dia chi tiep nhan ho so": "address",
-    "co quan duoc uy quyen": "delegated",
-    "co quan phoi hop": "cooperating",
-    "ket qua thuc hien": "result",
-    "can cu phap ly": "legal_basis",
-    "yeu cau, dieu kien thuc hien": "conditions",
-    "yeu cau, dieu kien": "conditions",
-    "yeu cau dieu kien thuc hien": "conditions",
-    "dieu kien thuc hien": "conditions",
-    "phi, le phi": "fee",
-    "le phi": "fee",
-    "phi": "fee",
-    "mau don, to khai": "forms",
-    "ten mau don, mau to khai": "forms",
-    "thu tuc hanh chinh lien quan": "related",
-    "tu khoa": "keywords",
-}
-#: column headings of the record's tables (a row made only of these is a table's header)
-COLUMN_WORDS = {
-    "hinh thuc nop",
-    "thoi han giai quyet",
-    "thoi gian giai quyet",
-    "phi, le phi",
-    "mo ta",
-    "ten giay to",
-    "loai giay to",
-    "ban chinh",
-    "ban sao",
-    "so luong",
-    "mau don, to khai",
-    "so ky hieu",
-    "trich yeu",
-    "ngay ban hanh",
-    "co quan ban hanh",
-    "ten buoc",
-    "mo ta buoc",
-    "thong tin",
-    "noi dung",
-}
-#: a documents table's header names its first column so
-_DOCUMENT_COLUMNS = {"ten giay to", "loai giay to"}
-_STEP_RE = re.compile(r"^\W*buoc\s*\d")  # on folded text
+from casework.workshop.portal_labels import COLUMN_WORDS, DOCUMENT_COLUMNS, LABELS, STEP_RE, fold
 
 _BLOCK_TAGS = {
     "p", "div", "li", "ul", "ol", "section", "article", "header", "footer", "h1", "h2", "h3",
@@ -310,11 +240,11 @@ UNLABELLED = {
 
 def _unlabelled_part(item: Item) -> str | None:
     if item.row and _is_header_row(item):
-        if fold(item.cells[0].text).rstrip(":") in _DOCUMENT_COLUMNS:
+        if fold(item.cells[0].text).rstrip(":") in DOCUMENT_COLUMNS:
             return "documents"
         return None
     first = item.cells[0].text if item.cells else ""
-    return "steps" if _STEP_RE.match(fold(first)) and not item.row else None
+    return "steps" if STEP_RE.match(fold(first)) and not item.row else None
 
 
 def parts_key(parts: dict[str, list[Part]], part: Part) -> str | None:
@@ -344,11 +274,37 @@ def decode(raw: bytes | str) -> str:
     return unicodedata.normalize("NFC", raw.decode("utf-8", "replace"))
 
 
+def unwrap_mhtml(raw: bytes) -> tuple[bytes, str | None] | None:
+    """(the HTML, the page's address) of a page saved «as a single file» (MHTML, RFC 2557: what
+    Chrome and Edge write for «Trang web, một tệp»), or None when ``raw`` is not one."""
+    head = raw[:4096].lower()
+    if b"mime-version" not in head or b"multipart/related" not in head:
+        return None
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    url = message.get("Snapshot-Content-Location")
+    for part in message.walk():
+        if part.get_content_type() == "text/html":
+            body = part.get_payload(decode=True)
+            if not isinstance(body, bytes):
+                continue
+            charset = part.get_content_charset() or "utf-8"
+            meta = f'<meta charset="{charset}">'.encode("ascii", "ignore")
+            address = re.sub(r"\s+", "", str(url or part.get("Content-Location") or ""))
+            return meta + body, address or None  # (a long header is folded: no spaces in a URL)
+    return None
+
+
 def read_record(raw: bytes | str) -> PortalRecord:
     """The labelled parts of the page, in page order (a label seen twice keeps both parts)."""
+    url: str | None = None
+    if isinstance(raw, bytes):
+        found = unwrap_mhtml(raw)
+        if found is not None:
+            raw, url = found
     walker = _Walker()
     walker.feed(decode(raw))
     walker.close()
+    walker.url = url or walker.url  # the snapshot header names the address the user saved
     parts: dict[str, list[Part]] = {}
     current: Part | None = None
     title: str | None = None
