@@ -189,3 +189,42 @@ def test_list_filters_and_bad_input(client, sign_in, editors, published) -> None
     r = client.post(f"/workshop/drafts/{draft_id}", data=bad)
     assert r.status_code == 422 and 'id="err-limit_value"' in r.text and "năm" in r.text
     assert client.get("/workshop/drafts/999999").status_code == 404
+
+
+def test_return_with_a_comment_then_abandon(  # type: ignore[no-untyped-def]
+    client, sign_in, session: Session, editors, published
+) -> None:
+    author, reviewer = editors
+    csrf = sign_in(author)
+    draft_id = _open(client, csrf)
+    page = client.get(f"/workshop/drafts/{draft_id}/review")
+    r = client.post(
+        f"/workshop/drafts/{draft_id}/submit",
+        data={"csrf_token": csrf, "revision": _revision(page.text)},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    csrf = sign_in(reviewer)
+    empty = client.post(
+        f"/workshop/drafts/{draft_id}/return", data={"csrf_token": csrf, "comment": " "}
+    )
+    assert empty.status_code == 422 and 'id="err-comment"' in empty.text
+    r = client.post(
+        f"/workshop/drafts/{draft_id}/return",
+        data={"csrf_token": csrf, "comment": "Ghi nguồn cho thời hạn mới"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    page = client.get(f"/workshop/drafts/{draft_id}")
+    assert "Ghi nguồn cho thời hạn mới" in page.text and "Bị trả lại" in page.text
+    r = client.post(
+        f"/workshop/drafts/{draft_id}/abandon",
+        data={"csrf_token": csrf, "note": "Làm lại từ đầu"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"].endswith("done=abandoned")
+    assert "Đã hủy" in client.get(f"/workshop/drafts/{draft_id}/review").text
+    assert (
+        client.post(f"/workshop/drafts/{draft_id}/nothing", data={"csrf_token": csrf}).status_code
+        == 422
+    )

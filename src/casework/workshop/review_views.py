@@ -33,6 +33,7 @@ DONE = {
     "returned": N_("Đã trả lại bản nháp kèm ý kiến."),
     "approved": N_("Đã duyệt nhưng chưa công bố: xem lỗi, sửa rồi công bố."),
     "published": N_("Đã duyệt và công bố phiên bản mới."),
+    "abandoned": N_("Đã hủy bản nháp. Muốn sửa thủ tục này thì mở bản nháp mới."),
 }
 
 
@@ -92,9 +93,9 @@ async def review_step(
     draft_id: IdPath, step: str, request: Request, session: SessionDep, user: PageUser, tz: TzDep
 ) -> Response:
     """submit · return (with a comment) · approve (with an effective date and its reason) ·
-    publish. A refusal keeps what was typed and says why."""
+    publish · abandon. A refusal keeps what was typed and says why."""
     require_editor(user)
-    if step not in ("submit", "return", "approve", "publish"):
+    if step not in ("submit", "return", "approve", "publish", "abandon"):
         raise ValidationFailed("Không có bước duyệt này.")
     draft = get_draft(session, draft_id)
     values = form_texts(await request.form())
@@ -111,6 +112,10 @@ async def review_step(
                 revision=int(revision) if revision.isdigit() and len(revision) < 10 else 0,
                 **where,
             )  # fmt: skip
+        elif step == "abandon":
+            service.abandon_draft(
+                session, actor=user, draft_id=draft_id, note=values.get("note", "")
+            )
         elif step == "return":
             service.return_draft(
                 session, actor=user, draft_id=draft_id, comment=values.get("comment", "")
@@ -131,7 +136,9 @@ async def review_step(
             request, session, user, draft, values=values, message=exc.message,
             errors=getattr(exc, "fields", {}), status_code=exc.status,
         )  # fmt: skip
-    done = {"submit": "submitted", "return": "returned"}.get(step, "published")
+    done = {"submit": "submitted", "return": "returned", "abandon": "abandoned"}.get(
+        step, "published"
+    )
     return RedirectResponse(f"/workshop/drafts/{draft_id}/review?done={done}", status_code=303)
 
 
