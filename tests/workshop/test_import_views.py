@@ -101,3 +101,21 @@ def test_a_published_procedure_is_compared_instead_of_drafted(
     assert 'data-testid="import-differences"' in r.text
     assert "An toàn bức xạ hạt nhân" in r.text and "An toàn bức xạ và hạt nhân" in r.text
     assert service.open_draft_for(session, "2.002131") is None
+
+
+def test_hostile_typed_fields_are_refused_at_their_field_and_nothing_is_stored(
+    client, sign_in, session: Session, world
+) -> None:  # type: ignore[no-untyped-def]
+    csrf = sign_in(_editor(session, world))
+    page = "dichvucong_263341_gia_han_x_quang.html"
+    for fields, field in (
+        ({"url": "https://dichvucong.gov.vn/\x00", "code": "KHCN-A"}, "url"),
+        ({"code": "KHCN\u202eA"}, "code"),
+        ({"code": "x" * 1_000_000}, "code"),
+        ({"code": "KHCN A"}, "code"),
+    ):
+        r = _post(client, csrf, page, **fields)
+        assert r.status_code == 422, fields
+        assert f'id="err-{field}"' in r.text
+        assert "x" * 501 not in r.text  # a million characters are not sent back
+    assert service.list_drafts(session) == []

@@ -348,3 +348,21 @@ def test_a_page_saved_as_a_single_file_is_unwrapped() -> None:
     result = draft_from_portal(saved, today=TODAY)
     assert result.yaml_text == imported(PHONG_XA).yaml_text
     assert result.source.endswith(url)
+
+
+def test_control_characters_and_bidi_overrides_never_reach_the_draft() -> None:
+    html = (
+        "<h1>Thủ tục\x00 thử\u202e</h1><table><tr><td>Lĩnh vực:</td><td>Đo\x0b lường</td></tr>"
+        "<tr><td>Mã thủ tục:</td><td>1.000\x07001</td></tr></table>"
+    )
+    result = draft_from_portal(html.encode("utf-8"), today=TODAY)
+    data = data_of(result)
+    assert (data["name"], data["field"], data["code"]) == ("Thủ tục thử", "Đo lường", "1.000001")
+    assert not any(c in result.yaml_text for c in "\x00\x0b\x07\u202e")
+
+
+@pytest.mark.parametrize("code", ["KHCN BX", "Ha\x00Noi", "-X", "x" * 65, "mã-có-dấu"])
+def test_a_typed_code_has_the_shape_of_a_procedure_code(code: str) -> None:
+    with pytest.raises(ValidationFailed) as exc:
+        draft_from_portal("<h1>Thủ tục thử</h1>", today=TODAY, code=code)
+    assert set(exc.value.fields) == {"code"}

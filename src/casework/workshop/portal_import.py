@@ -149,10 +149,15 @@ def draft_from_portal(
     """The draft of one portal record. ``source_url`` overrides the address the saved page
     carries; ``code`` sets the code when the page has none (a local code: code_kind local)."""
     today = today or dt.date.today()
-    if source_url and not re.match(r"^https?://[^\s/]+", source_url):
+    if source_url and not re.match(r"^https?://[^\s/]+\S*$", source_url):
         raise ValidationFailed(
             "Địa chỉ trang phải là một địa chỉ web đầy đủ.",
             fields={"url": "Ghi đủ địa chỉ, bắt đầu bằng https://"},
+        )
+    if code is not None and not re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", code):
+        raise ValidationFailed(
+            "Mã thủ tục chỉ gồm chữ không dấu, số, dấu chấm, gạch ngang (tối đa 64 ký tự).",
+            fields={"code": "Ví dụ 2.002131 hoặc KHCN-BX-GH."},
         )
     rec = read_record(raw)
     url = source_url or rec.url

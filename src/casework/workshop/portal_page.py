@@ -254,10 +254,19 @@ def parts_key(parts: dict[str, list[Part]], part: Part) -> str | None:
     return None
 
 
+#: control characters (but tab and line breaks) and bidi overrides: never carried into a draft
+_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+
+
 def decode(raw: bytes | str) -> str:
-    """The page as text (NFC): UTF-8 (what browsers save), else the charset its meta names."""
+    """The page as clean text (NFC, no control character or bidi override)."""
+    return _UNSAFE.sub("", unicodedata.normalize("NFC", _text(raw)))
+
+
+def _text(raw: bytes | str) -> str:
+    """UTF-8 (what browsers save), else the charset the page's meta names."""
     if isinstance(raw, str):
-        return unicodedata.normalize("NFC", raw)
+        return raw
     if raw.startswith(b"\xd0\xcf\x11\xe0") or raw.startswith(b"PK\x03\x04"):
         raise ValidationFailed(
             "Tệp là tài liệu Word nhị phân, không đọc được. Mở tệp bằng Word hoặc LibreOffice, "
@@ -268,10 +277,10 @@ def decode(raw: bytes | str) -> str:
     found = re.search(r"charset=[\"']?([\w-]+)", head, re.IGNORECASE)
     for enc in ("utf-8", found.group(1) if found else "cp1258"):
         try:
-            return unicodedata.normalize("NFC", raw.decode(enc))
+            return raw.decode(enc)
         except (LookupError, UnicodeDecodeError):
             continue
-    return unicodedata.normalize("NFC", raw.decode("utf-8", "replace"))
+    return raw.decode("utf-8", "replace")
 
 
 def unwrap_mhtml(raw: bytes) -> tuple[bytes, str | None] | None:
