@@ -228,3 +228,22 @@ def test_return_with_a_comment_then_abandon(  # type: ignore[no-untyped-def]
         client.post(f"/workshop/drafts/{draft_id}/nothing", data={"csrf_token": csrf}).status_code
         == 422
     )
+
+
+def test_the_editor_script_matches_its_sri_hash() -> None:
+    """The vendored CodeMirror bundle is the file the page's integrity hash names (a rebuild
+    without a new hash would be refused by the browser: README next to it)."""
+    import base64
+    import hashlib
+
+    from casework.settings import PROJECT_ROOT
+
+    templates = PROJECT_ROOT / "templates"
+    found = re.search(
+        r'codemirror-6/codemirror-yaml\.min\.js" integrity="sha384-([^"]+)"',
+        (templates / "workshop" / "draft.html").read_text(encoding="utf-8"),
+    )
+    assert found
+    bundle = templates / "static" / "vendor" / "codemirror-6" / "codemirror-yaml.min.js"
+    digest = base64.b64encode(hashlib.sha384(bundle.read_bytes()).digest()).decode()
+    assert digest == found.group(1)
