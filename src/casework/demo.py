@@ -39,7 +39,7 @@ COMMUNES = ["HNI.BADINH", "HNI.HOANKIEM", "KHA.THUANNAM", "DTH.CAOLANH"]
 
 #: username prefix → (unit code, roles). One user per role.
 DEMO_USERS: dict[str, tuple[str, list[Role]]] = {
-    "bo": ("BKHCN", [Role.mentor, Role.auditor, Role.admin]),
+    "bo": ("BKHCN", [Role.mentor, Role.auditor, Role.admin, Role.catalogue_editor]),
     "hni": ("SKHCN.HNI", [Role.receiver, Role.handler, Role.leader, Role.auditor, Role.admin]),
     "kha": ("SKHCN.KHA", [Role.receiver, Role.handler, Role.leader, Role.auditor, Role.admin]),
     "badinh": ("HNI.BADINH", [Role.receiver, Role.handler, Role.leader]),

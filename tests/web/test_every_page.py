@@ -55,6 +55,7 @@ ROLES = [
     "bo.mentor",
     "bo.auditor",
     "bo.admin",
+    "bo.catalogue_editor",
 ]
 #: Where a procedure of each level is handled in the demo data.
 UNIT_OF_LEVEL = {"province": "SKHCN.HNI", "commune": "HNI.BADINH"}
@@ -89,6 +90,23 @@ def _long_history(session: Session, registry: Any) -> None:
     ]  # fmt: skip
     for who, action, data in steps:
         service.fire_action(session, actor=users[who], code=d.code, action=action, data=data, tz=TZ)
+
+
+def _workshop(session: Session, workflows_dir: Path) -> None:
+    """Two drafts of the procedure workshop (issue 20): one that validates (its preview, impact
+    and handbook page are drawn) and one that does not (those pages say what to fix)."""
+    from casework.workshop import service as workshop
+
+    editor = session.exec(select(User).where(User.username == "bo.catalogue_editor")).one()
+    workshop.open_draft(session, actor=editor, code="2.002131", workflows_dir=workflows_dir)
+    broken = workshop.open_draft(
+        session, actor=editor, code="KHCN-TDC-CBHQ", workflows_dir=workflows_dir
+    )
+    assert broken.id is not None
+    workshop.save_draft(
+        session, actor=editor, draft_id=broken.id, revision=broken.revision,
+        yaml_text=broken.yaml_text.replace("limit:", "limt:", 1),
+    )  # fmt: skip
 
 
 def _enrich(session: Session, registry: Any, upload_dir: Path) -> None:
@@ -240,6 +258,7 @@ def test_every_page_and_fragment_as_every_role(
     sync_procedures(session, registry.all())
     demo.load(session, registry, TZ, upload_dir=app.state.settings.upload_dir)
     _enrich(session, registry, app.state.settings.upload_dir)
+    _workshop(session, app.state.settings.workflows_dir)
     for user in session.exec(select(User)).all():
         user.password_hash = test_password_hash
         session.add(user)
