@@ -18,6 +18,7 @@ import hypothesis
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel
 
 import casework.models  # noqa: F401
@@ -105,10 +106,33 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     url: str = request.getfixturevalue("pg_url")
     eng = make_engine(url, pool_size=20, max_overflow=20)
     yield eng
-    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
-    with eng.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    _empty_postgresql(eng)
     eng.dispose()
+
+
+def _empty_postgresql(eng: Engine) -> None:
+    """TRUNCATE every table. A connection a test left in an open transaction (a `Session` never
+    closed) would make the TRUNCATE wait for ever and hang the run: after 60 s the test fails
+    naming that connection's last statement, and the connection is ended."""
+    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    try:
+        with eng.begin() as conn:
+            conn.execute(text("SET LOCAL lock_timeout = '60s'"))
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    except OperationalError:
+        with eng.begin() as conn:
+            left = conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid), query FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                    "AND state LIKE 'idle in transaction%'"
+                )
+            ).all()
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        pytest.fail(
+            "A connection was left in an open transaction (a Session never closed?): "
+            + "; ".join(q for _, q in left)
+        )
 
 
 @pytest.fixture

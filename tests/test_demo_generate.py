@@ -312,7 +312,8 @@ def test_bulk_mode_puts_indexes_and_keys_back(engine, registry):  # type: ignore
 
 
 def test_volume_follows_the_year(engine):  # type: ignore[no-untyped-def]
-    cal = CalendarSource().for_unit(Session(engine), None)
+    with Session(engine) as s:
+        cal = CalendarSource().for_unit(s, None)
     days = allocate(100_000, 12, datetime(2026, 11, 22, 2, 0, tzinfo=UTC), cal)
     assert sum(d.count for d in days) == 100_000
     by_day = {d.day.isoformat(): d.count for d in days}
