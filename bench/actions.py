@@ -22,8 +22,9 @@ on a dossier of its own (one action per dossier, never a conflict): `--warmup` s
 with more dossiers, until a warm-up does not run out of them), then the pool is topped up from the
 warm-up's rate and `--seconds` are measured; then the RSS of each worker. At the end: every
 response was 2xx, every accepted dossier has exactly one action event (every other dossier of the
-pools none), `casework audit verify` passes, and the database is dropped (unless --keep). Prints
-requests/s, latency percentiles, the ratio app / baseline (aim: at least 0.8) and the RSS (aim:
+pools none), the audit of the app's unit passes (`audit.verify`; the baseline's unit is left out:
+its three statements write no step rows), and the database is dropped (unless --keep). Prints
+requests/s, latency percentiles, the ratio app / baseline (aim: at least 0.5) and the RSS (aim:
 under 200 MB per worker); writes bench/out/actions.json. Exits 1 if a check fails (not when an aim
 is missed).
 """
@@ -39,7 +40,6 @@ from typing import Any
 from harness import (
     OUT,
     Server,
-    audit_verify,
     bare_server,
     casework_server,
     clean,
@@ -60,11 +60,13 @@ from harness import (
 )
 from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from casework.accounts.models import Unit, User
 from casework.db import utcnow
+from casework.dossiers import audit
 
-AIM_RATIO = 0.8
+AIM_RATIO = 0.5  # issue 19
 AIM_RSS_MB = 200
 PATH = "/api/v1/dossiers/{code}/actions/accept"
 BODY = '{"data": {}}'
@@ -176,12 +178,22 @@ def verify(engine: Engine, url: str, results: dict[str, Any]) -> dict[str, Any]:
                     f"{name}: {accepted[name]} dossiers accepted, but wrk got {ok} answers 200 "
                     f"of {sent} requests sent"
                 )
-    passed, audit = audit_verify(url)
-    if not passed:
-        problems.append(f"casework audit verify failed: {audit}")
+    # `casework audit verify` over the app's unit only: the baseline's dossiers (another unit)
+    # are accepted by three bare statements, with no step rows or counters, which the audit
+    # rightly reports; counting them here would hide the app's own result.
+    with Session(engine) as session:
+        receiver = session.exec(select(User).where(User.username == "hni.receiver")).one()
+        unit = session.get(Unit, receiver.unit_id)
+        report = audit.verify(session, unit=unit, problem_limit=3)
+    verified = (
+        f"{unit.code if unit else '?'}: {report.dossiers} hồ sơ, {report.events} dòng nhật ký, "
+        f"{report.problem_count} vấn đề"
+    )
+    if not report.ok:
+        problems.append(f"audit verify of the app's unit failed: {verified}; {report.problems}")
     return {
         "accepted": accepted,
-        "audit_verify": audit,
+        "audit_verify": verified,
         "problems": problems,
     }
 
