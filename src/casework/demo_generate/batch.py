@@ -307,7 +307,7 @@ DOSSIER_COLUMNS = (
     "version", "event_count", "last_event_hash", "data", "clock_started_at", "due_at",
     "appointment_at", "processing_ended_at", "result_bucket", "supplement_requests", "extensions",
     "paused_since", "step_entered_at", "step_due_at", "end_status", "elapsed", "digitised",
-    "satisfaction",
+    "satisfaction", "step_count",
 )  # fmt: skip
 EVENT_COLUMNS = (
     "id", "dossier_id", "seq", "at", "actor_id", "kind", "action", "from_state", "to_state",
@@ -387,7 +387,7 @@ def emit(built: Built, bases: Sequence[int], sink: Sink) -> None:
                 sim.appointment_at, sim.processing_ended_at, sim.result_bucket,
                 sim.supplement_requests, sim.extensions, sim.paused_since,
                 sim.step_entered_at, sim.step_due_at, sim.end_status, sim.elapsed,
-                sim.digitised, sim.satisfaction,
+                sim.digitised, sim.satisfaction, max((st.ordinal for st in sim.steps), default=0),
             )
         )  # fmt: skip
         for st in sim.steps:
@@ -452,7 +452,7 @@ class CopySink(Sink):
          a_phone, a_email, search, channel, receiving, handling, assignee, received, created,
          updated, finished, version, n_events, last_hash, data, clock_started, due,
          appointment, ended, bucket, supplements, extensions, paused, step_entered, step_due,
-         end_status, elapsed, digitised, satisfaction) = row  # fmt: skip
+         end_status, elapsed, digitised, satisfaction, step_count) = row  # fmt: skip
         ts = self.ts
         self.lines["dossier"].append(
             f"{i}\t{code}\t{version_id}\t{_esc(proc)}\t{mode}\t{state}\t{status}\t{a_kind}\t"
@@ -463,7 +463,7 @@ class CopySink(Sink):
             f"{ts(clock_started)}\t{ts(due)}\t{ts(appointment)}\t{ts(ended)}\t"
             f"{_opt(bucket)}\t{supplements}\t{extensions}\t{ts(paused)}\t"
             f"{ts(step_entered)}\t{ts(step_due)}\t{_opt(end_status)}\t{_opt(elapsed)}\t"
-            f"{'t' if digitised else 'f'}\t{_opt(satisfaction)}\n"
+            f"{'t' if digitised else 'f'}\t{_opt(satisfaction)}\t{step_count}\n"
         )
 
     def event(self, row: tuple[Any, ...]) -> None:
