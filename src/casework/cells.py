@@ -104,16 +104,17 @@ def append_row(ws: Any, values: Iterable[Any], tz: ZoneInfo) -> tuple[Any, ...]:
     """Append one row to an openpyxl worksheet and return its cells. Every text cell is a string
     cell (openpyxl would have made one starting with `=` a formula); one a spreadsheet would run
     carries the quote prefix, as if typed after an apostrophe."""
-    row = [xlsx_value(v, tz) for v in values]
-    ws.append(row)
-    if not row:
-        return ()
-    cells = tuple(ws.cell(row=ws.max_row, column=i) for i in range(1, len(row) + 1))
+    from openpyxl.cell.cell import Cell  # openpyxl is loaded only when a workbook is made
+
+    cells = tuple(Cell(ws, value=xlsx_value(v, tz)) for v in values)
     for cell in cells:
         if isinstance(cell.value, str):
             cell.data_type = "s"
             if is_formula_like(cell.value):
                 cell.quotePrefix = True
+    # the cells are built here and appended as they are: reading `ws.max_row` to find them
+    # afterwards scans every cell of the sheet, once per cell (minutes for 3,000 units' rows)
+    ws.append(cells)
     return cells
 
 
