@@ -5,7 +5,7 @@ inactive officer), sign-offs, practice runs, finished real dossiers and an open 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 from itertools import count
 
 import pytest
@@ -14,13 +14,17 @@ from sqlmodel import Session
 from casework.accounts import service as accounts
 from casework.accounts.models import Unit, User
 from casework.certificates.models import Certificate
+from casework.db import utcnow
 from casework.dossiers.catalog import version_row_for
 from casework.dossiers.models import Dossier
 from casework.questions.models import Question
+from casework.reports.exports import LOCAL
 from casework.signoffs.models import SignOffEntry
 
-NOW = datetime(2026, 12, 5, 3, 0, tzinfo=UTC)
-TODAY = date(2026, 12, 5)
+#: The pages read the real clock (Vietnam's date), so the data is laid out around it: a date
+#: fixed in the test would turn an expiring certificate into an expired one the next day.
+NOW = utcnow().replace(microsecond=0)
+TODAY = NOW.astimezone(LOCAL).date()
 DL, CL = "Đo lường", "Chất lượng sản phẩm, hàng hóa"
 
 
@@ -77,18 +81,18 @@ def build(session: Session, registry) -> Built:  # type: ignore[no-untyped-def]
         session.add(
             Certificate(
                 user_id=users[user].id, field=field, course="Khóa", issuer="UB TĐC",
-                number=f"N{next(numbers)}", issued_on=kw.pop("issued_on", date(2026, 1, 1)), **kw,
+                number=f"N{next(numbers)}", issued_on=kw.pop("issued_on", TODAY - timedelta(days=300)), **kw,
             )
         )  # fmt: skip
 
     # commune A: certified (dl) and signed off, with a real inspection done → performing (dl)
     cert("a.handler", DL)
-    cert("a.leader", DL, valid_until=date(2027, 1, 1))
+    cert("a.leader", DL, valid_until=TODAY + timedelta(days=27))
     cert("a.old", CL)  # an inactive officer's: not counted
     # commune B: an expired, a revoked and a future certificate → none counted; practice → learning
-    cert("b.handler", DL, valid_until=date(2026, 12, 4))
+    cert("b.handler", DL, valid_until=TODAY - timedelta(days=1))
     cert("b.handler", CL, revoked=True)
-    cert("b.handler", DL, issued_on=date(2026, 12, 6))
+    cert("b.handler", DL, issued_on=TODAY + timedelta(days=1))
     # commune C: certified in quality and signed off on it, nothing done → ready (cl)
     cert("c.handler", CL, valid_until=TODAY)
     session.flush()
