@@ -2,11 +2,11 @@
 
 from casework.accounts.models import ApiToken, Unit, User
 from casework.admin.models import AccountChange  # noqa: F401  (registers the table)
+from casework.caching.models import CacheGeneration  # noqa: F401  (registers the table)
 from casework.certificates.models import (  # noqa: F401  (registers the tables)
     Certificate,
     CertificateChange,
 )
-from casework.caching.models import CacheGeneration  # noqa: F401  (registers the table)
 from casework.checkpoints.models import AuditCheckpoint  # noqa: F401  (registers the table)
 from casework.classes import models as _classes  # noqa: F401  (registers the tables)
 from casework.dossiers.models import (
