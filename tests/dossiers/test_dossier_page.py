@@ -5,15 +5,12 @@ printed Mẫu 06 whole, each event's HTML kept per process, and a handful of SQL
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 from casework.dossiers import page
 from tests.factories import fire, open_xray
+from tests.statements import counted
 
 #: the bound of issue 19, every statement counted: SQLite's BEGIN, the sign-in's read of the
 #: session and user, the dossier (with the access check and the caches' token), the events
@@ -28,20 +25,6 @@ SIGNING = (
     }),
     ("hni.leader", "send_back", {"reason": "Ghi rõ nơi đặt từng máy"}),
 )  # fmt: skip
-
-
-@contextmanager
-def counted(engine: Engine) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def note(_conn, _cursor, statement, _params, _context, _many) -> None:  # type: ignore[no-untyped-def]
-        seen.append(" ".join(statement.split())[:160])
-
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
 
 
 @pytest.fixture

@@ -9,31 +9,12 @@ It counts statements, not time: the time is `bench/actions.py`'s.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
-
 from tests.api.test_api import open_one
+from tests.statements import counted
 
 #: The bound, per database: 8 on PostgreSQL (9 on SQLite with its BEGIN IMMEDIATE) and one more
 #: for the work queue's counter upsert (issue 19, item 3). Before issue 19: 20 and 22.
 MAX_STATEMENTS = {"sqlite": 10, "postgresql": 9}
-
-
-@contextmanager
-def counted(engine: Engine) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def note(_conn, _cursor, statement, _params, _context, _many) -> None:  # type: ignore[no-untyped-def]
-        seen.append(" ".join(statement.split())[:160])
-
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
 
 
 def _accept(client, engine, headers, code: str) -> list[str]:  # type: ignore[no-untyped-def]
