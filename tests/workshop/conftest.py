@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from casework.accounts import service as accounts
 from casework.accounts.models import User
+from casework.workshop import service
 from casework.workshop.startup import sync_repository
 
 XRAY = "2.002131"
@@ -45,3 +46,24 @@ def changed_xray(text: str, *, days: int = 7) -> str:
         "    required: false\n",
         1,
     )
+
+
+def publish_changed_xray(session: Session, editors, registry, workflows_dir: Path, **publish):  # type: ignore[no-untyped-def]
+    """The first editor drafts `changed_xray`, saves and submits it, the second approves and
+    publishes it (`publish`: effective_from, reason, source_note). Returns (draft, version row)."""
+    author, reviewer = editors
+    draft = service.open_draft(session, actor=author, code=XRAY, workflows_dir=workflows_dir)
+    draft = service.save_draft(
+        session, actor=author, draft_id=draft.id, yaml_text=changed_xray(draft.yaml_text),
+        revision=draft.revision,
+    )  # fmt: skip
+    service.submit_draft(
+        session, actor=author, draft_id=draft.id, revision=draft.revision,
+        workflows_dir=workflows_dir, registry=registry,
+    )  # fmt: skip
+    service.approve_draft(session, actor=reviewer, draft_id=draft.id)
+    row = service.publish_draft(
+        session, actor=reviewer, draft_id=draft.id, workflows_dir=workflows_dir,
+        registry=registry, **publish,
+    )  # fmt: skip
+    return draft, row

@@ -10,7 +10,7 @@ from casework.db import make_engine
 from casework.main import create_app
 from casework.settings import Settings
 from casework.workshop import live, service
-from tests.workshop.conftest import XRAY, changed_xray
+from tests.workshop.conftest import XRAY, changed_xray, publish_changed_xray
 
 
 def test_a_publication_reaches_the_other_worker(
@@ -77,22 +77,8 @@ def test_a_version_dated_next_month_is_served_from_that_day(
     monkeypatch.setattr(live, "CHECK_EVERY", 0.0)
     with TestClient(app):
         registry = app.state.registry
-        a, b = editors
-        draft = service.open_draft(session, actor=a, code=XRAY, workflows_dir=workflows_dir)
-        draft = service.save_draft(
-            session, actor=a, draft_id=draft.id, yaml_text=changed_xray(draft.yaml_text),
-            revision=draft.revision,
-        )  # fmt: skip
-        service.submit_draft(
-            session, actor=a, draft_id=draft.id, revision=draft.revision,
-            workflows_dir=workflows_dir, registry=registry,
-        )  # fmt: skip
-        service.approve_draft(session, actor=b, draft_id=draft.id)
         when = utcnow() + timedelta(days=30)
-        service.publish_draft(
-            session, actor=b, draft_id=draft.id, workflows_dir=workflows_dir,
-            registry=registry, effective_from=when,
-        )  # fmt: skip
+        publish_changed_xray(session, editors, registry, workflows_dir, effective_from=when)
         live.refresh(app.state, engine)
         assert app.state.registry.get(XRAY).limit.value == 5  # published, not yet in force
         assert app.state.catalogue_next_change == when

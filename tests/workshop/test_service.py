@@ -24,26 +24,14 @@ from casework.workshop import service
 from casework.workshop.impact import draft_impact
 from casework.workshop.models import DraftEvent, DraftStatus
 from tests.factories import open_xray
-from tests.workshop.conftest import XRAY, changed_xray
+from tests.workshop.conftest import XRAY, changed_xray, publish_changed_xray
 
 
 def _publish(session, editors, registry, workflows_dir, *, when, reason=""):  # type: ignore[no-untyped-def]
-    author, reviewer = editors
-    draft = service.open_draft(session, actor=author, code=XRAY, workflows_dir=workflows_dir)
-    draft = service.save_draft(
-        session, actor=author, draft_id=draft.id, yaml_text=changed_xray(draft.yaml_text),
-        revision=draft.revision,
+    return publish_changed_xray(
+        session, editors, registry, workflows_dir,
+        effective_from=when, reason=reason, source_note="Nghị định thử",
     )  # fmt: skip
-    service.submit_draft(
-        session, actor=author, draft_id=draft.id, revision=draft.revision,
-        workflows_dir=workflows_dir, registry=registry,
-    )  # fmt: skip
-    service.approve_draft(session, actor=reviewer, draft_id=draft.id)
-    row = service.publish_draft(
-        session, actor=reviewer, draft_id=draft.id, workflows_dir=workflows_dir,
-        registry=registry, effective_from=when, reason=reason, source_note="Nghị định thử",
-    )  # fmt: skip
-    return draft, row
 
 
 def test_only_catalogue_editors_open_drafts(session, world, published, workflows_dir):

@@ -15,11 +15,10 @@ from casework.dossiers.catalog import current_versions
 from casework.dossiers.models import ProcedureVersion
 from casework.procedures import ProcedureRegistry
 from casework.procedures.loader import load_procedure_file
-from casework.workshop import service
 from casework.workshop.export import export_published, to_yaml
 from casework.workshop.models import DraftEvent, DraftStatus, ProcedureDraft
 from casework.workshop.startup import files_by_code, sync_repository
-from tests.workshop.conftest import XRAY, changed_xray
+from tests.workshop.conftest import XRAY, changed_xray, publish_changed_xray
 
 
 def _copy(workflows_dir: Path, tmp_path: Path) -> Path:
@@ -90,20 +89,7 @@ def test_an_app_restart_on_a_changed_file_serves_the_published_version(
 def test_export_round_trip_gives_the_same_hash(
     session: Session, editors, published, workflows_dir, tmp_path
 ):
-    a, b = editors
-    draft = service.open_draft(session, actor=a, code=XRAY, workflows_dir=workflows_dir)
-    draft = service.save_draft(
-        session, actor=a, draft_id=draft.id, yaml_text=changed_xray(draft.yaml_text),
-        revision=draft.revision,
-    )  # fmt: skip
-    service.submit_draft(
-        session, actor=a, draft_id=draft.id, revision=draft.revision,
-        workflows_dir=workflows_dir, registry=published,
-    )  # fmt: skip
-    service.approve_draft(session, actor=b, draft_id=draft.id)
-    row = service.publish_draft(
-        session, actor=b, draft_id=draft.id, workflows_dir=workflows_dir, registry=published
-    )
+    _, row = publish_changed_xray(session, editors, published, workflows_dir)
     current = current_versions(session, utcnow())
     assert current[XRAY].id == row.id
     out = tmp_path / "exported"
