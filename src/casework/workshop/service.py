@@ -9,6 +9,7 @@ reloads its registry (`workshop.live`).
 
 from __future__ import annotations
 
+from collections.abc import Container
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -276,6 +277,19 @@ def _lock(session: Session, draft: ProcedureDraft) -> None:
     session.refresh(draft)
 
 
+def _locked(
+    session: Session, actor: User, draft_id: int, allowed: Container[str], refusal: str
+) -> ProcedureDraft:
+    """The draft an editor acts on, its row held (`_lock`), refused unless its status is one
+    of `allowed`."""
+    require_editor(actor)
+    draft = get_draft(session, draft_id)
+    _lock(session, draft)
+    if draft.status not in allowed:
+        raise ActionNotAllowed(refusal)
+    return draft
+
+
 # ------------------------------------------------------------------------------------------
 # Checks
 # ------------------------------------------------------------------------------------------
@@ -321,11 +335,10 @@ def submit_draft(
     """Send the draft (at `revision`) for review; refused (`DraftInvalid`, the problems with
     their lines) if it does not pass the checks. A draft imported at start-up becomes the
     submitter's."""
-    require_editor(actor)
-    draft = get_draft(session, draft_id)
-    _lock(session, draft)
-    if draft.status not in EDITABLE:
-        raise ActionNotAllowed("Chỉ gửi duyệt được bản nháp đang soạn hoặc bị trả lại.")
+    draft = _locked(
+        session, actor, draft_id, EDITABLE,
+        "Chỉ gửi duyệt được bản nháp đang soạn hoặc bị trả lại.",
+    )  # fmt: skip
     if draft.revision != revision:
         raise Conflict(
             f"{_name(session, draft.last_saved_by_id)} đã lưu bản nháp lúc "
@@ -347,11 +360,10 @@ def submit_draft(
 
 def return_draft(session: Session, *, actor: User, draft_id: int, comment: str) -> ProcedureDraft:
     """Send a submitted (or approved, not yet published) draft back with a comment."""
-    require_editor(actor)
-    draft = get_draft(session, draft_id)
-    _lock(session, draft)
-    if draft.status not in (DraftStatus.submitted, DraftStatus.approved):
-        raise ActionNotAllowed("Chỉ trả lại được bản nháp đang chờ duyệt hoặc đã duyệt.")
+    draft = _locked(
+        session, actor, draft_id, (DraftStatus.submitted, DraftStatus.approved),
+        "Chỉ trả lại được bản nháp đang chờ duyệt hoặc đã duyệt.",
+    )  # fmt: skip
     if not comment.strip():
         raise ValidationFailed(
             "Cần ghi lý do trả lại.", fields={"comment": "Ghi điều cần sửa để người soạn biết."}
@@ -370,11 +382,10 @@ def approve_draft(
     session: Session, *, actor: User, draft_id: int, comment: str = ""
 ) -> ProcedureDraft:
     """Approve a submitted draft: never by its author or its last editor (four eyes)."""
-    require_editor(actor)
-    draft = get_draft(session, draft_id)
-    _lock(session, draft)
-    if draft.status != DraftStatus.submitted:
-        raise ActionNotAllowed("Chỉ duyệt được bản nháp đang chờ duyệt.")
+    draft = _locked(
+        session, actor, draft_id, (DraftStatus.submitted,),
+        "Chỉ duyệt được bản nháp đang chờ duyệt.",
+    )  # fmt: skip
     if actor.id in (draft.author_id, draft.last_saved_by_id):
         raise PermissionDenied(
             "Bạn đã soạn hoặc sửa bản nháp này nên không tự duyệt được: "
@@ -410,12 +421,11 @@ def publish_draft(
     """Publish an approved procedure draft as a new version in force from `effective_from`
     (default: now). A date in the past needs a `reason`. Dossiers received before that instant
     keep the old version; those received at or after it get this one; open dossiers stay pinned."""
-    require_editor(actor)
     now = now or utcnow()
-    draft = get_draft(session, draft_id)
-    _lock(session, draft)
-    if draft.status != DraftStatus.approved:
-        raise ActionNotAllowed("Chỉ công bố được bản nháp đã được duyệt.")
+    draft = _locked(
+        session, actor, draft_id, (DraftStatus.approved,),
+        "Chỉ công bố được bản nháp đã được duyệt.",
+    )  # fmt: skip
     if draft.kind != DraftKind.procedure:
         raise ActionNotAllowed("Công bố bài thực hành từ xưởng chưa làm được; hãy sửa tệp.")
     when = effective_from or now
@@ -480,11 +490,7 @@ def publish_draft(
 def abandon_draft(
     session: Session, *, actor: User, draft_id: int, note: str = ""
 ) -> ProcedureDraft:
-    require_editor(actor)
-    draft = get_draft(session, draft_id)
-    _lock(session, draft)
-    if draft.status not in OPEN_STATUSES:
-        raise ActionNotAllowed("Bản nháp đã công bố hoặc đã hủy.")
+    draft = _locked(session, actor, draft_id, OPEN_STATUSES, "Bản nháp đã công bố hoặc đã hủy.")
     draft.status = DraftStatus.abandoned
     draft.updated_at = utcnow()
     session.add(draft)
