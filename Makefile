@@ -28,7 +28,8 @@ run: system-packages install
 test: SYSTEM_PACKAGES_FLAGS := --with-browser
 test: system-packages install lint test-db test-e2e
 
-## Graphviz, Pango, fonts (and for `make test`, Chromium): deploy/system-packages.sh.
+## Graphviz, Pango, fonts (and for `make test`, Chromium; for `make bench`, wrk):
+## deploy/system-packages.sh.
 system-packages:
 	deploy/system-packages.sh $(SYSTEM_PACKAGES_FLAGS) $(if $(filter warn,$(MISSING_PACKAGES)),--warn-only)
 
@@ -63,14 +64,16 @@ soak: install
 ## make bench: every benchmark with its baseline (bench/run_all.py: the legal clock, actions and
 ## pages over HTTP with wrk on PostgreSQL and SQLite, the reports at 1,000,000 dossiers; the first
 ## run creates that database and generates the data, ~10 min), then writes docs/performance.md.
-## Needs wrk (apt-get install wrk) and a PostgreSQL server (CASEWORK_BENCH_PG, CASEWORK_BENCH_URL).
-bench: install
+## Needs wrk (deploy/system-packages.sh --with-bench installs it) and a PostgreSQL server
+## (CASEWORK_BENCH_PG, CASEWORK_BENCH_URL).
+bench bench-quick: SYSTEM_PACKAGES_FLAGS := --with-bench
+bench: system-packages install
 	$(BIN)/python bench/run_all.py
 
 ## make bench-quick: the same, shorter and smaller, without the 1M reports; for development.
 ## Results in bench/out/ (performance.md there too); docs/performance.md is left alone.
 .PHONY: bench-quick
-bench-quick: install
+bench-quick: system-packages install
 	$(BIN)/python bench/run_all.py --quick
 
 clean:

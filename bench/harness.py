@@ -88,8 +88,8 @@ def require_wrk() -> str:
     path = shutil.which("wrk")
     if path is None:
         sys.exit(
-            "bench: wrk is not installed. Install it (Debian/Ubuntu: `apt-get install wrk`) "
-            "and run again."
+            "bench: wrk is not installed. Install it (`deploy/system-packages.sh --with-bench`, "
+            "as root; or `apt-get install wrk`) and run again."
         )
     return path
 

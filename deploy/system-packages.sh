@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # The Debian/Ubuntu packages casework needs outside Python, checked and (as root) installed.
-# Used by `make run`, `make test` (--with-browser) and .ci/run (--with-browser); the Dockerfile
-# installs the same list (tests/test_deploy.py checks that they agree).
+# Used by `make run`, `make test` (--with-browser), .ci/run (--with-browser) and `make bench` /
+# `make bench-quick` (--with-bench); the Dockerfile installs the same run-time list
+# (tests/test_deploy.py checks that they agree).
 #
 #   graphviz                                    procedure diagrams (the `dot` program)
 #   libpango-1.0-0 libpangoft2-1.0-0
 #   libharfbuzz-subset0                         PDF slips (WeasyPrint's native libraries)
 #   fonts-dejavu-core fonts-liberation2         fonts with Vietnamese glyphs for the PDF slips
 #   chromium (with --with-browser)              the browser tests only
+#   wrk (with --with-bench)                     the HTTP benchmarks only (bench/harness.py)
 #
-# Usage: deploy/system-packages.sh [--with-browser] [--check | --warn-only | --list]
+# Usage: deploy/system-packages.sh [--with-browser] [--with-bench]
+#                                  [--check | --warn-only | --list]
 #   (no option)   install what is missing with apt-get (after apt-get update) when run as root;
 #                 otherwise print the exact command to run and exit 1
 #   --check       never install: print the command if something is missing and exit 1
@@ -20,14 +23,16 @@
 set -euo pipefail
 
 browser=no
+bench=no
 mode=install
 for arg in "$@"; do
   case "$arg" in
     --with-browser) browser=yes ;;
+    --with-bench) bench=yes ;;
     --check) mode=check ;;
     --warn-only) mode=warn ;;
     --list) mode=list ;;
-    -h | --help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "system-packages: unknown option $arg (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -35,6 +40,7 @@ done
 PACKAGES=(graphviz libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
   fonts-dejavu-core fonts-liberation2)
 [ "$browser" = no ] || PACKAGES+=(chromium)
+[ "$bench" = no ] || PACKAGES+=(wrk)
 
 if [ "$mode" = list ]; then
   printf '%s\n' "${PACKAGES[@]}"
@@ -58,6 +64,7 @@ present() {
     fonts-dejavu-core) [ -f /usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf ] ;;
     fonts-liberation2) [ -d /usr/share/fonts/truetype/liberation2 ] ;;
     chromium) [ -x /usr/bin/chromium ] ;;
+    wrk) command -v wrk >/dev/null 2>&1 ;;
     *) return 1 ;;
   esac
 }

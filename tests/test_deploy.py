@@ -415,6 +415,8 @@ def test_the_image_installs_the_debian_packages_of_the_shared_script():
     app_packages = set(script_packages())
     assert {"graphviz", "libpangoft2-1.0-0", "libharfbuzz-subset0"} <= app_packages
     assert set(script_packages("--with-browser")) == app_packages | {"chromium"}
+    # wrk is for the benchmarks only: never in the image
+    assert set(script_packages("--with-bench")) == app_packages | {"wrk"}
     (apt,) = [r for r in instructions("RUN") if "apt-get install" in r]
     installed = set(apt.split("apt-get install", 1)[1].split("&&")[0].split())
     assert app_packages <= installed, f"missing from the image: {app_packages - installed}"
@@ -449,6 +451,8 @@ def test_ci_make_run_and_make_test_call_the_shared_script():
     assert run[0].split() == ["deploy/system-packages.sh"]  # first, before anything is served
     assert planned("run", "MISSING_PACKAGES=warn")[0].split()[1:] == ["--warn-only"]
     assert planned("test")[0].split() == ["deploy/system-packages.sh", "--with-browser"]
+    for bench in ("bench", "bench-quick"):  # wrk, which bench/harness.py drives
+        assert planned(bench)[0].split() == ["deploy/system-packages.sh", "--with-bench"]
 
 
 @pytest.fixture
