@@ -11,10 +11,11 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Text
+from sqlalchemy import Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from casework.db import UTCDateTime, utcnow
+from casework.web.i18n import N_
 
 
 class DraftKind(StrEnum):
@@ -39,13 +40,14 @@ OPEN_STATUSES = (
     DraftStatus.approved,
 )
 
+#: shown through |t (babel.cfg extracts this module)
 STATUS_LABELS = {
-    DraftStatus.draft: "Đang soạn",
-    DraftStatus.submitted: "Chờ duyệt",
-    DraftStatus.returned: "Bị trả lại",
-    DraftStatus.approved: "Đã duyệt, chờ công bố",
-    DraftStatus.published: "Đã công bố",
-    DraftStatus.abandoned: "Đã hủy",
+    DraftStatus.draft: N_("Đang soạn"),
+    DraftStatus.submitted: N_("Chờ duyệt"),
+    DraftStatus.returned: N_("Bị trả lại"),
+    DraftStatus.approved: N_("Đã duyệt, chờ công bố"),
+    DraftStatus.published: N_("Đã công bố"),
+    DraftStatus.abandoned: N_("Đã hủy"),
 }
 
 
@@ -61,14 +63,14 @@ class DraftAction(StrEnum):
 
 
 ACTION_LABELS = {
-    DraftAction.created: "Tạo bản nháp",
-    DraftAction.saved: "Lưu",
-    DraftAction.submitted: "Gửi duyệt",
-    DraftAction.returned: "Trả lại",
-    DraftAction.approved: "Duyệt",
-    DraftAction.published: "Công bố",
-    DraftAction.imported: "Nhập (tệp trong kho mã nguồn hoặc Cổng DVC)",
-    DraftAction.abandoned: "Hủy bản nháp",
+    DraftAction.created: N_("Tạo bản nháp"),
+    DraftAction.saved: N_("Lưu"),
+    DraftAction.submitted: N_("Gửi duyệt"),
+    DraftAction.returned: N_("Trả lại"),
+    DraftAction.approved: N_("Duyệt"),
+    DraftAction.published: N_("Công bố"),
+    DraftAction.imported: N_("Nhập (tệp trong kho mã nguồn hoặc Cổng DVC)"),
+    DraftAction.abandoned: N_("Hủy bản nháp"),
 }
 
 
@@ -116,3 +118,30 @@ class CatalogueGeneration(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     generation: int = 0
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ScenarioVersion(SQLModel, table=True):
+    """A published practice scenario (`workflows/scenarios/*.yaml`): the text the practice pages
+    serve (the highest version of its id), published from the workshop or stored from the
+    repository's file (the bootstrap, or a scenario id the database never had)."""
+
+    __tablename__ = "scenario_version"
+    __table_args__ = (UniqueConstraint("scenario_id", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    scenario_id: str = Field(max_length=64, index=True)
+    version: int
+    #: the procedure code it plays and its title, as published
+    procedure: str = Field(max_length=64)
+    title: str = Field(max_length=500)
+    #: `scenario_store.content_hash` of the scenario (its meaning, not its comments)
+    content_hash: str = Field(max_length=64)
+    yaml_text: str = Field(sa_type=Text)
+    #: the repository file it was stored from ("" for a publication from the workshop)
+    source_file: str = Field(default="", max_length=255)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    published_by_id: int | None = Field(default=None, foreign_key="user.id")
+    #: the workshop draft it was published from (None: stored from a file)
+    draft_id: int | None = Field(default=None, foreign_key="procedure_draft.id")
+    reason: str = Field(default="", max_length=2000)
+    source_note: str = Field(default="", max_length=2000)
