@@ -19,6 +19,7 @@ from casework.clock.deadlines import (
     DueResult,
     ExtensionBuckets,
     LimitUnit,
+    PartDue,
     Pause,
     PauseLike,
     StepResult,
@@ -32,6 +33,7 @@ from casework.clock.deadlines import (
     step_due,
     step_status,
 )
+from casework.clock.parts import LimitPart, compute_due_parts, part_text, parts_text
 
 __all__ = [
     "FROM_PACKAGE",
@@ -41,7 +43,9 @@ __all__ = [
     "CalendarFileError",
     "DueResult",
     "ExtensionBuckets",
+    "LimitPart",
     "LimitUnit",
+    "PartDue",
     "Pause",
     "PauseLike",
     "SpecialDay",
@@ -50,12 +54,15 @@ __all__ = [
     "bucket",
     "calendar_files",
     "compute_due",
+    "compute_due_parts",
     "default_calendar",
     "elapsed",
     "extension_buckets",
     "finished_bucket",
     "merge_calendars",
     "open_bucket",
+    "part_text",
+    "parts_text",
     "remaining_working_minutes",
     "step_due",
     "step_status",

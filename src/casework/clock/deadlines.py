@@ -66,6 +66,18 @@ class Pause(NamedTuple):
 PauseLike = Pause | tuple[datetime, datetime | None]
 
 
+class PartDue(NamedTuple):
+    """One part of a limit in several parts (`compute_due_parts`): what it is and when it ends."""
+
+    label: str
+    value: float
+    unit: LimitUnit
+    #: the instant this part starts to run (the first part: as `DueResult.clock_start`)
+    start: datetime
+    #: the end of this part, moved later by the pauses that fell inside it
+    due: datetime
+
+
 class DueResult(NamedTuple):
     """The outcome of one computation (immutable). `due` is in the calendar's time zone."""
 
@@ -82,6 +94,8 @@ class DueResult(NamedTuple):
     paused_calendar_days: int = 0
     #: a pause without an end was closed at `now`: `due` is the earliest it can still be
     pause_open: bool = False
+    #: a limit in several parts (`compute_due_parts`): each part and its end; () for one part
+    parts: tuple[PartDue, ...] = ()
 
 
 _WORKING_DAYS = LimitUnit.WORKING_DAYS
@@ -332,7 +346,9 @@ def _due_days(
     pauses: list[tuple[datetime, datetime]],
     is_open: bool,
     explain: bool,
+    head: list[str] | None = None,
 ) -> DueResult:
+    """`head`: the trace's first lines instead of the receipt and the limit (a later part)."""
     ix = line.ix
     day0 = r_day + timedelta(days=1)
     clock_start = line.midnight(day0.toordinal())
@@ -359,11 +375,14 @@ def _due_days(
         raw, d, due = due_for(extra)
     trace: tuple[str, ...] = ()
     if explain:
-        lines = _explain_receipt(line, lt, r_day)
-        lines.append(
-            f"Thời hạn {n} ngày (ngày theo lịch), không tính ngày tiếp nhận: "
-            f"{fmt_day(r_day)} + {n} ngày = {fmt_day(r_day + timedelta(days=n))}."
-        )
+        if head is None:
+            lines = _explain_receipt(line, lt, r_day)
+            lines.append(
+                f"Thời hạn {n} ngày (ngày theo lịch), không tính ngày tiếp nhận: "
+                f"{fmt_day(r_day)} + {n} ngày = {fmt_day(r_day + timedelta(days=n))}."
+            )
+        else:
+            lines = list(head)
         for a, b, k in used:
             lines.append(
                 f"Tạm dừng từ {fmt_instant(a)} đến {fmt_instant(b)}"
@@ -424,10 +443,14 @@ def _explain_working(
     due: datetime,
     used: list[tuple[datetime, datetime, int]],
     is_open: bool,
+    head: list[str] | None = None,
 ) -> list[str]:
+    """`head`: the first lines instead of the receipt and the limit (a later part)."""
     cal = line.cal
     n = fmt_number(limit)
-    if unit is LimitUnit.WORKING_DAYS:
+    if head is not None:
+        lines = list(head)
+    elif unit is LimitUnit.WORKING_DAYS:
         lines = _explain_receipt(line, lt, r_day)
         if limit == 0:
             lines.append("Thời hạn 0 ngày làm việc: hạn là hết giờ làm việc của ngày tiếp nhận.")
@@ -634,6 +657,7 @@ __all__ = [
     "DueResult",
     "ExtensionBuckets",
     "LimitUnit",
+    "PartDue",
     "Pause",
     "PauseLike",
     "StepResult",

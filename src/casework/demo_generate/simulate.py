@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from casework import clock
-from casework.clock import LimitUnit, WorkCalendar, compute_due, finished_bucket, step_due
+from casework.clock import LimitUnit, WorkCalendar, compute_due_parts, finished_bucket, step_due
 from casework.clock.deadlines import _Line
 from casework.demo import SIDE_ACTIONS
 from casework.demo_generate import names
@@ -116,6 +116,7 @@ class ProcPlan:
         self.initial = p.initial_state
         self.limit_value = p.limit.value
         self.limit_unit = LimitUnit(p.limit.unit)
+        self.limit_parts = p.limit.parts
         self.fee_first = p.clock_starts == "on_fee_paid"
         self.required = tuple(d.key for d in p.documents if d.required)
         self.required_set = frozenset(self.required)
@@ -240,10 +241,9 @@ class Sim:
         assert self.clock_started_at is not None
         plan = self.sk.plan
         spans = [(p.started_at, p.ended_at) for p in self.pauses if p.ended_at is not None]
-        return compute_due(
+        return compute_due_parts(
             self.clock_started_at,
-            plan.limit_value,
-            plan.limit_unit,
+            plan.limit_parts,
             self.cal,
             pauses=spans,
             explain=False,

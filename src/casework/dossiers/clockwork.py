@@ -33,7 +33,7 @@ from casework.clock import (
     DueResult,
     Pause,
     WorkCalendar,
-    compute_due,
+    compute_due_parts,
     default_calendar,
     finished_bucket,
     open_bucket,
@@ -135,10 +135,9 @@ def legal_due(
         for p in pauses
         if p.ended_at is not None or now is not None
     ]
-    return compute_due(
+    return compute_due_parts(
         dossier.clock_started_at,
-        procedure.limit.value,
-        procedure.limit.unit,
+        procedure.limit.parts,
         cal,
         pauses=spans,
         now=now,

@@ -26,7 +26,7 @@ from datetime import datetime
 from typing import Any
 
 from casework import clock
-from casework.clock import WorkCalendar, compute_due, finished_bucket, step_due
+from casework.clock import WorkCalendar, compute_due_parts, finished_bucket, step_due
 from casework.dossiers.clockwork import END_STATUSES
 from casework.dossiers.models import ApplicantKind, Channel, EventKind
 from casework.procedures import Procedure
@@ -225,9 +225,8 @@ def _redo(out: Replayed, ev: Any, procedure: Procedure, cal: WorkCalendar) -> No
         _close_pause(out, ev.at)
         if c["clock_started_at"] is not None:  # the due is recomputed but not recorded
             spans = [(a, b) for a, b in out.pauses if a is not None and b is not None]
-            limit = procedure.limit
-            c["due_at"] = compute_due(
-                c["clock_started_at"], limit.value, limit.unit, cal, pauses=spans, explain=False
+            c["due_at"] = compute_due_parts(
+                c["clock_started_at"], procedure.limit.parts, cal, pauses=spans, explain=False
             ).due
             if c["extensions"] == 0:
                 c["appointment_at"] = c["due_at"]

@@ -24,10 +24,13 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
+from casework.clock.parts import parts_text
 from casework.procedures.sources import (
     Recheck,
     SchemaProblems,
@@ -163,12 +166,69 @@ _STRICT = ConfigDict(
 # --------------------------------------------------------------------------------------------
 
 
+LimitUnitName = Literal["working_days", "days", "hours"]
+
+
+def _whole_days(value: float, unit: str) -> None:
+    if unit == "days" and value != int(value):
+        raise ValueError(f"thời hạn tính theo ngày (days) phải là số nguyên, không phải {value:g}")
+
+
+class LimitFirst(BaseModel):
+    """The part of a two-part limit that runs first (``limit.first``): for example 05 working
+    days to check the dossier's validity (Điều 47 Nghị định 163/2024/NĐ-CP)."""
+
+    model_config = _STRICT
+    value: float = Field(gt=0)
+    unit: LimitUnitName
+    label: Text
+
+    @model_validator(mode="after")
+    def _days_whole(self) -> LimitFirst:
+        _whole_days(self.value, self.unit)
+        return self
+
+
 class Limit(BaseModel):
-    """The legal time limit: ``value`` in ``unit``."""
+    """The legal time limit: ``value`` in ``unit``. With ``first``, a two-part limit: ``first``
+    runs from the receipt, then ``value`` ``unit`` from the END of ``first`` (docs/legal-clock.md
+    §5b); ``label`` names that main part."""
 
     model_config = _STRICT
     value: float = Field(ge=0)
-    unit: Literal["working_days", "days", "hours"]
+    unit: LimitUnitName
+    first: LimitFirst | None = None
+    label: Text | None = None
+
+    @model_validator(mode="after")
+    def _days_whole(self) -> Limit:
+        _whole_days(self.value, self.unit)
+        if self.label is not None and self.first is None:
+            raise ValueError("«label» chỉ dùng cho thời hạn hai phần (có «first»)")
+        return self
+
+    @model_serializer(mode="wrap")
+    def _without_empty(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """A one-part limit dumps as before (`value`, `unit`), so its content hash is unchanged."""
+        data = handler(self)
+        if isinstance(data, dict):
+            for key in ("first", "label"):
+                if data.get(key) is None:
+                    data.pop(key, None)
+        return data
+
+    @property
+    def parts(self) -> tuple[tuple[float, str, str], ...]:
+        """(value, unit, label) of each part in order, for `clock.compute_due_parts`."""
+        main = (self.value, self.unit, self.label or "")
+        if self.first is None:
+            return (main,)
+        return ((self.first.value, self.first.unit, self.first.label), main)
+
+    @property
+    def text(self) -> str:
+        """The limit in words, both parts: '5 ngày làm việc (…), rồi 15 ngày kể từ …'."""
+        return parts_text(self.parts)
 
 
 class Fee(BaseModel):
@@ -795,12 +855,14 @@ def check_graph(p: Procedure) -> list[tuple[Path, str]]:
     # their own deadline on Mẫu 06 but are not part of the legal limit ----------------------------
     before = pre_clock_states(p) if not bad_refs else set()
     total = sum(s.allot or 0 for sid, s in states.items() if sid not in before)
-    if p.limit.unit == "working_days" and total > p.limit.value + 1e-9:
+    # a two-part limit: both parts count when both are in working days, else nothing is checked
+    in_wd = [v for v, u, _ in p.limit.parts if u == "working_days"]
+    if len(in_wd) == len(p.limit.parts) and total > sum(in_wd) + 1e-9:
         add(
             (
                 ("limit", "value"),
                 f"Tổng thời gian các bước (allot = {total:g} ngày làm việc) vượt thời hạn "
-                f"{p.limit.value:g} ngày làm việc; giảm allot hoặc sửa thời hạn.",
+                f"{sum(in_wd):g} ngày làm việc; giảm allot hoặc sửa thời hạn.",
             )
         )
 
