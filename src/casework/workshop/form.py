@@ -8,55 +8,33 @@ step guidance are appended to their lists. Pure functions: no HTTP, no database.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import MappingNode, SequenceNode
 
 from casework.procedures.yamlsafe import YamlDocument, parse_yaml
+from casework.workshop.yamledit import (
+    Edit,
+    EditProblem,
+    Found,
+    Path,
+    append_entry,
+    append_item,
+    block,
+    find,
+    patched,
+    removed_items,
+    rendered,
+    scalar,
+)
+from casework.workshop.yamledit import number as _number
 
 UNITS = ("working_days", "days", "hours")
-Path = tuple[str | int, ...]
-
-
-@dataclass(frozen=True)
-class Found:
-    node: Node
-    key: Node | None  # the key node when the value sits in a mapping
-    flow: bool  # inside a flow collection ({…} or […])
-
-
-def _find(root: Node, path: Path) -> Found | None:
-    node, key, flow = root, None, False
-    for step in path:
-        flow = flow or bool(getattr(node, "flow_style", False))
-        if isinstance(node, MappingNode) and isinstance(step, str):
-            hit = next(
-                (kv for kv in node.value if isinstance(kv[0], ScalarNode) and kv[0].value == step),
-                None,
-            )
-            if hit is None:
-                return None
-            key, node = hit
-        elif isinstance(node, SequenceNode) and isinstance(step, int):
-            if not 0 <= step < len(node.value):
-                return None
-            key, node = None, node.value[step]
-        else:
-            return None
-    return Found(node, key, flow)
 
 
 def _text(value: Any) -> str:
     return "" if value is None else str(value)
-
-
-def _number(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return _text(value)
 
 
 def _data(text: str) -> dict[str, Any]:
@@ -84,19 +62,22 @@ def values_of(text: str) -> dict[str, str]:
     fee = _dict(data, "fee")
     out["fee_amount"] = _number(fee.get("amount_vnd"))
     out["fee_note"] = _text(fee.get("note"))
-    for i, d in enumerate(_list(data, "documents")):
-        if isinstance(d, dict):
-            out[f"doc-{i}-name"] = _text(d.get("name"))
-            out[f"doc-{i}-copies"] = _text(d.get("copies"))
-            out[f"doc-{i}-required"] = "on" if d.get("required") else ""
+    for i, d in documents_of(text):
+        out[f"doc-{i}-name"] = _text(d.get("name"))
+        out[f"doc-{i}-copies"] = _text(d.get("copies"))
+        out[f"doc-{i}-required"] = "on" if d.get("required", True) else ""  # the schema's default
     guidance = _dict(data, "guidance")
     for sid in _dict(data, "states"):
         out[f"guide-{sid}"] = _text(guidance.get(sid)).strip()
+    for sid, items in checklists_of(text).items():
+        for j, item in items:
+            out[f"chk-{sid}-{j}"] = item
     return out
 
 
-def documents_of(text: str) -> list[dict[str, Any]]:
-    return [d for d in _list(_data(text), "documents") if isinstance(d, dict)]
+def documents_of(text: str) -> list[tuple[int, dict[str, Any]]]:
+    """(index in the file's list, the document) of each document written as a table."""
+    return [(i, d) for i, d in enumerate(_list(_data(text), "documents")) if isinstance(d, dict)]
 
 
 def states_of(text: str) -> dict[str, str]:
@@ -107,17 +88,19 @@ def states_of(text: str) -> dict[str, str]:
     }
 
 
-def _scalar(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return _number(value)
-    return json.dumps(str(value), ensure_ascii=False)
-
-
-def _block(value: str, indent: int) -> str:
-    pad = " " * indent
-    return "|-\n" + "\n".join(pad + line if line.strip() else "" for line in value.splitlines())
+def checklists_of(text: str) -> dict[str, list[tuple[int, str]]]:
+    """Each step's checklist, (index in its list, the item) — every state, in the file's order,
+    an empty list for a step without one."""
+    data = _data(text)
+    lists = _dict(data, "checklists")
+    out: dict[str, list[tuple[int, str]]] = {}
+    for sid in [*_dict(data, "states"), *(k for k in lists if k not in _dict(data, "states"))]:
+        items = lists.get(sid)
+        out[str(sid)] = [
+            (j, _text(x)) for j, x in enumerate(items if isinstance(items, list) else [])
+            if isinstance(x, str | int | float)
+        ]  # fmt: skip
+    return out
 
 
 class FormProblem(ValueError):
@@ -147,35 +130,91 @@ def _parse_value(key: str, raw: str) -> Any:
         raise FormProblem(key, "Đơn vị thời hạn không hợp lệ.")
     if key.endswith("-required"):
         return raw == "on"
+    if key.startswith("chk-") and not raw:
+        raise FormProblem(
+            key, "Điểm kiểm tra không được để trống; muốn bỏ thì đánh dấu «xóa» ở dòng đó."
+        )
     return raw
 
 
+def removals(new: Mapping[str, str]) -> dict[Path, set[int]]:
+    """The list items the form marks «xóa» (`docdel-<i>`, `chkdel-<step>-<j>`), by list."""
+    out: dict[Path, set[int]] = {}
+    for key, value in new.items():
+        if value != "on":
+            continue
+        head, _, rest = key.partition("-")
+        if head == "docdel" and rest.isdigit():
+            out.setdefault(("documents",), set()).add(int(rest))
+        elif head == "chkdel":
+            sid, _, j = rest.rpartition("-")
+            if sid and j.isdigit():
+                out.setdefault(("checklists", sid), set()).add(int(j))
+    return out
+
+
 def apply(text: str, changed: Mapping[str, str], new: Mapping[str, str]) -> str:
-    """`text` with the `changed` fields written (field name → submitted value) and the new
-    document, source and guidance of `new` appended. Raises FormProblem (field, reason)."""
+    """`text` with the `changed` fields written (field name → submitted value), the new
+    document, source, guidance and checklist items of `new` appended, then the items `new`
+    marks «xóa» taken out. Raises FormProblem (field, reason)."""
+    root = _root(text)
+    drop = removals(new)
+    edits: list[Edit] = []
+    for key, raw in changed.items():
+        path = _path_of(key)
+        if path is None or _dropped(path, drop):
+            continue
+        value = _parse_value(key, raw)
+        found = find(root, path)
+        if found is None:
+            edits += _missing(text, root, key, path, raw)
+            continue
+        edits.append(_replace(text, found, value))
+    try:
+        edits += _appended(text, root, new)
+    except EditProblem as exc:
+        raise FormProblem(exc.what, str(exc) + " Sửa trong trình soạn YAML.") from None
+    text = patched(text, edits)
+    if not drop:
+        return text
+    # the items taken out last, on the text written so far (appended items come after them)
+    root = _root(text)
+    edits = []
+    for path, indexes in drop.items():
+        found = find(root, path)
+        if found is not None and isinstance(found.node, SequenceNode):
+            edits += removed_items(text, found.node, indexes, found.key)
+    return patched(text, edits)
+
+
+def _root(text: str) -> MappingNode:
     doc = parse_yaml(text)
     if not isinstance(doc, YamlDocument) or not isinstance(doc.node, MappingNode):
         raise FormProblem("yaml_text", "YAML đang lỗi cú pháp: sửa trong trình soạn YAML trước.")
-    root = doc.node
-    edits: list[tuple[int, int, str]] = []
-    for key, raw in changed.items():
-        path = _path_of(key)
-        if path is None:
-            continue
-        value = _parse_value(key, raw)
-        found = _find(root, path)
-        if found is None:
-            if key.endswith("-copies") and not raw.strip():
-                continue
-            if key.startswith("guide-") and raw.strip():
-                edits.append(_append_guidance(text, root, key[6:], raw.strip()))
-                continue
-            raise FormProblem(key, "Tệp chưa có mục này; hãy thêm trong trình soạn YAML.")
-        edits.append(_replace(text, found, value))
-    edits += _appended(text, root, new)
-    for start, end, replacement in sorted(edits, key=lambda e: e[0], reverse=True):
-        text = text[:start] + replacement + text[end:]
-    return text
+    return doc.node
+
+
+def _dropped(path: Path, drop: dict[Path, set[int]]) -> bool:
+    """A value inside an item marked «xóa» (its edit is not written)."""
+    return any(
+        path[: len(where)] == where and len(path) > len(where) and path[len(where)] in indexes
+        for where, indexes in drop.items()
+    )
+
+
+def _missing(text: str, root: MappingNode, key: str, path: Path, raw: str) -> list[Edit]:
+    """A changed field the file does not write yet: a step's first guidance, a document's
+    `required` (its default, true, unwritten); an empty `copies` stays unwritten."""
+    if key.endswith("-copies") and not raw.strip():
+        return []
+    if key.startswith("guide-") and raw.strip():
+        return [_append_guidance(text, root, key[6:], raw.strip())]
+    if key.endswith("-required"):
+        doc = find(root, path[:-1])
+        if doc is not None and isinstance(doc.node, MappingNode):
+            value = scalar(raw == "on")
+            return [append_entry(text, doc.node, "required", lambda _: value)]
+    raise FormProblem(key, "Tệp chưa có mục này; hãy thêm trong trình soạn YAML.")
 
 
 def _path_of(key: str) -> Path | None:
@@ -194,40 +233,27 @@ def _path_of(key: str) -> Path | None:
         return ("documents", int(index), field) if index.isdigit() else None
     if head == "guide" and rest:
         return ("guidance", rest)
+    if head == "chk":
+        sid, _, j = rest.rpartition("-")
+        return ("checklists", sid, int(j)) if sid and j.isdigit() else None
     return None
 
 
-def _replace(text: str, found: Found, value: Any) -> tuple[int, int, str]:
+def _replace(text: str, found: Found, value: Any) -> Edit:
     node = found.node
     start, end = node.start_mark.index, node.end_mark.index
     old = text[start:end]
     if isinstance(value, str) and "\n" in value.strip() and not found.flow:
         indent = (found.key.start_mark.column if found.key else node.start_mark.column) + 2
-        rendered = _block(value.strip(), indent)
+        written = block(value.strip(), indent)
     else:
-        rendered = _scalar(value.strip() if isinstance(value, str) else value)
+        written = scalar(value.strip() if isinstance(value, str) else value)
     trailing = len(old) - len(old.rstrip("\n"))
-    return start, end, rendered + "\n" * trailing
+    return start, end, written + "\n" * trailing
 
 
-def _content_end(node: Node) -> int:
-    """Where the node's own text ends (a block collection ends with its last value)."""
-    if isinstance(node, MappingNode | SequenceNode) and not node.flow_style and node.value:
-        last = node.value[-1]
-        return _content_end(last[1] if isinstance(last, tuple) else last)
-    return int(node.end_mark.index)
-
-
-def _after_line(text: str, index: int) -> tuple[str, int]:
-    """(prefix, position): the start of the line after `index` (a newline added at the end)."""
-    if index > 0 and text[index - 1] == "\n":
-        return "", index
-    nl = text.find("\n", index)
-    return ("\n", len(text)) if nl < 0 else ("", nl + 1)
-
-
-def _appended(text: str, root: MappingNode, new: Mapping[str, str]) -> list[tuple[int, int, str]]:
-    edits: list[tuple[int, int, str]] = []
+def _appended(text: str, root: MappingNode, new: Mapping[str, str]) -> list[Edit]:
+    edits: list[Edit] = []
     key, name = new.get("new_doc_key", "").strip(), new.get("new_doc_name", "").strip()
     if key or name:
         if not key or not name:
@@ -237,7 +263,7 @@ def _appended(text: str, root: MappingNode, new: Mapping[str, str]) -> list[tupl
         item["required"] = new.get("new_doc_required") == "on"
         if new.get("new_doc_copies", "").strip():
             item["copies"] = new["new_doc_copies"].strip()
-        edits.append(_append_item(text, root, "documents", item, "new_doc_key"))
+        edits.append(_append(text, root, ("documents",), _flow(item), "new_doc_key"))
     cite = new.get("new_source_cite", "").strip()
     if cite:
         what = [w.strip() for w in new.get("new_source_what", "").split(",") if w.strip()]
@@ -248,8 +274,26 @@ def _appended(text: str, root: MappingNode, new: Mapping[str, str]) -> list[tupl
                 "Nguồn mới cần: giá trị nó xác nhận (what) và ngày kiểm tra.",
             )
         source = {"what": what, "cite": cite, "checked": checked}
-        edits.append(_append_item(text, root, "sources", source, "new_source_cite"))
+        edits.append(_append(text, root, ("sources",), _flow(source), "new_source_cite"))
+    for field, raw in new.items():
+        if field.startswith("chk-") and field.endswith("-new") and raw.strip():
+            edits.append(_append_check(text, root, field[4:-4], raw.strip(), field))
     return edits
+
+
+def _append(text: str, root: MappingNode, path: Path, item: str, field: str) -> Edit:
+    try:
+        return append_item(text, root, path, item)
+    except EditProblem as exc:
+        raise FormProblem(field, f"{exc} Sửa trong trình soạn YAML.") from None
+
+
+def _append_check(text: str, root: MappingNode, sid: str, item: str, field: str) -> Edit:
+    """One more checklist item for step `sid` (its list, or the checklists table, created)."""
+    if find(root, ("checklists",)) is None:
+        lines = [f"{sid}:", f"  - {scalar(item)}"]
+        return append_entry(text, root, "checklists", lambda _: "{}", lines, at_end=True)
+    return _append(text, root, ("checklists", sid), scalar(item), field)
 
 
 def _flow(item: Mapping[str, Any]) -> str:
@@ -258,49 +302,19 @@ def _flow(item: Mapping[str, Any]) -> str:
             return "[" + ", ".join(one(x) for x in v) + "]"
         if isinstance(v, str) and len(v) == 10 and v[4] == "-" and v[7] == "-":
             return v  # a date stays a YAML date
-        return _scalar(v)
+        return scalar(v)
 
     return "{" + ", ".join(f"{k}: {one(v)}" for k, v in item.items()) + "}"
 
 
-def _append_item(
-    text: str, root: MappingNode, key: str, item: Mapping[str, Any], field: str
-) -> tuple[int, int, str]:
-    found = _find(root, (key,))
+def _append_guidance(text: str, root: MappingNode, state: str, value: str) -> Edit:
+    found = find(root, ("guidance",))
     if found is None:
-        prefix, at = _after_line(text, len(text))
-        return at, at, f"{prefix}{key}:\n  - {_flow(item)}\n"
-    seq = found.node
-    if not isinstance(seq, SequenceNode):
-        raise FormProblem(field, f"«{key}» trong tệp không phải danh sách; sửa trong YAML.")
-    if seq.flow_style or not seq.value:
-        close = seq.end_mark.index - 1
-        sep = ", " if seq.value else ""
-        return close, close, sep + _flow(item)
-    first = seq.value[0]
-    line_start = text.rfind("\n", 0, first.start_mark.index) + 1
-    dash = text.rfind("-", line_start, first.start_mark.index)
-    indent = (dash if dash >= 0 else first.start_mark.index) - line_start
-    prefix, at = _after_line(text, _content_end(seq))
-    return at, at, f"{prefix}{' ' * indent}- {_flow(item)}\n"
-
-
-def _append_guidance(text: str, root: MappingNode, state: str, value: str) -> tuple[int, int, str]:
-    found = _find(root, ("guidance",))
-    if found is None or not isinstance(found.node, MappingNode):
-        if found is not None:
-            raise FormProblem(f"guide-{state}", "«guidance» không phải bảng; sửa trong YAML.")
-        prefix, at = _after_line(text, len(text))
-        return at, at, f"{prefix}guidance:\n  {state}: {_rendered(value, 4)}\n"
-    table = found.node
-    if table.flow_style or not table.value:
-        close = table.end_mark.index - 1
-        sep = ", " if table.value else ""
-        return close, close, f"{sep}{state}: {_scalar(value)}"
-    indent = table.value[0][0].start_mark.column
-    prefix, at = _after_line(text, _content_end(table))
-    return at, at, f"{prefix}{' ' * indent}{state}: {_rendered(value, indent + 2)}\n"
-
-
-def _rendered(value: str, indent: int) -> str:
-    return _block(value, indent) if "\n" in value else _scalar(value)
+        lines = [f"{state}: {rendered(value, 4)}"]
+        return append_entry(text, root, "guidance", lambda _: "{}", lines, at_end=True)
+    if not isinstance(found.node, MappingNode):
+        raise FormProblem(f"guide-{state}", "«guidance» không phải bảng; sửa trong YAML.")
+    return append_entry(
+        text, found.node, state,
+        lambda indent: scalar(value) if indent is None else rendered(value, indent),
+    )  # fmt: skip
