@@ -13,7 +13,7 @@ from datetime import datetime
 from functools import cache
 from zoneinfo import ZoneInfo
 
-from casework.clock import compute_due, default_calendar
+from casework.clock import compute_due_parts, default_calendar
 from casework.procedures import Procedure, load_directory
 from casework.procedures.schema import pre_clock_states
 from tests.procedures.support import WORKFLOWS, Dossier
@@ -89,9 +89,7 @@ def check_due(code: str, received: str, expected: str) -> None:
     """The legal due of a dossier received (or, for on_fee_paid, paid) at `received`."""
     p = library()[code]
     start = datetime.fromisoformat(received).replace(tzinfo=TZ)
-    result = compute_due(
-        start, p.limit.value, p.limit.unit, default_calendar(WORKFLOWS), explain=False
-    )
+    result = compute_due_parts(start, p.limit.parts, default_calendar(WORKFLOWS), explain=False)
     assert result.due == datetime.fromisoformat(expected).replace(tzinfo=TZ), (
         f"{code}: due {result.due:%Y-%m-%d %H:%M}, expected {expected}"
     )

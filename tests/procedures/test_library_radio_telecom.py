@@ -15,7 +15,7 @@ from tests.procedures.library import (
 CC = "KHCN-VTD-ND-CC"  # chứng chỉ vô tuyến điện viên nghiệp dư, 10 ngày làm việc
 GP = "KHCN-VTD-ND-GP"  # giấy phép tần số cho đài nghiệp dư, 10 ngày làm việc, chờ nộp phí
 GPDV = "KHCN-VT-GPDV"  # giấy phép cung cấp dịch vụ viễn thông, 30 ngày lịch
-SD = "KHCN-VT-GPDV-SD"  # sửa đổi, bổ sung giấy phép đó, 15 ngày lịch
+SD = "KHCN-VT-GPDV-SD"  # sửa đổi, bổ sung giấy phép đó, 05 ngày làm việc rồi 15 ngày lịch
 
 CODES = [CC, GP, GPDV, SD]
 
@@ -71,9 +71,11 @@ DUES = [
     # 30 calendar days. Wed 14/10/2026 15:30 is after the cut-off → R = Thu 15/10.
     # D = 15/10 + 30 = Sat 14/11 (not a working day); Sun 15/11 neither → 17:00 Mon 16/11/2026.
     (GPDV, "2026-10-14T15:30", "", "2026-11-16T17:00"),
-    # 15 calendar days. Thu 25/06/2026 16:00 is after the cut-off → R = Fri 26/06.
-    # D = 26/06 + 15 = Sat 11/07; Sun 12/07 is off too → 17:00 Mon 13/07/2026.
-    (SD, "2026-06-25T16:00", "", "2026-07-13T17:00"),
+    # 05 working days, then 15 calendar days from the end of them (Điều 47 Nghị định
+    # 163/2024/NĐ-CP). Thu 25/06/2026 16:00 is after the cut-off → R = Fri 26/06. Working days
+    # 29/06, 30/06, 01/07, 02/07, 03/07 → the first part ends 17:00 Fri 03/07. D = 03/07 + 15 =
+    # Sat 18/07; Sun 19/07 is off too → 17:00 Mon 20/07/2026.
+    (SD, "2026-06-25T16:00", "", "2026-07-20T17:00"),
 ]
 
 
@@ -145,13 +147,13 @@ def test_recorded_facts_are_flagged_for_recheck(code: str) -> None:
     # the unknown fee is named as a gap, every source is a public page read on a given day
     assert "Phí, lệ phí" in {name for name, _ in p.recheck}
     assert p.sources and all(s.url and s.checked.isoformat() == "2026-12-05" for s in p.sources)
-    assert p.code_kind == "local" and p.version == 3 and p.changes
+    assert p.code_kind == "local" and p.version == {SD: 4}.get(code, 3) and p.changes
 
 
 def test_telecom_amendment_checks_validity_for_five_working_days_first() -> None:
     """Decree 163/2024 Art. 47 (HCMC DOST's page): 05 working days to check validity, then 15
-    days from the end of that period. The check is a step with its own Mẫu 06 deadline; the
-    dossier's clock cannot express the two-part limit and says so."""
+    days from the end of that period. The check is a step with its own Mẫu 06 deadline, and
+    the dossier's limit has the same two parts (version 4; the gap is gone from needs_recheck)."""
     p = library()[SD]
     assert p.transition("received", "accept").target == "checking"  # type: ignore[union-attr]
     checking = p.states["checking"]
@@ -164,8 +166,11 @@ def test_telecom_amendment_checks_validity_for_five_working_days_first() -> None
     assert p.transition("checking", "confirm_valid").target == "reviewing"  # type: ignore[union-attr]
     assert p.transition("checking", "submit_for_signing") is None
     assert (p.limit.value, p.limit.unit, p.clock_starts) == (15, "days", "on_valid_dossier")
-    limit_gap = [why for name, why in p.recheck if name == "Thời hạn giải quyết"]
-    assert limit_gap and "hai đoạn" in limit_gap[0]
+    assert p.limit.parts == (
+        (5, "working_days", "xét tính hợp lệ của hồ sơ"),
+        (15, "days", p.limit.label),
+    )
+    assert "Thời hạn giải quyết" not in {name for name, _ in p.recheck}
     assert any("dost.hochiminhcity.gov.vn" in (s.url or "") for s in p.sources if "limit" in s.what)
 
 

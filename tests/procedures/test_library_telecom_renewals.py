@@ -31,11 +31,14 @@ PATHS = application_paths(TO_SIGNING)
 
 # (code, received "YYYY-MM-DDTHH:MM" local, due) — by hand, with workflows/calendars/2026.toml:
 DUES = [
-    # 15 calendar days. Mon 09/11/2026 10:00 → R = Mon 09/11; D = Tue 24/11, the Vietnamese
-    # Culture Day off in 2026 (calendar file) → the next working day, 17:00 Wed 25/11/2026.
-    (GH, "2026-11-09T10:00", "2026-11-25T17:00"),
-    # 15 calendar days. Wed 07/10/2026 15:10 is after the cut-off → R = Thu 08/10; D = Fri 23/10.
-    (CL, "2026-10-07T15:10", "2026-10-23T17:00"),
+    # 05 working days, then 15 calendar days from the end of them (Điều 47 Nghị định
+    # 163/2024/NĐ-CP). Mon 02/11/2026 10:00 → R = Mon 02/11; working days 03, 04, 05, 06, 09/11 →
+    # the first part ends 17:00 Mon 09/11; D = 09/11 + 15 = Tue 24/11, the Vietnamese Culture Day
+    # off in 2026 (calendar file) → the next working day, 17:00 Wed 25/11/2026.
+    (GH, "2026-11-02T10:00", "2026-11-25T17:00"),
+    # Wed 07/10/2026 15:10 is after the cut-off → R = Thu 08/10; working days 09, 12, 13, 14,
+    # 15/10 → the first part ends 17:00 Thu 15/10; D = 15/10 + 15 = Fri 30/10/2026.
+    (CL, "2026-10-07T15:10", "2026-10-30T17:00"),
     # 5 working days. Mon 16/11/2026 09:00 → R = Mon 16/11; counting from Tue 17/11: 17, 18, 19,
     # 20, 23/11 → 17:00 Mon 23/11/2026.
     (GCN, "2026-11-16T09:00", "2026-11-23T17:00"),
@@ -76,8 +79,9 @@ def test_licence_checks_validity_for_five_working_days_then_decides(code: str) -
     assert "Điều 47" in (p.states["awaiting_completion"].clock_basis or "")
     assert p.transition("reviewing", "request_supplement") is None
     assert (p.limit.value, p.limit.unit) == (15, "days")
-    limit_gap = [why for name, why in p.recheck if name == "Thời hạn giải quyết"]
-    assert limit_gap and "hai đoạn" in limit_gap[0]
+    assert p.limit.first is not None
+    assert (p.limit.first.value, p.limit.first.unit) == (5, "working_days")
+    assert "Thời hạn giải quyết" not in {name for name, _ in p.recheck}
 
 
 def test_renewal_states_its_filing_window_and_the_copies_it_sends() -> None:
@@ -113,7 +117,8 @@ def test_certificate_reissue_takes_five_working_days_from_a_valid_application() 
 @pytest.mark.parametrize("code", CODES)
 def test_unconfirmed_facts_are_named(code: str) -> None:
     p = library()[code]
-    assert p.level == "province" and p.code_kind == "local" and p.version == 1
+    assert p.level == "province" and p.code_kind == "local"
+    assert p.version == (2 if code in LICENCES else 1)
     assert p.fee is not None and p.fee.amount_vnd is None
     gaps = {name for name, _ in p.recheck}
     assert {"Mã thủ tục", "Phí, lệ phí", "Thành phần hồ sơ"} <= gaps, gaps
