@@ -39,7 +39,7 @@ def _css(request: Request) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def _respond(
+def respond(
     request: Request,
     session: SessionDep,
     registry: RegistryDep,
@@ -47,16 +47,20 @@ def _respond(
     book: booklets.Booklet,
     key: tuple[object, ...],
     as_pdf: bool,
+    template: str = TEMPLATE,
+    extra: dict[str, Any] | None = None,
 ) -> Response:
-    context: dict[str, Any] = {"book": book, "pdf": as_pdf}
+    """The booklet's print page, or its PDF (kept per `key`, see `booklet.pdf`). `template`
+    extends `handbook/booklet.html` with what `extra` gives it (the workshop's draft print)."""
+    context: dict[str, Any] = {"book": book, "pdf": as_pdf, **(extra or {})}
     if not as_pdf:
         context["pdf_note"] = None if capabilities.pdf_available() else PDF_NOTE
-        return render(request, TEMPLATE, context, user=user)
+        return render(request, template, context, user=user)
     capabilities.require_pdf()  # before anything is rendered for nothing
 
     def make() -> bytes:
         env = request.app.state.templates.env
-        html = env.get_template(TEMPLATE).render(
+        html = env.get_template(template).render(
             {**context, "user": None, "request": request, "csrf_token": ""}
         )
         return html_to_pdf(html, _css(request))
@@ -72,7 +76,7 @@ def _respond(
     )
 
 
-def _as_pdf(request: Request) -> bool:
+def wants_pdf(request: Request) -> bool:
     """Each booklet has two addresses, the page and `….pdf`, served by one function."""
     return request.url.path.endswith(".pdf")
 
@@ -88,7 +92,7 @@ def procedure_booklet(
     p = registry.get(code)
     book = booklets.of_procedure(session, p, datetime.now(tz).date())
     key = ("procedure", p.code)
-    return _respond(request, session, registry, user, book, key, _as_pdf(request))
+    return respond(request, session, registry, user, book, key, wants_pdf(request))
 
 
 def field_booklet(
@@ -111,7 +115,7 @@ def field_booklet(
         where = LEVELS.get(level or "", "cấp này").lower()
         raise NotFound(f"Lĩnh vực «{name}» không có thủ tục nào ở {where}.")
     key = ("field", field_slug, level)
-    return _respond(request, session, registry, user, book, key, _as_pdf(request))
+    return respond(request, session, registry, user, book, key, wants_pdf(request))
 
 
 for _path, _endpoint in (

@@ -380,6 +380,7 @@ def impact_page(
     return render(request, "workshop/impact.html", context, user=user)
 
 
-from casework.workshop import review_views  # noqa: E402  (its routes after these)
+from casework.workshop import print_views, review_views  # noqa: E402  (their routes after these)
 
 router.include_router(review_views.router)
+router.include_router(print_views.router)
