@@ -188,10 +188,16 @@ def act(
 
 
 def open_dossier(
-    w: Walk, applicant: str, *, procedure: str = XRAY, shoot: str | None = None
+    w: Walk,
+    applicant: str,
+    *,
+    procedure: str = XRAY,
+    shoot: str | None = None,
+    received_at: str | None = None,
 ) -> str:
     """+ Hồ sơ mới, choose the procedure (its documents come by htmx), fill the applicant,
-    attach a PDF to every required document, open it; return the new code."""
+    attach a PDF to every required document (`received_at`, "YYYY-MM-DDTHH:MM": the reception
+    instant typed instead of now), open it; return the new code."""
     page = w.page
     page.get_by_role("link", name="+ Hồ sơ mới").click()
     expect(page.get_by_role("heading", name="Hồ sơ mới")).to_be_visible()
@@ -214,6 +220,8 @@ def open_dossier(
         required.nth(i).locator("input[type=file]").set_input_files(
             str(w.pdf(f"tai-lieu-{i + 1}.pdf"))
         )
+    if received_at:
+        page.locator("#received_at").fill(received_at)
     w.seen()
     if shoot:
         w.shot(shoot, 1)
