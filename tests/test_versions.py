@@ -35,18 +35,18 @@ def test_a_changed_file_is_a_new_version_and_running_dossiers_keep_theirs(
     old = registry.get("2.002131")
     d = open_xray(session, old, world["hni.receiver"])
     changed = ProcedureRegistry.from_directory(edited_copy(tmp_path)).get("2.002131")
-    assert changed.version == old.version == 3  # the file kept its number…
+    assert changed.version == old.version == 4  # the file kept its number…
     assert changed.content_hash != old.content_hash
     sync_procedures(session, [changed])
     rows = versions_of(session, "2.002131")
-    assert [r.version for r in rows] == [4, 3]  # …so the stored version was bumped
+    assert [r.version for r in rows] == [5, 4]  # …so the stored version was bumped
 
-    fire(session, world["hni.receiver"], d, "accept")  # the old dossier runs on version 3
+    fire(session, world["hni.receiver"], d, "accept")  # the old dossier runs on version 4
     row, procedure = procedure_of(session, d)
-    assert row.version == 3
+    assert row.version == 4
     assert procedure.states["signing"].label == "Trình ký"
     new = open_xray(session, changed, world["hni.receiver"])
-    assert procedure_of(session, new)[0].version == 4
+    assert procedure_of(session, new)[0].version == 5
 
 
 def test_workflows_diff_names_the_changes(engine, session, world, registry, tmp_path, monkeypatch):
@@ -57,14 +57,14 @@ def test_workflows_diff_names_the_changes(engine, session, world, registry, tmp_
     monkeypatch.setenv("CASEWORK_WORKFLOWS_DIR", str(edited))
     cli.get_settings.cache_clear()
     try:
-        result = CliRunner().invoke(cli.app, ["workflows", "diff", "2.002131", "3", "4"])
+        result = CliRunner().invoke(cli.app, ["workflows", "diff", "2.002131", "4", "5"])
     finally:
         cli.get_settings.cache_clear()
     assert result.exit_code == 0, result.output
-    assert "2.002131: phiên bản 3 → 4" in result.output
+    assert "2.002131: phiên bản 4 → 5" in result.output
     assert "Bước «signing»: allot: 1.0 → 1.5; label: Trình ký → Trình lãnh đạo ký" in result.output
     assert "Bước «reviewing»: allot: 3.0 → 2.5" in result.output
-    missing = CliRunner().invoke(cli.app, ["workflows", "diff", "2.002131", "3", "9"])
+    missing = CliRunner().invoke(cli.app, ["workflows", "diff", "2.002131", "4", "9"])
     assert missing.exit_code == 1
     assert "không có phiên bản 9" in missing.output
 
@@ -75,8 +75,8 @@ def test_the_procedure_page_lists_versions_with_their_changes(client, engine, re
             s, [ProcedureRegistry.from_directory(edited_copy(tmp_path)).get("2.002131")]
         )
     html = client.get("/procedures/2.002131").text
-    assert "<td>3 (đang dùng)</td>" in html
-    assert "<td>4</td>" in html
+    assert "<td>4 (đang dùng)</td>" in html
+    assert "<td>5</td>" in html
     assert "Bước «signing»" in html
 
 
@@ -120,7 +120,7 @@ def test_a_version_bump_keeps_pinned_dossiers_and_the_page_says_why(
     assert (old.needs_recheck, old.sources, old.code_kind) == (True, [], None)  # rebuilds
     d = open_xray(session, old, world["hni.receiver"])
     sync_procedures(session, [current])
-    assert [r.version for r in versions_of(session, "2.002379")] == [3]
+    assert [r.version for r in versions_of(session, "2.002379")] == [4]
     assert [r.version for r in versions_of(session, "KHCN-BX-CCNV")] == [1]
 
     fire(session, world["hni.receiver"], d, "accept")  # the old dossier runs on its version
@@ -128,10 +128,10 @@ def test_a_version_bump_keeps_pinned_dossiers_and_the_page_says_why(
     assert (row.code, row.version, pinned.fee.amount_vnd) == ("KHCN-BX-CCNV", 1, None)  # type: ignore[union-attr]
     new = open_xray(session, current, world["hni.receiver"])
     row, procedure = procedure_of(session, new)
-    assert (row.code, row.version, procedure.fee.amount_vnd) == ("2.002379", 3, 200_000)  # type: ignore[union-attr]
+    assert (row.code, row.version, procedure.fee.amount_vnd) == ("2.002379", 4, 200_000)  # type: ignore[union-attr]
 
     html = client.get("/procedures/2.002379").text
-    assert "<td>3 (đang dùng)</td>" in html
+    assert "<td>4 (đang dùng)</td>" in html
     assert "Lý do, nguồn:" in html
     assert "đổi mã KHCN-BX-CCNV (mã địa phương) sang mã quốc gia 2.002379" in html
 
@@ -162,11 +162,11 @@ def test_workflows_diff_does_not_publish_an_edited_file(
     monkeypatch.setenv("CASEWORK_WORKFLOWS_DIR", str(edited_copy(tmp_path)))
     cli.get_settings.cache_clear()
     try:
-        result = CliRunner().invoke(cli.app, ["workflows", "diff", "2.002131", "3", "4"])
+        result = CliRunner().invoke(cli.app, ["workflows", "diff", "2.002131", "4", "5"])
     finally:
         cli.get_settings.cache_clear()
-    assert result.exit_code == 1 and "không có phiên bản 4" in result.output
-    assert [r.version for r in versions_of(session, "2.002131")] == [3]
+    assert result.exit_code == 1 and "không có phiên bản 5" in result.output
+    assert [r.version for r in versions_of(session, "2.002131")] == [4]
     session.rollback()
     drafts = session.exec(select(ProcedureDraft)).all()
     assert [(d.code, d.status) for d in drafts] == [("2.002131", "draft")]

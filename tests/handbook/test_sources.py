@@ -72,4 +72,4 @@ def test_the_page_reads_the_same_in_english_but_sources_stay_vietnamese(client):
 def test_the_old_code_leads_to_the_procedure_that_replaced_it(client):
     r = client.get("/procedures/KHCN-BX-CCNV")
     assert r.status_code == 200
-    assert "Mã 2.002379 · phiên bản 3" in r.text
+    assert "Mã 2.002379 · phiên bản 4" in r.text

@@ -230,7 +230,9 @@ def test_facts(code: str) -> None:
     assert not any("18/2008" in b or "1915" in b or "142/2020" in b for b in p.legal_basis)
     law = [s for s in p.sources if "94/2025/QH15" in s.cite]
     assert law and law[0].checked.isoformat() == "2026-12-05" and law[0].url
-    assert p.version == 3 and p.changes
+    # version 4 (05/12/2026): Quyết định 248/QĐ-BKHCN named; signing steps cite Điều 37 Nghị
+    # định 142/2020/NĐ-CP (the licence's term)
+    assert p.version == 4 and p.changes
     expected = {
         CP: (25, "days", "on_fee_paid"),
         GH: (25, "days", "on_fee_paid"),
@@ -286,7 +288,7 @@ def test_safety_officer_certificate_code_fee_and_basis() -> None:
     """Finding of issue 18: the national code 2.002379, a lệ phí of 200.000 đ per certificate and
     no phí (Đà Nẵng's and Tiền Giang's portals), the later-dated source kept for the code."""
     p = library()[CCNV]
-    assert (p.code, p.code_kind, p.version) == ("2.002379", "national", 3)
+    assert (p.code, p.code_kind, p.version) == ("2.002379", "national", 4)
     assert p.fee is not None and p.fee.amount_vnd == 200_000
     assert p.fee.note and "Lệ phí" in p.fee.note and "không thu phí thẩm định" in p.fee.note
     assert p.fields["le_phi"].label == "Số lệ phí phải nộp (đồng)"
@@ -319,3 +321,46 @@ def test_extension_code_is_not_changed_without_a_source() -> None:
     p = library()[GH]
     assert (p.code, p.code_kind) == ("KHCN-BX-GH", "local")
     assert any("2.002381" in why for _, why in p.recheck)
+
+
+RADIATION = [*ALL, "2.002131", "2.002383", "KHCN-BX-CL", "KHCN-BX-CCCL"]
+
+
+@pytest.mark.parametrize("code", RADIATION)
+def test_the_2026_set_is_named_by_its_decision(code: str) -> None:
+    """Found on 05/12/2026 (LuatVietnam's English legal update): the 2026 set is Quyết định
+    248/QĐ-BKHCN — 39 new procedures, 51 abolished, in force with Nghị định 332/2025/NĐ-CP on
+    01/01/2026. No file says the number is unknown any more; its date and the contents of each
+    procedure still are."""
+    p = library()[code]
+    cites = [s for s in p.sources if "248/QĐ-BKHCN" in s.cite]
+    assert cites and cites[0].url and "english.luatvietnam.vn" in cites[0].url
+    assert cites[0].checked.isoformat() == "2026-12-05"
+    lines = " ".join(why for _, why in p.recheck)
+    assert "Số hiệu và ngày của quyết định" not in lines
+    assert "248/QĐ-BKHCN" in lines
+
+
+def test_the_licence_terms_are_cited_from_decree_142() -> None:
+    """khoản 1 Điều 30 (extension filed at least 45 days before expiry, else a new licence) and
+    Điều 37 (03 years; an extension runs from the old expiry; an amended, supplemented or
+    reissued licence keeps the old term; a certificate has no term) of Nghị định 142/2020/NĐ-CP,
+    said to be the rule before the 2025 law."""
+    lib = library()
+    gh = lib[GH]
+    received = " ".join(gh.guidance["received"].split())
+    assert "ít nhất 45 ngày" in received and "khoản 1 Điều 30 Nghị định 142/2020/NĐ-CP" in received
+    for code, clause in [
+        (GH, "Điều 37 khoản 1 điểm đ và khoản 3"),
+        (CP, "Điều 37 khoản 1 điểm đ"),
+        (SD, "Điều 37 khoản 4, 5"),
+        ("2.002383", "Điều 37 khoản 4"),
+        ("KHCN-BX-CL", "Điều 37 khoản 4"),
+        (CCNV, "Điều 37 khoản 2"),
+        ("KHCN-BX-CCCL", "Điều 37 khoản 2"),
+    ]:
+        signing = " ".join(lib[code].guidance["signing"].split())
+        assert clause in signing and "chưa đối chiếu Nghị định 332/2025/NĐ-CP" in signing, code
+        assert any(s.url and s.url.endswith("/dieu-37") for s in lib[code].sources), code
+        named = " ".join(why for _, why in lib[code].recheck)
+        assert lib[code].states["signing"].label not in named, code

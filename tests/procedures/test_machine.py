@@ -103,7 +103,7 @@ def test_content_hash_changes_with_a_shared_part(tmp_path: Path) -> None:
 
 def test_registry_get_all_and_not_found(registry: ProcedureRegistry) -> None:
     assert [p.code for p in registry.all()] == sorted(p.code for p in load_directory(WORKFLOWS))
-    assert registry.get(XRAY).version == 3
+    assert registry.get(XRAY).version == 4
     with pytest.raises(NotFound) as info:
         registry.get("0.000000")
     assert "Không tìm thấy thủ tục" in info.value.message

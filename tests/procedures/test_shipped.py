@@ -92,7 +92,7 @@ def test_check_cli_lists_each_procedure() -> None:
     assert len(lines) == len(procedure_files(WORKFLOWS))
     assert next(line for line in lines if line.startswith("2.002131")).split("\t") == [
         "2.002131",
-        "v3",
+        "v4",
         "11 bước",
         "13 thao tác",
         "Khai báo thiết bị X-quang chẩn đoán y tế, thiết bị chụp cắt lớp vi tính tích hợp với PET "
