@@ -295,6 +295,8 @@ def audit_verify(
     summary = f"Đã kiểm tra {report.dossiers} hồ sơ, {report.events} dòng nhật ký"
     if report.counters:
         summary += f", {report.counters} dòng số liệu báo cáo"
+    if report.queue_counters:
+        summary += f", {report.queue_counters} dòng bộ đếm hàng hồ sơ"
     if report.checks:
         summary += f", {report.checks} lần kiểm tra toàn vẹn đã ghi"
     if report.account_changes:

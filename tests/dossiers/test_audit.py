@@ -89,7 +89,10 @@ def test_cli_reports_tampering_with_a_non_zero_exit(engine, session, world, xray
     runner = CliRunner()
     ok = runner.invoke(cli.app, ["audit", "verify"])
     assert ok.exit_code == 0, ok.output
-    assert "2 hồ sơ, 4 dòng nhật ký, 3 dòng số liệu báo cáo: toàn vẹn" in ok.output
+    assert (
+        "2 hồ sơ, 4 dòng nhật ký, 3 dòng số liệu báo cáo, 2 dòng bộ đếm hàng hồ sơ: toàn vẹn"
+        in ok.output
+    )
     session.exec(
         text("UPDATE event SET to_state = 'returned' WHERE dossier_id = :d AND seq = 2").bindparams(
             d=d.id

@@ -1,7 +1,9 @@
 """`casework audit verify`: recompute every event chain, in batches, without loading all rows;
 replay each dossier's events and compare every column they determine — of the dossier row, its
 step rows and its pause rows (`dossiers.derived`); compare the report counters with the same
-counters recomputed from the dossiers (`reports.counter_check`); and follow the chain of the
+counters recomputed from the dossiers (`reports.counter_check`), and the work queue's counters
+with the dossiers' kept roles and buckets (`dossiers.kept`, which also checks the columns kept
+for speed of each row); and follow the chain of the
 integrity checks' own records (`reports.models.AuditCheck`). Signed checkpoints, kept outside the
 database, catch what a consistent rewrite of all of these would hide (`casework.checkpoints`).
 
@@ -34,6 +36,7 @@ from casework.accounts.models import Unit, User
 from casework.admin import history_chain
 from casework.admin.history_chain import HistoryProblem
 from casework.clock import CalendarEntry, WorkCalendar
+from casework.dossiers import kept
 from casework.dossiers.catalog import procedure_of_version
 from casework.dossiers.clockwork import NATIONAL_SCOPE, CalendarSource
 from casework.dossiers.derived import ColumnProblem, compare
@@ -75,6 +78,8 @@ class AuditReport:
     events: int = 0
     #: report counter rows compared with the dossiers
     counters: int = 0
+    #: work-queue counter rows compared with the dossiers (`dossiers.kept`)
+    queue_counters: int = 0
     #: sealed integrity-check records verified
     checks: int = 0
     #: rows of the accounts' history verified (`admin.history_chain`)
@@ -294,7 +299,8 @@ def _verify_dossiers(
 
 
 def _verify_counters(session: Session, report: AuditReport, *, unit: Unit | None) -> None:
-    """The report counters of the subtree's units against the dossiers, in one snapshot."""
+    """The report and work-queue counters of the subtree's units against the dossiers, in one
+    snapshot."""
     units: list[int] | None = None
     if unit is not None and scope_clause(session, unit) is not None:
         query = select(Unit.id).where(col(Unit.path).startswith(unit.path))
@@ -302,6 +308,9 @@ def _verify_counters(session: Session, report: AuditReport, *, unit: Unit | None
     compared, found = counter_check.compare(session, units=units)
     report.counters += compared
     report.add(found)
+    queued, wrong = kept.compare_counters(session, units)
+    report.queue_counters += queued
+    report.add(wrong)
     session.rollback()
 
 

@@ -14,8 +14,9 @@ the dossier pinned and the unit's calendar as it is today: the result bucket, th
 time (`elapsed`), each step's due, bucket and time spent, and the due after a mentor's redo
 closed a pause. A calendar day added or removed after the fact, between such a step's or
 dossier's instants, therefore shows here too (docs/security.md says how to read it).
-Not checked: `data` (scenario bookkeeping writes it outside events), `version`, `updated_at`
-and `assignee_id`, which no report reads.
+The columns kept for speed — `step_count`, `current_roles`, `queue_bucket` — are checked too
+(`dossiers.kept`). Not checked: `data` (scenario bookkeeping writes it outside events),
+`version`, `updated_at` and `assignee_id`, which no report reads.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import Any
 
 from casework import clock
 from casework.clock import WorkCalendar, compute_due_parts, finished_bucket, step_due
+from casework.dossiers import kept
 from casework.dossiers.clockwork import END_STATUSES
 from casework.dossiers.models import ApplicantKind, Channel, EventKind
 from casework.procedures import Procedure
@@ -297,6 +299,8 @@ def compare(
     done = replay(code, events, procedure, cal)
     for problem in done.broken:
         found.append(ColumnProblem(code, "(nhật ký)", problem, "một nhật ký đúng quy trình"))
+    for column, have, want in kept.compare_row(row._mapping, done.columns, steps, procedure):
+        found.append(ColumnProblem(code, column, have, want))  # the columns kept for speed
     if not done.columns:
         return found
     pinned = (events[0].payload.get("procedure") or {}) if events else {}
