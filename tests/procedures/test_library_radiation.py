@@ -364,3 +364,21 @@ def test_the_licence_terms_are_cited_from_decree_142() -> None:
         assert any(s.url and s.url.endswith("/dieu-37") for s in lib[code].sources), code
         named = " ".join(why for _, why in lib[code].recheck)
         assert lib[code].states["signing"].label not in named, code
+
+
+def test_declaration_and_certificate_steps_cite_decree_142() -> None:
+    """khoản 3 Điều 34 (declaration confirmed within 05 working days, Mẫu số 01 Phụ lục VI) and
+    khoản 4 Điều 35 (certificate: 05 working days to check and notify the lệ phí, appraisal once
+    the valid dossier and lệ phí are in) of Nghị định 142/2020/NĐ-CP, read 05/12/2026."""
+    lib = library()
+
+    def text(code: str, state: str) -> str:
+        return " ".join(lib[code].guidance[state].split())
+
+    assert "Điều 34 khoản 3" in text("2.002131", "reviewing")
+    assert "Mẫu số 01 Phụ lục VI" in text("2.002131", "signing")
+    assert "Điều 35 khoản 4 điểm a" in text(CCNV, "checking")
+    for state in ("awaiting_fee", "reviewing"):
+        assert "Điều 35 khoản 4 điểm b" in text(CCNV, state)
+    gap = [why for name, why in lib[CCNV].recheck if "05 ngày làm việc" in why]
+    assert gap and "Quyết định 248/QĐ-BKHCN" in gap[0]  # the 2026 step deadline is still unread
