@@ -76,6 +76,8 @@ class PartDue(NamedTuple):
     start: datetime
     #: the end of this part, moved later by the pauses that fell inside it
     due: datetime
+    #: the part in words: "5 ngày làm việc (xét tính hợp lệ của hồ sơ)", "rồi 15 ngày … kể từ …"
+    text: str = ""
 
 
 class DueResult(NamedTuple):

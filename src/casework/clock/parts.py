@@ -56,15 +56,18 @@ def part_text(value: float, unit: LimitUnit | str, label: str = "") -> str:
     return f"{words} ({label})" if label else words
 
 
+def _words(parts: Sequence[LimitPart]) -> list[str]:
+    out = [part_text(*parts[0])]
+    out.extend(f"rồi {part_text(*p)} kể từ ngày kết thúc thời hạn trên" for p in parts[1:])
+    return out
+
+
 def parts_text(parts: Sequence[LimitPart | tuple[float, str, str]]) -> str:
     """The whole limit in words; each later part 'kể từ ngày kết thúc thời hạn' before it."""
     items = [LimitPart(*p) for p in parts]
     if len(items) == 1:
         return part_text(items[0].value, items[0].unit)
-    out = [part_text(*items[0])]
-    for p in items[1:]:
-        out.append(f"rồi {part_text(*p)} kể từ ngày kết thúc thời hạn trên")
-    return ", ".join(out)
+    return ", ".join(_words(items))
 
 
 def compute_due_parts(
@@ -94,8 +97,8 @@ def compute_due_parts(
     for part in items[1:]:
         results.append(_after(results[-1].due, part, cal, pauses, now, explain, received))
     dues = tuple(
-        PartDue(p.label, float(p.value), LimitUnit(p.unit), r.clock_start, r.due)
-        for p, r in zip(items, results, strict=True)
+        PartDue(p.label, float(p.value), LimitUnit(p.unit), r.clock_start, r.due, words)
+        for p, r, words in zip(items, results, _words(items), strict=True)
     )
     trace: tuple[str, ...] = ()
     if explain:

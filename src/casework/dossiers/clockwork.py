@@ -31,6 +31,7 @@ from casework.clock import (
     Bucket,
     CalendarEntry,
     DueResult,
+    PartDue,
     Pause,
     WorkCalendar,
     compute_due_parts,
@@ -372,6 +373,8 @@ class ClockView:
     steps: list[StepView] = field(default_factory=list)
     effective_receipt_day: Any = None
     standing: Standing = field(default_factory=lambda: Standing(NOT_STARTED))
+    #: a limit in two parts (`limit.first`): each part's words and end; () for one part
+    parts: tuple[PartDue, ...] = ()
 
 
 def clock_view(
@@ -440,4 +443,5 @@ def clock_view(
         steps=views,
         effective_receipt_day=result.effective_receipt_day if result else None,
         standing=where,
+        parts=result.parts if result else (),
     )

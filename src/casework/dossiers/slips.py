@@ -139,7 +139,10 @@ def fmt_vnd(amount: int) -> str:
 
 
 def legal_time(procedure: Procedure) -> str:
-    """'05 ngày làm việc'-style text of the procedure's limit: '5 ngày làm việc'."""
+    """'05 ngày làm việc'-style text of the procedure's limit: '5 ngày làm việc'; a two-part
+    limit says both parts ('5 ngày làm việc (…), rồi 15 ngày (…) kể từ ngày kết thúc …')."""
+    if procedure.limit.first is not None:
+        return procedure.limit.text
     return f"{fmt_number(procedure.limit.value)} {LIMIT_UNITS[procedure.limit.unit]}"
 
 
@@ -710,6 +713,8 @@ class ControlSlip:
     received_text: str
     appointment_text: str
     rows: list[ControlRow]
+    #: a two-part limit: each part and when it ends ("5 ngày làm việc (…): 17 giờ 00 phút, …")
+    limit_parts: list[str] = field(default_factory=list)
 
 
 def control(facts: Facts) -> ControlSlip:
@@ -760,6 +765,7 @@ def control(facts: Facts) -> ControlSlip:
         if appointment
         else FEE_FIRST_APPOINTMENT.capitalize(),
         rows=rows,
+        limit_parts=[f"{x.text}: {fmt_words(x.due, tz)}" for x in facts.clock.parts],
     )
 
 

@@ -111,6 +111,8 @@ def fee_text(procedure: Procedure) -> str:
 
 
 def limit_text(procedure: Procedure) -> str:
+    if procedure.limit.first is not None:  # both parts, in words
+        return procedure.limit.text
     return f"{fmt_number(procedure.limit.value)} {UNITS[procedure.limit.unit]}"
 
 
