@@ -156,7 +156,10 @@ def _after(
             f"(Điều 147 Bộ luật Dân sự): {fmt_day(day)} + {n} ngày = "
             f"{fmt_day(day + timedelta(days=n))}."
         ]
-        return _due_days(line, lt, day, n, merged, is_open, explain, head=head)
+        res = _due_days(line, lt, day, n, merged, is_open, explain, head=head)
+        # a part never ends before the one before it (0 days after an hours part that ended
+        # after the close)
+        return res if res.due >= lt else res._replace(due=lt)
     if unit is LimitUnit.WORKING_DAYS:
         i = line.ix.next_index(day.toordinal() + 1)
         start = i * line.L
