@@ -33,12 +33,17 @@ def _form(page: str, csrf: str) -> dict[str, str]:
     return values
 
 
+def _opened(client, sign_in, editor) -> tuple[str, int, str]:  # type: ignore[no-untyped-def]
+    """(csrf token, draft id, the draft page) of the X-ray draft `editor` opens."""
+    csrf = sign_in(editor)
+    draft_id = _open(client, csrf)
+    return csrf, draft_id, client.get(f"/workshop/drafts/{draft_id}").text
+
+
 def test_documents_and_checklists_taken_out_edited_and_added(  # type: ignore[no-untyped-def]
     client, sign_in, session: Session, editors, published
 ) -> None:
-    csrf = sign_in(editors[0])
-    draft_id = _open(client, csrf)
-    page = client.get(f"/workshop/drafts/{draft_id}").text
+    csrf, draft_id, page = _opened(client, sign_in, editors[0])
     assert 'name="docdel-0"' in page and 'name="chkdel-received-1"' in page
     assert 'name="chk-signing-new"' in page and 'data-testid="checklist-reviewing"' in page
     before = yaml.safe_load(_yaml_of(page))
@@ -73,9 +78,7 @@ def test_documents_and_checklists_taken_out_edited_and_added(  # type: ignore[no
 def test_a_refusal_keeps_the_marks_and_the_items_typed(  # type: ignore[no-untyped-def]
     client, sign_in, session: Session, editors, published
 ) -> None:
-    csrf = sign_in(editors[0])
-    draft_id = _open(client, csrf)
-    page = client.get(f"/workshop/drafts/{draft_id}").text
+    csrf, draft_id, page = _opened(client, sign_in, editors[0])
     text = _yaml_of(page)
     values = _form(page, csrf) | {"limit_value": "năm", "docdel-0": "on"}
     values |= {"chkdel-received-0": "on", "chk-reviewing-new": "Điểm mới chưa lưu"}
