@@ -47,6 +47,7 @@ from casework.web.templating import make_templates
 from casework.workshop import import_views as workshop_import_views
 from casework.workshop import live
 from casework.workshop import views as workshop_views
+from casework.workshop.scenario_store import sync_scenarios
 from casework.workshop.startup import sync_repository
 
 DESCRIPTION = """
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         with Session(write_engine(engine)) as session:
             # an empty catalogue publishes the files; later a changed file becomes a draft
             sync_repository(session, registry.all(), settings.workflows_dir)
+            sync_scenarios(session, scenarios, settings.workflows_dir)  # the same for scenarios
             live.load(app.state, session)  # the registry serves the versions in force
         logging.getLogger("casework").info(
             "app_started procedures=%d database=%s",
@@ -102,6 +104,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.registry = registry
     app.state.file_registry = registry  # the files as read; `registry` follows the database
     app.state.scenarios = scenarios
+    app.state.file_scenarios = scenarios  # the files as read; `scenarios` follows the database
     app.state.quizzes = quizzes
     app.state.calendars = CalendarSource(default_calendar(settings.workflows_dir))
     app.state.templates = make_templates(settings.templates_dir, settings.timezone)

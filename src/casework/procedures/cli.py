@@ -138,12 +138,14 @@ def export(
     ] = None,
 ) -> None:
     """Ghi các phiên bản đang có hiệu lực trong cơ sở dữ liệu ra tệp YAML (mỗi thủ tục một tệp,
-    giữ tên tệp đang dùng). Tệp đã đúng phiên bản đó thì giữ nguyên (cả chú thích)."""
+    giữ tên tệp đang dùng), và bản công bố của mỗi bài thực hành ra scenarios/. Tệp đã đúng
+    phiên bản đó thì giữ nguyên (cả chú thích)."""
     from sqlmodel import Session
 
     from casework.db import engine_for, utcnow
     from casework.dossiers.catalog import current_versions
     from casework.workshop.export import export_published
+    from casework.workshop.scenario_store import export_scenarios
     from casework.workshop.startup import files_by_code
 
     settings = get_settings()
@@ -161,8 +163,12 @@ def export(
                 existing=files_by_code(settings.workflows_dir),
                 workflows_dir=settings.workflows_dir,
             )
+            scenarios = export_scenarios(session, target, settings.workflows_dir)
     finally:
         engine.dispose()
-    for path in written:
+    for path in written + scenarios[0]:
         typer.echo(f"Đã ghi {_shown(path)}")
     typer.echo(f"{len(written)} tệp ghi mới, {len(kept)} tệp đã đúng phiên bản công bố.")
+    typer.echo(
+        f"Bài thực hành: {len(scenarios[0])} tệp ghi mới, {scenarios[1]} tệp đã đúng bản công bố."
+    )

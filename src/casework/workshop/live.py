@@ -4,7 +4,9 @@ A publication bumps the one-row `catalogue_generation` counter in its transactio
 remembers the generation its registry was built at, and `refresh` (called by `get_registry`)
 reads the counter at most once a second; when it changed, or when a version published with a
 later effective date has come into force since, the registry is rebuilt from the versions in
-force now (`catalog.current_versions`). The check is one primary-key read a second per process.
+force now (`catalog.current_versions`), and the practice scenarios with it (each id's version
+published, `scenario_store.published_scenarios`). The check is one primary-key read a second per
+process.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from casework.db import utcnow
 from casework.dossiers.catalog import current_stamps, current_versions, procedure_of_version
 from casework.dossiers.models import ProcedureVersion
 from casework.procedures import ProcedureRegistry
+from casework.workshop import scenario_store
 from casework.workshop.models import CatalogueGeneration
 
 log = logging.getLogger("casework.workshop")
@@ -92,11 +95,17 @@ def published_registry(
 
 def load(state: Any, session: Session) -> None:
     """Build `state.registry` from the published catalogue (at start-up, after the files are
-    synced) and remember the generation it was built at."""
+    synced), and `state.scenarios` from the published scenarios when the state holds the files'
+    (`state.file_scenarios`); remember the generation they were built at."""
     files: ProcedureRegistry = state.file_registry
     gen = generation(session)
     registry, ahead = published_registry(session, files, utcnow())
     state.registry = registry
+    file_scenarios = getattr(state, "file_scenarios", None)
+    if file_scenarios is not None:  # the practice pages serve the scenarios published
+        state.scenarios = scenario_store.published_scenarios(
+            session, file_scenarios, registry, same=registry is files
+        )
     state.catalogue_generation = gen
     state.catalogue_next_change = ahead
     state.catalogue_checked = time.monotonic()

@@ -1,20 +1,20 @@
 """What the workshop's preview shows: the handbook page drawn from a draft procedure, and a scenario
-draft's dry run against the procedure it plays. Read-only."""
+draft's dry run against the procedure it plays (`scenario_check`). Read-only."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from sqlmodel import Session
 
 from casework import capabilities
 from casework.handbook.booklet import slug
-from casework.procedures import Procedure, ProcedureRegistry, diagrams
+from casework.procedures import Procedure, diagrams
 from casework.questions import service as questions
 from casework.workshop.models import DraftKind, ProcedureDraft
-from casework.workshop.validation import check_scenario_text
+from casework.workshop.scenario_check import DryRun, dry_run
 
 
 def handbook_context(request: Request, session: Session, procedure: Procedure) -> dict[str, Any]:
@@ -34,25 +34,16 @@ def handbook_context(request: Request, session: Session, procedure: Procedure) -
     }
 
 
-@dataclass
-class DryRun:
-    ok: bool
-    problems: list[str]
-    steps: list[tuple[str, str]]  # (the step's label, the actions expected there)
-
-
-def scenario_dry_run(request: Request, draft: ProcedureDraft) -> DryRun | None:
-    """A scenario draft walked against the procedure it plays (the one in force): every expected
-    action possible at its step, the path ending in a final state."""
+def scenario_dry_run(
+    request: Request, session: Session, draft: ProcedureDraft, *, use_draft: bool = True
+) -> DryRun | None:
+    """A scenario draft's dry run (`scenario_check.dry_run`): against the procedure's open draft
+    when there is a valid one and `use_draft`, else against the version in force."""
     if draft.kind != DraftKind.scenario:
         return None
-    registry: ProcedureRegistry = request.app.state.registry
-    scenario, problems = check_scenario_text(draft.yaml_text, registry)
-    if scenario is None:
-        return DryRun(False, [f"{p.line or '-'}: {p.message}" for p in problems], [])
-    procedure = registry.get(scenario.procedure)
-    steps = []
-    for step in scenario.expected:
-        label = procedure.states[step.state].label if step.state in procedure.states else ""
-        steps.append((label or str(step.state), ", ".join(o.action for o in step.options)))
-    return DryRun(True, [], steps)
+    state = request.app.state
+    return dry_run(
+        session, text=draft.yaml_text, registry=state.registry,
+        workflows_dir=state.settings.workflows_dir,
+        tz=ZoneInfo(state.settings.timezone), use_draft=use_draft,
+    )  # fmt: skip

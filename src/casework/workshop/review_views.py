@@ -23,7 +23,7 @@ from casework.web.i18n import N_
 from casework.web.templating import render
 from casework.workshop import service
 from casework.workshop.history import version_history
-from casework.workshop.models import ACTION_LABELS, ProcedureDraft
+from casework.workshop.models import ACTION_LABELS, DraftKind, ProcedureDraft
 from casework.workshop.service import get_draft, require_editor
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
@@ -120,6 +120,13 @@ async def review_step(
             service.return_draft(
                 session, actor=user, draft_id=draft_id, comment=values.get("comment", "")
             )
+        elif draft.kind == DraftKind.scenario:  # approve and publish: no effective date
+            if step == "approve":
+                service.approve_draft(session, actor=user, draft_id=draft_id)
+            service.publish_scenario_draft(
+                session, actor=user, draft_id=draft_id, reason=values.get("reason", ""),
+                source_note=values.get("source_note", ""), **where,
+            )  # fmt: skip
         else:  # approve (the approver publishes with the effective date) or publish again
             effective = _effective(values, tz)
             if step == "approve":

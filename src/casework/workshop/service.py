@@ -33,7 +33,7 @@ from casework.procedures import ProcedureRegistry
 from casework.procedures.loader import procedure_files
 from casework.procedures.yamlsafe import fast_load
 from casework.settings import get_settings
-from casework.workshop import live
+from casework.workshop import live, scenario_store
 from casework.workshop.export import version_yaml
 from casework.workshop.models import (
     OPEN_STATUSES,
@@ -42,6 +42,7 @@ from casework.workshop.models import (
     DraftKind,
     DraftStatus,
     ProcedureDraft,
+    ScenarioVersion,
 )
 from casework.workshop.validation import Checked, check_procedure_text, check_text
 
@@ -164,8 +165,8 @@ def open_draft(
     """The draft of procedure `code`: the one already open (anyone's: editors share it), or a
     new one from the version in force (its YAML: the repository file when it holds exactly that
     version, else the version's own text). `code=None` starts a new procedure from `yaml_text`
-    (default: a template). `kind="scenario"`: `code` is a scenario's id, its text the file in
-    `workflows/scenarios/` (checked and previewed here; publishing one is not built yet)."""
+    (default: a template). `kind="scenario"`: `code` is a scenario's id, its text the version
+    published (`scenario_store`; the file in `workflows/scenarios/` before the first sync)."""
     require_editor(actor)
     now = utcnow()
     if code is not None:
@@ -173,7 +174,7 @@ def open_draft(
         if found is not None:
             return found
     if kind == DraftKind.scenario:
-        body = yaml_text or (scenario_text(workflows_dir, code) if code else None)
+        body = yaml_text or (_published_scenario(session, workflows_dir, code) if code else None)
         if body is None:
             raise NotFound(f"Không có bài thực hành «{code}» trong workflows/scenarios/.")
         draft = ProcedureDraft(code=code or _id_in(body) or "", kind=kind, yaml_text=body)
@@ -207,6 +208,11 @@ def _code_in(body: str, key: str = "code") -> str | None:
 
 def _id_in(body: str) -> str | None:
     return _code_in(body, "id")
+
+
+def _published_scenario(session: Session, workflows_dir: Path, scenario_id: str) -> str | None:
+    row = scenario_store.latest_version(session, scenario_id)
+    return row.yaml_text if row is not None else scenario_text(workflows_dir, scenario_id)
 
 
 def scenario_text(workflows_dir: Path, scenario_id: str) -> str | None:
@@ -306,6 +312,7 @@ def validate_draft(
         workflows_dir=workflows_dir,
         registry=registry,
         base_version_id=draft.base_version_id,
+        scenario_id=draft.code if draft.kind == DraftKind.scenario else None,
     )
 
 
@@ -427,7 +434,7 @@ def publish_draft(
         "Chỉ công bố được bản nháp đã được duyệt.",
     )  # fmt: skip
     if draft.kind != DraftKind.procedure:
-        raise ActionNotAllowed("Công bố bài thực hành từ xưởng chưa làm được; hãy sửa tệp.")
+        raise ActionNotAllowed("Bài thực hành được công bố bằng publish_scenario_draft.")
     when = effective_from or now
     reason = reason.strip()
     if when.tzinfo is None:
@@ -484,6 +491,47 @@ def publish_draft(
     live.bump(session)
     session.commit()
     procedure_of_version(row)
+    return row
+
+
+def publish_scenario_draft(
+    session: Session,
+    *,
+    actor: User,
+    draft_id: int,
+    workflows_dir: Path,
+    registry: ProcedureRegistry,
+    reason: str = "",
+    source_note: str = "",
+    now: datetime | None = None,
+) -> ScenarioVersion:
+    """Publish an approved scenario draft as its id's next version: the practice pages of every
+    worker serve it from the next request (no effective date: practice material, not law)."""
+    now = now or utcnow()
+    draft = _locked(
+        session, actor, draft_id, (DraftStatus.approved,),
+        "Chỉ công bố được bản nháp đã được duyệt.",
+    )  # fmt: skip
+    if draft.kind != DraftKind.scenario:
+        raise ActionNotAllowed("Bản nháp này là thủ tục, không phải bài thực hành.")
+    checked = validate_draft(
+        session, draft_id=draft_id, workflows_dir=workflows_dir, registry=registry
+    )
+    _refuse_invalid(checked, "công bố")
+    row = scenario_store.publish_scenario(
+        session, draft=draft, actor=actor, now=now, reason=reason, source_note=source_note
+    )
+    draft.status = DraftStatus.published
+    draft.effective_from = now
+    draft.effective_reason = reason.strip()
+    draft.updated_at = now
+    session.add(draft)
+    note = f"bài thực hành phiên bản {row.version}" + (
+        f"; {reason.strip()}" if reason.strip() else ""
+    )
+    _event(session, draft, actor, DraftAction.published, note)
+    live.bump(session)
+    session.commit()
     return row
 
 

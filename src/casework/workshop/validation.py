@@ -114,11 +114,19 @@ def check_text(
     workflows_dir: Path,
     registry: ProcedureRegistry,
     base_version_id: int | None = None,
+    scenario_id: str | None = None,
 ) -> Checked:
     """What `casework workflows check` says of this text, as (line, message) problems; plus the
-    catalogue's own rules: a new procedure's code is not one in use, a draft keeps its code."""
+    catalogue's own rules: a new procedure's code is not one in use, a draft keeps its code (a
+    scenario draft its id, `scenario_id`)."""
     if kind == "scenario":
         scenario, problems = check_scenario_text(yaml_text, registry)
+        if scenario is not None and scenario_id and scenario.id != scenario_id:
+            problem = (
+                f"[id] Không đổi mã bài «{scenario_id}» trong bản nháp của nó (học viên, báo cáo "
+                "và kết quả đã làm dùng mã này)."
+            )
+            return Checked(None, [Problem(_line_of_code(yaml_text, "id:"), problem)], [])
         return Checked(None, problems, [])
     checked = check_procedure_text(yaml_text, workflows_dir)
     proc = checked.procedure
@@ -144,8 +152,8 @@ def check_text(
     return checked
 
 
-def _line_of_code(body: str) -> int | None:
+def _line_of_code(body: str, key: str = "code:") -> int | None:
     for i, line in enumerate(body.splitlines(), start=1):
-        if line.startswith("code:"):
+        if line.startswith(key):
             return i
     return None

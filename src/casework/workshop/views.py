@@ -33,6 +33,7 @@ from casework.web.templating import is_htmx, render
 from casework.workshop import form, preview, service
 from casework.workshop.impact import draft_impact
 from casework.workshop.models import STATUS_LABELS, DraftKind, DraftStatus, ProcedureDraft
+from casework.workshop.scenario_check import scenario_impact
 from casework.workshop.service import get_draft, require_editor
 from casework.workshop.validation import Problem
 
@@ -85,6 +86,7 @@ def checked(
     result = service.check_text(
         session, kind=draft.kind, yaml_text=text, workflows_dir=state.settings.workflows_dir,
         registry=state.registry, base_version_id=draft.base_version_id,
+        scenario_id=draft.code if draft.kind == DraftKind.scenario else None,
     )  # fmt: skip
     return result.procedure, list(result.errors), list(result.warnings)
 
@@ -132,6 +134,7 @@ def workshop_list(
         "code": code or "",
         "statuses": STATUS_LABELS,
         "procedures": registry.all(),
+        "scenarios": request.app.state.scenarios.all(),
         "url": url,
     }
     if is_htmx(request):
@@ -147,16 +150,20 @@ def _users(session: Session, ids: set[int | None]) -> dict[int, User]:
 
 @router.post("/workshop/drafts")
 async def open_draft(request: Request, session: SessionDep, user: PageUser) -> Response:
-    """Open a draft of a procedure: the open one if there is one already (editors share it)."""
+    """Open a draft of a procedure (`kind=scenario`: of a practice scenario): the open one if
+    there is one already (editors share it)."""
     require_editor(user)
     values = form_texts(await request.form())
     screen(values)
+    kind = DraftKind.scenario if values.get("kind") == "scenario" else DraftKind.procedure
     code = values.get("code", "").strip()[:64]
     if not code:
-        raise ValidationFailed("Chọn thủ tục cần sửa.", fields={"code": "Chưa chọn thủ tục."})
+        what = "bài thực hành" if kind == DraftKind.scenario else "thủ tục"
+        raise ValidationFailed(f"Chọn {what} cần sửa.", fields={"code": f"Chưa chọn {what}."})
     draft = service.open_draft(
-        session, actor=user, code=code, workflows_dir=request.app.state.settings.workflows_dir
-    )
+        session, actor=user, code=code, kind=kind,
+        workflows_dir=request.app.state.settings.workflows_dir,
+    )  # fmt: skip
     return RedirectResponse(f"/workshop/drafts/{draft.id}", status_code=303)
 
 
@@ -315,12 +322,19 @@ def draft_procedure(
 
 @router.get("/workshop/drafts/{draft_id}/preview")
 def preview_page(
-    draft_id: IdPath, request: Request, session: SessionDep, registry: RegistryDep, user: PageUser
+    draft_id: IdPath,
+    request: Request,
+    session: SessionDep,
+    registry: RegistryDep,
+    user: PageUser,
+    against: Annotated[str | None, Query(max_length=16)] = None,
 ) -> Response:
+    """A procedure draft's diagram and facts; a scenario draft's dry run (`against=published`:
+    against the version in force even when the procedure has an open draft)."""
     require_editor(user)
     draft = get_draft(session, draft_id)
     procedure, problems = draft_procedure(request, session, draft)
-    dry_run = preview.scenario_dry_run(request, draft) if draft.kind == DraftKind.scenario else None
+    dry_run = preview.scenario_dry_run(request, session, draft, use_draft=against != "published")
     context = draft_context(
         request, session, draft, "preview", p=procedure, problems=problems,
         diagram=diagrams.dot_available(), dry_run=dry_run,
@@ -374,9 +388,15 @@ def impact_page(
         session, draft_id=draft_id, workflows_dir=state.settings.workflows_dir,
         registry=state.registry, scenarios=state.scenarios, quizzes=state.quizzes,
     )  # fmt: skip
-    context = draft_context(
-        request, session, draft, "impact", problems=found.checked.errors, impact=found
+    scenario = (
+        scenario_impact(session, draft.code, draft.yaml_text)
+        if draft.kind == DraftKind.scenario
+        else None
     )
+    context = draft_context(
+        request, session, draft, "impact", problems=found.checked.errors, impact=found,
+        scenario=scenario,
+    )  # fmt: skip
     return render(request, "workshop/impact.html", context, user=user)
 
 
