@@ -20,6 +20,7 @@ from casework.reviews.models import MentorAssignment
 from casework.scenarios import service as scenarios
 from tests.factories import TZ, fire, open_xray
 from tests.reviews.test_reviews import events, practice_at_signing
+from tests.statements import counted
 
 FRIDAY_1600 = datetime(2026, 11, 27, 16, 0, tzinfo=TZ)
 TUESDAY_1600 = datetime(2026, 12, 1, 16, 0, tzinfo=TZ)  # exactly 2 working days later
@@ -284,3 +285,34 @@ def test_the_queue_page_filters_with_htmx_and_bulk_passes(
     assert client.get("/reviews").status_code == 403
     r = client.post("/reviews/bulk-pass", data={"csrf_token": token, "code": clean.code})
     assert r.status_code == 403
+
+
+def test_cards_read_the_events_once_for_every_scenario_run(
+    app, engine, session, world, registry, assigned, tz
+):
+    """Issue 19: a card's score reuses the events `cards` read for the whole page, so a page of
+    scenario runs costs the same statements as one run (was one timeline read per run)."""
+    catalogue = app.state.scenarios
+
+    def statements() -> list[str]:
+        session.expire_all()
+        found, _ = queue.review_queue(session, user=world["bo.mentor"])
+        with counted(engine) as seen:
+            cards = queue.cards(
+                session, found.items, scenarios=catalogue, calendars=CalendarSource()
+            )
+        assert all(c.scored.score is not None for c in cards)
+        return seen
+
+    def start() -> None:
+        run = scenarios.start(
+            session, actor=world["hni.receiver"], scenario=catalogue.get("xquang-thieu-so-seri"),
+            procedures=registry, tz=tz,
+        )  # fmt: skip
+        submissions.submit(session, actor=world["hni.receiver"], code=run.code)
+
+    start()
+    one = statements()
+    for _ in range(3):
+        start()
+    assert len(statements()) == len(one), one

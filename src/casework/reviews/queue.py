@@ -249,10 +249,11 @@ def scored(
     procedure: Procedure,
     scenarios: ScenarioRegistry,
     calendars: CalendarSource,
+    events: list[Event] | None = None,
 ) -> Scored:
     try:
         scenario, fb = scenario_service.feedback(
-            session, dossier=dossier, scenarios=scenarios, calendars=calendars
+            session, dossier=dossier, scenarios=scenarios, calendars=calendars, events=events
         )
     except NotFound:  # not a scenario run (or its scenario is gone): finished at a final state
         state = procedure.states.get(dossier.state)
@@ -313,7 +314,7 @@ def cards(
                 unit=units.get(d.handling_unit_id),
                 trainees=[users[u] for u in people[d.id or 0] if u in users],
                 run=run,
-                scored=scored(session, d, procedure, scenarios, calendars),
+                scored=scored(session, d, procedure, scenarios, calendars, events[d.id or 0]),
                 waited=waited,
                 late=waited is not None and waited > REMIND_AFTER_DAYS,
             )

@@ -143,13 +143,16 @@ def feedback(
     dossier: Dossier,
     scenarios: ScenarioRegistry,
     calendars: CalendarSource,
+    events: list[Event] | None = None,
 ) -> tuple[Scenario, Feedback]:
+    """`events`: the dossier's events in `seq` order when the caller has them (a list of runs
+    read them in one query), else read here."""
     scenario_id = dossier.data.get(SCENARIO_KEY)
     if not scenario_id:
         raise NotFound(f"Hồ sơ {dossier.code} không phải bài thực hành.")
     scenario = scenarios.get(scenario_id)
     _, procedure = procedure_of(session, dossier)
-    events = timeline(session, dossier)
+    events = timeline(session, dossier) if events is None else events
     taken = attempt(events)
     cal = calendars.for_unit(session, dossier.handling_unit_id)
     final = dossier.state if procedure.states[dossier.state].final else None
