@@ -48,6 +48,8 @@ NEW = [
 ]  # fmt: skip
 NEW_SCENARIOS = sorted(s.id for s in SCENARIOS.all() if s.procedure in NEW)
 EARLY = "vt-gpdv-gh-nop-qua-som"
+#: the renewal's main part, after the 05 working days of the validity check
+TWO_PART_MAIN = "15 ngày (xét gia hạn giấy phép)"
 HANDBOOK_LINK = "Xem hướng dẫn bước này trong cẩm nang"
 
 
@@ -268,6 +270,15 @@ def test_a_real_renewal_goes_from_reception_to_the_result(walk: Walk) -> None:
     sign_in(w, "hni.receiver")
     code = open_dossier(w, applicant, procedure=procedure.code)
     expect(page.locator(".practice-banner")).to_have_count(0)
+    # its two-part limit (Điều 47 Nghị định 163/2024/NĐ-CP): both parts, each with its end, under
+    # the due; the due is the end of the second
+    parts = page.locator("#due-parts li")
+    expect(parts).to_have_count(2)
+    expect(parts.nth(0)).to_contain_text("5 ngày làm việc (xét tính hợp lệ của hồ sơ) · hạn ")
+    expect(parts.nth(1)).to_contain_text(f"rồi {TWO_PART_MAIN} kể từ ngày kết thúc thời hạn trên")
+    expect(parts.nth(1)).to_contain_text(f"hạn {page.locator('#due strong').inner_text()}")
+    w.seen()
+    w.shot("new-real", 0)
     who = "receiver"
     for step in path:
         option = step.options[0]
@@ -288,6 +299,9 @@ def test_a_real_renewal_goes_from_reception_to_the_result(walk: Walk) -> None:
             expect(sheet).to_contain_text(applicant)
             expect(sheet).to_contain_text(code)
             expect(sheet).to_contain_text(procedure.name)
+            expect(sheet.locator("p", has_text="3. Thời gian giải quyết")).to_contain_text(
+                f"5 ngày làm việc (xét tính hợp lệ của hồ sơ), rồi {TWO_PART_MAIN} kể từ"
+            )
             # the fee line ends its sentence once, even when the fee note ends with a full stop
             fee = sheet.locator("p", has_text="7. Phí, lệ phí:")
             # the amount is unknown: the applicant is told so, never the officers' fee note
