@@ -218,10 +218,34 @@ class QueueCounter(SQLModel, table=True):
     n: int = 0
 
 
+#: the event kinds of a practice run's review (casework.reviews.runs), for the partial indexes
+REVIEW_MARKS = "kind IN ('submitted', 'withdrawn', 'review')"
+SUBMITTED_ONLY = "kind = 'submitted'"
+
+
 class Event(SQLModel, table=True):
     """One append-only row of a dossier's history, chained by hash to the previous row."""
 
-    __table_args__ = (UniqueConstraint("dossier_id", "seq"),)
+    __table_args__ = (
+        UniqueConstraint("dossier_id", "seq"),
+        # the mentors' review queue (casework.reviews.waiting, issue 19): a run's submissions,
+        # withdrawals and verdicts, and the submissions by instant (oldest first), without
+        # reading the events of every real dossier
+        Index(
+            "ix_event_review_marks",
+            "dossier_id",
+            "seq",
+            postgresql_where=text(REVIEW_MARKS),
+            sqlite_where=text(REVIEW_MARKS),
+        ),
+        Index(
+            "ix_event_submitted",
+            "at",
+            "dossier_id",
+            postgresql_where=text(SUBMITTED_ONLY),
+            sqlite_where=text(SUBMITTED_ONLY),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     dossier_id: int = Field(foreign_key="dossier.id", index=True)
