@@ -487,6 +487,8 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/workshop/drafts/{draft_id}/preview"): EDITOR,
     ("GET", "/workshop/drafts/{draft_id}/diagram.svg"): EDITOR,
     ("GET", "/workshop/drafts/{draft_id}/handbook"): EDITOR,
+    ("GET", "/workshop/drafts/{draft_id}/booklet"): EDITOR,
+    ("GET", "/workshop/drafts/{draft_id}/booklet.pdf"): EDITOR,
     ("GET", "/workshop/drafts/{draft_id}/impact"): EDITOR,
     ("GET", "/workshop/drafts/{draft_id}/review"): EDITOR,
     ("POST", "/workshop/drafts/{draft_id}/{step}"): EDITOR,  # the matrix's step: submit
