@@ -382,3 +382,19 @@ def test_declaration_and_certificate_steps_cite_decree_142() -> None:
         assert "Điều 35 khoản 4 điểm b" in text(CCNV, state)
     gap = [why for name, why in lib[CCNV].recheck if "05 ngày làm việc" in why]
     assert gap and "Quyết định 248/QĐ-BKHCN" in gap[0]  # the 2026 step deadline is still unread
+
+
+def test_supplement_documents_follow_decree_142() -> None:
+    """khoản 4 Điều 32 Nghị định 142/2020/NĐ-CP (LawNet's English text, read 05/12/2026) replaces
+    the author's guess: the original licence, not a copy; no inspection certificate of its own."""
+    p = library()["2.002383"]
+    docs = {d.key: d for d in p.documents}
+    assert list(docs) == [
+        "don_de_nghi", "giay_phep_dang_co", "phieu_khai_bao", "bao_cao_an_toan", "chung_chi_nhan_vien",
+    ]  # fmt: skip
+    assert "Mẫu số 07" in docs["don_de_nghi"].name and "gốc" in docs["giay_phep_dang_co"].copies
+    assert not docs["chung_chi_nhan_vien"].required
+    cited = [s for s in p.sources if "documents" in s.what]
+    assert cited and cited[0].url and "lawnet.vn" in cited[0].url and cited[0].note
+    gap = [why for name, why in p.recheck if "khoản 4 Điều 32" in why]
+    assert gap and "2026" in gap[0]
