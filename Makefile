@@ -62,8 +62,9 @@ soak: install
 	CASEWORK_LOAD_SECONDS=60 $(BIN)/pytest tests/faults/test_load.py -q
 
 ## make bench: every benchmark with its baseline (bench/run_all.py: the legal clock, actions and
-## pages over HTTP with wrk on PostgreSQL and SQLite, the reports at 1,000,000 dossiers; the first
-## run creates that database and generates the data, ~10 min), then writes docs/performance.md.
+## pages over HTTP with wrk on PostgreSQL and SQLite, the national pages — readiness map, progress,
+## review queue — over HTTP at 3,321 communes, the reports at 1,000,000 dossiers; the first run
+## creates that database and generates the data, ~10 min), then writes docs/performance.md.
 ## Needs wrk (deploy/system-packages.sh --with-bench installs it) and a PostgreSQL server
 ## (CASEWORK_BENCH_PG, CASEWORK_BENCH_URL).
 bench bench-quick: SYSTEM_PACKAGES_FLAGS := --with-bench

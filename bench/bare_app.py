@@ -11,10 +11,14 @@ response model. In one transaction on a plain psycopg connection (kept per worke
 3. `INSERT INTO event` the action row, with the same SHA-256 chain hash as casework's (so
    `casework audit verify` still passes on the database).
 
-`GET /bare/{name}` (bench/pages.py, when BARE_PAGES is set) renders a page's template with the
-context the real page passed to it, captured once per worker at start-up by requesting the page
-from the real app in-process: the same template and data, but per request no query, no session,
-no sign-in check and no middleware — template rendering and a bare HTTP response only.
+`GET /bare/units` (bench/national.py) reads every unit row and answers them as JSON: the least any
+page listing the 3,356 units must do, with no session, no ORM and no template.
+
+`GET /bare/{name}` (bench/pages.py and bench/national.py, when BARE_PAGES is set) renders a
+page's template with the context the real page passed to it, captured once per worker at start-up
+by requesting the page from the real app in-process: the same template and data, but per request
+no query, no session, no sign-in check and no middleware — template rendering and a bare HTTP
+response only.
 
 Environment: BARE_DATABASE_URL (libpq URL), BARE_ACTOR_ID (the user id the events name);
 BARE_PAGES ("name=/path,name=/path"), BARE_USERNAME and BARE_PASSWORD to sign in for the capture
@@ -123,6 +127,18 @@ def accept(code: str) -> JSONResponse:
         )
         conn.commit()
     return JSONResponse({"code": code, "state": "reviewing", "version": version + 1})
+
+
+@app.get("/bare/units")
+def units() -> JSONResponse:
+    """Every unit row (bench/national.py's baseline: what any page listing the units must do at
+    least), on this worker's psycopg connection, as a JSON list; no session, no ORM."""
+    with connection() as conn:
+        rows = conn.execute(
+            "SELECT id, code, name, kind, parent_id, path, province FROM unit ORDER BY path"
+        ).fetchall()
+        conn.rollback()
+    return JSONResponse([list(r) for r in rows])
 
 
 # ---- pages: the real template and context, rendered with nothing else --------------------

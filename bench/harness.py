@@ -11,9 +11,11 @@
 
 from __future__ import annotations
 
+import argparse
 import copy
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -22,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import datetime, timedelta
 from functools import cache
@@ -47,7 +49,7 @@ from casework.dossiers.events import event_hash
 from casework.dossiers.models import ClockPause, Dossier, DossierCodeCounter, Event, StepRecord
 from casework.procedures import ProcedureRegistry
 from casework.reports import stats
-from casework.settings import PROJECT_ROOT
+from casework.settings import PROJECT_ROOT, get_settings
 from casework.text import fold
 
 BENCH = Path(__file__).resolve().parent
@@ -63,7 +65,8 @@ PROCEDURE = "2.002131"  # X-ray declaration, the first procedure of the staff gu
 
 @cache
 def registry() -> ProcedureRegistry:
-    return ProcedureRegistry.from_directory(PROJECT_ROOT / "workflows")
+    """The procedures the server will load too (CASEWORK_WORKFLOWS_DIR, default workflows/)."""
+    return ProcedureRegistry.from_directory(get_settings().workflows_dir)
 
 
 def timed(fn: Any, repeat: int) -> float:
@@ -163,6 +166,63 @@ def line(label: str, r: dict[str, Any]) -> str:
     )
 
 
+def sign_in(base: str, username: str, password: str) -> str:
+    """The session cookie of `username`, signed in through the /login form (CSRF token from the
+    form), as a browser would."""
+    with httpx.Client(base_url=base, timeout=30) as client:
+        form = client.get("/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+        if form.status_code != 200 or token is None:
+            raise RuntimeError(f"no sign-in form ({form.status_code})")
+        done = client.post(
+            "/login", data={"username": username, "password": password, "csrf_token": token[1]}
+        )
+        if done.status_code != 303:
+            raise RuntimeError(f"sign-in of {username} failed: {done.status_code}")
+        return str(client.cookies["casework_session"])
+
+
+def wrk_arguments(
+    parser: argparse.ArgumentParser, *, seconds: float, warmup: float, connections: int
+) -> None:
+    """The command-line options of a page benchmark's wrk runs and server, with its defaults."""
+    parser.add_argument("--seconds", type=float, default=seconds, help="measured run, per page")
+    parser.add_argument("--warmup", type=float, default=warmup, help="warm-up run, per page")
+    parser.add_argument("--connections", type=int, default=connections)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--workers", type=int, default=2, help="PostgreSQL: server workers")
+
+
+def wrk_cases(
+    base: str,
+    cases: dict[str, list[str]],
+    *,
+    warmup: float,
+    seconds: float,
+    threads: int,
+    connections: int,
+    cookie: Callable[[], str] | None = None,
+    aims: Callable[[str], float | None] = lambda name: None,
+) -> dict[str, dict[str, Any]]:
+    """wrk on each case (a list of paths, gone round), after its own warm-up run whose figures
+    are not kept; with `cookie`, a new session cookie per case (a session idle for 30 minutes
+    ends). Prints each case's line with its p95 aim (`aims(name)`, in ms) and the verdict."""
+    out = {}
+    for name, paths in cases.items():
+        headers = {"Cookie": f"casework_session={cookie()}"} if cookie else {}
+        for length in (warmup, seconds):
+            out[name] = run_wrk(
+                base, paths, seconds=length, threads=threads, connections=connections,
+                headers=headers,
+            )  # fmt: skip
+        aim = aims(name)
+        verdict = "" if aim is None else (
+            "  ok" if out[name]["latency_ms"]["p95"] <= aim else "  MISSED"
+        )  # fmt: skip
+        say(line(name, out[name]) + (f"  (aim p95 ≤ {aim:g} ms){verdict}" if aim else ""))
+    return out
+
+
 # ---- databases ----------------------------------------------------------------------------
 
 
@@ -223,6 +283,25 @@ def fresh_database(url: str, *, keep: bool = False) -> Iterator[Engine]:
             say(f"kept the database: {url}")
         else:
             drop_database(url)
+
+
+@contextmanager
+def sqlite_file(name: str, *, keep: bool) -> Iterator[str]:
+    """The URL of a new SQLite file in a folder of its own, removed afterwards unless `keep`."""
+    folder = Path(tempfile.mkdtemp(prefix="casework-bench-"))
+    try:
+        yield f"sqlite:///{folder / name}.db"
+    finally:
+        if not keep:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def problems_of(results: dict[str, dict[str, Any]]) -> list[str]:
+    """Every database's problems, each printed."""
+    found = [p for r in results.values() for p in r["problems"]]
+    for problem in found:
+        say(f"PROBLEM {problem}")
+    return found
 
 
 def audit_verify(url: str) -> tuple[bool, str]:

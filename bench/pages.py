@@ -32,11 +32,8 @@ from __future__ import annotations
 
 import argparse
 import re
-import shutil
 import sys
-import tempfile
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx2 as httpx
@@ -49,15 +46,18 @@ from harness import (
     clean,
     clone,
     fresh_database,
-    line,
     open_real,
     pg_url,
+    problems_of,
     rebuild_counters,
     require_wrk,
-    run_wrk,
     say,
+    sqlite_file,
     write_json,
+    wrk_arguments,
+    wrk_cases,
 )
+from harness import sign_in as harness_sign_in
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine, make_url
 
@@ -134,18 +134,7 @@ def build(engine: Engine, *, big: int, queue_size: int) -> list[str]:
 
 def sign_in(base: str) -> str:
     """The session cookie of hni.handler, signed in through the /login form."""
-    with httpx.Client(base_url=base, timeout=30) as client:
-        form = client.get("/login")
-        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
-        if form.status_code != 200 or token is None:
-            raise RuntimeError(f"no sign-in form ({form.status_code})")
-        done = client.post(
-            "/login",
-            data={"username": USERNAME, "password": DEMO_PASSWORD, "csrf_token": token[1]},
-        )
-        if done.status_code != 303:
-            raise RuntimeError(f"sign-in failed: {done.status_code}")
-        return str(client.cookies["casework_session"])
+    return harness_sign_in(base, USERNAME, DEMO_PASSWORD)
 
 
 def check_pages(base: str, cookie: str, code: str, open_in_unit: int) -> list[str]:
@@ -175,22 +164,12 @@ def aim_for(case: str) -> int | None:
 def runs(
     base: str, cases: dict[str, list[str]], args: argparse.Namespace, *, signed_in: bool
 ) -> dict[str, Any]:
-    """wrk on each case (a list of paths, gone round), after its own warm-up; `signed_in`: with
-    the cookie of a new sign-in each time (a session idle for 30 minutes ends)."""
-    out = {}
-    for name, paths in cases.items():
-        headers = {"Cookie": f"casework_session={sign_in(base)}"} if signed_in else {}
-        for seconds in (args.warmup, args.seconds):  # the warm-up's figures are not kept
-            out[name] = run_wrk(
-                base, paths, seconds=seconds, threads=args.threads,
-                connections=args.connections, headers=headers,
-            )  # fmt: skip
-        aim = aim_for(name)
-        verdict = (
-            "" if aim is None else "  ok" if out[name]["latency_ms"]["p95"] < aim else "  MISSED"
-        )
-        say(line(name, out[name]) + (f"  (aim p95 < {aim} ms){verdict}" if aim else ""))
-    return out
+    """wrk on each case (harness.wrk_cases); `signed_in`: with the cookie of a new sign-in."""
+    return wrk_cases(
+        base, cases, warmup=args.warmup, seconds=args.seconds, threads=args.threads,
+        connections=args.connections, cookie=(lambda: sign_in(base)) if signed_in else None,
+        aims=aim_for,
+    )  # fmt: skip
 
 
 def open_count(engine: Engine) -> int:
@@ -255,11 +234,7 @@ def measure(url: str, workers: int, args: argparse.Namespace, *, baselines: bool
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=20, help="measured run, per page")
-    parser.add_argument("--warmup", type=float, default=5, help="warm-up run, per page")
-    parser.add_argument("--connections", type=int, default=8)
-    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
-    parser.add_argument("--workers", type=int, default=2, help="PostgreSQL: server workers")
+    wrk_arguments(parser, seconds=20, warmup=5, connections=8)
     parser.add_argument("--queue-size", type=int, default=10000, help="dossiers in the unit")
     parser.add_argument("--dossiers", type=int, default=50, help="dossiers with 50 events")
     parser.add_argument("--database", default="casework_bench_pages")
@@ -271,16 +246,9 @@ def main() -> int:
         "postgresql": measure(pg_url(args.database), args.workers, args, baselines=True)
     }
     if not args.no_sqlite:
-        folder = Path(tempfile.mkdtemp(prefix="casework-bench-"))
-        try:
-            url = f"sqlite:///{folder / 'pages.db'}"
+        with sqlite_file("pages", keep=args.keep) as url:
             results["sqlite"] = measure(url, 1, args, baselines=False)
-        finally:
-            if not args.keep:
-                shutil.rmtree(folder, ignore_errors=True)
-    problems = [p for r in results.values() for p in r["problems"]]
-    for problem in problems:
-        say(f"PROBLEM {problem}")
+    problems = problems_of(results)
     write_json(
         "pages",
         {

@@ -19,16 +19,18 @@ The target is 1 s per page. The figures go to bench/out/readiness.json.
 from __future__ import annotations
 
 import random
+import sys
 from collections.abc import Callable
 from datetime import date, timedelta
 
+import national
 from harness import TZ, registry
-from national import main
+from national import Bench, main
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from casework.accounts.models import Unit, User
+from casework.accounts.models import User
 from casework.accounts.security import hash_password
 from casework.certificates.models import Certificate
 from casework.db import utcnow
@@ -38,16 +40,15 @@ from casework.readiness import queries
 from casework.readiness.rules import FIELDS
 from casework.signoffs.models import SignOffEntry
 
-TARGET = 1.0
-PASSWORD = "bench-readiness-1"
+PASSWORD = "bench-readiness-1"  # the bench officers' (they do not sign in)
+READER = "bo.auditor"  # the ministry's auditor: the whole country
 COMMUNE_PROCEDURES = ("XA-DL-KTNN", "XA-DL-HDGS", "XA-CL-HHLT")
 
 
 def fill(session: Session) -> dict[str, int]:
     rng = random.Random(15)
     now = utcnow()
-    units = session.execute(select(Unit.id, Unit.kind)).all()
-    places = [uid for uid, kind in units if kind in ("department", "commune")]
+    places = national.places(session)
     shared = hash_password(PASSWORD)
     users = [
         {"username": f"bench.{uid}.{role}", "full_name": "Cán bộ", "unit_id": uid,
@@ -99,27 +100,24 @@ def fill(session: Session) -> dict[str, int]:
             "dossiers": len(rows)}  # fmt: skip
 
 
-def cases(engine: Engine, get: Callable[[str], None]) -> dict[str, Callable[[], None]]:
+def functions(engine: Engine) -> dict[str, Callable[[], None]]:
     def figures() -> None:
         with Session(engine) as s:
             queries.figures(s, procedures=registry(), department=None, now=utcnow(),
                             today=utcnow().astimezone(TZ).date())  # fmt: skip
 
-    return {
-        "figures of every unit (grouped queries)": figures,
-        "page: national map and 34 provinces": lambda: get("/readiness"),
-        "page: Thành phố HCM's 168 communes by level": lambda: get(
-            "/readiness?province=SKHCN.HCM&sort=-level_dl"
-        ),
-        "page: Đồng Tháp, nobody certified in đo lường": lambda: get(
-            "/readiness?province=SKHCN.DTH&uncertified=1&page=2"
-        ),
-        "page: all 3,321 communes by level, page 30": lambda: get(
-            "/readiness?communes=1&sort=-level_dl&page=30"
-        ),
-        "CSV: Thành phố HCM's communes": lambda: get("/readiness.csv?province=SKHCN.HCM"),
-    }
+    return {"figures of every unit (grouped queries)": figures}
 
+
+PAGES = {
+    "page: national map and 34 provinces": "/readiness",
+    "page: Thành phố HCM's 168 communes by level": "/readiness?province=SKHCN.HCM&sort=-level_dl",
+    "page: Đồng Tháp, nobody certified in đo lường": (
+        "/readiness?province=SKHCN.DTH&uncertified=1&page=2"
+    ),
+    "page: all 3,321 communes by level, page 30": "/readiness?communes=1&sort=-level_dl&page=30",
+    "CSV: Thành phố HCM's communes": "/readiness.csv?province=SKHCN.HCM",
+}
 
 if __name__ == "__main__":
-    main("readiness", fill, cases, TARGET)
+    sys.exit(main(Bench("readiness", READER, fill, PAGES, functions), __doc__ or ""))

@@ -6,13 +6,14 @@
 
 `make bench` runs bench/clock.py, bench/actions.py, bench/pages.py, bench/reports.py (on the
 1,000,000-dossier database, created and generated on first use, about ten minutes),
-bench/readiness.py and bench/progress.py (the national tables on the real tree of 3,321
-communes) and bench/handbook.py (the handbook's search) at full size and writes
-docs/performance.md. `make bench-quick` (--quick) runs shorter and smaller, without the reports
-and with the national tables on SQLite only, and writes bench/out/performance.md, leaving docs/
-alone. A script that fails does not stop the others; its rows say "not measured" and the exit
-code is 1. --doc-only writes the page from the results already in bench/out/ (e.g. after editing
-bench/limits.toml, where the "what limits it" lines live).
+bench/readiness.py, bench/progress.py and bench/reviews.py (the national pages over HTTP with wrk
+on the real tree of 3,321 communes, the review queue with 30,000 officers) and bench/handbook.py
+(the handbook's search) at full size and writes docs/performance.md. `make bench-quick` (--quick)
+runs shorter and smaller, without the reports and with the national pages on SQLite only, and
+writes bench/out/performance.md, leaving docs/ alone. A script that fails does not stop the
+others; its rows say "not measured" and the exit code is 1. --doc-only writes the page from the
+results already in bench/out/ (e.g. after editing bench/limits.toml, where the "what limits it"
+lines live).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ ROOT = BENCH.parent
 OUT = BENCH / "out"
 PY = ".venv/bin/python"
 
+NATIONAL_QUICK = ["--sqlite-only", "--seconds", "3", "--warmup", "1", "--repeat", "2"]
 FULL: dict[str, list[str]] = {
     "clock": [],
     "actions": [],
@@ -40,18 +42,24 @@ FULL: dict[str, list[str]] = {
     "reports": ["--generate-if-empty", "1000000"],
     "readiness": [],
     "progress": [],
+    "reviews": [],
     "handbook": [],
 }
 QUICK: dict[str, list[str]] = {
     "clock": ["--n", "5000", "--naive", "500"],
     "actions": ["--seconds", "5", "--warmup", "3", "--pool", "1000"],
     "pages": ["--seconds", "5", "--warmup", "2", "--queue-size", "2000", "--dossiers", "10"],
-    "readiness": ["--sqlite-only", "--repeat", "2"],
-    "progress": ["--sqlite-only", "--repeat", "2"],
+    "readiness": NATIONAL_QUICK,
+    "progress": NATIONAL_QUICK,
+    "reviews": NATIONAL_QUICK,
     "handbook": ["--repeat", "2"],
 }
-#: the national tables (same JSON shape: per database, seconds per case beside a baseline)
-NATIONAL = {"readiness": "Readiness map", "progress": "Progress of trainees"}
+#: the national pages (bench/national.py: the same JSON shape, wrk runs and in-process figures)
+NATIONAL = {
+    "readiness": "Readiness map",
+    "progress": "Progress of trainees",
+    "reviews": "Mentors' review queue",
+}
 
 
 # ---- the machine --------------------------------------------------------------------------
@@ -337,29 +345,73 @@ def _baseline(seconds: dict[str, float]) -> str:
     return next(label for label in seconds if label.startswith("baseline"))
 
 
+def _floor(runs: dict[str, Any]) -> list[str]:
+    """The p95 of a national page's floors: the bare read of the unit rows, /healthz."""
+    return [
+        f"{tag} {ms(runs[key]['latency_ms']['p95'])}"
+        for key, tag in (
+            ("BASELINE bare app: read the unit rows", "unit rows"),
+            ("BASELINE /healthz (no database)", "/healthz"),
+        )
+        if key in runs
+    ]
+
+
 def section_national(name: str, r: dict[str, Any], limits: dict[str, str]) -> list[str]:
-    """bench/readiness.py or bench/progress.py: every case on each database, with its baseline."""
+    """bench/readiness.py, progress.py or reviews.py: each page over HTTP beside its baselines,
+    then the in-process figures beside reading the unit rows."""
+    c, aims = r["config"], r["aims_p95_ms"]
     rows = [
         f"## {NATIONAL[name]} at national scale",
         "",
         f"`bench/{name}.py` on the demo's real tree (34 provinces, 3,321 communes), filled as its "
-        "docstring says; each figure is the median of the runs after a warm-up, in process "
-        "(the app through its test client: no HTTP server), beside a baseline of the same run.",
+        f"docstring says. Over HTTP: `casework serve` ({c['workers']} workers on PostgreSQL, one "
+        f"on SQLite), wrk {c['threads']} threads × {c['connections']} connections on loopback "
+        f"(one request per worker at a time: a page's own time, not a queue), signed in as "
+        f"`{r['reader']}` through `/login`, {c['warmup']:g} s warm-up then {c['seconds']:g} s "
+        "measured per page, each page checked first (200, not the sign-in form). Baselines of the "
+        "same run: `/healthz` of the same server, and on PostgreSQL `bench/bare_app.py` reading "
+        "every unit row with psycopg (the least a page listing the units must do) and rendering "
+        "the page's template alone with the context the real page passed to it.",
         "",
-        f"Reproduce: `{PY} bench/{name}.py`",
+        f"Reproduce: {command(r)}",
         "",
-        "| case | database | time | × baseline | aim |",
-        "|---|---|---|---|---|",
+        "| page | database (workers) | req/s | p50 / p95 / p99 | aim p95 | baselines p95 |",
+        "|---|---|---|---|---|---|",
+    ]
+    for db, res in r["results"].items():
+        runs = res["runs"]
+        floor = _floor(runs)
+        for label, run in runs.items():
+            if label.startswith("BASELINE"):
+                continue
+            aim = aims["file"] if label.startswith(("CSV", "XLSX")) else aims["page"]
+            template = runs.get(f"BASELINE template only: {label}")
+            base = [f"template only {ms(template['latency_ms']['p95'])}"] if template else []
+            mark = "" if run["latency_ms"]["p95"] <= aim else " (missed)"
+            rows.append(
+                f"| {label} | {db} ({res['workers']}) | {run['requests_per_s']:,.1f} | "
+                f"{lat(run)}{mark} | ≤ {aim:,} ms | {', '.join(base + floor)} |"
+            )
+    rows += [
+        "",
+        f"In process (median of {c['repeat']} runs after a warm-up):",
+        "",
+        "| figures | database | time | × baseline |",
+        "|---|---|---|---|",
     ]
     for db, res in r["results"].items():
         seconds = res["seconds"]
         base = _baseline(seconds)
         for label, value in seconds.items():
-            aim = "(baseline)" if label == base else f"< {r['target_seconds']:g} s"
-            ratio = value / seconds[base] if seconds[base] else 0
-            rows.append(f"| {label} | {db} | {ms(value * 1000)} | {ratio:.1f} | {aim} |")
+            ratio = "(baseline)" if label == base else f"{value / seconds[base]:.1f}"
+            rows.append(f"| {label} | {db} | {ms(value * 1000)} | {ratio} |")
     sizes = "; ".join(f"{db}: {res['sizes']}" for db, res in r["results"].items())
-    rows += ["", f"Data: {sizes}.", "", f"What limits it: {limits.get(name, '')}", ""]
+    rows += ["", f"Data: {sizes}.", ""]
+    for db, res in r["results"].items():
+        if res["problems"]:
+            rows += [f"**Problems ({db}):** {'; '.join(res['problems'])}", ""]
+    rows += [f"What limits it: {limits.get(name, '')}", ""]
     return rows
 
 
@@ -447,13 +499,15 @@ def summary(res: dict[str, dict[str, Any]]) -> list[str]:
         )
     for name, title in NATIONAL.items():
         for db, r in res.get(name, {}).get("results", {}).items():
-            seconds = r["seconds"]
-            base = _baseline(seconds)
-            slowest = max((v, k) for k, v in seconds.items() if k != base)
+            runs = r["runs"]
+            pages = [(v["latency_ms"]["p95"], k) for k, v in runs.items() if k.startswith("page")]
+            if not pages:
+                continue
+            p95, label = max(pages)
+            floor = _floor(runs)
             rows.append(
-                f"| {title}: slowest case ({slowest[1]}), {db} | {ms(slowest[0] * 1000)} | "
-                f"< {res[name]['target_seconds']:g} s | {base.removeprefix('baseline: ')} "
-                f"{ms(seconds[base] * 1000)} |"
+                f"| {title}: slowest page p95 ({label}), {db} | {ms(p95)} | "
+                f"≤ {res[name]['aims_p95_ms']['page']} ms | {', '.join(floor)} |"
             )
     if h := res.get("handbook"):
         per = h["ms_per_query"]
@@ -517,6 +571,7 @@ def write_page(
         ("reports", lambda: section_reports(res["reports"], limits)),
         ("readiness", lambda: section_national("readiness", res["readiness"], limits)),
         ("progress", lambda: section_national("progress", res["progress"], limits)),
+        ("reviews", lambda: section_national("reviews", res["reviews"], limits)),
         ("handbook", lambda: section_handbook(res["handbook"], limits)),
     ):
         if name == "memory" or name in res:
@@ -533,7 +588,8 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="short runs, small sizes, no reports")
     parser.add_argument(
         "--only",
-        help="comma-separated subset: clock,actions,pages,reports,readiness,progress,handbook",
+        help="comma-separated subset: "
+        "clock,actions,pages,reports,readiness,progress,reviews,handbook",
     )
     parser.add_argument("--doc-only", action="store_true", help="write the page, run nothing")
     parser.add_argument("--output", type=Path, help="default: docs/performance.md (quick: out/)")
