@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import String, cast, func
+from sqlalchemy import String, cast, func, or_
 from sqlmodel import Session, col, select
 
 from casework.accounts.models import Role, Unit, UnitKind, User
@@ -121,16 +121,17 @@ def figures(
     kind_of = {p.code: p.kind for p in procedures.all()}
     since = now - timedelta(days=WINDOW_DAYS)
 
-    # the roles as their JSON text (no decoding of ~10,000 lists): '["receiver", "admin"]'
-    users = session.exec(
-        select(User.unit_id, cast(col(User.roles), String)).where(
-            col(User.is_active), within(User.unit_id)
-        )
-    ).all()
-    quoted = [f'"{role}"' for role in ACTING]
-    for unit_id, roles in users:
-        if unit_id in out and any(q in (roles or "") for q in quoted):
-            out[unit_id].officers += 1
+    # the acting officers counted per unit in SQL, on the roles' JSON text ('["receiver",
+    # "admin"]': no decoding), one row per unit instead of one per officer (~10,000 nationally)
+    roles = cast(col(User.roles), String)
+    acting = or_(*(roles.contains(f'"{role}"') for role in ACTING))
+    for unit_id, n in session.exec(
+        select(User.unit_id, func.count())
+        .where(col(User.is_active), acting, within(User.unit_id))
+        .group_by(col(User.unit_id))
+    ).all():
+        if unit_id in out:
+            out[unit_id].officers = int(n)
 
     by_name = {name: key for key, name in FIELDS.items()}
     certs = session.exec(
