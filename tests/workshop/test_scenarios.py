@@ -296,9 +296,55 @@ def test_the_pages_open_dry_run_diff_review_and_the_trainee_sees_it(  # type: ig
     )
     assert approved.status_code == 303, approved.text[:500]
     assert "published" in approved.headers["location"]
+    history = client.get(f"/workshop/history/{SID}?kind=scenario")
+    assert history.status_code == 200 and 'data-testid="versions"' in history.text
+    assert reviewer.full_name in history.text and "Tên bài rõ hơn" in history.text
+    assert "Tên bài: «" in history.text and "tệp trong kho mã nguồn" in history.text  # v2, v1
 
     sign_in(world["hni.receiver"])
     practice = client.get("/scenarios")
     assert practice.status_code == 200
     assert "bài đã sửa trong xưởng" in practice.text
     assert "hồ sơ đủ, tiếp nhận và trả kết quả" not in practice.text
+
+
+def test_a_run_in_progress_is_scored_on_the_version_it_started(
+    session: Session, world, editors, published, stored, workflows_dir: Path
+):
+    from casework.dossiers.clockwork import CalendarSource
+    from casework.scenarios import service as practice
+
+    run = practice.start(
+        session, actor=world["hni.receiver"], scenario=stored.get(SID), procedures=published,
+        tz=TZ, together=True,
+    )  # fmt: skip
+    before = stored.get(SID)
+    text = _draft(session, editors[0], workflows_dir).yaml_text
+    changed = _retitled(text, "title: Khai báo X-quang — bản sau khi đã bắt đầu").replace(
+        before.expected[0].why.split(",")[0], "Lời giải thích mới", 1
+    )
+    assert changed.count("Lời giải thích mới") == 1
+    service.abandon_draft(
+        session,
+        actor=editors[0],
+        draft_id=service.open_draft_for(session, SID, "scenario").id,  # type: ignore[union-attr]
+    )
+    _publish(session, editors, published, workflows_dir, changed)
+    state = SimpleNamespace(file_registry=published, file_scenarios=stored)
+    live.load(state, session)
+    assert state.scenarios.get(SID).title.endswith("bản sau khi đã bắt đầu")
+
+    scenario, _ = practice.feedback(
+        session, dossier=run, scenarios=state.scenarios, calendars=CalendarSource()
+    )
+    assert scenario.title == before.title and scenario.expected[0].why == before.expected[0].why
+    assert scenario.expected[0].state  # walked against the run's procedure version
+    fresh = practice.start(
+        session, actor=world["hni.receiver"], scenario=state.scenarios.get(SID),
+        procedures=published, tz=TZ, together=True,
+    )  # fmt: skip
+    scenario, _ = practice.feedback(
+        session, dossier=fresh, scenarios=state.scenarios, calendars=CalendarSource()
+    )
+    assert scenario.title.endswith("bản sau khi đã bắt đầu")
+    assert scenario.expected[0].why.startswith("Lời giải thích mới")

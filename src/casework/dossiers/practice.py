@@ -29,6 +29,7 @@ from casework.web.deps import CalendarsDep, SessionDep, TzDep
 #: Keys of a practice dossier's data that its fresh copy keeps (a scenario's id and script).
 CARRIED_KEYS = (
     "_scenario",
+    "_scenario_hash",
     script.SCRIPT_KEY,
     script.COLLEAGUES_KEY,
     script.PLAYS_KEY,

@@ -20,8 +20,12 @@ from casework.errors import NotFound, PermissionDenied
 from casework.procedures import Procedure, ProcedureRegistry
 from casework.scenarios.feedback import Feedback, TakenAction, evaluate
 from casework.scenarios.schema import Scenario, ScenarioRegistry
+from casework.workshop import scenario_store
 
 SCENARIO_KEY = "_scenario"
+#: the hash of the scenario's text the run started on (`workshop.scenario_store.content_hash`):
+#: a scenario published in the workshop later does not change how the run is scored
+SCENARIO_HASH_KEY = "_scenario_hash"
 
 
 def refusal(unit: Unit, actor: User, scenario: Scenario, procedure: Procedure) -> str | None:
@@ -123,6 +127,7 @@ def start(
     played = played_roles(actor, scenario, procedure, together=together)
     dossier.data = {
         SCENARIO_KEY: scenario.id,
+        SCENARIO_HASH_KEY: scenario_store.hash_of(scenario),
         script.SCRIPT_KEY: [r.model_dump() for r in scenario.responses],
         script.COLLEAGUES_KEY: colleague_plan(scenario, procedure, played),
         script.PLAYS_KEY: played,
@@ -150,8 +155,11 @@ def feedback(
     scenario_id = dossier.data.get(SCENARIO_KEY)
     if not scenario_id:
         raise NotFound(f"Hồ sơ {dossier.code} không phải bài thực hành.")
-    scenario = scenarios.get(scenario_id)
     _, procedure = procedure_of(session, dossier)
+    scenario = scenarios.get(scenario_id)
+    digest = dossier.data.get(SCENARIO_HASH_KEY)
+    if digest:  # the version the run started on
+        scenario = scenario_store.run_scenario(session, scenario, str(digest), procedure)
     events = timeline(session, dossier) if events is None else events
     taken = attempt(events)
     cal = calendars.for_unit(session, dossier.handling_unit_id)

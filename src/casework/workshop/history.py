@@ -1,8 +1,10 @@
-"""The version history of a procedure: each published version with who published it, from when,
-why and with which source, and the steps of the draft it came from (the audit trail)."""
+"""The version history of a procedure (or of a practice scenario): each published version with
+who published it, from when, why and with which source, and the steps of the draft it came from
+(the audit trail)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -11,7 +13,8 @@ from sqlmodel import Session, col, select
 from casework.accounts.models import User
 from casework.dossiers.catalog import versions_of
 from casework.dossiers.models import ProcedureVersion
-from casework.workshop.models import DraftEvent, ProcedureDraft
+from casework.workshop.models import DraftEvent, ProcedureDraft, ScenarioVersion
+from casework.workshop.scenario_store import versions_of as scenario_versions
 
 
 @dataclass
@@ -24,7 +27,7 @@ class HistoryEvent:
 
 @dataclass
 class VersionEntry:
-    row: ProcedureVersion
+    row: ProcedureVersion | ScenarioVersion
     #: when it applies from (its effective date, or when it was stored from a file)
     since: datetime
     published_by: str
@@ -51,6 +54,26 @@ def version_history(session: Session, code: str) -> list[VersionEntry]:
             )
         )
     }
+    return _entries(session, rows, drafts)
+
+
+def scenario_history(session: Session, scenario_id: str) -> list[VersionEntry]:
+    """Every published version of a practice scenario, newest first, with its draft's events."""
+    rows = scenario_versions(session, scenario_id)
+    wanted = [r.draft_id for r in rows if r.draft_id is not None]
+    by_id = {
+        d.id: d
+        for d in session.exec(select(ProcedureDraft).where(col(ProcedureDraft.id).in_(wanted)))
+    } if wanted else {}  # fmt: skip
+    drafts = {r.id: by_id[r.draft_id] for r in rows if r.draft_id in by_id}
+    return _entries(session, rows, drafts)
+
+
+def _entries(
+    session: Session,
+    rows: Sequence[ProcedureVersion | ScenarioVersion],
+    drafts: dict[int | None, ProcedureDraft],
+) -> list[VersionEntry]:
     draft_ids = [d.id for d in drafts.values() if d.id is not None]
     events = list(
         session.exec(
@@ -69,7 +92,7 @@ def version_history(session: Session, code: str) -> list[VersionEntry]:
         draft = drafts.get(row.id)
         entry = VersionEntry(
             row=row,
-            since=row.effective_from or row.created_at,
+            since=getattr(row, "effective_from", None) or row.created_at,
             published_by=names.get(row.published_by_id or 0, "tệp trong kho mã nguồn"),
             draft_id=draft.id if draft is not None else None,
         )

@@ -4,15 +4,16 @@ publish) and the version history of a procedure (who, what, why, which source)."
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from casework.accounts.models import User
 from casework.dossiers.catalog import procedure_of_version
+from casework.dossiers.models import ProcedureVersion
 from casework.errors import ActionNotAllowed, Conflict, PermissionDenied, ValidationFailed
 from casework.ids import IdPath
 from casework.procedures.diff import diff
@@ -21,9 +22,10 @@ from casework.web.deps import SessionDep, TzDep
 from casework.web.forms import form_texts
 from casework.web.i18n import N_
 from casework.web.templating import render
-from casework.workshop import service
-from casework.workshop.history import version_history
-from casework.workshop.models import ACTION_LABELS, DraftKind, ProcedureDraft
+from casework.workshop import scenario_store, service
+from casework.workshop.history import scenario_history, version_history
+from casework.workshop.models import ACTION_LABELS, DraftKind, ProcedureDraft, ScenarioVersion
+from casework.workshop.scenario_check import changes as scenario_changes
 from casework.workshop.service import get_draft, require_editor
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
@@ -150,23 +152,42 @@ async def review_step(
 
 
 @router.get("/workshop/history/{code}")
-def history_page(code: str, request: Request, session: SessionDep, user: PageUser) -> Response:
-    """Every published version of a procedure: when, effective from, who published it, why, with
-    which source, what changed; and the audit trail of its drafts."""
+def history_page(
+    code: str,
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    kind: Annotated[str | None, Query(max_length=16)] = None,
+) -> Response:
+    """Every published version of a procedure (`kind=scenario`: of a practice scenario): when,
+    effective from, who published it, why, with which source, what changed; and the audit trail
+    of its drafts."""
     require_editor(user)
     code = code[:64]
-    entries = version_history(session, code)
+    scenario = kind == DraftKind.scenario
+    entries = scenario_history(session, code) if scenario else version_history(session, code)
     versions = []
     for i, entry in enumerate(entries):
         older = entries[i + 1].row if i + 1 < len(entries) else None
-        changes = (
-            diff(procedure_of_version(older), procedure_of_version(entry.row)) if older else []
-        )
-        versions.append((entry, changes))
+        versions.append((entry, _changes(older, entry.row) if older is not None else []))
+    first = entries[0].row if entries else None
     context: dict[str, Any] = {
         "code": code,
-        "name": entries[0].row.name if entries else code,
+        "name": (first.title if isinstance(first, ScenarioVersion) else first.name)
+        if first is not None
+        else code,
+        "scenario": scenario,
         "versions": versions,
         "action_labels": {str(k): v for k, v in ACTION_LABELS.items()},
     }
     return render(request, "workshop/history.html", context, user=user)
+
+
+def _changes(
+    older: ProcedureVersion | ScenarioVersion, newer: ProcedureVersion | ScenarioVersion
+) -> list[str]:
+    if isinstance(older, ProcedureVersion) and isinstance(newer, ProcedureVersion):
+        return diff(procedure_of_version(older), procedure_of_version(newer))
+    assert isinstance(older, ScenarioVersion) and isinstance(newer, ScenarioVersion)
+    before, after = scenario_store.parse(older.yaml_text), scenario_store.parse(newer.yaml_text)
+    return scenario_changes(before, after) if before is not None and after is not None else []

@@ -30,7 +30,7 @@ from sqlmodel import Session, col, select
 from casework.accounts.models import User
 from casework.db import utcnow
 from casework.errors import Conflict
-from casework.procedures import ProcedureRegistry
+from casework.procedures import Procedure, ProcedureRegistry
 from casework.procedures.yamlsafe import fast_load
 from casework.scenarios.schema import Scenario, ScenarioRegistry, check_against
 from casework.workshop.models import (
@@ -56,6 +56,42 @@ def content_hash(scenario: Scenario) -> str:
         step.pop("state", None)
     body = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+_hashes: dict[int, tuple[Scenario, str]] = {}
+
+
+def hash_of(scenario: Scenario) -> str:
+    """`content_hash`, remembered per scenario object (a served registry's scenarios live as long
+    as the registry; the feedback of a list of runs asks for each)."""
+    found = _hashes.get(id(scenario))
+    if found is not None and found[0] is scenario:
+        return found[1]
+    digest = content_hash(scenario)
+    if len(_hashes) > 4096:
+        _hashes.clear()
+    _hashes[id(scenario)] = (scenario, digest)
+    return digest
+
+
+def run_scenario(session: Session, served: Scenario, digest: str, procedure: Procedure) -> Scenario:
+    """The scenario a practice run started on: `served` when it still says the same (`digest`,
+    stored at the start), else the published version with that hash walked against the run's own
+    procedure version — so a publication does not change the scoring of runs in progress. Falls
+    back to `served` when that version is not stored (a run started from a file never stored)."""
+    if hash_of(served) == digest:
+        return served
+    row = session.exec(
+        select(ScenarioVersion)
+        .where(ScenarioVersion.scenario_id == served.id, ScenarioVersion.content_hash == digest)
+        .order_by(col(ScenarioVersion.version).desc())
+        .limit(1)
+    ).first()
+    parsed = parse(row.yaml_text) if row is not None else None
+    if parsed is None:
+        return served
+    walked, problems = check_against(parsed, ProcedureRegistry([procedure]), served.id)
+    return served if problems else walked
 
 
 def parse(body: str) -> Scenario | None:
