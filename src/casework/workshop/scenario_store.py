@@ -33,10 +33,9 @@ from casework.errors import Conflict
 from casework.procedures import Procedure, ProcedureRegistry
 from casework.procedures.yamlsafe import fast_load
 from casework.scenarios.schema import Scenario, ScenarioRegistry, check_against
+from casework.workshop.imports import imported_draft
 from casework.workshop.models import (
     OPEN_STATUSES,
-    DraftAction,
-    DraftEvent,
     DraftKind,
     ProcedureDraft,
     ScenarioVersion,
@@ -286,21 +285,10 @@ def _import(
             scenario_id, shown, busy,
         )  # fmt: skip
         return None
-    draft = ProcedureDraft(
-        code=scenario_id, kind=DraftKind.scenario, yaml_text=body, created_at=now, updated_at=now
-    )
-    session.add(draft)
-    session.flush()
-    assert draft.id is not None
-    session.add(
-        DraftEvent(
-            draft_id=draft.id,
-            action=DraftAction.imported,
-            note=f"Tệp {shown} khác phiên bản {version} đã công bố: nhập thành bản nháp khi "
-            "khởi động (không tự công bố).",
-            at=now,
-        )
-    )
+    draft = imported_draft(
+        session, code=scenario_id, kind=DraftKind.scenario, body=body, shown=shown,
+        version=version, now=now,
+    )  # fmt: skip
     log.warning(
         "scenario_file_imported_as_draft id=%s file=%s draft=%d published_version=%d",
         scenario_id, shown, draft.id, version,

@@ -408,6 +408,22 @@ def approve_draft(
     return draft
 
 
+def _approved(session: Session, actor: User, draft_id: int, kind: str) -> ProcedureDraft:
+    """The approved draft an editor publishes, its row held; refused if it is of another kind
+    (a procedure's and a scenario's publications are not the same step)."""
+    draft = _locked(
+        session, actor, draft_id, (DraftStatus.approved,),
+        "Chỉ công bố được bản nháp đã được duyệt.",
+    )  # fmt: skip
+    if draft.kind != kind:
+        raise ActionNotAllowed(
+            "Bản nháp này là bài thực hành, không phải thủ tục."
+            if draft.kind == DraftKind.scenario
+            else "Bản nháp này là thủ tục, không phải bài thực hành."
+        )
+    return draft
+
+
 def start_of_day(day: date, tz: ZoneInfo) -> datetime:
     """Local midnight of `day` (an effective date typed as a date) as an aware instant."""
     return datetime.combine(day, time(0, 0), tzinfo=tz)
@@ -429,12 +445,7 @@ def publish_draft(
     (default: now). A date in the past needs a `reason`. Dossiers received before that instant
     keep the old version; those received at or after it get this one; open dossiers stay pinned."""
     now = now or utcnow()
-    draft = _locked(
-        session, actor, draft_id, (DraftStatus.approved,),
-        "Chỉ công bố được bản nháp đã được duyệt.",
-    )  # fmt: skip
-    if draft.kind != DraftKind.procedure:
-        raise ActionNotAllowed("Bài thực hành được công bố bằng publish_scenario_draft.")
+    draft = _approved(session, actor, draft_id, DraftKind.procedure)
     when = effective_from or now
     reason = reason.strip()
     if when.tzinfo is None:
@@ -508,12 +519,7 @@ def publish_scenario_draft(
     """Publish an approved scenario draft as its id's next version: the practice pages of every
     worker serve it from the next request (no effective date: practice material, not law)."""
     now = now or utcnow()
-    draft = _locked(
-        session, actor, draft_id, (DraftStatus.approved,),
-        "Chỉ công bố được bản nháp đã được duyệt.",
-    )  # fmt: skip
-    if draft.kind != DraftKind.scenario:
-        raise ActionNotAllowed("Bản nháp này là thủ tục, không phải bài thực hành.")
+    draft = _approved(session, actor, draft_id, DraftKind.scenario)
     checked = validate_draft(
         session, draft_id=draft_id, workflows_dir=workflows_dir, registry=registry
     )

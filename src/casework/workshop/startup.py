@@ -24,7 +24,8 @@ from casework.dossiers.models import ProcedureVersion
 from casework.procedures import Procedure
 from casework.procedures.loader import procedure_files
 from casework.procedures.yamlsafe import fast_load
-from casework.workshop.models import DraftAction, DraftEvent, DraftKind, ProcedureDraft
+from casework.workshop.imports import imported_draft
+from casework.workshop.models import DraftKind, ProcedureDraft
 from casework.workshop.service import open_draft_for
 
 log = logging.getLogger("casework.workshop")
@@ -90,27 +91,10 @@ def sync_repository(
                 proc.code, shown, busy.id,
             )  # fmt: skip
             continue
-        draft = ProcedureDraft(
-            code=proc.code,
-            kind=DraftKind.procedure,
-            base_version_id=row.id,
-            yaml_text=body,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(draft)
-        session.flush()
-        assert draft.id is not None
-        against = f"phiên bản {row.version} đã công bố"
-        session.add(
-            DraftEvent(
-                draft_id=draft.id,
-                action=DraftAction.imported,
-                note=f"Tệp {shown} khác {against}: nhập thành bản nháp khi khởi động "
-                "(không tự công bố).",
-                at=now,
-            )
-        )
+        draft = imported_draft(
+            session, code=proc.code, kind=DraftKind.procedure, body=body, shown=shown,
+            version=row.version, now=now, base_version_id=row.id,
+        )  # fmt: skip
         created.append(draft)
         log.warning(
             "procedure_file_imported_as_draft code=%s file=%s draft=%d published_version=%s",
