@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, update
+from sqlalchemy import bindparam, delete, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql import ColumnElement, Executable
@@ -131,17 +131,21 @@ def start(
     return token
 
 
+#: the session row and its user by the token's digest: built once (every page request runs it)
+_RESOLVE = (
+    select(UserSession, User)
+    .join(User, col(User.id) == col(UserSession.user_id))
+    .where(col(UserSession.token_hash) == bindparam("digest"))
+)
+
+
 def resolve(
     session: Session, token: str, *, timeouts: Timeouts, now: datetime
 ) -> Current | EndReason | None:
     """The live session of `token` with its user; else why it is not live (an `EndReason`), or
     None for a token no row knows (purged, forged, of another database). Ends a session found
     past a timeout, and records the use of a live one (at most once a minute)."""
-    found = session.exec(
-        select(UserSession, User)
-        .join(User, col(User.id) == col(UserSession.user_id))
-        .where(col(UserSession.token_hash) == token_digest(token))
-    ).first()
+    found = session.execute(_RESOLVE, {"digest": token_digest(token)}).first()
     if found is None:
         return None
     row, user = found

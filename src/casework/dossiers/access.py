@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import false, or_
+from sqlalchemy import bindparam, false, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -38,6 +38,31 @@ class UnitColumns:
 DOSSIER_COLUMNS = UnitColumns(
     col(Dossier.handling_unit_id), col(Dossier.receiving_unit_id), col(Dossier.mode)
 )
+
+
+class BoundViewer:
+    """Stands in for a user and their unit in `visible_filter` (and the work queue's clauses) when
+    a statement is built once per kind of viewer and run with parameters (`viewer_params`): the
+    roles are the kind's, the ids and the unit's path bound parameters (or, `path`, a column of a
+    unit joined in the same statement)."""
+
+    def __init__(self, roles: frozenset[str], path: Any = None) -> None:
+        self.roles = roles
+        self.id: Any = bindparam("viewer_id")
+        self.unit_id: Any = bindparam("viewer_unit_id")
+        self.path: Any = bindparam("viewer_unit_path") if path is None else path
+
+    def has_role(self, *roles: str) -> bool:
+        return any(r in self.roles for r in roles)
+
+
+def viewer_params(user: User, unit: Unit | None = None) -> dict[str, Any]:
+    """The parameters of a statement built with a `BoundViewer` of `user`'s roles."""
+    return {
+        "viewer_id": user.id,
+        "viewer_unit_id": user.unit_id,
+        "viewer_unit_path": unit.path if unit is not None else None,
+    }
 
 
 def visible_filter(user: User, unit: Unit, on: UnitColumns = DOSSIER_COLUMNS) -> Any:

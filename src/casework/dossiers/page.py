@@ -31,20 +31,21 @@ from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo
 
 import jinja2
 from markupsafe import Markup
-from sqlalchemy import func, inspect, or_
+from sqlalchemy import Integer, bindparam, func, inspect, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased, defer, make_transient_to_detached
 from sqlmodel import Session, col, select
 
 from casework.accounts.models import Unit, User
 from casework.caching.service import generation_column, seen
-from casework.dossiers.access import visible_filter
+from casework.dossiers.access import BoundViewer, viewer_params, visible_filter
 from casework.dossiers.catalog import procedure_of
 from casework.dossiers.clockwork import pauses_of
 from casework.dossiers.fields import is_money
@@ -82,18 +83,13 @@ class Loaded:
     items: int
 
 
-class _UnitPath:
-    """Stands in for the viewer's `Unit` in `visible_filter`, which reads only its `path`: the
-    path as a column of the joined unit, so the unit need not be read before the dossier."""
-
-    def __init__(self, path: Any) -> None:
-        self.path = path
-
-
-def load(session: Session, *, user: User, code: str) -> Loaded:
-    """The dossier if `user` may see it (else 404, never saying whether it exists)."""
+@lru_cache(maxsize=64)
+def _load_query(roles: frozenset[str]) -> Any:
+    """The page's read of the dossier for a viewer with `roles`, built once per process (the
+    same statement object each time: SQLAlchemy keeps its compiled form and cache key)."""
     viewer = aliased(Unit, name="viewer_unit")
     receiving = aliased(Unit, name="receiving_unit")
+    stand_in = BoundViewer(roles, viewer.path)
     items = (
         select(func.count())
         .select_from(EventRow)
@@ -101,15 +97,21 @@ def load(session: Session, *, user: User, code: str) -> Loaded:
         .correlate(Dossier)
         .scalar_subquery()
     )
-    query = (
+    return (
         sa_select(Dossier, viewer, receiving, ProcedureVersion, items, generation_column())
         .join(receiving, col(receiving.id) == Dossier.receiving_unit_id)
-        .join(viewer, col(viewer.id) == user.unit_id)
+        .join(viewer, col(viewer.id) == stand_in.unit_id)
         .join(ProcedureVersion, col(ProcedureVersion.id) == Dossier.procedure_version_id)
-        .where(Dossier.code == code, visible_filter(user, _UnitPath(viewer.path)))  # type: ignore[arg-type]
+        .where(Dossier.code == bindparam("code"), visible_filter(stand_in, stand_in))  # type: ignore[arg-type]
         .options(defer(ProcedureVersion.definition))  # type: ignore[arg-type]
     )
-    row = session.execute(query).first() if user.is_active else None
+
+
+def load(session: Session, *, user: User, code: str) -> Loaded:
+    """The dossier if `user` may see it (else 404, never saying whether it exists)."""
+    query = _load_query(frozenset(user.roles))
+    params = {"code": code, **viewer_params(user)}
+    row = session.execute(query, params).first() if user.is_active else None
     if row is None:
         raise NotFound(f"Không tìm thấy hồ sơ {code}.")
     dossier, mine, received, version, count, token = row
@@ -130,22 +132,33 @@ class Window:
     names: dict[int, str]
 
 
-def window(session: Session, dossier: Dossier, shown: int | None) -> Window:
-    """The events from the `shown`-th latest timeline item on (every event when None), with the
-    other events the page always shows, in `seq` order, and their actors' names."""
+@lru_cache(maxsize=2)
+def _window_query(whole: bool) -> Any:
+    """The window's read (built once per process), for the dossier `dossier_id`: every event
+    (`whole`), or those from the `shown`-th latest timeline item on and those always read."""
     query = select(EventRow, User.full_name).outerjoin(User, col(User.id) == EventRow.actor_id)
-    query = query.where(EventRow.dossier_id == dossier.id)
-    if shown is not None:
+    query = query.where(EventRow.dossier_id == bindparam("dossier_id"))
+    if not whole:
         latest = (
             select(EventRow.seq)
-            .where(EventRow.dossier_id == dossier.id, col(EventRow.kind).not_in(INLINE_KINDS))
+            .where(
+                EventRow.dossier_id == bindparam("dossier_id"),
+                col(EventRow.kind).not_in(INLINE_KINDS),
+            )
             .order_by(col(EventRow.seq).desc())
-            .limit(shown)
+            .limit(bindparam("shown", type_=Integer))
             .subquery()
         )
         first = select(func.coalesce(func.min(latest.c.seq), 0)).scalar_subquery()
         query = query.where(or_(col(EventRow.seq) >= first, col(EventRow.kind).in_(ALWAYS_READ)))
-    rows = session.exec(query.order_by(col(EventRow.seq))).all()
+    return query.order_by(col(EventRow.seq))
+
+
+def window(session: Session, dossier: Dossier, shown: int | None) -> Window:
+    """The events from the `shown`-th latest timeline item on (every event when None), with the
+    other events the page always shows, in `seq` order, and their actors' names."""
+    params = {"dossier_id": dossier.id, "shown": shown}
+    rows = session.execute(_window_query(shown is None), params).all()
     names = {ev.actor_id: name for ev, name in rows if ev.actor_id is not None and name}
     return Window([ev for ev, _ in rows], names)
 
@@ -251,24 +264,36 @@ def _kept_for(env: jinja2.Environment) -> _Kept:
         return kept
 
 
-@jinja2.pass_context
-def event_html(context: jinja2.runtime.Context, ev: EventRow) -> Markup:
-    """The event's line of the timeline (`dossiers/_event.html`), rendered once per process."""
-    d, p, version = context["d"], context["p"], context["version"]
-    name = context["names"].get(ev.actor_id)
-    key = (d.code, ev.seq, ev.hash, i18n.current_lang.get(), name, version.content_hash)
-    kept = _kept_for(context.environment)
-    html = kept.get(key)
-    if html is None:
-        tz: ZoneInfo = context["tz"]
-        html = Markup(  # noqa: S704 - the output of an autoescaping template
-            context.environment.get_template("dossiers/_event.html").render(
-                ev=ev, d=d, p=p, actor=name, printable_slips=context["printable_slips"],
-                rows=data_rows(p, ev.payload.get("data", {}), tz),
-            )
-        )  # fmt: skip
-        kept.put(key, html)
-    return html
+@dataclass
+class EventLines:
+    """`event_html(ev)` in `dossiers/detail.html`: the event's line of the timeline
+    (`dossiers/_event.html`), rendered once per process. It holds what the line reads, so the
+    template calls it with the environment only (a context-taking call inside a loop makes Jinja
+    copy the whole context for each event)."""
+
+    d: Dossier
+    p: Procedure
+    version: ProcedureVersion
+    names: dict[int, str]
+    tz: ZoneInfo
+    printable_slips: set[str]
+
+    @jinja2.pass_environment
+    def __call__(self, env: jinja2.Environment, ev: EventRow) -> Markup:
+        name = self.names.get(ev.actor_id) if ev.actor_id is not None else None
+        lang = i18n.current_lang.get()
+        key = (self.d.code, ev.seq, ev.hash, lang, name, self.version.content_hash)
+        kept = _kept_for(env)
+        html = kept.get(key)
+        if html is None:
+            html = Markup(  # noqa: S704 - the output of an autoescaping template
+                env.get_template("dossiers/_event.html").render(
+                    ev=ev, d=self.d, p=self.p, actor=name, printable_slips=self.printable_slips,
+                    rows=data_rows(self.p, ev.payload.get("data", {}), self.tz),
+                )
+            )  # fmt: skip
+            kept.put(key, html)
+        return html
 
 
 def forget_all() -> None:

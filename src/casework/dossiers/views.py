@@ -18,10 +18,11 @@ from sqlmodel import Session
 from starlette.datastructures import FormData, UploadFile
 
 from casework.accounts.models import Role, Unit, UnitKind, User
+from casework.caching.service import row_by_id
 from casework.clock import step_due
 from casework.clock.standing import Standing, standing
 from casework.db import utcnow
-from casework.dossiers import attachments, clockwork, page, queries, service
+from casework.dossiers import attachments, clockwork, page, queries, queue_filters, service
 from casework.dossiers.catalog import procedure_of
 from casework.dossiers.clockwork import CalendarSource
 from casework.dossiers.fields import declared_fields
@@ -101,6 +102,9 @@ def queue_page(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
     now = utcnow()
+    # the user's unit from the process cache (`casework.caching`), held for the whole request:
+    # the counts, the list and the filters find it in the session instead of reading it
+    unit = row_by_id(session, Unit, user.unit_id) if user.unit_id is not None else None
     soon = step_due(now, 1, calendars.for_unit(session, user.unit_id), explain=False).due
     filters = queries.DossierFilter(
         queue=queue,
@@ -116,7 +120,6 @@ def queue_page(
     # the filters offer what the user works on: staff, the procedures of their unit's level;
     # auditors, admins and mentors (who read across levels), every procedure
     shown = registry.all()
-    unit = session.get(Unit, user.unit_id)
     if unit is not None and not user.has_role(Role.auditor, Role.admin, Role.mentor):
         level = service.LEVEL_FOR_UNIT[UnitKind(unit.kind)]
         shown = [p for p in shown if p.level == level]
@@ -139,15 +142,11 @@ def queue_page(
             "received_from": received_from.isoformat() if received_from else "",
             "received_to": received_to.isoformat() if received_to else "",
         },
-        "procedures": shown,
-        "states": sorted(
-            {
-                (sid, s.label)
-                for p in shown
-                if not procedure or p.code == procedure
-                for sid, s in p.states.items()
-            },
-            key=lambda item: item[1],
+        "procedure_options": queue_filters.options(
+            queue_filters.procedure_choices(shown), procedure or ""
+        ),
+        "state_options": queue_filters.options(
+            queue_filters.step_choices(shown, procedure), state or ""
         ),
         "can_open": any(p.kind != "inspection" for p in openable),
         "can_inspect": any(p.kind == "inspection" for p in openable),
@@ -344,6 +343,11 @@ def dossier_context(
         session, dossier=dossier, procedure=procedure, cal=cal, now=now, pauses=rows[0],
         steps=rows[1],
     )  # fmt: skip
+    printable = (
+        (set(DOSSIER_SLIPS) - ONE_STOP_SLIPS) | set(INSPECTION_SLIPS)
+        if procedure.kind == "inspection"
+        else set(DOSSIER_SLIPS)
+    )
     return {
         "d": dossier,
         "version": version,
@@ -354,11 +358,9 @@ def dossier_context(
         "timeline": page.items_from(events, loaded.items, shown),
         "mau06": page.paged(clock.steps, page.shown_count(steps)),
         "only_batch": False,
-        "event_html": page.event_html,
+        "event_html": page.EventLines(dossier, procedure, version, read.names, tz, printable),
         "tz": tz,
-        "printable_slips": (set(DOSSIER_SLIPS) - ONE_STOP_SLIPS) | set(INSPECTION_SLIPS)
-        if procedure.kind == "inspection"
-        else set(DOSSIER_SLIPS),
+        "printable_slips": printable,
         "inspection": inspection,
         "diagram": diagrams.dot_available(),
         "can_reset": dossier.mode == "practice"

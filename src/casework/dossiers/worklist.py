@@ -16,15 +16,24 @@ read from the partial indexes that `casework.dossiers.queue_index` keeps usable.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import case, false, func, or_, union_all
+from sqlalchemy import Integer, bindparam, case, false, func, or_, union_all
 from sqlalchemy import select as sa_select
+from sqlalchemy.orm import load_only
 from sqlmodel import Session, col, select
 
 from casework.accounts.models import Unit, User
-from casework.db import memo
-from casework.dossiers.access import UnitColumns, sees_own_unit_only, visible_filter
+from casework.caching.service import row_by_id
+from casework.db import UTCDateTime, memo
+from casework.dossiers.access import (
+    BoundViewer,
+    UnitColumns,
+    sees_own_unit_only,
+    viewer_params,
+    visible_filter,
+)
 from casework.dossiers.models import Dossier, QueueCounter
 from casework.dossiers.queue_index import FINISHED, OPEN_BUCKETS, WAITING, keys_sharing
 from casework.errors import ValidationFailed
@@ -42,6 +51,17 @@ QUEUE_LABELS = {
 _COUNTER = QueueCounter.__table__.c  # type: ignore[attr-defined]
 _ON_COUNTER = UnitColumns(_COUNTER.handling_unit_id, _COUNTER.receiving_unit_id, _COUNTER.mode)
 _NEWEST = (col(Dossier.received_at).desc(), col(Dossier.id).desc())
+#: what a queue row shows and its standing reads (the other columns, the form's data above all,
+#: are not loaded: an attribute read anyway is loaded then, one statement more)
+_SHOWN = (
+    Dossier.code, Dossier.mode, Dossier.applicant_name, Dossier.state, Dossier.received_at,
+    Dossier.due_at, Dossier.finished_at, Dossier.processing_ended_at, Dossier.result_bucket,
+    Dossier.paused_since, Dossier.supplement_requests, Dossier.handling_unit_id,
+    Dossier.procedure_version_id,
+)  # fmt: skip
+#: the request's instant and one working day after it, in statements built once (`BoundViewer`)
+_NOW = bindparam("now", type_=UTCDateTime())
+_SOON = bindparam("soon", type_=UTCDateTime())
 #: where a counter row stands for the user's unit (`counter_rows`)
 OWN, ELSEWHERE = 1, 2
 
@@ -116,35 +136,44 @@ def handled_elsewhere(session: Session, unit_id: int) -> bool:
     return memo(session, ("queue_elsewhere", unit_id), read)
 
 
-def _scopes(session: Session, user: User, unit: Unit) -> list[Any]:
-    """The dossiers `user` may see, as clauses each of which one index range serves: for staff,
-    handled here, and received here but handled elsewhere; for the others, `visible_filter`."""
+def _scopes_of(user: Any, elsewhere: bool) -> list[Any]:
+    """The dossiers `user` (a `User` or a `BoundViewer`) may see, as clauses each of which one
+    index range serves: for staff, handled here, and (`elsewhere`) received here but handled
+    elsewhere; for the others, `visible_filter`."""
     if not sees_own_unit_only(user):
-        return [visible_filter(user, unit)]
+        return [visible_filter(user, user)]
     here = col(Dossier.handling_unit_id) == user.unit_id
-    if user.unit_id is not None and handled_elsewhere(session, user.unit_id):
-        return [here, _elsewhere(user)]
-    return [here]
+    return [here, _elsewhere(user)] if elsewhere else [here]
+
+
+@lru_cache(maxsize=64)
+def _counter_query(roles: frozenset[str]) -> Any:
+    """`counter_rows`' statement for a viewer with `roles`, built once (`BoundViewer`)."""
+    viewer = BoundViewer(roles)
+    here = _COUNTER.handling_unit_id == viewer.unit_id
+    received = _COUNTER.receiving_unit_id == viewer.unit_id
+    where = case((here, OWN), (received, ELSEWHERE), else_=0)
+    return (
+        sa_select(_COUNTER.roles, _COUNTER.bucket, where, func.sum(_COUNTER.n))
+        .where(visible_filter(viewer, viewer, _ON_COUNTER), _COUNTER.n != 0)  # type: ignore[arg-type]
+        .group_by(_COUNTER.roles, _COUNTER.bucket, where)
+    )
 
 
 def counter_rows(session: Session, user: User, unit: Unit) -> list[tuple[str, str, int, int]]:
     """(roles, bucket, where, dossiers) of the counters the user may see, added up; `where` is
     OWN (handled or received in the user's unit; ELSEWHERE too: received here, handled by
     another unit) or 0."""
-    here = _COUNTER.handling_unit_id == user.unit_id
-    received = _COUNTER.receiving_unit_id == user.unit_id
-    where = case((here, OWN), (received, ELSEWHERE), else_=0)
-    query = (
-        sa_select(_COUNTER.roles, _COUNTER.bucket, where, func.sum(_COUNTER.n))
-        .where(visible_filter(user, unit, _ON_COUNTER), _COUNTER.n != 0)
-        .group_by(_COUNTER.roles, _COUNTER.bucket, where)
-    )
-    return [(r, b, int(w), int(n)) for r, b, w, n in session.execute(query)]
+    query = _counter_query(frozenset(user.roles))
+    rows = session.execute(query, viewer_params(user, unit))
+    return [(r, b, int(w), int(n)) for r, b, w, n in rows]
 
 
 def queue_counts(session: Session, *, user: User, now: datetime, soon: datetime) -> dict[str, int]:
     """How many dossiers each work queue holds: counters, and two range counts of due instants."""
-    unit = session.get(Unit, user.unit_id)
+    # the unit from the process cache (`casework.caching`): later reads of it in the request
+    # find it in the session
+    unit = row_by_id(session, Unit, user.unit_id) if user.unit_id is not None else None
     if unit is None:
         return dict.fromkeys(QUEUES, 0)
     counts = dict.fromkeys(QUEUES, 0)
@@ -164,35 +193,48 @@ def queue_counts(session: Session, *, user: User, now: datetime, soon: datetime)
         elif bucket == FINISHED:
             counts["finished"] += n
 
+    elsewhere = (
+        sees_own_unit_only(user)
+        and user.unit_id is not None
+        and handled_elsewhere(session, user.unit_id)
+    )
+    query = _due_counts_query(frozenset(user.roles), elsewhere)
+    params = {**viewer_params(user, unit), "now": now, "soon": soon}
+    due_soon, overdue = session.execute(query, params).one()
+    counts["due_soon"], counts["overdue"] = int(due_soon), int(overdue)
+    return counts
+
+
+@lru_cache(maxsize=64)
+def _due_counts_query(roles: frozenset[str], elsewhere: bool) -> Any:
+    """The "due soon" and "overdue" range counts for a viewer with `roles` (`elsewhere`: whether
+    their unit received dossiers handled elsewhere), built once (`BoundViewer`; `now`, `soon`)."""
+    viewer = BoundViewer(roles)
+    now, soon = _NOW, _SOON
+
     def ranged(condition: Any) -> Any:
         parts = [
             select(func.count()).select_from(Dossier).where(scope, _running(), condition)
-            for scope in _scopes(session, user, unit)
+            for scope in _scopes_of(viewer, elsewhere)
         ]
         total: Any = parts[0].scalar_subquery()
         for part in parts[1:]:
             total = total + part.scalar_subquery()
         return total
 
-    due_soon, overdue = session.execute(
-        sa_select(
-            ranged((col(Dossier.due_at) > now) & (col(Dossier.due_at) <= soon)),
-            ranged(col(Dossier.due_at) < now),
-        )
-    ).one()
-    counts["due_soon"], counts["overdue"] = int(due_soon), int(overdue)
-    return counts
+    return sa_select(
+        ranged((col(Dossier.due_at) > now) & (col(Dossier.due_at) <= soon)),
+        ranged(col(Dossier.due_at) < now),
+    )
 
 
 # ---- a page of a queue ------------------------------------------------------------------------
 
 
-def _branches(
-    session: Session, user: User, queue: str, *, now: datetime, soon: datetime
-) -> list[list[Any]]:
-    """The WHERE clauses of a staff member's queue, one per index range (see the module doc)."""
+def _branches(user: Any, queue: str, *, elsewhere: bool) -> list[list[Any]]:
+    """The WHERE clauses of a staff member's queue, one per index range (see the module doc), for
+    a `BoundViewer` (`now`, `soon` bound parameters too)."""
     here = col(Dossier.handling_unit_id) == user.unit_id
-    elsewhere = user.unit_id is not None and handled_elsewhere(session, user.unit_id)
     if queue == "mine":
         keys = keys_sharing(user.roles)
         if not keys:
@@ -201,8 +243,52 @@ def _branches(
         if elsewhere:
             mine.append([_elsewhere(user), col(Dossier.current_roles).in_(keys), _open()])
         return mine
-    clause = queue_clause(user, queue, now=now, soon=soon)
+    clause = queue_clause(user, queue, now=_NOW, soon=_SOON)  # type: ignore[arg-type]
     return [[here, clause], [_elsewhere(user), clause]] if elsewhere else [[here, clause]]
+
+
+def _count_query(branches: list[list[Any]], extra: list[Any]) -> Any:
+    parts = [
+        select(func.count()).select_from(Dossier).where(*w, *extra).scalar_subquery()
+        for w in branches
+    ]
+    added: Any = parts[0]
+    for part in parts[1:]:
+        added = added + part
+    return sa_select(added)
+
+
+def _page_query(branches: list[list[Any]], extra: list[Any]) -> Any:
+    """The page's dossiers: the newest `end` of each range, merged, from `skip` on, `per_page`
+    of them (bound parameters)."""
+    ranges = [
+        sa_select(col(Dossier.id), col(Dossier.received_at))
+        .where(*w, *extra)
+        .order_by(*_NEWEST)
+        .limit(bindparam("end", type_=Integer))
+        .subquery()
+        for w in branches
+    ]
+    merged = union_all(*(sa_select(r.c.id, r.c.received_at) for r in ranges)).subquery()
+    ids = (
+        sa_select(merged.c.id)
+        .order_by(merged.c.received_at.desc(), merged.c.id.desc())
+        .offset(bindparam("skip", type_=Integer))
+        .limit(bindparam("per_page", type_=Integer))
+    )
+    return (
+        select(Dossier)
+        .where(col(Dossier.id).in_(ids))
+        .order_by(*_NEWEST)
+        .options(load_only(*_SHOWN))  # type: ignore[arg-type]
+    )
+
+
+@lru_cache(maxsize=256)
+def _plain_page_query(roles: frozenset[str], queue: str, elsewhere: bool) -> Any:
+    """`_page_query` with no other filter, built once per kind of viewer and queue (the queue
+    pages as opened from the tabs)."""
+    return _page_query(_branches(BoundViewer(roles), queue, elsewhere=elsewhere), [])
 
 
 def staff_page(
@@ -221,33 +307,24 @@ def staff_page(
     None when the user sees more than their own unit (the caller runs the general query)."""
     if not sees_own_unit_only(user):
         return None
-    branches = _branches(session, user, queue, now=now, soon=soon)
+    roles = frozenset(user.roles)
+    elsewhere = user.unit_id is not None and handled_elsewhere(session, user.unit_id)
+    branches = _branches(BoundViewer(roles), queue, elsewhere=elsewhere)
     if not branches:
         return Page(items=[], total=0, page=page, per_page=per_page)
-    if total is None:
-        parts = [
-            select(func.count()).select_from(Dossier).where(*w, *extra).scalar_subquery()
-            for w in branches
-        ]
-        added: Any = parts[0]
-        for part in parts[1:]:
-            added = added + part
-        total = int(session.execute(sa_select(added)).scalar_one())
     end = page * per_page
-    ranges = [
-        sa_select(col(Dossier.id), col(Dossier.received_at))
-        .where(*w, *extra)
-        .order_by(*_NEWEST)
-        .limit(end)
-        .subquery()
-        for w in branches
-    ]
-    merged = union_all(*(sa_select(r.c.id, r.c.received_at) for r in ranges)).subquery()
-    ids = (
-        sa_select(merged.c.id)
-        .order_by(merged.c.received_at.desc(), merged.c.id.desc())
-        .offset(end - per_page)
-        .limit(per_page)
+    params = {
+        **viewer_params(user),
+        "now": now,
+        "soon": soon,
+        "end": end,
+        "skip": end - per_page,
+        "per_page": per_page,
+    }
+    if total is None:
+        total = int(session.execute(_count_query(branches, extra), params).scalar_one())
+    query = (
+        _plain_page_query(roles, queue, elsewhere) if not extra else _page_query(branches, extra)
     )
-    found = list(session.exec(select(Dossier).where(col(Dossier.id).in_(ids)).order_by(*_NEWEST)))
+    found = list(session.execute(query, params).scalars())
     return Page(items=found, total=total, page=page, per_page=per_page)

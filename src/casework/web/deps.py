@@ -38,17 +38,21 @@ def get_registry(request: Request) -> ProcedureRegistry:
     return registry
 
 
-def get_settings_dep(request: Request) -> Settings:
+# The dependencies that only read the app's state are `async def`: FastAPI runs a plain `def`
+# dependency in the thread pool, a round trip between threads per request for a dictionary read.
+
+
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_calendars(request: Request) -> CalendarSource:
+async def get_calendars(request: Request) -> CalendarSource:
     calendars: CalendarSource = request.app.state.calendars
     return calendars
 
 
-def get_tz(request: Request) -> ZoneInfo:
+async def get_tz(request: Request) -> ZoneInfo:
     return ZoneInfo(request.app.state.settings.timezone)
 
 

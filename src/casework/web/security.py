@@ -8,10 +8,9 @@ are not stored by the browser unless they say otherwise (Back shows the dossier 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
-from fastapi import FastAPI, Request
-from fastapi.responses import Response
+from fastapi import FastAPI
+from starlette.datastructures import URL, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from casework.web.head import HeadAsGet
 
@@ -30,27 +29,44 @@ CSP = "; ".join(
 NO_CSP_PATHS = ("/docs",)
 
 
-def install(app: FastAPI, *, hsts: bool) -> None:
-    @app.middleware("http")
-    async def _headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        headers = response.headers
-        if not request.url.path.startswith(NO_CSP_PATHS):
-            headers.setdefault("Content-Security-Policy", CSP)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if hsts:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if headers.get("content-type", "").startswith("text/html"):
-            # a page states where a dossier is: «Back» after printing a slip must ask again, not
-            # show the page as it was first loaded (Chromium reuses any cached copy on history
-            # navigation); pages that may be kept say so themselves (the public handbook)
-            headers.setdefault("Cache-Control", "no-store")
-        return response
+class SecurityHeaders:
+    """Adds the headers to every HTTP response as it starts (a plain ASGI middleware: Starlette's
+    `@app.middleware("http")` runs each request through a task group and memory streams, which
+    cost more CPU than a whole cached page)."""
 
+    def __init__(self, app: ASGIApp, *, hsts: bool) -> None:
+        self.app = app
+        self.hsts = hsts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        csp = not URL(scope=scope).path.startswith(NO_CSP_PATHS)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                if csp:
+                    headers.setdefault("Content-Security-Policy", CSP)
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                headers.setdefault("X-Frame-Options", "DENY")
+                headers.setdefault("Referrer-Policy", "same-origin")
+                headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+                headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+                if self.hsts:
+                    headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+                if headers.get("content-type", "").startswith("text/html"):
+                    # a page states where a dossier is: «Back» after printing a slip must ask
+                    # again, not show the page as it was first loaded (Chromium reuses any cached
+                    # copy on history navigation); pages that may be kept say so themselves (the
+                    # public handbook)
+                    headers.setdefault("Cache-Control", "no-store")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def install(app: FastAPI, *, hsts: bool) -> None:
+    app.add_middleware(SecurityHeaders, hsts=hsts)
     app.add_middleware(HeadAsGet)  # outermost: HEAD works wherever GET does

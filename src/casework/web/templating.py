@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,6 +20,9 @@ from casework.inputs import LIMITS
 from casework.numbers import fmt_money, fmt_number, fmt_size
 from casework.web import i18n
 from casework.web.i18n import N_
+
+#: guidance texts whose Markdown rendering is kept per process
+MARKDOWN_KEPT = 1024
 
 STATUS_LABELS = {
     1: "Mới đăng ký",
@@ -72,7 +76,9 @@ def make_templates(directory: Path, timezone: str) -> Jinja2Blocks:
         pgettext=i18n.pgettext,
         npgettext=i18n.npgettext,
     )
-    env.globals["gettext"] = _newstyle_gettext
+    # `_`, `gettext` and `ngettext` read only the evaluation context (autoescape): Jinja's own
+    # take the whole context, which it copies for every call made inside a loop
+    env.globals.update(_=_newstyle_gettext, gettext=_newstyle_gettext, ngettext=_newstyle_ngettext)
     tz = ZoneInfo(timezone)
 
     def local_dt(value: datetime | None) -> str:
@@ -83,8 +89,10 @@ def make_templates(directory: Path, timezone: str) -> Jinja2Blocks:
 
     md = MarkdownIt("commonmark", {"html": False, "linkify": False})
 
+    @lru_cache(maxsize=MARKDOWN_KEPT)
     def markdown(text: str | None) -> Markup:
-        # html disabled: raw HTML in a procedure file is shown as text, never injected
+        # html disabled: raw HTML in a procedure file is shown as text, never injected; the
+        # texts are the procedures' guidance, so each is rendered once per process
         return Markup(md.render(text or ""))  # noqa: S704
 
     def vnd(amount: float | None) -> str:
@@ -116,16 +124,30 @@ def make_templates(directory: Path, timezone: str) -> Jinja2Blocks:
     return Jinja2Blocks(env=env)
 
 
-@jinja2.pass_context
-def _newstyle_gettext(context: jinja2.runtime.Context, message: str, /, **variables: Any) -> str:
+@jinja2.pass_eval_context
+def _newstyle_gettext(eval_ctx: jinja2.nodes.EvalContext, message: str, /, **variables: Any) -> str:
     """`_()` in templates: Jinja's new-style gettext (translate, mark safe when autoescaping,
     then `% variables`), minus the `%` formatting when there is nothing to format. That step
-    escaped and copied every string and was a fifth of a long dossier page's rendering time."""
+    escaped and copied every string and was a fifth of a long dossier page's rendering time.
+    It takes the evaluation context, not the template's: a context-taking call inside a loop
+    makes Jinja copy the whole context for each call."""
     text = i18n.gettext(message)
-    rv: str = Markup(text) if context.eval_ctx.autoescape else text
+    rv: str = Markup(text) if eval_ctx.autoescape else text
     if variables or "%" in rv:
         rv = rv % variables
     return rv
+
+
+@jinja2.pass_eval_context
+def _newstyle_ngettext(
+    eval_ctx: jinja2.nodes.EvalContext, singular: str, plural: str, num: int, /, **variables: Any
+) -> str:
+    """`ngettext()` in templates: Jinja's new-style ngettext (`num` is always a variable), taking
+    the evaluation context only (see `_newstyle_gettext`)."""
+    variables.setdefault("num", num)
+    text = i18n.ngettext(singular, plural, num)
+    rv: str = Markup(text) if eval_ctx.autoescape else text
+    return rv % variables
 
 
 def lang_switch(request: Request) -> tuple[str, str, str]:
