@@ -200,13 +200,22 @@ def _forget_rolled_back(session: OrmSession, _previous: Any) -> None:
     session.info.pop(_MEMO, None)  # a savepoint's rollback too: what it wrote is gone
 
 
+#: session.info key of the open batch of an action's writes (`casework.dossiers.writes`)
+DEFERRED_COUNTERS = "casework_deferred_counters"
+
+
 def add_to_counter(
     session: Session, model: type[SQLModel], key: dict[str, Any], inc: dict[str, Any]
 ) -> Any:
     """Add `inc` to the counter row of `model` at `key`, creating it if absent, in one atomic
     statement (`INSERT … ON CONFLICT DO UPDATE SET c = c + excluded.c`) on both databases.
-    Returns the new values of the counters."""
+    Returns the new values of the counters; None while a batch of an action's writes is open
+    (`casework.dossiers.writes.deferred`): the batch writes it with the action's rows."""
     table = model.__table__  # type: ignore[attr-defined]
+    batch = session.info.get(DEFERRED_COUNTERS)
+    if batch is not None:
+        batch.count(table, key, inc)
+        return None
     upsert = _upsert(session.get_bind().dialect.name, table, tuple(key), tuple(inc))
     return session.execute(upsert, {**key, **inc}).one()
 

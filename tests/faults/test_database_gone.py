@@ -92,7 +92,9 @@ class LockedTable:
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            row = self.watch.execute(query, (f"INSERT INTO {self.table} %",)).fetchone()
+            # anywhere in the statement: an action's writes are one statement on PostgreSQL
+            # (`WITH w0 AS (UPDATE dossier …), … (INSERT INTO event …) …`, dossiers.writes)
+            row = self.watch.execute(query, (f"%INSERT INTO {self.table} %",)).fetchone()
             if row:
                 self.watch.execute("SELECT pg_terminate_backend(%s)", (row[0],))
                 return int(row[0])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,7 +26,15 @@ from casework.accounts.models import ACTING_ROLES, ROLE_LABELS, Role, Unit, Unit
 from casework.caching.service import row_by_id
 from casework.clock import WorkCalendar
 from casework.db import add_to_counter, utcnow
-from casework.dossiers import access, attachments, clockwork, extension, queue_index, script
+from casework.dossiers import (
+    access,
+    attachments,
+    clockwork,
+    extension,
+    queue_index,
+    script,
+    writes,
+)
 from casework.dossiers.catalog import procedure_of, version_at_receipt
 from casework.dossiers.clockwork import CalendarSource
 from casework.dossiers.events import record_event
@@ -51,6 +60,7 @@ from casework.errors import (
     ValidationFailed,
 )
 from casework.procedures import Procedure, TransitionDef
+from casework.procedures.machine import next_state
 from casework.reports import stats
 from casework.text import fold
 
@@ -426,11 +436,13 @@ def fire(
     certificate check); with `commit=False` the caller (a larger use case) commits. With
     `answer` the result also carries the step and pause rows and the units' codes.
 
-    The statements of an accept (tests/perf): the dossier under its lock; the step rows; the
-    step counter upsert; at the flush one UPDATE of the dossier, the closed step's UPDATE, the
-    event and the new step (and with `answer` the pause rows). The user's access is decided from
-    the locked row, the procedure version, the unit and its calendar come from the process
-    cache (`casework.caching`)."""
+    The statements of an accept (tests/perf): the dossier under its lock; the step rows; then,
+    with `commit`, every write — the dossier's UPDATE, the event, the closed and the opened
+    step, the report and work-queue counters — in one statement on PostgreSQL (`writes`; one
+    after the other on SQLite), and the commit (with `answer` the pause rows, read only when a
+    step could have paused the clock). The user's access is decided from the locked row, the
+    procedure version, the unit and its calendar come from the process cache
+    (`casework.caching`)."""
     now = now or utcnow()
     dossier = _lock_dossier(session, code)
     if not access.can_view(session, actor, dossier):
@@ -471,24 +483,30 @@ def fire(
         )
     cal = (calendars or default_calendars()).for_unit(session, dossier.handling_unit_id)
     steps = clockwork.steps_of(session, dossier)  # before any change: nothing to flush yet
-    _apply(
-        session,
-        dossier=dossier,
-        procedure=procedure,
-        transition=transition,
-        data=data,
-        actor_id=actor.id,
-        now=now,
-        tz=tz,
-        cal=cal,
-        extra_payload=extra_payload,
-    )
-    play_colleagues(session, dossier=dossier, procedure=procedure, now=now, tz=tz, cal=cal)
+    # committing here: the counters wait in a batch written with the rows in one round trip;
+    # a larger use case's caller (commit=False) gets the ORM's flush, as any other change
+    with writes.deferred(session) if commit else nullcontext() as batch:
+        _apply(
+            session,
+            dossier=dossier,
+            procedure=procedure,
+            transition=transition,
+            data=data,
+            actor_id=actor.id,
+            now=now,
+            tz=tz,
+            cal=cal,
+            extra_payload=extra_payload,
+        )
+        play_colleagues(session, dossier=dossier, procedure=procedure, now=now, tz=tz, cal=cal)
     session.add(dossier)
     fired = Fired(dossier=dossier, version=version, procedure=procedure, cal=cal)
     try:
-        session.flush()
-        if answer:
+        if batch is not None:
+            batch.write(session, commit=True)
+        else:
+            session.flush()
+        if answer:  # the pause rows are read only where a step could have paused the clock
             fired.steps = list(steps)
             fired.pauses = clockwork.pauses_known(session, dossier, procedure, fired.steps)
             fired.unit_codes = unit_codes(session, dossier)
@@ -590,9 +608,8 @@ def _change(
     """State machine, clock, counters and event of a checked action (`_apply`)."""
     action = transition.action
     before = dossier.state
-    machine = procedure.machine_class()(model=dossier, state_field="state")
     try:
-        machine.send(action)
+        dossier.state = next_state(procedure, before, action)
     except TransitionNotAllowed as exc:  # pragma: no cover - checked above
         raise ActionNotAllowed(str(exc)) from exc
     target = procedure.states[dossier.state]
@@ -613,7 +630,7 @@ def _change(
         now=now,
         cal=cal,
     )
-    queue_index.sync(session, dossier, procedure)
+    writes.sync_queue(session, dossier, procedure)
     if "satisfaction" in cleaned:
         stats.rated(session, dossier, cleaned["satisfaction"], now)
     record_event(

@@ -11,6 +11,7 @@ restated below so nobody flips them by accident).
 from __future__ import annotations
 
 import re
+import weakref
 from typing import TYPE_CHECKING, Any
 
 from statemachine import Event, State, StateMachine
@@ -52,3 +53,29 @@ def build_machine_class(procedure: Procedure) -> type[StateMachine]:
     )
     cls: type[StateMachine] = type(class_name(procedure), (StateMachine,), attrs)
     return cls
+
+
+#: Idle machines by class, reused by `next_state` (building one costs ~0.4 ms: its callbacks are
+#: bound per instance); weak, so a class of a reloaded registry goes with its procedure.
+_IDLE: weakref.WeakKeyDictionary[type[StateMachine], list[StateMachine]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def next_state(procedure: Procedure, state: str, action: str) -> str:
+    """The state `action` leads to from `state`, by the procedure's machine: raises
+    ``TransitionNotAllowed`` as a machine bound to the row would. A machine is built once per
+    procedure version and thread at most and set to `state` for each action (its state is
+    only the value it is given); one that reached a final state has stopped, so is dropped."""
+    cls = procedure.machine_class()
+    idle = _IDLE.setdefault(cls, [])
+    try:
+        machine = idle.pop()
+    except IndexError:
+        machine = cls()
+    machine.current_state_value = state
+    machine.send(action)
+    target: str = machine.current_state_value
+    if not procedure.states[target].final:
+        idle.append(machine)
+    return target
