@@ -44,8 +44,10 @@ from casework.dossiers import queue_index
 from casework.dossiers.models import ClockPause, Dossier, Event, QueueCounter, StepRecord
 from casework.procedures import Procedure
 
-#: The rows an action changes that `Batch.write` writes itself.
-ROWS = (Dossier, Event, StepRecord, ClockPause)
+#: The rows an action changes, and those it adds, that `Batch.write` writes itself (a new row
+#: whose id others need, such as a new dossier's, is left to the ORM).
+CHANGED = (Dossier, StepRecord, ClockPause)
+ADDED = (Event, StepRecord, ClockPause)
 
 #: (table name, key columns, increment columns) → {key values: {column: increment}}
 Counts = dict[tuple[str, tuple[str, ...]], dict[tuple[Any, ...], dict[str, Any]]]
@@ -77,7 +79,10 @@ class Batch:
         `commit` on PostgreSQL the transaction is committed in the same round trip
         (`_send_and_commit`); the caller's `session.commit()` then sends nothing. Elsewhere
         the caller commits as usual."""
-        if session.deleted or not all(isinstance(o, ROWS) for o in (*session.new, *session.dirty)):
+        others = any(not isinstance(o, CHANGED) for o in session.dirty) or any(
+            not isinstance(o, ADDED) for o in session.new
+        )
+        if others or session.deleted:
             session.flush()  # another kind of row (an inspection's, a cached table's): the ORM
         parts: list[tuple[Any, ...]] = []
         params: dict[str, Any] = {}
