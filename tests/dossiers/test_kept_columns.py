@@ -6,8 +6,6 @@ column, stored and expected), on both databases; honest data verifies clean."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text
-from sqlmodel import Session
 from typer.testing import CliRunner
 
 from casework.accounts.models import Unit
@@ -15,6 +13,7 @@ from casework.dossiers import audit
 from casework.dossiers.derived import ColumnProblem
 from casework.dossiers.kept import QueueCounterProblem
 from casework.dossiers.models import Dossier
+from tests.dossiers.test_tamper import sql
 from tests.factories import fire, open_xray
 
 
@@ -39,12 +38,6 @@ def dossiers(session, world, xray):
     fire(session, world["hni.receiver"], handling, "accept")
     session.expire_all()
     return [session.get(Dossier, d.id) for d in (done, waiting, handling)]
-
-
-def sql(session: Session, statement: str, **params) -> None:
-    session.exec(text(statement).bindparams(**params))
-    session.commit()
-    session.expire_all()
 
 
 def kept(report) -> list[ColumnProblem]:
