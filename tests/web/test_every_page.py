@@ -93,8 +93,9 @@ def _long_history(session: Session, registry: Any) -> None:
 
 
 def _workshop(session: Session, workflows_dir: Path) -> None:
-    """Two drafts of the procedure workshop (issue 20): one that validates (its preview, impact
-    and handbook page are drawn) and one that does not (those pages say what to fix)."""
+    """Drafts of the procedure workshop (issue 20): one that validates (its preview, impact
+    and handbook page are drawn), one that does not (those pages say what to fix), and a practice
+    scenario's (its dry run, its changes, its history)."""
     from casework.workshop import service as workshop
 
     editor = session.exec(select(User).where(User.username == "bo.catalogue_editor")).one()
@@ -106,6 +107,10 @@ def _workshop(session: Session, workflows_dir: Path) -> None:
     workshop.save_draft(
         session, actor=editor, draft_id=broken.id, revision=broken.revision,
         yaml_text=broken.yaml_text.replace("limit:", "limt:", 1),
+    )  # fmt: skip
+    workshop.open_draft(
+        session, actor=editor, code="xquang-thieu-so-seri", kind="scenario",
+        workflows_dir=workflows_dir,
     )  # fmt: skip
 
 
