@@ -348,3 +348,33 @@ def test_a_run_in_progress_is_scored_on_the_version_it_started(
     )
     assert scenario.title.endswith("bản sau khi đã bắt đầu")
     assert scenario.expected[0].why.startswith("Lời giải thích mới")
+
+
+def test_a_failing_dry_run_and_an_invalid_draft_are_shown_not_a_500(  # type: ignore[no-untyped-def]
+    client, sign_in, session: Session, editors, published, workflows_dir: Path
+) -> None:
+    csrf = sign_in(editors[0])
+    draft = _draft(session, editors[0], workflows_dir)
+    wrong = draft.yaml_text.replace("action: submit_for_signing", "action: sign", 1)
+    draft = service.save_draft(
+        session, actor=editors[0], draft_id=draft.id, yaml_text=wrong, revision=draft.revision
+    )
+    session.commit()
+    preview = client.get(f"/workshop/drafts/{draft.id}/preview")
+    assert preview.status_code == 200 and 'data-testid="dry-run-failed"' in preview.text
+    assert [preview.text.count(f'data-ok="{k}"') for k in ("yes", "no", "unreached")] == [1, 1, 2]
+    impact = client.get(f"/workshop/drafts/{draft.id}/impact")
+    assert impact.status_code == 200 and 'data-testid="draft-invalid"' in impact.text
+    review = client.post(
+        f"/workshop/drafts/{draft.id}/submit",
+        data={"csrf_token": csrf, "revision": str(draft.revision)},
+    )
+    assert review.status_code == 422 and "lỗi" in review.text
+    broken = client.post(
+        f"/workshop/drafts/{draft.id}",
+        data={"csrf_token": csrf, "yaml_text": "id: [", "revision": str(draft.revision)},
+        follow_redirects=False,
+    )
+    assert broken.status_code == 303
+    preview = client.get(f"/workshop/drafts/{draft.id}/preview")
+    assert preview.status_code == 200 and 'data-testid="dry-run-problems"' in preview.text
