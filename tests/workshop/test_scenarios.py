@@ -339,6 +339,11 @@ def test_a_run_in_progress_is_scored_on_the_version_it_started(
     )
     assert scenario.title == before.title and scenario.expected[0].why == before.expected[0].why
     assert scenario.expected[0].state  # walked against the run's procedure version
+    # a scenario the practice pages no longer serve: its run is still scored, on its version
+    scenario, _ = practice.feedback(
+        session, dossier=run, scenarios=ScenarioRegistry([]), calendars=CalendarSource()
+    )
+    assert scenario.title == before.title
     fresh = practice.start(
         session, actor=world["hni.receiver"], scenario=state.scenarios.get(SID),
         procedures=published, tz=TZ, together=True,

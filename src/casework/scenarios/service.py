@@ -156,10 +156,18 @@ def feedback(
     if not scenario_id:
         raise NotFound(f"Hồ sơ {dossier.code} không phải bài thực hành.")
     _, procedure = procedure_of(session, dossier)
-    scenario = scenarios.get(scenario_id)
+    try:
+        served: Scenario | None = scenarios.get(scenario_id)
+    except NotFound:  # no longer served (it no longer walks against the procedures in force)
+        served = None
     digest = dossier.data.get(SCENARIO_HASH_KEY)
-    if digest:  # the version the run started on
-        scenario = scenario_store.run_scenario(session, scenario, str(digest), procedure)
+    scenario = (  # the version the run started on
+        scenario_store.run_scenario(session, scenario_id, served, str(digest), procedure)
+        if digest
+        else served
+    )
+    if scenario is None:
+        scenario = scenarios.get(scenario_id)  # NotFound, in Vietnamese
     events = timeline(session, dossier) if events is None else events
     taken = attempt(events)
     cal = calendars.for_unit(session, dossier.handling_unit_id)

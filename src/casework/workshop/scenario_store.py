@@ -73,23 +73,30 @@ def hash_of(scenario: Scenario) -> str:
     return digest
 
 
-def run_scenario(session: Session, served: Scenario, digest: str, procedure: Procedure) -> Scenario:
-    """The scenario a practice run started on: `served` when it still says the same (`digest`,
-    stored at the start), else the published version with that hash walked against the run's own
-    procedure version — so a publication does not change the scoring of runs in progress. Falls
-    back to `served` when that version is not stored (a run started from a file never stored)."""
-    if hash_of(served) == digest:
+def run_scenario(
+    session: Session,
+    scenario_id: str,
+    served: Scenario | None,
+    digest: str,
+    procedure: Procedure,
+) -> Scenario | None:
+    """The scenario a practice run started on: `served` (the version the practice pages serve,
+    None when they no longer serve it) when it still says the same (`digest`, stored at the
+    start), else the published version with that hash walked against the run's own procedure
+    version — so a publication does not change the scoring of runs in progress. Falls back to
+    `served` when that version is not stored or no longer walks."""
+    if served is not None and hash_of(served) == digest:
         return served
     row = session.exec(
         select(ScenarioVersion)
-        .where(ScenarioVersion.scenario_id == served.id, ScenarioVersion.content_hash == digest)
+        .where(ScenarioVersion.scenario_id == scenario_id, ScenarioVersion.content_hash == digest)
         .order_by(col(ScenarioVersion.version).desc())
         .limit(1)
     ).first()
     parsed = parse(row.yaml_text) if row is not None else None
     if parsed is None:
         return served
-    walked, problems = check_against(parsed, ProcedureRegistry([procedure]), served.id)
+    walked, problems = check_against(parsed, ProcedureRegistry([procedure]), scenario_id)
     return served if problems else walked
 
 
