@@ -19,6 +19,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from casework.accounts.models import Role
+from casework.caching.figures import kept
 from casework.db import utcnow
 from casework.errors import NotFound, PermissionDenied
 from casework.learning.path import LEVELS
@@ -60,7 +61,6 @@ class Listing:
 def _listing(session: Session, scope: figures.Scope, province_code: str, units: bool) -> Listing:
     """The rows: the provinces the scope reaches, or the units of one of them (of all, `units`).
     A province's figures are read for that province only."""
-    now = utcnow()
     reached = figures.provinces(session, scope)
     fixed = len(reached) == 1
     chosen = reached[0] if fixed else None
@@ -68,14 +68,21 @@ def _listing(session: Session, scope: figures.Scope, province_code: str, units: 
         chosen = next((pp for pp in reached if pp[0].code == province_code), None)
         if chosen is None:
             raise NotFound("Không tìm thấy tỉnh, thành phố này trong phạm vi của bạn.")
-    if chosen is not None:
-        province, path = chosen
-        data = figures.figures(session, scope=scope.under(path), now=now)
-        return Listing(province, fixed, True, tables.unit_rows(data, province.id), now)
-    data = figures.figures(session, scope=scope, now=now)
-    if units:
-        return Listing(None, False, True, tables.unit_rows(data), now)
-    return Listing(None, False, False, tables.province_rows(data), now)
+    part = scope.under(chosen[1]) if chosen is not None else scope
+
+    def build() -> Listing:
+        now = utcnow()
+        data = figures.figures(session, scope=part, now=now)
+        if chosen is not None:
+            return Listing(chosen[0], fixed, True, tables.unit_rows(data, chosen[0].id), now)
+        if units:
+            return Listing(None, False, True, tables.unit_rows(data), now)
+        return Listing(None, False, False, tables.province_rows(data), now)
+
+    # kept per process until a write moves the figures or for a minute (`caching.figures`);
+    # filters, sorting and paging work on the kept rows
+    listing = chosen[0].id if chosen is not None else None, fixed, units and chosen is None
+    return kept(session, ("progress", part.paths, part.coached, *listing), build)
 
 
 def _query(listing: Listing, f: tables.Filters, **changes: Any) -> str:
@@ -100,7 +107,7 @@ def _where(listing: Listing) -> str:
 
 def _notes(listing: Listing, f: tables.Filters) -> list[str]:
     notes = [
-        f"Phạm vi: {_where(listing)}. Số liệu đến {listing.now.astimezone(LOCAL):%d/%m/%Y %H:%M} "
+        f"Phạm vi: {_where(listing)}. Số liệu lúc {listing.now.astimezone(LOCAL):%d/%m/%Y %H:%M} "
         f"(giờ Việt Nam); hoạt động tính trong {figures.ACTIVE_DAYS} ngày qua.",
     ]
     if f.inactive:

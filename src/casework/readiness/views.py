@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from casework.accounts.models import Unit, UnitKind
+from casework.caching.figures import kept
 from casework.db import utcnow
 from casework.errors import NotFound
 from casework.listing import page_param, sort_param
@@ -76,19 +77,27 @@ def _rows(
     """The rows: the provinces, or the communes of one province (or of all, `communes`)."""
     scope = queries.reader_scope(session, user)
     province = queries.province_in_scope(session, scope, province_code)
-    now = utcnow()
-    figures = queries.figures(
-        session,
-        procedures=registry,
-        department=province,
-        now=now,
-        today=now.astimezone(LOCAL).date(),
-    )
-    if province is None and not communes:
-        return scope, None, tables.province_rows(figures), None, now
-    rows = [tables.commune_row(f) for f in figures.values() if f.unit.kind == UnitKind.commune]
-    own = figures.get(province.id or -1) if province is not None else None
-    return scope, province, rows, tables.commune_row(own) if own else None, now
+    listing = (province.id if province is not None else None, communes and province is None)
+
+    def build() -> tuple[list[tables.Row], tables.Row | None, datetime]:
+        now = utcnow()
+        figures = queries.figures(
+            session,
+            procedures=registry,
+            department=province,
+            now=now,
+            today=now.astimezone(LOCAL).date(),
+        )
+        if province is None and not communes:
+            return tables.province_rows(figures), None, now
+        rows = [tables.commune_row(f) for f in figures.values() if f.unit.kind == UnitKind.commune]
+        own = figures.get(province.id or -1) if province is not None else None
+        return rows, tables.commune_row(own) if own else None, now
+
+    # the rows of the listing, kept per process until a write moves them or for a minute
+    # (`caching.figures`); filters, sorting and paging work on the kept rows
+    rows, own, now = kept(session, ("readiness", *listing), build)
+    return scope, province, rows, own, now
 
 
 def _notes(province: Unit | None, f: tables.Filters, now: datetime) -> list[str]:
@@ -96,7 +105,7 @@ def _notes(province: Unit | None, f: tables.Filters, now: datetime) -> list[str]
     if province is None and f.communes:
         where += " (từng xã, phường)"
     notes = [
-        f"Phạm vi: {where}. Số liệu đến {now.astimezone(LOCAL):%d/%m/%Y %H:%M} (giờ Việt Nam); "
+        f"Phạm vi: {where}. Số liệu lúc {now.astimezone(LOCAL):%d/%m/%Y %H:%M} (giờ Việt Nam); "
         f"hoạt động tính trong {WINDOW_DAYS} ngày qua.",
         f"Lĩnh vực của bộ lọc: {FIELD_LABELS[f.field]}.",
     ]
