@@ -11,6 +11,7 @@ from sqlmodel import Session
 from casework.accounts import service as accounts
 from casework.accounts.models import User
 from casework.workshop import service
+from casework.workshop.publish import publish_draft
 from casework.workshop.startup import sync_repository
 
 XRAY = "2.002131"
@@ -62,7 +63,7 @@ def publish_changed_xray(session: Session, editors, registry, workflows_dir: Pat
         workflows_dir=workflows_dir, registry=registry,
     )  # fmt: skip
     service.approve_draft(session, actor=reviewer, draft_id=draft.id)
-    row = service.publish_draft(
+    row = publish_draft(
         session, actor=reviewer, draft_id=draft.id, workflows_dir=workflows_dir,
         registry=registry, **publish,
     )  # fmt: skip

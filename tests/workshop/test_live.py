@@ -9,7 +9,7 @@ from sqlmodel import Session
 from casework.db import make_engine
 from casework.main import create_app
 from casework.settings import Settings
-from casework.workshop import live, service
+from casework.workshop import live, publish, service
 from tests.workshop.conftest import XRAY, changed_xray, publish_changed_xray
 
 
@@ -40,7 +40,7 @@ def test_a_publication_reaches_the_other_worker(
                 workflows_dir=workflows_dir, registry=registry,
             )  # fmt: skip
             service.approve_draft(session, actor=b, draft_id=draft.id)
-            service.publish_draft(
+            publish.publish_draft(
                 session, actor=b, draft_id=draft.id, workflows_dir=workflows_dir,
                 registry=registry,
             )  # fmt: skip

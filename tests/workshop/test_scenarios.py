@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from casework.errors import Conflict, DraftInvalid, PermissionDenied
 from casework.scenarios.schema import ScenarioRegistry
-from casework.workshop import live, scenario_store, service
+from casework.workshop import live, publish, scenario_store, service
 from casework.workshop.models import ProcedureDraft, ScenarioVersion
 from casework.workshop.scenario_check import dry_run, scenario_impact
 from tests.workshop.conftest import XRAY
@@ -63,7 +63,7 @@ def _publish(session, editors, published, workflows_dir, text):  # type: ignore[
         workflows_dir=workflows_dir, registry=published,
     )  # fmt: skip
     service.approve_draft(session, actor=reviewer, draft_id=draft.id)
-    return draft, service.publish_scenario_draft(
+    return draft, publish.publish_scenario_draft(
         session, actor=reviewer, draft_id=draft.id, workflows_dir=workflows_dir,
         registry=published, reason="Đổi tên bài cho rõ",
     )  # fmt: skip
@@ -161,7 +161,7 @@ def test_four_eyes_then_published_as_the_next_version_served_at_once(
     session.rollback()
     service.approve_draft(session, actor=reviewer, draft_id=draft.id)
     before = live.generation(session)
-    row = service.publish_scenario_draft(
+    row = publish.publish_scenario_draft(
         session, actor=reviewer, draft_id=draft.id, workflows_dir=workflows_dir,
         registry=published, reason="Đổi tên bài",
     )  # fmt: skip
@@ -187,7 +187,7 @@ def test_four_eyes_then_published_as_the_next_version_served_at_once(
     )  # fmt: skip
     service.approve_draft(session, actor=reviewer2, draft_id=again.id)
     with pytest.raises(Conflict):
-        service.publish_scenario_draft(
+        publish.publish_scenario_draft(
             session, actor=reviewer2, draft_id=again.id, workflows_dir=workflows_dir,
             registry=published,
         )  # fmt: skip

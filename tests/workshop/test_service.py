@@ -20,7 +20,7 @@ from casework.errors import (
     ValidationFailed,
 )
 from casework.procedures import Procedure, ProcedureRegistry
-from casework.workshop import service
+from casework.workshop import publish, service
 from casework.workshop.impact import draft_impact
 from casework.workshop.models import DraftEvent, DraftStatus
 from tests.factories import open_xray
@@ -180,7 +180,7 @@ def test_a_date_in_the_past_needs_a_reason_and_then_applies_back(
     assert "reason" in caught.value.fields
     draft = service.open_draft(session, actor=editors[0], code=XRAY, workflows_dir=workflows_dir)
     assert draft.status == DraftStatus.approved  # nothing published, still approved
-    row = service.publish_draft(
+    row = publish.publish_draft(
         session, actor=editors[1], draft_id=draft.id, workflows_dir=workflows_dir,
         registry=published, effective_from=yesterday, reason="Quyết định có hiệu lực hôm qua",
     )  # fmt: skip

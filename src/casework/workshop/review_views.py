@@ -22,7 +22,7 @@ from casework.web.deps import SessionDep, TzDep
 from casework.web.forms import form_texts
 from casework.web.i18n import N_
 from casework.web.templating import render
-from casework.workshop import scenario_store, service
+from casework.workshop import publish, scenario_store, service
 from casework.workshop.history import scenario_history, version_history
 from casework.workshop.models import ACTION_LABELS, DraftKind, ProcedureDraft, ScenarioVersion
 from casework.workshop.scenario_check import changes as scenario_changes
@@ -87,7 +87,7 @@ def _effective(values: dict[str, str], tz: ZoneInfo) -> datetime | None:
             "Ngày hiệu lực không đúng dạng.",
             fields={"effective_date": "Ngày hiệu lực phải là một ngày (dd/mm/yyyy)."},
         ) from None
-    return service.start_of_day(day, tz)
+    return publish.start_of_day(day, tz)
 
 
 @router.post("/workshop/drafts/{draft_id}/{step}")
@@ -125,7 +125,7 @@ async def review_step(
         elif draft.kind == DraftKind.scenario:  # approve and publish: no effective date
             if step == "approve":
                 service.approve_draft(session, actor=user, draft_id=draft_id)
-            service.publish_scenario_draft(
+            publish.publish_scenario_draft(
                 session, actor=user, draft_id=draft_id, reason=values.get("reason", ""),
                 source_note=values.get("source_note", ""), **where,
             )  # fmt: skip
@@ -133,7 +133,7 @@ async def review_step(
             effective = _effective(values, tz)
             if step == "approve":
                 service.approve_draft(session, actor=user, draft_id=draft_id)
-            service.publish_draft(
+            publish.publish_draft(
                 session, actor=user, draft_id=draft_id, effective_from=effective,
                 reason=values.get("reason", ""), source_note=values.get("source_note", ""),
                 **where,

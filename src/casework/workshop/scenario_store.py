@@ -8,7 +8,7 @@
   truth: a file whose scenario differs from the version published is imported as a DRAFT (event
   'imported', no author), never published silently.
 - `publish_scenario` stores an approved scenario draft as the next version (the caller, the
-  workshop's `publish_draft`, owns the transaction); `export_scenarios` writes the published
+  `workshop.publish`, owns the transaction); `export_scenarios` writes the published
   versions back to files (`casework workflows export`).
 
 A scenario's hash is that of its meaning (the parsed scenario), so a comment or a re-indented
