@@ -46,7 +46,14 @@ def test_procedures_list_and_detail(client, world, token_for):
     codes = [p["code"] for p in client.get("/api/v1/procedures", headers=h).json()]
     assert "2.002131" in codes
     detail = client.get("/api/v1/procedures/2.002131", headers=h).json()
-    assert detail["limit"] == {"value": 5.0, "unit": "working_days"}
+    assert detail["limit"] == {"value": 5.0, "unit": "working_days", "first": None, "label": None}
+    # a two-part limit (Điều 47 Nghị định 163/2024/NĐ-CP) says both parts
+    amendment = client.get("/api/v1/procedures/KHCN-VT-GPDV-SD", headers=h).json()["limit"]
+    assert amendment["first"] == {
+        "value": 5.0, "unit": "working_days", "label": amendment["first"]["label"]
+    }  # fmt: skip
+    assert amendment["first"]["label"] and amendment["label"]
+    assert (amendment["value"], amendment["unit"]) == (15.0, "days")
     assert {s["id"] for s in detail["states"]} >= {"received", "reviewing", "returned", "refused"}
     assert client.get("/api/v1/procedures/9.999999", headers=h).status_code == 404
 

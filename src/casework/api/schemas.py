@@ -46,9 +46,22 @@ BODY_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-class LimitOut(BaseModel):
+class LimitFirstOut(BaseModel):
+    """The part of a two-part limit that runs first, from the receipt (docs/legal-clock.md §5b)."""
+
     value: float
     unit: Literal["working_days", "days", "hours"]
+    label: str
+
+
+class LimitOut(BaseModel):
+    """The legal time limit; with `first`, a two-part limit: `first` runs from the receipt, then
+    `value` `unit` from the end of it (`label` names that main part)."""
+
+    value: float
+    unit: Literal["working_days", "days", "hours"]
+    first: LimitFirstOut | None = None
+    label: str | None = None
 
 
 class StateOut(BaseModel):

@@ -53,7 +53,7 @@ def _procedure_summary(p: Procedure) -> ProcedureSummary:
         level=p.level,
         kind=p.kind,
         field=p.field,
-        limit=LimitOut(value=p.limit.value, unit=p.limit.unit),
+        limit=LimitOut.model_validate(p.limit.model_dump()),
         needs_recheck=bool(p.needs_recheck),
     )
 
