@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from time import monotonic
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, bindparam, event, inspect
@@ -16,6 +17,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, SQLModel, create_engine
@@ -79,7 +81,45 @@ def make_engine(url: str, *, sqlite_timeout: float = 30.0, **kwargs: Any) -> Eng
     # minutes, for a new connection (connect_timeout) and a pooled one (keepalives, unacknowledged
     # data): the error page says so (web.handlers) and the worker is free again.
     kwargs["connect_args"] = {**PG_CONNECT_ARGS, **kwargs.get("connect_args", {})}
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, **kwargs)
+    _ping_idle_connections(engine)
+    return engine
+
+
+#: A pooled connection that waited longer than this (seconds) is checked before it is used.
+PING_AFTER_IDLE_S = 10.0
+
+
+def _ping_idle_connections(engine: Engine) -> None:
+    """SQLAlchemy's `pool_pre_ping`, only for connections idle more than `PING_AFTER_IDLE_S`.
+
+    The pre-ping is a round trip (`SELECT 1`) on every checkout: under load one more statement
+    per request (issue 19). A connection handed back moments ago is as alive as the one that
+    just used it; one that slept through a database restart is the case the ping is for. If a
+    busy connection does meet a restarted server, its request fails cleanly (503) and SQLAlchemy
+    invalidates every pooled connection older than the failure, so the next request connects
+    anew (tests/faults/test_database_gone.py). Raising `DisconnectionError` at checkout makes the
+    pool drop the connection and take or open another (SQLAlchemy's "custom pessimistic ping").
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from(_dbapi_conn: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get(_IDLE_SINCE)
+        if since is None or monotonic() - since <= PING_AFTER_IDLE_S:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise DisconnectionError(str(error)) from error
+        if not alive:
+            raise DisconnectionError("the database did not answer the ping")
+
+
+_IDLE_SINCE = "casework_idle_since"
 
 
 #: libpq connection parameters: give up connecting after 10 s; probe an idle connection after

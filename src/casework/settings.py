@@ -37,7 +37,9 @@ class Settings(BaseSettings):
     sqlite_timeout: float = 30.0
     #: PostgreSQL connections per app worker: kept open, and extra ones for bursts. The server's
     #: max_connections must cover workers × (pool size + overflow) plus the admin's own.
-    db_pool_size: int = Field(default=5, ge=1)
+    #: 10 kept: eight requests at once per worker (wrk, bench/actions.py) no longer open and
+    #: close overflow connections all the time (issue 19).
+    db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)
     #: Signed-in sessions end after this many idle minutes, and at the latest after max_age hours.
     session_idle_minutes: int = 30
