@@ -83,7 +83,25 @@ def make_engine(url: str, *, sqlite_timeout: float = 30.0, **kwargs: Any) -> Eng
     kwargs["connect_args"] = {**PG_CONNECT_ARGS, **kwargs.get("connect_args", {})}
     engine = create_engine(url, **kwargs)
     _ping_idle_connections(engine)
+    _cache_long_statements()
     return engine
+
+
+def _cache_long_statements() -> None:
+    """Let psycopg keep the converted form of long statements with many parameters too.
+
+    psycopg turns a statement's `%(name)s` placeholders into `$n` on every execution, and keeps
+    the result only for statements under 4,096 bytes with at most 50 parameters
+    (`psycopg._queries`, an `lru_cache` of 128). An action's writes are one statement of CTEs
+    (`casework.dossiers.writes`) of ~7,000 bytes and ~120 parameters: it was parsed anew on
+    every action (py-spy under bench/actions.py: ~6% of a worker's Python). The statements of a
+    shape are few and built once, so raising the limits keeps the cache small. The limits are
+    psycopg's module constants, not a documented setting: tests/perf/test_psycopg_cache.py
+    fails if a psycopg upgrade renames them."""
+    from psycopg import _queries
+
+    _queries.MAX_CACHED_STATEMENT_LENGTH = max(_queries.MAX_CACHED_STATEMENT_LENGTH, 65_536)
+    _queries.MAX_CACHED_STATEMENT_PARAMS = max(_queries.MAX_CACHED_STATEMENT_PARAMS, 1_000)
 
 
 #: A pooled connection that waited longer than this (seconds) is checked before it is used.

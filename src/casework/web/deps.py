@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from casework.accounts.models import User
 from casework.accounts.service import user_for_token
@@ -19,8 +20,14 @@ from casework.settings import Settings
 from casework.workshop import live
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One session per request; unsafe methods get a write session (see `db.write_engine`)."""
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One session per request; unsafe methods get a write session (see `db.write_engine`).
+
+    `async def`: making a session touches no database (it connects at first use, in the
+    endpoint's thread), so FastAPI does not hop to the thread pool and back to open it. Closing
+    one that still holds a transaction (a page that read) sends a ROLLBACK: that goes to the
+    thread pool, as before; one whose work was committed (an action) has nothing to send and is
+    closed here. Two thread-pool round trips fewer per action, one per page (issue 19)."""
     engine = request.app.state.engine
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         engine = write_engine(engine)
@@ -28,7 +35,10 @@ def get_session(request: Request) -> Iterator[Session]:
     try:
         yield session
     finally:
-        session.close()
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
 def get_registry(request: Request) -> ProcedureRegistry:
