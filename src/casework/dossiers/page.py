@@ -6,7 +6,8 @@ history, and the unchanging parts rendered once per process.
   definition deferred: decoded definitions are kept per process by content hash), the number of
   timeline items and the token of the process caches (`casework.caching`: the calendar then
   comes from the process cache with no read of its own).
-- **One read of the timeline's window**: the latest `shown` items with their actors' names, plus
+- **One read of the timeline's window**, as plain rows (a Core select of the columns shown, no
+  ORM objects): the latest `shown` items with their actors' names, plus
   every comment and score (they sit under their event; a practice run reads every event: the
   mentor's review needs the whole run) and every attachment event (the attachment list is read
   from them: each upload writes its row and its event together).
@@ -20,20 +21,19 @@ history, and the unchanging parts rendered once per process.
   version). Nothing in it depends on the viewer: every reader of the page sees the same slip
   and replay links, so no one's view can leak into another's.
 
+The Mẫu 06 rows and the action forms are kept per process too (`casework.dossiers.fragments`).
+
 Older timeline items and Mẫu 06 rows are a click away (`?timeline=` / `?steps=`: the latest
 that many; htmx swaps in the next batch only). The printed Mẫu 06 reads every row (`slips`).
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, TypeVar
-from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo
 
 import jinja2
@@ -45,6 +45,7 @@ from sqlmodel import Session, col, select
 
 from casework.accounts.models import Unit, User
 from casework.caching.service import generation_column, seen
+from casework.dossiers import fragments
 from casework.dossiers.access import BoundViewer, viewer_params, visible_filter
 from casework.dossiers.catalog import procedure_of
 from casework.dossiers.clockwork import pauses_of
@@ -66,9 +67,8 @@ BATCH = 20
 MAX_SHOWN = 100_000
 #: events the window always reads: shown under their event, or listed as attachments
 ALWAYS_READ = frozenset(INLINE_KINDS | {EventKind.attachment.value})
-#: entries kept per process (clock rows of this many dossiers; this many events' HTML)
+#: entries kept per process: clock rows of this many dossiers (events' HTML: fragments)
 CLOCK_ROWS_KEPT = 2_000
-EVENT_HTML_KEPT = 20_000
 
 
 @dataclass
@@ -123,11 +123,17 @@ def load(session: Session, *, user: User, code: str) -> Loaded:
     return Loaded(dossier, version, procedure, units, int(count or 0))
 
 
+#: the event columns the page shows (the timeline, its review slots, the attachment list)
+EVENT_COLUMNS = ("id", "seq", "at", "actor_id", "kind", "action", "from_state", "to_state")
+
+
 @dataclass
 class Window:
-    """The events the page reads: the latest `shown` items, comments, scores, attachments."""
+    """The events the page reads: the latest `shown` items, comments, scores, attachments, as
+    plain rows (`Row`s with the attributes of `EVENT_COLUMNS`, `payload` and `hash`; no ORM
+    objects: building them and reading their attributes was about a tenth of a view)."""
 
-    events: list[EventRow]
+    events: list[Any]
     #: actor id -> full name, for every event read
     names: dict[int, str]
 
@@ -136,31 +142,37 @@ class Window:
 def _window_query(whole: bool) -> Any:
     """The window's read (built once per process), for the dossier `dossier_id`: every event
     (`whole`), or those from the `shown`-th latest timeline item on and those always read."""
-    query = select(EventRow, User.full_name).outerjoin(User, col(User.id) == EventRow.actor_id)
-    query = query.where(EventRow.dossier_id == bindparam("dossier_id"))
+    table = EventRow.__table__  # type: ignore[attr-defined]
+    users = User.__table__  # type: ignore[attr-defined]
+    shown = [table.c[name] for name in (*EVENT_COLUMNS, "payload", "hash")]
+    query = (
+        sa_select(*shown, users.c.full_name)
+        .select_from(table.outerjoin(users, users.c.id == table.c.actor_id))
+        .where(table.c.dossier_id == bindparam("dossier_id"))
+    )
     if not whole:
         latest = (
-            select(EventRow.seq)
+            sa_select(table.c.seq)
             .where(
-                EventRow.dossier_id == bindparam("dossier_id"),
-                col(EventRow.kind).not_in(INLINE_KINDS),
+                table.c.dossier_id == bindparam("dossier_id"),
+                table.c.kind.not_in(INLINE_KINDS),
             )
-            .order_by(col(EventRow.seq).desc())
+            .order_by(table.c.seq.desc())
             .limit(bindparam("shown", type_=Integer))
             .subquery()
         )
-        first = select(func.coalesce(func.min(latest.c.seq), 0)).scalar_subquery()
-        query = query.where(or_(col(EventRow.seq) >= first, col(EventRow.kind).in_(ALWAYS_READ)))
-    return query.order_by(col(EventRow.seq))
+        first = sa_select(func.coalesce(func.min(latest.c.seq), 0)).scalar_subquery()
+        query = query.where(or_(table.c.seq >= first, table.c.kind.in_(ALWAYS_READ)))
+    return query.order_by(table.c.seq)
 
 
-def window(session: Session, dossier: Dossier, shown: int | None) -> Window:
+def window(session: Session, dossier: Any, shown: int | None) -> Window:
     """The events from the `shown`-th latest timeline item on (every event when None), with the
     other events the page always shows, in `seq` order, and their actors' names."""
     params = {"dossier_id": dossier.id, "shown": shown}
-    rows = session.execute(_window_query(shown is None), params).all()
-    names = {ev.actor_id: name for ev, name in rows if ev.actor_id is not None and name}
-    return Window([ev for ev, _ in rows], names)
+    rows = session.connection().execute(_window_query(shown is None), params).all()
+    names = {row.actor_id: row.full_name for row in rows if row.actor_id and row.full_name}
+    return Window(list(rows), names)
 
 
 @dataclass(frozen=True)
@@ -175,7 +187,7 @@ class AttachmentItem:
     uploaded_at: datetime
 
 
-def attachments(events: Sequence[EventRow]) -> list[AttachmentItem]:
+def attachments(events: Sequence[Any]) -> list[AttachmentItem]:
     found = []
     for ev in events:
         p = ev.payload
@@ -196,34 +208,7 @@ def attachments(events: Sequence[EventRow]) -> list[AttachmentItem]:
 # ---- per-process caches ---------------------------------------------------------------------
 
 
-class _Kept:
-    """A bounded least-recently-used map, safe across the worker's threads."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.entries: OrderedDict[Hashable, Any] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key: Hashable) -> Any:
-        with self.lock:
-            value = self.entries.get(key)
-            if value is not None:
-                self.entries.move_to_end(key)
-            return value
-
-    def put(self, key: Hashable, value: Any) -> None:
-        with self.lock:
-            self.entries[key] = value
-            self.entries.move_to_end(key)
-            while len(self.entries) > self.size:
-                self.entries.popitem(last=False)
-
-    def clear(self) -> None:
-        with self.lock:
-            self.entries.clear()
-
-
-_CLOCK_ROWS = _Kept(CLOCK_ROWS_KEPT)
+_CLOCK_ROWS = fragments.Kept(CLOCK_ROWS_KEPT)
 
 
 def clock_rows(session: Session, dossier: Dossier) -> tuple[list[ClockPause], list[StepRecord]]:
@@ -252,18 +237,6 @@ def _copy(row: T) -> T:
     return copy
 
 
-_EVENT_HTML: WeakKeyDictionary[jinja2.Environment, _Kept] = WeakKeyDictionary()
-_EVENT_HTML_LOCK = threading.Lock()
-
-
-def _kept_for(env: jinja2.Environment) -> _Kept:
-    with _EVENT_HTML_LOCK:
-        kept = _EVENT_HTML.get(env)
-        if kept is None:
-            kept = _EVENT_HTML[env] = _Kept(EVENT_HTML_KEPT)
-        return kept
-
-
 @dataclass
 class EventLines:
     """`event_html(ev)` in `dossiers/detail.html`: the event's line of the timeline
@@ -279,11 +252,11 @@ class EventLines:
     printable_slips: set[str]
 
     @jinja2.pass_environment
-    def __call__(self, env: jinja2.Environment, ev: EventRow) -> Markup:
+    def __call__(self, env: jinja2.Environment, ev: Any) -> Markup:
         name = self.names.get(ev.actor_id) if ev.actor_id is not None else None
         lang = i18n.current_lang.get()
         key = (self.d.code, ev.seq, ev.hash, lang, name, self.version.content_hash)
-        kept = _kept_for(env)
+        kept = fragments.kept_for(env)
         html = kept.get(key)
         if html is None:
             html = Markup(  # noqa: S704 - the output of an autoescaping template
@@ -299,9 +272,7 @@ class EventLines:
 def forget_all() -> None:
     """Drop the per-process caches (tests that change rows behind the services' back)."""
     _CLOCK_ROWS.clear()
-    with _EVENT_HTML_LOCK:
-        for kept in _EVENT_HTML.values():
-            kept.clear()
+    fragments.forget_all()
 
 
 # ---- paging ----------------------------------------------------------------------------------
@@ -338,7 +309,7 @@ def paged(rows: Sequence[Any], shown: int) -> Paged:
     return Paged(latest, shown, max(0, len(rows) - len(latest)))
 
 
-def items_from(events: Sequence[EventRow], total: int, shown: int) -> Paged:
+def items_from(events: Sequence[Any], total: int, shown: int) -> Paged:
     """The latest `shown` timeline items among `events` (a window may hold fewer than `total`)."""
     items = [e for e in events if e.kind not in INLINE_KINDS]
     latest = items[-shown:] if shown < len(items) else items

@@ -26,6 +26,7 @@ from casework.dossiers import attachments, clockwork, page, queries, queue_filte
 from casework.dossiers.catalog import procedure_of
 from casework.dossiers.clockwork import CalendarSource
 from casework.dossiers.fields import declared_fields
+from casework.dossiers.fragments import ActionForms, StepLines, review_slots
 from casework.dossiers.models import Attachment, Dossier, Event
 from casework.dossiers.slips import DOSSIER_SLIPS
 from casework.errors import ActionNotAllowed, Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -348,6 +349,8 @@ def dossier_context(
         if procedure.kind == "inspection"
         else set(DOSSIER_SLIPS)
     )
+    actions = [(t, _field_inputs(procedure, t)) for t in allowed]
+    review = reviews.review_view(session, user, dossier, procedure, events)
     return {
         "d": dossier,
         "version": version,
@@ -369,7 +372,21 @@ def dossier_context(
         and service.opening_refusal(units[user.unit_id], user, procedure) is None,
         "names": read.names,
         "units": units,
-        "actions": [(t, _field_inputs(procedure, t)) for t in allowed],
+        "actions": actions,
+        "action_forms": ActionForms(
+            dossier.code,
+            dossier.version,
+            actions,
+            procedure,
+            version.content_hash,
+            shown_state,
+            inspection is not None,
+            printable,
+            failed_action,
+            errors or {},
+            values or {},
+        ),
+        "step_html": StepLines(),
         "attachments": page.attachments(events),
         "snapshot": snapshot,
         "after": after,
@@ -384,7 +401,9 @@ def dossier_context(
         "max_mb": attachments.MAX_BYTES // (1024 * 1024),
         "allowed_label": attachments.ALLOWED_LABEL,
         # mentor review: comments and scores under their event, the verdict, the mentor's forms
-        "review": reviews.review_view(session, user, dossier, procedure, events),
+        "review": review,
+        # whether any timeline item has a review slot to draw (else the macro is not called)
+        "review_slots": review_slots(review),
     }
 
 
