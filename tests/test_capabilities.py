@@ -51,3 +51,26 @@ def test_start_with_everything_installed_says_nothing(app, caplog):
     lines = started(app, caplog)
     assert any(line.startswith("app_started") for line in lines)
     assert not [line for line in lines if "capability_missing" in line]
+
+
+def test_the_pdf_check_leaves_weasyprint_out_of_the_worker():
+    """Pango & co. (~40 MB) are loaded by a worker only when it makes a PDF (issue 19)."""
+    import subprocess
+
+    code = (
+        "import sys; from casework import capabilities; "
+        "assert capabilities.pdf_problem() is None; "
+        "assert 'weasyprint' not in sys.modules, 'the check imported WeasyPrint'"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+def test_the_child_process_error_is_the_problem(monkeypatch):
+    monkeypatch.setattr(capabilities, "_PDF_CHECK", "raise OSError('cannot load library pango')")
+    monkeypatch.delitem(sys.modules, "weasyprint", raising=False)
+    capabilities.pdf_problem.cache_clear()
+    try:
+        assert capabilities.pdf_problem() == "OSError: cannot load library pango"
+    finally:
+        capabilities.pdf_problem.cache_clear()

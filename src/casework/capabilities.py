@@ -5,7 +5,7 @@ showing an empty diagram or a PDF link that fails. `log_missing()` writes one li
 capability at start-up; `deploy/system-packages.sh` installs what is missing (as root).
 
 The checks are cached. `dot` is looked up per value of PATH (a test may change PATH); WeasyPrint
-is imported once per process (a test may monkeypatch `pdf_problem`). Callers use
+is tried once per process, in a child process (a test may monkeypatch `pdf_problem`). Callers use
 `capabilities.diagrams_available()` / `capabilities.pdf_problem()` through the module, so that
 a monkeypatch reaches them.
 """
@@ -15,6 +15,8 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -70,14 +72,35 @@ def diagrams_available() -> bool:
     return dot_path() is not None
 
 
+#: What a child process runs to find out whether WeasyPrint loads (see `pdf_problem`).
+_PDF_CHECK = "import weasyprint"
+
+
 @lru_cache(maxsize=1)
 def pdf_problem() -> str | None:
-    """None if WeasyPrint loads (Pango, HarfBuzz found); else the loader's error, one line."""
+    """None if WeasyPrint loads (Pango, HarfBuzz found); else the loader's error, one line.
+
+    Tried in a child process: importing WeasyPrint loads Pango & co. through cffi, ~40 MB of a
+    worker's memory that a worker which never makes a PDF need not hold (issue 19: RSS per
+    worker). A worker that makes one imports it then (`slip_views`). Already imported, or
+    blocked (`sys.modules["weasyprint"] = None`, as the tests simulate a missing Pango), the
+    answer is this process's own."""
+    if "weasyprint" in sys.modules:
+        try:
+            import weasyprint  # noqa: F401
+        except (OSError, ImportError) as exc:
+            return (f"{type(exc).__name__}: {exc}".splitlines() or [""])[0][:300]
+        return None
     try:
-        import weasyprint  # noqa: F401 - loads Pango & co. through cffi at import time
-    except (OSError, ImportError) as exc:
-        return (f"{type(exc).__name__}: {exc}".splitlines() or [""])[0][:300]
-    return None
+        done = subprocess.run(
+            [sys.executable, "-c", _PDF_CHECK], capture_output=True, text=True, timeout=120
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"{type(exc).__name__}: {exc}"[:300]
+    if done.returncode == 0:
+        return None
+    lines = done.stderr.strip().splitlines()  # a traceback: its last line is the error
+    return (lines[-1] if lines else f"exit status {done.returncode}")[:300]
 
 
 def pdf_available() -> bool:
