@@ -24,7 +24,6 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import segno
 from markupsafe import Markup
 from sqlmodel import Session, col, select
 
@@ -174,6 +173,8 @@ def receipt_fee_text(procedure: Procedure) -> str:
 def qr_svg(text: str, *, size_mm: float = 19, title: str | None = None) -> Markup:
     """An inline SVG QR code of `text` (error correction M), about `size_mm` wide; its title
     (what a screen reader says) is "Mã QR hồ sơ <text>" unless given."""
+    import segno  # loaded by a worker when it first prints a slip (~11 MB, issue 19)
+
     qr = segno.make(text, error="m", micro=False)
     modules, _ = qr.symbol_size(scale=1, border=2)
     out = io.BytesIO()
