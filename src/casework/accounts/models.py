@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Column, Index, String
+from sqlalchemy import Column, Index, String, event
 from sqlmodel import Field, SQLModel
 
 from casework.db import JSONType, UTCDateTime, keep_for_transaction, utcnow
+from casework.text import fold
 
 
 class UnitKind(StrEnum):
@@ -73,10 +75,31 @@ class Unit(SQLModel, table=True):
     absent_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+def search_name(username: str, full_name: str) -> str:
+    """What the name searches match (the review queue's trainee filter): the user name and the
+    full name, folded (`casework.text.fold`: no accents, lower case)."""
+    return fold(f"{username} {full_name}")
+
+
+def _search_name_default(context: Any) -> str:
+    """A Core INSERT of user rows without `search_name` (the demo's and the benches' bulk rows)
+    gets it from the row's own names."""
+    row = context.get_current_parameters()
+    return search_name(row.get("username") or "", row.get("full_name") or "")
+
+
 class User(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(sa_column=Column(String(64), unique=True, nullable=False, index=True))
     full_name: str = Field(max_length=255)
+    #: `search_name(username, full_name)`, kept in step on every write (the listeners below for
+    #: the ORM, the column default for Core inserts); migration 0030 filled the older rows
+    search_name: str = Field(
+        default="",
+        sa_column=Column(
+            String(320), nullable=False, server_default="", default=_search_name_default
+        ),
+    )
     unit_id: int = Field(foreign_key="unit.id", index=True)
     roles: list[str] = Field(default_factory=list, sa_type=JSONType)
     password_hash: str | None = Field(default=None, max_length=255)
@@ -85,6 +108,12 @@ class User(SQLModel, table=True):
 
     def has_role(self, *roles: str) -> bool:
         return any(r in self.roles for r in roles)
+
+
+@event.listens_for(User, "before_insert")
+@event.listens_for(User, "before_update")
+def _keep_search_name(_mapper: Any, _connection: Any, target: User) -> None:
+    target.search_name = search_name(target.username or "", target.full_name or "")
 
 
 class ApiToken(SQLModel, table=True):

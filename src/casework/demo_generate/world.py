@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
-from casework.accounts.models import Role, Unit, UnitKind, User
+from casework.accounts.models import Role, Unit, UnitKind, User, search_name
 from casework.accounts.security import hash_password
 from casework.clock import WorkCalendar
 from casework.demo import DEMO_PASSWORD
@@ -155,10 +155,12 @@ def ensure_staff(session: Session, now: datetime, communes: set[int] | None = No
                 if username in taken:
                     continue
                 taken.add(username)
+                full_name = names.person(rng)
                 rows.append(
                     {
                         "username": username,
-                        "full_name": names.person(rng),
+                        "full_name": full_name,
+                        "search_name": search_name(username, full_name),
                         "unit_id": unit.id,
                         "roles": [role],
                         "password_hash": password,

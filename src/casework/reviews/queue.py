@@ -53,8 +53,9 @@ from casework.learning.levels import Catalog
 from casework.paging import Page
 from casework.procedures import Procedure
 from casework.reviews.models import ReviewKind
-from casework.reviews.runs import SUBMITTED, WORK_KINDS, RunStatus, run_status, trainee_ids
+from casework.reviews.runs import WORK_KINDS, RunStatus, run_status, trainee_ids
 from casework.reviews.service import MAX_TEXT, _lock_for_review, write_pass
+from casework.reviews.trainees import trainee_clause
 from casework.reviews.waiting import (
     REMIND_AFTER_DAYS,
     waited_days,
@@ -79,7 +80,6 @@ WAITING_LABELS = {
     2: "Chờ quá 2 ngày làm việc",
     5: "Chờ quá 5 ngày làm việc",
 }
-TRAINEE_KINDS = (*WORK_KINDS, SUBMITTED)
 
 
 @dataclass(frozen=True)
@@ -164,28 +164,6 @@ def _unit_clause(session: Session, user: User, text: str) -> Any:
     return col(Dossier.handling_unit_id).in_(ids) if ids else false()
 
 
-def _trainee_clause(session: Session, user: User, text: str) -> Any:
-    needle = fold(text)
-    acted = (
-        select(Event.actor_id)
-        .join(Dossier, col(Dossier.id) == Event.dossier_id)
-        .where(*_practice_of(user), col(Event.kind).in_(TRAINEE_KINDS))
-        .distinct()
-    )
-    rows = session.exec(
-        select(User.id, User.username, User.full_name).where(col(User.id).in_(acted))
-    ).all()
-    ids = [uid for uid, name, full in rows if needle in fold(f"{name} {full}")]
-    if not ids:
-        return false()
-    ev = aliased(Event)
-    return exists().where(
-        col(ev.dossier_id) == col(Dossier.id),
-        col(ev.actor_id).in_(ids),
-        col(ev.kind).in_(TRAINEE_KINDS),
-    )
-
-
 def review_queue(
     session: Session,
     *,
@@ -212,7 +190,7 @@ def review_queue(
     if f.procedure:
         where.append(col(Dossier.procedure_code) == f.procedure)
     if f.trainee:
-        where.append(_trainee_clause(session, user, f.trainee))
+        where.append(trainee_clause(session, f.trainee))
     if f.waiting:
         cals = calendars or default_calendars()
         where.append(waited_more_than(session, cals, sub.at, f.waiting, now))
