@@ -107,7 +107,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.file_scenarios = scenarios  # the files as read; `scenarios` follows the database
     app.state.quizzes = quizzes
     app.state.calendars = CalendarSource(default_calendar(settings.workflows_dir))
-    app.state.templates = make_templates(settings.templates_dir, settings.timezone)
+    app.state.templates = make_templates(
+        settings.templates_dir, settings.timezone, reload=settings.env == "dev"
+    )
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,
