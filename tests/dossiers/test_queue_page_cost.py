@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import re
 
-from casework.dossiers import queue_filters
+from markupsafe import escape
+
+from casework.dossiers import queue_filters, queue_rows
 from tests.factories import open_xray
 from tests.statements import counted
 
 #: every statement counted: SQLite's BEGIN, the sign-in's read of the session and user, the
-#: caches' token, the queue counters, the two due-range counts, the page's dossiers
-MAX_STATEMENTS = 6
+#: caches' token, the queue counters with the two due-range counts (one statement), the page's
+#: dossiers
+MAX_STATEMENTS = 5
 
 
 def test_a_queue_page_is_a_handful_of_statements(client, engine, session, world, xray, sign_in):
@@ -45,3 +48,30 @@ def test_the_filter_options_mark_the_choice_and_escape_the_labels(client, sign_i
     assert '<option value="reviewing" selected>' in page
     steps = re.search(r'<select id="state" name="state">(.*?)</select>', page, re.S)
     assert steps is not None and steps[1].count("<option") == len(xray.states) + 1
+
+
+def test_a_rows_html_is_kept_and_shared_only_by_what_it_shows(
+    client, session, world, xray, sign_in
+):
+    """A queue row's `<li>` is rendered once per process for its values and language: a second
+    viewer of the same dossiers gets the kept HTML (nothing in it is theirs), another language
+    renders it again, and the page still shows each row's values, escaped."""
+    d = open_xray(session, xray, world["hni.receiver"], name="Phòng khám <Ánh>")
+    session.commit()
+    queue_rows._row_html.cache_clear()
+    sign_in(world["hni.receiver"])
+    first = client.get("/dossiers?queue=unit").text
+    shown = first.count('<li class="card')
+    kept = queue_rows._row_html.cache_info()
+    assert shown >= 1 and kept.misses == shown and kept.currsize == shown
+    sign_in(world["hni.leader"])
+    second = client.get("/dossiers?queue=unit").text
+    again = queue_rows._row_html.cache_info()
+    assert (again.hits, again.currsize) == (kept.hits + shown, shown)
+    for page in (first, second):
+        assert f'<a href="/dossiers/{d.code}"><strong>{d.code}</strong></a>' in page
+        assert "<span>Phòng khám &lt;Ánh&gt;</span>" in page
+        assert f"Bước: {escape(xray.states[d.state].label)} · nhận " in page
+    english = client.get("/dossiers?queue=unit&lang=en").text
+    assert queue_rows._row_html.cache_info().currsize == 2 * shown
+    assert f"<strong>{d.code}</strong>" in english and "Bước:" not in english

@@ -7,11 +7,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from casework.accounts.models import Unit, User
 from casework.db import utcnow
-from casework.dossiers import worklist
+from casework.dossiers import queue_rows, worklist
 from casework.dossiers.access import visible_filter
 from casework.dossiers.models import Dossier, Event
 from casework.dossiers.worklist import QUEUE_LABELS, QUEUES  # noqa: F401  (the pages' names)
@@ -73,9 +74,12 @@ def list_dossiers(
     now: datetime | None = None,
     soon: datetime | None = None,
     total: int | None = None,
-) -> Page[Dossier]:
+    rows: bool = False,
+) -> Page[Any]:
     """A page of the dossiers `user` may see that match `filters`, newest first. `total`: the
-    number of matches when the caller knows it already (a queue's count), saving a count."""
+    number of matches when the caller knows it already (a queue's count), saving a count.
+    `rows`: the items are plain rows of the columns a queue row shows
+    (`worklist.SHOWN_COLUMNS`), for the work queue page, instead of `Dossier` objects."""
     if page < 1 or not 1 <= per_page <= MAX_PAGE_SIZE:
         raise ValidationFailed(
             "Tham số phân trang không hợp lệ.",
@@ -84,40 +88,50 @@ def list_dossiers(
     unit = session.get(Unit, user.unit_id)
     if unit is None:
         return Page(items=[], total=0, page=page, per_page=per_page)
-    where: list[Any] = [visible_filter(user, unit)]
-    if filters.queue:
-        now = now or utcnow()
-        where.append(worklist.queue_clause(user, filters.queue, now=now, soon=soon or now))
+    extra: list[Any] = []
     if filters.state:
-        where.append(Dossier.state == filters.state)
+        extra.append(Dossier.state == filters.state)
     if filters.mode:
-        where.append(Dossier.mode == filters.mode)
+        extra.append(Dossier.mode == filters.mode)
     if filters.procedure_code:
-        where.append(Dossier.procedure_code == filters.procedure_code)
+        extra.append(Dossier.procedure_code == filters.procedure_code)
     if filters.q and fold(filters.q):
         needle = fold(filters.q).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        where.append(col(Dossier.search_text).like(f"%{needle}%", escape="\\"))
+        extra.append(col(Dossier.search_text).like(f"%{needle}%", escape="\\"))
     if filters.received_from:
-        where.append(Dossier.received_at >= filters.received_from)
+        extra.append(Dossier.received_at >= filters.received_from)
     if filters.received_to:
-        where.append(Dossier.received_at < filters.received_to)
-    if filters.queue:  # staff: range by range on the queue's indexes
+        extra.append(Dossier.received_at < filters.received_to)
+    if filters.queue:
+        now = now or utcnow()
+        soon = soon or now
+        # staff: range by range on the queue's indexes
         ranged = worklist.staff_page(
-            session, user=user, queue=filters.queue, extra=where[2:], page=page,
-            per_page=per_page, now=now or utcnow(), soon=soon or now or utcnow(), total=total,
+            session, user=user, queue=filters.queue, extra=extra, page=page,
+            per_page=per_page, now=now, soon=soon, total=total, rows=rows,
         )  # fmt: skip
         if ranged is not None:
             return ranged
+        if not extra and rows:  # the queue as opened from its tab: built once per kind of viewer
+            return queue_rows.general_page(
+                session, user=user, unit=unit, queue=filters.queue, page=page,
+                per_page=per_page, now=now, soon=soon, total=total,
+            )  # fmt: skip
+    where: list[Any] = [visible_filter(user, unit)]
+    if filters.queue:
+        where.append(worklist.queue_clause(user, filters.queue, now=now, soon=soon))  # type: ignore[arg-type]
+    where += extra
     if total is None:
         total = int(session.exec(select(func.count()).select_from(Dossier).where(*where)).one())
-    items = session.exec(
-        select(Dossier)
-        .where(*where)
+    shown: Any = sa_select(*worklist.SHOWN_COLUMNS) if rows else select(Dossier)
+    items = session.execute(
+        shown.where(*where)
         .order_by(col(Dossier.received_at).desc(), col(Dossier.id).desc())
         .offset((page - 1) * per_page)
         .limit(per_page)
-    ).all()
-    return Page(items=list(items), total=total, page=page, per_page=per_page)
+    )
+    found = list(items) if rows else list(items.scalars())
+    return Page(items=found, total=total, page=page, per_page=per_page)
 
 
 def timeline(session: Session, dossier: Dossier) -> list[Event]:

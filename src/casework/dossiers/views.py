@@ -6,7 +6,6 @@ action and the `queue` block when filtering. Errors keep what was typed and say 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -20,9 +19,16 @@ from starlette.datastructures import FormData, UploadFile
 from casework.accounts.models import Role, Unit, UnitKind, User
 from casework.caching.service import row_by_id
 from casework.clock import step_due
-from casework.clock.standing import Standing, standing
 from casework.db import utcnow
-from casework.dossiers import attachments, clockwork, page, queries, queue_filters, service
+from casework.dossiers import (
+    attachments,
+    clockwork,
+    page,
+    queries,
+    queue_filters,
+    queue_rows,
+    service,
+)
 from casework.dossiers.catalog import procedure_of
 from casework.dossiers.clockwork import CalendarSource
 from casework.dossiers.fields import declared_fields
@@ -64,25 +70,6 @@ def _local_day_start(d: date | None, tz: ZoneInfo) -> datetime | None:
     return datetime.combine(d, time(0), tzinfo=tz) if d else None
 
 
-@dataclass
-class Row:
-    dossier: Dossier
-    procedure: Procedure
-    state_label: str
-    standing: Standing
-
-
-def _row(session: Session, d: Dossier, now: datetime, calendars: CalendarSource) -> Row:
-    _, procedure = procedure_of(session, d)
-    where = standing(
-        due=d.due_at, now=now, ended=d.finished_at is not None or d.processing_ended_at is not None,
-        result_bucket=d.result_bucket, paused=d.paused_since is not None,
-        supplement_requests=d.supplement_requests,
-        calendar=calendars.for_unit(session, d.handling_unit_id),
-    )  # fmt: skip
-    return Row(d, procedure, procedure.states[d.state].label, where)
-
-
 @router.get("/dossiers")
 def queue_page(
     request: Request,
@@ -117,22 +104,24 @@ def queue_page(
         received_to=_local_day_start(_day_after(_sane(received_to)), tz),
     )
     counts = queries.queue_counts(session, user=user, now=now, soon=soon)
-    openable = _openable(session, user, registry.all())
     # the filters offer what the user works on: staff, the procedures of their unit's level;
     # auditors, admins and mentors (who read across levels), every procedure
-    shown = registry.all()
+    shown = everything = registry.all()
     if unit is not None and not user.has_role(Role.auditor, Role.admin, Role.mentor):
         level = service.LEVEL_FOR_UNIT[UnitKind(unit.kind)]
         shown = [p for p in shown if p.level == level]
     result = queries.list_dossiers(
         session, user=user, filters=filters, page=page, per_page=PER_PAGE, now=now, soon=soon,
-        total=counts[queue] if filters.queue_only else None,
+        total=counts[queue] if filters.queue_only else None, rows=True,
     )  # fmt: skip
     context = {
         "queues": queries.QUEUE_LABELS,
         "queue": queue,
         "counts": counts,
-        "rows": [_row(session, d, now, calendars) for d in result.items],
+        "rows": queue_rows.rows_html(
+            request.app.state.templates.env,
+            queue_rows.queue_rows(session, result.items, now=now, calendars=calendars),
+        ),
         "page": result,
         "filters": filters,
         "form": {
@@ -149,9 +138,8 @@ def queue_page(
         "state_options": queue_filters.options(
             queue_filters.step_choices(shown, procedure), state or ""
         ),
-        "can_open": any(p.kind != "inspection" for p in openable),
-        "can_inspect": any(p.kind == "inspection" for p in openable),
     }
+    context["can_open"], context["can_inspect"] = queue_filters.can_open(everything, unit, user)
     blocks = ["queue"] if is_htmx(request) else None
     return render(request, "dossiers/queue.html", context, user=user, block_names=blocks)
 

@@ -4,13 +4,15 @@ read from the partial indexes that `casework.dossiers.queue_index` keeps usable.
 - Tab counts: "my queue", "the unit", "waiting" and "finished" are sums of the `queue_counter`
   rows the user may see (one small read, whatever the number of dossiers); "due soon" and
   "overdue" depend on the time of the request, so they are two range counts on the partial
-  index of the running dossiers' due instants (`ix_dossier_queue_due`).
+  index of the running dossiers' due instants (`ix_dossier_queue_due`); both in one statement.
 - A page of a queue, for staff (who see what their unit handles or receives): one branch per
   index range — "my queue" one per stored roles value that holds one of the user's roles
   (`ix_dossier_queue_mine`: unit, roles, received, id), "the unit" one (`ix_dossier_queue_open`)
   — each read newest first and cut at the page's end, plus the same over the dossiers received
   here but handled elsewhere (`ix_dossier_queue_elsewhere`, rare); the page is the newest of
   those. Auditors, admins and mentors, who see whole subtrees, keep the one general query.
+- The page reads plain rows of the columns a row shows (`SHOWN_COLUMNS`, `rows=True`); the
+  API's list keeps `Dossier` objects.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, case, false, func, or_, union_all
+from sqlalchemy import Integer, bindparam, case, false, func, literal_column, or_, union_all
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import load_only
 from sqlmodel import Session, col, select
@@ -59,11 +61,24 @@ _SHOWN = (
     Dossier.paused_since, Dossier.supplement_requests, Dossier.handling_unit_id,
     Dossier.procedure_version_id,
 )  # fmt: skip
+_TABLE = Dossier.__table__  # type: ignore[attr-defined]
+#: the same columns as plain table columns: a page of plain rows (`staff_page(rows=True)`)
+SHOWN_COLUMNS = tuple(_TABLE.c[a.key] for a in _SHOWN)  # type: ignore[union-attr]
+_NEWEST_CORE = (_TABLE.c.received_at.desc(), _TABLE.c.id.desc())
 #: the request's instant and one working day after it, in statements built once (`BoundViewer`)
 _NOW = bindparam("now", type_=UTCDateTime())
 _SOON = bindparam("soon", type_=UTCDateTime())
 #: where a counter row stands for the user's unit (`counter_rows`)
 OWN, ELSEWHERE = 1, 2
+
+
+def run(session: Session, statement: Any, params: dict[str, Any]) -> Any:
+    """The result of a statement of plain columns (the queue's counts and pages), run on the
+    session's connection: no ORM work per call, the rows are plain either way. Pending changes
+    are flushed first, as `Session.execute` would."""
+    if session.autoflush:
+        session.flush()
+    return session.connection().execute(statement, params)
 
 
 def my_states_clause(user: User) -> Any:
@@ -170,20 +185,22 @@ def counter_rows(session: Session, user: User, unit: Unit) -> list[tuple[str, st
 
 
 def queue_counts(session: Session, *, user: User, now: datetime, soon: datetime) -> dict[str, int]:
-    """How many dossiers each work queue holds: counters, and two range counts of due instants."""
+    """How many dossiers each work queue holds: counters, and two range counts of due instants,
+    in one statement (`_counts_query`)."""
     # the unit from the process cache (`casework.caching`): later reads of it in the request
     # find it in the session
     unit = row_by_id(session, Unit, user.unit_id) if user.unit_id is not None else None
-    if unit is None:
-        return dict.fromkeys(QUEUES, 0)
     counts = dict.fromkeys(QUEUES, 0)
+    if unit is None:
+        return counts
     mine = set(keys_sharing(user.roles))
-    rows = counter_rows(session, user, unit)
-    if user.unit_id is not None and sees_own_unit_only(user):  # and whether a page needs
-        # the branch of the dossiers received here but handled elsewhere (`handled_elsewhere`)
-        elsewhere = any(w == ELSEWHERE for _, _, w, _ in rows)
-        memo(session, ("queue_elsewhere", user.unit_id), lambda: elsewhere)
-    for roles, bucket, where, n in rows:
+    params = {**viewer_params(user, unit), "now": now, "soon": soon}
+    elsewhere = False
+    for roles, bucket, where, n in run(session, _counts_query(frozenset(user.roles)), params):
+        if roles is None:  # the due-range counts' row
+            counts["due_soon"], counts["overdue"] = int(where), int(n)
+            continue
+        elsewhere = elsewhere or where == ELSEWHERE
         if bucket in OPEN_BUCKETS:
             counts["unit"] += n
             if where and roles in mine:
@@ -192,40 +209,39 @@ def queue_counts(session: Session, *, user: User, now: datetime, soon: datetime)
             counts["waiting"] += n
         elif bucket == FINISHED:
             counts["finished"] += n
-
-    elsewhere = (
-        sees_own_unit_only(user)
-        and user.unit_id is not None
-        and handled_elsewhere(session, user.unit_id)
-    )
-    query = _due_counts_query(frozenset(user.roles), elsewhere)
-    params = {**viewer_params(user, unit), "now": now, "soon": soon}
-    due_soon, overdue = session.execute(query, params).one()
-    counts["due_soon"], counts["overdue"] = int(due_soon), int(overdue)
+    if user.unit_id is not None and sees_own_unit_only(user):  # and whether a page needs
+        # the branch of the dossiers received here but handled elsewhere (`handled_elsewhere`)
+        memo(session, ("queue_elsewhere", user.unit_id), lambda: elsewhere)
     return counts
 
 
 @lru_cache(maxsize=64)
-def _due_counts_query(roles: frozenset[str], elsewhere: bool) -> Any:
-    """The "due soon" and "overdue" range counts for a viewer with `roles` (`elsewhere`: whether
-    their unit received dossiers handled elsewhere), built once (`BoundViewer`; `now`, `soon`)."""
+def _counts_query(roles: frozenset[str]) -> Any:
+    """`counter_rows`' statement for a viewer with `roles`, and after its rows one more: (NULL,
+    NULL, due soon, overdue) — the range counts of the running dossiers' due instants in the
+    user's unit (for staff: handled here, and received here but handled elsewhere, a branch on
+    its own partial index that is all but empty) or that they may see. Built once
+    (`BoundViewer`; `now`, `soon`)."""
     viewer = BoundViewer(roles)
     now, soon = _NOW, _SOON
 
     def ranged(condition: Any) -> Any:
         parts = [
             select(func.count()).select_from(Dossier).where(scope, _running(), condition)
-            for scope in _scopes_of(viewer, elsewhere)
+            for scope in _scopes_of(viewer, True)
         ]
         total: Any = parts[0].scalar_subquery()
         for part in parts[1:]:
             total = total + part.scalar_subquery()
         return total
 
-    return sa_select(
+    due = sa_select(
+        literal_column("NULL"),
+        literal_column("NULL"),
         ranged((col(Dossier.due_at) > now) & (col(Dossier.due_at) <= soon)),
         ranged(col(Dossier.due_at) < now),
     )
+    return union_all(_counter_query(roles), due)
 
 
 # ---- a page of a queue ------------------------------------------------------------------------
@@ -258,9 +274,10 @@ def _count_query(branches: list[list[Any]], extra: list[Any]) -> Any:
     return sa_select(added)
 
 
-def _page_query(branches: list[list[Any]], extra: list[Any]) -> Any:
+def _page_query(branches: list[list[Any]], extra: list[Any], *, rows: bool = False) -> Any:
     """The page's dossiers: the newest `end` of each range, merged, from `skip` on, `per_page`
-    of them (bound parameters)."""
+    of them (bound parameters). `rows`: plain rows of the columns a queue row shows
+    (`SHOWN_COLUMNS`) instead of ORM objects."""
     ranges = [
         sa_select(col(Dossier.id), col(Dossier.received_at))
         .where(*w, *extra)
@@ -276,6 +293,8 @@ def _page_query(branches: list[list[Any]], extra: list[Any]) -> Any:
         .offset(bindparam("skip", type_=Integer))
         .limit(bindparam("per_page", type_=Integer))
     )
+    if rows:
+        return sa_select(*SHOWN_COLUMNS).where(_TABLE.c.id.in_(ids)).order_by(*_NEWEST_CORE)
     return (
         select(Dossier)
         .where(col(Dossier.id).in_(ids))
@@ -285,10 +304,16 @@ def _page_query(branches: list[list[Any]], extra: list[Any]) -> Any:
 
 
 @lru_cache(maxsize=256)
-def _plain_page_query(roles: frozenset[str], queue: str, elsewhere: bool) -> Any:
+def _plain_page_query(roles: frozenset[str], queue: str, elsewhere: bool, rows: bool) -> Any:
     """`_page_query` with no other filter, built once per kind of viewer and queue (the queue
     pages as opened from the tabs)."""
-    return _page_query(_branches(BoundViewer(roles), queue, elsewhere=elsewhere), [])
+    return _page_query(_branches(BoundViewer(roles), queue, elsewhere=elsewhere), [], rows=rows)
+
+
+@lru_cache(maxsize=256)
+def _plain_count_query(roles: frozenset[str], queue: str, elsewhere: bool) -> Any:
+    """`_count_query` with no other filter, built once per kind of viewer and queue."""
+    return _count_query(_branches(BoundViewer(roles), queue, elsewhere=elsewhere), [])
 
 
 def staff_page(
@@ -302,15 +327,16 @@ def staff_page(
     now: datetime,
     soon: datetime,
     total: int | None,
-) -> Page[Dossier] | None:
+    rows: bool = False,
+) -> Page[Any] | None:
     """A page of `queue` read range by range, newest first (`extra`: the list's other filters);
-    None when the user sees more than their own unit (the caller runs the general query)."""
+    None when the user sees more than their own unit (the caller runs the general query).
+    `rows`: the items are plain rows of `SHOWN_COLUMNS`, not `Dossier` objects."""
     if not sees_own_unit_only(user):
         return None
     roles = frozenset(user.roles)
     elsewhere = user.unit_id is not None and handled_elsewhere(session, user.unit_id)
-    branches = _branches(BoundViewer(roles), queue, elsewhere=elsewhere)
-    if not branches:
+    if queue == "mine" and not keys_sharing(roles):
         return Page(items=[], total=0, page=page, per_page=per_page)
     end = page * per_page
     params = {
@@ -321,10 +347,13 @@ def staff_page(
         "skip": end - per_page,
         "per_page": per_page,
     }
+    if extra:  # the statements of a filtered list are built for it
+        branches = _branches(BoundViewer(roles), queue, elsewhere=elsewhere)
+        count, query = _count_query(branches, extra), _page_query(branches, extra, rows=rows)
+    else:
+        count = _plain_count_query(roles, queue, elsewhere)
+        query = _plain_page_query(roles, queue, elsewhere, rows)
     if total is None:
-        total = int(session.execute(_count_query(branches, extra), params).scalar_one())
-    query = (
-        _plain_page_query(roles, queue, elsewhere) if not extra else _page_query(branches, extra)
-    )
-    found = list(session.execute(query, params).scalars())
+        total = int(run(session, count, params).scalar_one())
+    found = list(run(session, query, params) if rows else session.execute(query, params).scalars())
     return Page(items=found, total=total, page=page, per_page=per_page)
