@@ -16,6 +16,7 @@ right, inside the caller's transaction, and explains them on request:
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain
@@ -136,6 +137,19 @@ def legal_due(
         for p in pauses
         if p.ended_at is not None or now is not None
     ]
+    if explain and all(p.end is not None for p in spans):
+        # With every pause closed the due and its trace do not depend on `now`: a page view
+        # reuses the ones worked out for the same inputs on the same calendar (issue 19).
+        key = (dossier.clock_started_at, procedure.limit.parts, tuple(spans))
+        kept: OrderedDict[Any, DueResult] = cal._state.setdefault(_DUE_KEPT, OrderedDict())
+        found = kept.get(key)
+        if found is None:
+            found = kept[key] = compute_due_parts(
+                dossier.clock_started_at, procedure.limit.parts, cal, pauses=spans
+            )
+            if len(kept) > DUES_KEPT:
+                kept.popitem(last=False)
+        return found
     return compute_due_parts(
         dossier.clock_started_at,
         procedure.limit.parts,
@@ -144,6 +158,11 @@ def legal_due(
         now=now,
         explain=explain,
     )
+
+
+#: Dues with their traces kept per calendar object (a calendar change makes a new object).
+_DUE_KEPT = "casework_dues_kept"
+DUES_KEPT = 2_000
 
 
 STEPS_MEMO = "steps"
