@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, status
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from casework.accounts.models import Unit, User
 from casework.api.schemas import (
@@ -40,7 +41,15 @@ from casework.dossiers.models import Dossier
 from casework.errors import ValidationFailed
 from casework.ids import SeqPath
 from casework.procedures import Procedure
-from casework.web.deps import ApiUser, CalendarsDep, RegistryDep, SessionDep, TzDep
+from casework.web.deps import (
+    ApiUser,
+    BearerToken,
+    CalendarsDep,
+    RegistryDep,
+    SessionDep,
+    TzDep,
+    token_user,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["api v1"], responses=ERROR_RESPONSES)
 
@@ -339,27 +348,35 @@ def get_dossier(
     summary="Thực hiện một thao tác (chuyển bước) trên hồ sơ",
     responses=BODY_ERROR_RESPONSES,
 )
-def fire_action(
+async def fire_action(
     code: str,
     action: str,
     body: ActionIn,
-    user: ApiUser,
+    request: Request,
+    token: BearerToken,
     session: SessionDep,
     tz: TzDep,
     calendars: CalendarsDep,
 ) -> DossierOut:
-    fired = service.fire(
-        session,
-        actor=user,
-        code=code,
-        action=action,
-        data=body.data,
-        expected_version=body.expected_version,
-        tz=tz,
-        calendars=calendars,
-        answer=True,
-    )
-    return _dossier_out(session, user, fired.dossier, tz, calendars, fired)
+    # `async def` with the token check, the action and the answer in ONE trip to the thread
+    # pool: as a plain `def` with `ApiUser`, FastAPI sends the token check, the endpoint and the
+    # validation of the answer to the pool one after the other (issue 19, the hot path).
+    def fire() -> DossierOut:
+        user = token_user(request, session, token)
+        fired = service.fire(
+            session,
+            actor=user,
+            code=code,
+            action=action,
+            data=body.data,
+            expected_version=body.expected_version,
+            tz=tz,
+            calendars=calendars,
+            answer=True,
+        )
+        return _dossier_out(session, user, fired.dossier, tz, calendars, fired)
+
+    return await run_in_threadpool(fire)
 
 
 @router.get("/dossiers/{code}/events", response_model=list[EventOut], summary="Nhật ký của hồ sơ")

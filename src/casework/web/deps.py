@@ -72,7 +72,8 @@ TzDep = Annotated[ZoneInfo, Depends(get_tz)]
 CalendarsDep = Annotated[CalendarSource, Depends(get_calendars)]
 
 
-def api_user(request: Request, session: SessionDep) -> User:
+async def bearer_token(request: Request) -> str:
+    """The request's API token, or 401: read from the header, nothing asked of the database."""
     auth = request.headers.get("authorization", "")
     scheme, _, token = auth.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -80,9 +81,21 @@ def api_user(request: Request, session: SessionDep) -> User:
             "Cần mã truy cập: gửi tiêu đề 'Authorization: Bearer <token>' "
             "(tạo bằng lệnh: casework users token TÊN_ĐĂNG_NHẬP)."
         )
-    user = user_for_token(session, token.strip())
+    return token.strip()
+
+
+BearerToken = Annotated[str, Depends(bearer_token)]
+
+
+def token_user(request: Request, session: Session, token: str) -> User:
+    """The active user of `token` (401 otherwise); reads the database."""
+    user = user_for_token(session, token)
     request.state.username = user.username
     return user
+
+
+def api_user(request: Request, session: SessionDep, token: BearerToken) -> User:
+    return token_user(request, session, token)
 
 
 ApiUser = Annotated[User, Depends(api_user)]
