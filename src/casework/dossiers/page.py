@@ -33,12 +33,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
+from types import SimpleNamespace
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import jinja2
 from markupsafe import Markup
-from sqlalchemy import Integer, bindparam, func, inspect, or_
+from sqlalchemy import Integer, bindparam, case, func, inspect, null, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased, defer, make_transient_to_detached
 from sqlmodel import Session, col, select
@@ -125,13 +126,18 @@ def load(session: Session, *, user: User, code: str) -> Loaded:
 
 #: the event columns the page shows (the timeline, its review slots, the attachment list)
 EVENT_COLUMNS = ("id", "seq", "at", "actor_id", "kind", "action", "from_state", "to_state")
+#: kinds of event whose payload only their timeline line reads (label, data, slip, reason): the
+#: window leaves it out (`payload` None; no transfer, no JSON decoding) and the line, kept per
+#: process by the event's hash (which covers the payload), reads it only when it is drawn
+LINE_ONLY_KINDS = frozenset({EventKind.opened.value, EventKind.action.value, EventKind.clock.value})
 
 
 @dataclass
 class Window:
     """The events the page reads: the latest `shown` items, comments, scores, attachments, as
     plain rows (`Row`s with the attributes of `EVENT_COLUMNS`, `payload` and `hash`; no ORM
-    objects: building them and reading their attributes was about a tenth of a view)."""
+    objects: building them and reading their attributes was about a tenth of a view). `payload`
+    is None for the kinds of `LINE_ONLY_KINDS` (`payloads` reads them when a line is drawn)."""
 
     events: list[Any]
     #: actor id -> full name, for every event read
@@ -144,9 +150,10 @@ def _window_query(whole: bool) -> Any:
     (`whole`), or those from the `shown`-th latest timeline item on and those always read."""
     table = EventRow.__table__  # type: ignore[attr-defined]
     users = User.__table__  # type: ignore[attr-defined]
-    shown = [table.c[name] for name in (*EVENT_COLUMNS, "payload", "hash")]
+    shown = [table.c[name] for name in EVENT_COLUMNS]
+    payload = case((table.c.kind.in_(LINE_ONLY_KINDS), null()), else_=table.c.payload)
     query = (
-        sa_select(*shown, users.c.full_name)
+        sa_select(*shown, payload.label("payload"), table.c.hash, users.c.full_name)
         .select_from(table.outerjoin(users, users.c.id == table.c.actor_id))
         .where(table.c.dossier_id == bindparam("dossier_id"))
     )
@@ -175,6 +182,22 @@ def window(session: Session, dossier: Any, shown: int | None) -> Window:
     return Window(list(rows), names)
 
 
+@lru_cache(maxsize=1)
+def _payloads_query() -> Any:
+    table = EventRow.__table__  # type: ignore[attr-defined]
+    return sa_select(table.c.seq, table.c.payload).where(
+        table.c.dossier_id == bindparam("dossier_id"),
+        table.c.seq.in_(bindparam("seqs", expanding=True)),
+    )
+
+
+def payloads(session: Session, dossier_id: int, seqs: Sequence[int]) -> dict[int, Any]:
+    """The payloads of the dossier's events `seqs` (those the window left out), by seq."""
+    params = {"dossier_id": dossier_id, "seqs": list(seqs)}
+    rows = session.connection().execute(_payloads_query(), params)
+    return {int(row.seq): row.payload for row in rows}
+
+
 @dataclass(frozen=True)
 class AttachmentItem:
     """One attached file as its event recorded it (the attachment list of the page)."""
@@ -190,8 +213,10 @@ class AttachmentItem:
 def attachments(events: Sequence[Any]) -> list[AttachmentItem]:
     found = []
     for ev in events:
+        if ev.kind != EventKind.attachment:
+            continue
         p = ev.payload
-        if ev.kind == EventKind.attachment and isinstance(p.get("attachment_id"), int):
+        if isinstance(p.get("attachment_id"), int):
             found.append(
                 AttachmentItem(
                     id=p["attachment_id"],
@@ -242,7 +267,9 @@ class EventLines:
     """`event_html(ev)` in `dossiers/detail.html`: the event's line of the timeline
     (`dossiers/_event.html`), rendered once per process. It holds what the line reads, so the
     template calls it with the environment only (a context-taking call inside a loop makes Jinja
-    copy the whole context for each event)."""
+    copy the whole context for each event). An event the window read without its payload
+    (`LINE_ONLY_KINDS`) has it read here when its line is not kept: those of all the `events`
+    in one statement, the first time."""
 
     d: Dossier
     p: Procedure
@@ -250,6 +277,20 @@ class EventLines:
     names: dict[int, str]
     tz: ZoneInfo
     printable_slips: set[str]
+    session: Session | None = None
+    events: Sequence[Any] = ()
+    _payloads: dict[int, Any] | None = None
+
+    def _payload(self, ev: Any) -> Any:
+        if ev.payload is not None or self.session is None:
+            return ev.payload
+        if self._payloads is None or ev.seq not in self._payloads:
+            seqs = {e.seq for e in self.events if e.payload is None} | {ev.seq}
+            self._payloads = {
+                **(self._payloads or {}),
+                **payloads(self.session, self.d.id, sorted(seqs)),  # type: ignore[arg-type]
+            }
+        return self._payloads[ev.seq]
 
     @jinja2.pass_environment
     def __call__(self, env: jinja2.Environment, ev: Any) -> Markup:
@@ -259,10 +300,13 @@ class EventLines:
         kept = fragments.kept_for(env)
         html = kept.get(key)
         if html is None:
+            payload = self._payload(ev)
+            if payload is not ev.payload:
+                ev = SimpleNamespace(**{**ev._asdict(), "payload": payload})
             html = Markup(  # noqa: S704 - the output of an autoescaping template
                 env.get_template("dossiers/_event.html").render(
                     ev=ev, d=self.d, p=self.p, actor=name, printable_slips=self.printable_slips,
-                    rows=data_rows(self.p, ev.payload.get("data", {}), self.tz),
+                    rows=data_rows(self.p, payload.get("data", {}), self.tz),
                 )
             )  # fmt: skip
             kept.put(key, html)

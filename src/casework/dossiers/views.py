@@ -349,7 +349,9 @@ def dossier_context(
         "timeline": page.items_from(events, loaded.items, shown),
         "mau06": page.paged(clock.steps, page.shown_count(steps)),
         "only_batch": False,
-        "event_html": page.EventLines(dossier, procedure, version, read.names, tz, printable),
+        "event_html": page.EventLines(
+            dossier, procedure, version, read.names, tz, printable, session, events
+        ),
         "tz": tz,
         "printable_slips": printable,
         "inspection": inspection,
