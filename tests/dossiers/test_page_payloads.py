@@ -2,17 +2,22 @@
 the timeline (issue 19): the window leaves it out, and a line that is not kept reads the payloads
 of the window's events in one statement. On both databases: each line shows its own event's
 payload, a payload changed (with its hash, as every write of an event does) shows at once, kept
-or not, and a page whose lines are all kept reads no payload of those events."""
+or not, and a page whose lines are all kept reads no payload of those events. The timeline's and
+Mẫu 06's rows joined in Python are what the template's loops drew."""
 
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
+import jinja2
+from markupsafe import Markup, escape
 from sqlalchemy import event, update
 from sqlmodel import select
 
 from casework.dossiers import page
 from casework.dossiers.events import event_hash
+from casework.dossiers.fragments import StepLines
 from casework.dossiers.models import Event
 from tests.factories import fire, open_xray
 
@@ -95,3 +100,48 @@ def test_kept_lines_read_no_payload(client, session, engine, world, sign_in, xra
         assert line_of(warm, 1) == line_of(cold, 1)
     finally:
         event.remove(engine, "before_cursor_execute", note)
+
+
+class Lines(page.EventLines):
+    def __init__(self) -> None:  # no dossier: each line is its event's seq
+        pass
+
+    @jinja2.pass_environment
+    def __call__(self, env, ev):  # type: ignore[no-untyped-def, override]
+        return Markup(f"<b>{ev.seq} &amp;</b>")
+
+
+class Steps(StepLines):
+    @jinja2.pass_environment
+    def __call__(self, env, s):  # type: ignore[no-untyped-def, override]
+        return escape(s.label)
+
+
+LOOP = """{% for ev in rows %}
+    <li id="ev-{{ ev.seq }}"{% if after and ev.seq == after %} class="here"{% endif %}>
+      {{ event_html(ev) }}
+      {% if review_slots %}{{ event_review(ev) }}{% endif %}
+    </li>
+  {% endfor %}|{% for s in steps %}
+      {{ step_html(s) }}
+    {% endfor %}"""
+
+
+def test_joined_rows_are_what_the_template_loops_drew() -> None:
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    rows = [SimpleNamespace(seq=n) for n in (3, 4, 7)]
+    steps = [SimpleNamespace(label=f"Bước <{n}>") for n in (1, 2)]
+    lines, step_lines = Lines(), Steps()
+
+    def review(ev):  # type: ignore[no-untyped-def]
+        return Markup(f"<i>{ev.seq}</i>")
+
+    for after, slots in ((None, False), (4, True), (7, False)):
+        loop = env.from_string(LOOP).render(
+            rows=rows, steps=steps, after=after, review_slots=slots, event_review=review,
+            event_html=lines, step_html=step_lines,
+        )  # fmt: skip
+        joined = f"{lines.items(env, rows, after, review if slots else None)}|"
+        joined += f"{step_lines.rows(env, steps)}"
+        assert joined == loop
+        assert ('class="here"' in joined) == bool(after)

@@ -111,6 +111,13 @@ class StepLines:
             kept.put(key, html)
         return html
 
+    @jinja2.pass_environment
+    def rows(self, env: jinja2.Environment, steps: Any) -> Markup:
+        """The table's rows of `steps`, with the whitespace a Jinja loop over them drew."""
+        return Markup(  # noqa: S704 - kept autoescaped rows
+            "".join(f"\n      {self(env, s)}\n    " for s in steps)
+        )
+
 
 #: stand-ins for the dossier's code, its version and the viewer's CSRF token in the kept action
 #: forms (NUL never occurs in a rendered template's own text, nor in a procedure's)

@@ -312,6 +312,21 @@ class EventLines:
             kept.put(key, html)
         return html
 
+    @jinja2.pass_environment
+    def items(
+        self, env: jinja2.Environment, rows: Sequence[Any], after: int | None, review: Any
+    ) -> Markup:
+        """The timeline's `<li>`s of `rows` (the one of event `after` marked), each with its
+        line and, when `review` (the `event_review` macro) is given, its review slot: what a
+        Jinja loop over them drew, joined here (a loop and a call a row were ~0.3 ms a view)."""
+        out = []
+        for ev in rows:
+            here = ' class="here"' if after and ev.seq == after else ""
+            slot = review(ev) if review is not None else ""
+            out.append(f'\n    <li id="ev-{int(ev.seq)}"{here}>\n      ')
+            out.append(f"{self(env, ev)}\n      {slot}\n    </li>\n  ")
+        return Markup("".join(out))  # noqa: S704 - kept autoescaped lines and macro output
+
 
 def forget_all() -> None:
     """Drop the per-process caches (tests that change rows behind the services' back)."""
