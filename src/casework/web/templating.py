@@ -61,6 +61,10 @@ SLIP_LABELS = {
 }
 
 
+#: Sets of menu links kept (a set per combination of roles and language).
+NAV_KEPT = 256
+
+
 def make_templates(directory: Path, timezone: str, *, reload: bool = True) -> Jinja2Blocks:
     """The templates; `reload`: a changed template file is read again (development). Off, Jinja
     no longer looks at every template file's time on every render (~0.2 ms a dossier page,
@@ -114,7 +118,21 @@ def make_templates(directory: Path, timezone: str, *, reload: bool = True) -> Ji
     # `{{ LEVEL_LABELS[x]|t }}`: translate a string marked with N_() in Python. Unlike `_()`, the
     # result is plain text, so autoescape still applies (e.g. "KH&CN").
     env.filters["t"] = i18n.gettext
+
+    @lru_cache(maxsize=NAV_KEPT)
+    def _nav(roles: tuple[str, ...], signed_in: bool, lang: str) -> Markup:
+        html = env.get_template("_nav_links.html").render(roles=roles, signed_in=signed_in)
+        return Markup(html)  # noqa: S704 - autoescaped by the template
+
+    def nav_links(user: Any) -> Markup:
+        """The main menu's links for `user` (None: signed out), drawn once per process for each
+        set of roles and language: a page no longer tests some thirty roles and translates
+        eighteen labels on each view (issue 19)."""
+        roles = tuple(sorted(user.roles)) if user is not None else ()
+        return _nav(roles, user is not None, i18n.current_lang.get())
+
     env.globals.update(
+        nav_links=nav_links,
         practice_scenario=practice_scenario,
         STATUS_LABELS=STATUS_LABELS,
         LEVEL_LABELS=LEVEL_LABELS,
