@@ -39,11 +39,11 @@ from casework.errors import ActionNotAllowed, Conflict, NotFound, PermissionDeni
 from casework.ids import IdPath, IdQuery, parse_int
 from casework.inspections.slips import INSPECTION_SLIPS, ONE_STOP_SLIPS, inspection_view
 from casework.learning import levels as learning_levels
-from casework.procedures import Procedure, TransitionDef, diagrams
+from casework.procedures import Procedure, ProcedureRegistry, TransitionDef, diagrams
 from casework.procedures.schema import BUILTIN_FIELDS
 from casework.reviews import service as reviews
-from casework.web.auth import PageUser, verify_csrf
-from casework.web.deps import CalendarsDep, RegistryDep, SessionDep, TzDep
+from casework.web.auth import PageUser, in_one_trip, verify_csrf
+from casework.web.deps import CalendarsDep, RegistryDep, SessionDep, TzDep, get_registry
 from casework.web.forms import form_texts
 from casework.web.templating import is_htmx, render
 
@@ -71,13 +71,11 @@ def _local_day_start(d: date | None, tz: ZoneInfo) -> datetime | None:
 
 
 @router.get("/dossiers")
-def queue_page(
+async def queue_page(
     request: Request,
     session: SessionDep,
-    user: PageUser,
     calendars: CalendarsDep,
     tz: TzDep,
-    registry: RegistryDep,
     queue: Annotated[
         str, Query(pattern="^(mine|unit|due_soon|overdue|waiting|finished)$")
     ] = "mine",
@@ -88,6 +86,33 @@ def queue_page(
     received_from: FilterDay = None,
     received_to: FilterDay = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:
+    """The work queue, in one trip to the thread pool (`in_one_trip`)."""
+
+    def work(user: User) -> Response:
+        return _queue_page(
+            request, session, user, calendars, tz, get_registry(request), queue, procedure,
+            state, mode, q, received_from, received_to, page,
+        )  # fmt: skip
+
+    return await in_one_trip(request, session, work)
+
+
+def _queue_page(
+    request: Request,
+    session: Session,
+    user: User,
+    calendars: CalendarSource,
+    tz: ZoneInfo,
+    registry: ProcedureRegistry,
+    queue: str,
+    procedure: str | None,
+    state: str | None,
+    mode: str | None,
+    q: str | None,
+    received_from: date | None,
+    received_to: date | None,
+    page: int,
 ) -> Response:
     now = utcnow()
     # the user's unit from the process cache (`casework.caching`), held for the whole request:
@@ -402,11 +427,10 @@ ShownQuery = Annotated[int | None, Query(ge=1, le=page.MAX_SHOWN)]
 
 
 @router.get("/dossiers/{code}")
-def dossier_page(
+async def dossier_page(
     code: str,
     request: Request,
     session: SessionDep,
-    user: PageUser,
     calendars: CalendarsDep,
     tz: TzDep,
     after: IdQuery = None,
@@ -416,7 +440,29 @@ def dossier_page(
     steps: ShownQuery = None,
 ) -> Response:
     """The dossier page; with htmx and `timeline` (or `steps`), only the older batch that the
-    «Xem thêm» link swaps in."""
+    «Xem thêm» link swaps in. In one trip to the thread pool (`in_one_trip`)."""
+
+    def work(user: User) -> Response:
+        return _dossier_page(
+            code, request, session, user, calendars, tz, after, opened, decided, timeline, steps
+        )
+
+    return await in_one_trip(request, session, work)
+
+
+def _dossier_page(
+    code: str,
+    request: Request,
+    session: Session,
+    user: User,
+    calendars: CalendarSource,
+    tz: ZoneInfo,
+    after: int | None,
+    opened: bool,
+    decided: bool,
+    timeline: int | None,
+    steps: int | None,
+) -> Response:
     loaded = page.load(session, user=user, code=code)
     dossier = loaded.dossier
     message = (

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 from urllib.parse import quote
 
 from fastapi import Depends, Request
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from casework.accounts import sessions
 from casework.accounts.models import User, UserSession
@@ -154,6 +156,24 @@ async def verify_csrf(request: Request) -> None:
 
 def login_url(next_url: str) -> str:
     return f"/login?next={quote(next_url, safe='')}"
+
+
+T = TypeVar("T")
+
+
+async def in_one_trip(request: Request, session: Session, work: Callable[[User], T]) -> T:
+    """A read-only page's work in ONE trip to the thread pool: the sign-in check (`page_user`),
+    then `work(user)`, then the end of the read's transaction. As a plain `def` route with
+    `PageUser`, FastAPI makes three: the sign-in check, the route, and the session's close
+    (a ROLLBACK) after it (issue 19: the dossier page and the work queue)."""
+
+    def run() -> T:
+        try:
+            return work(page_user(request, session))
+        finally:
+            session.rollback()  # a read: nothing to keep; the session is then closed inline
+
+    return await run_in_threadpool(run)
 
 
 PageUser = Annotated[User, Depends(page_user)]
