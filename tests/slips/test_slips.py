@@ -129,7 +129,7 @@ def test_receipt_page_shows_every_field_with_a_qr_of_the_code(
         given.append(content)
         return real_make(content, *args, **kwargs)
 
-    monkeypatch.setattr(slips.segno, "make", spy)
+    monkeypatch.setattr(segno, "make", spy)  # slips imports segno when it draws a QR
     client = sign_in("hni.receiver")
     r = client.get(f"/dossiers/{received.code}/slips/receipt")
     assert r.status_code == 200, r.text
