@@ -128,7 +128,8 @@ def measure(
         if not warm["exhausted_threads"]:
             break
         pool.grow(2 * warm["sent"])
-    need = math.ceil(warm["requests_per_s"] * args.seconds * 1.5) + 10 * args.connections
+    # the warm-up includes the cold start (caches filling): the measured rate can be 1.5x it
+    need = math.ceil(warm["requests_per_s"] * args.seconds * 2.5) + 10 * args.connections
     pool.grow(need - len(pool.codes))
     sessions = db_sessions(pool.engine)
     run = fire(pool.take(need), args.seconds)

@@ -163,15 +163,18 @@ T = TypeVar("T")
 
 async def in_one_trip(request: Request, session: Session, work: Callable[[User], T]) -> T:
     """A read-only page's work in ONE trip to the thread pool: the sign-in check (`page_user`),
-    then `work(user)`, then the end of the read's transaction. As a plain `def` route with
-    `PageUser`, FastAPI makes three: the sign-in check, the route, and the session's close
-    (a ROLLBACK) after it (issue 19: the dossier page and the work queue)."""
+    then `work(user)`, then the session closed (the read's transaction ended). As a plain `def`
+    route with `PageUser`, FastAPI makes three: the sign-in check, the route, and the session's
+    close (a ROLLBACK) after it (issue 19: the dossier page and the work queue)."""
 
     def run() -> T:
         try:
             return work(page_user(request, session))
         finally:
-            session.rollback()  # a read: nothing to keep; the session is then closed inline
+            # a read: nothing to keep. Closing ends the transaction here, in the pool's thread,
+            # and leaves what was loaded readable (a rollback would expire it); get_session
+            # then has nothing left to send
+            session.close()
 
     return await run_in_threadpool(run)
 
