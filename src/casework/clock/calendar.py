@@ -19,15 +19,17 @@ from __future__ import annotations
 import threading
 import tomllib
 from bisect import bisect_left
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from casework.errors import CaseworkError
+
+T = TypeVar("T")
 
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -204,6 +206,15 @@ class WorkCalendar:
         set_(self, "_day_seconds", cum)
         set_(self, "_windows", tuple(windows))
         set_(self, "_state", {})
+
+    def kept(self, name: str, make: Callable[[], T]) -> T:
+        """What `make()` gives, made once and kept with this calendar (a change to a calendar
+        makes a new one, so nothing kept goes stale): e.g. the dossiers' dues
+        (`clockwork.legal_due`)."""
+        found = self._state.get(name)
+        if found is None:
+            found = self._state.setdefault(name, make())
+        return cast(T, found)
 
     # ---- building -----------------------------------------------------------------------
 

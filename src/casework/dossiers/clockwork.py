@@ -16,7 +16,6 @@ right, inside the caller's transaction, and explains them on request:
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain
@@ -27,6 +26,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from casework.accounts.models import Unit
+from casework.caching.kept import Kept
 from casework.caching.service import cached, row_by_id
 from casework.clock import (
     Bucket,
@@ -141,14 +141,13 @@ def legal_due(
         # With every pause closed the due and its trace do not depend on `now`: a page view
         # reuses the ones worked out for the same inputs on the same calendar (issue 19).
         key = (dossier.clock_started_at, procedure.limit.parts, tuple(spans))
-        kept: OrderedDict[Any, DueResult] = cal._state.setdefault(_DUE_KEPT, OrderedDict())
-        found = kept.get(key)
+        kept = cal.kept(_DUE_KEPT, lambda: Kept(DUES_KEPT))
+        found: DueResult | None = kept.get(key)
         if found is None:
-            found = kept[key] = compute_due_parts(
+            found = compute_due_parts(
                 dossier.clock_started_at, procedure.limit.parts, cal, pauses=spans
             )
-            if len(kept) > DUES_KEPT:
-                kept.popitem(last=False)
+            kept.put(key, found)
         return found
     return compute_due_parts(
         dossier.clock_started_at,

@@ -16,8 +16,6 @@ another's) and safe across the worker's threads.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
-from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -25,6 +23,7 @@ from weakref import WeakKeyDictionary
 import jinja2
 from markupsafe import Markup, escape
 
+from casework.caching.kept import Kept
 from casework.procedures import Procedure
 from casework.web import i18n
 
@@ -33,33 +32,6 @@ from casework.web import i18n
 EVENT_HTML_KEPT = 20_000
 STEP_HTML_KEPT = 10_000
 ACTION_FORMS_KEPT = 1_000
-
-
-class Kept:
-    """A bounded least-recently-used map, safe across the worker's threads."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.entries: OrderedDict[Hashable, Any] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key: Hashable) -> Any:
-        with self.lock:
-            value = self.entries.get(key)
-            if value is not None:
-                self.entries.move_to_end(key)
-            return value
-
-    def put(self, key: Hashable, value: Any) -> None:
-        with self.lock:
-            self.entries[key] = value
-            self.entries.move_to_end(key)
-            while len(self.entries) > self.size:
-                self.entries.popitem(last=False)
-
-    def clear(self) -> None:
-        with self.lock:
-            self.entries.clear()
 
 
 #: per template environment: kind of fragment ("event", "step", "actions") -> its kept HTML

@@ -45,6 +45,7 @@ from sqlalchemy.orm import aliased, defer, make_transient_to_detached
 from sqlmodel import Session, col, select
 
 from casework.accounts.models import Unit, User
+from casework.caching.kept import Kept
 from casework.caching.service import generation_column, seen
 from casework.dossiers import fragments
 from casework.dossiers.access import BoundViewer, viewer_params, visible_filter
@@ -233,7 +234,7 @@ def attachments(events: Sequence[Any]) -> list[AttachmentItem]:
 # ---- per-process caches ---------------------------------------------------------------------
 
 
-_CLOCK_ROWS = fragments.Kept(CLOCK_ROWS_KEPT)
+_CLOCK_ROWS = Kept(CLOCK_ROWS_KEPT)
 
 
 def clock_rows(session: Session, dossier: Dossier) -> tuple[list[ClockPause], list[StepRecord]]:
