@@ -66,6 +66,13 @@ def _step_choices(shown: Procedures, procedure: str | None) -> tuple[tuple[str, 
     return tuple(sorted(steps, key=lambda item: item[1]))
 
 
+def openable(procedures: Sequence[Procedure], unit: Unit | None, user: User) -> list[Procedure]:
+    """The procedures of which `user` may open a dossier or an inspection in `unit`."""
+    if unit is None:
+        return []
+    return [p for p in procedures if service.opening_refusal(unit, user, p) is None]
+
+
 def can_open(procedures: Sequence[Procedure], unit: Unit | None, user: User) -> tuple[bool, bool]:
     """Whether `user` may open a dossier (not an inspection) of one of `procedures` in their
     `unit`, and an inspection: `service.opening_refusal`, which reads nothing of the unit but its
@@ -75,10 +82,10 @@ def can_open(procedures: Sequence[Procedure], unit: Unit | None, user: User) -> 
     key = (Procedures(procedures), unit.kind, frozenset(user.roles))
     found = _OPENABLE.get(key)
     if found is None:
-        openable = [p for p in procedures if service.opening_refusal(unit, user, p) is None]
+        allowed = openable(procedures, unit, user)
         found = (
-            any(p.kind != "inspection" for p in openable),
-            any(p.kind == "inspection" for p in openable),
+            any(p.kind != "inspection" for p in allowed),
+            any(p.kind == "inspection" for p in allowed),
         )
         if len(_OPENABLE) >= OPTIONS_KEPT:  # bounded: start again (a registry loaded again)
             _OPENABLE.clear()

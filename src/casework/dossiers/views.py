@@ -172,13 +172,6 @@ def _queue_page(
 # ---- a new dossier --------------------------------------------------------------------------
 
 
-def _openable(session: Session, user: User, procedures: list[Procedure]) -> list[Procedure]:
-    unit = session.get(Unit, user.unit_id)
-    if unit is None:
-        return []
-    return [p for p in procedures if service.opening_refusal(unit, user, p) is None]
-
-
 def _new_context(
     session: Session,
     user: User,
@@ -189,7 +182,9 @@ def _new_context(
     message: str | None = None,
 ) -> dict[str, Any]:
     # an inspection opens from the plan or ad hoc (/inspections/new), never from this form
-    choices = [p for p in _openable(session, user, registry.all()) if p.kind != "inspection"]
+    unit = session.get(Unit, user.unit_id)
+    openable = queue_filters.openable(registry.all(), unit, user)
+    choices = [p for p in openable if p.kind != "inspection"]
     chosen = next((p for p in choices if p.code == values.get("procedure")), None)
     return {
         "choices": choices,
