@@ -91,3 +91,11 @@ def fire(
 ) -> Dossier:
     code = dossier if isinstance(dossier, str) else dossier.code
     return service.fire_action(session, actor=actor, code=code, action=action, data=data, tz=TZ)
+
+
+def accepted_xray(session: Session, procedure: Procedure, receiver: User) -> Dossier:
+    """An X-ray dossier opened and accepted by `receiver`, committed: at the review step."""
+    dossier = open_xray(session, procedure, receiver)
+    fire(session, receiver, dossier, "accept")
+    session.commit()
+    return dossier

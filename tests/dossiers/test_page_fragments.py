@@ -11,7 +11,7 @@ import re
 from casework.accounts.models import Unit
 from casework.accounts.service import create_user
 from casework.dossiers import page
-from tests.factories import fire, open_xray
+from tests.factories import accepted_xray
 
 
 def part(html: str, start: str, end: str) -> str:
@@ -33,9 +33,7 @@ def fresh(client, url: str) -> str:  # type: ignore[no-untyped-def]
 
 
 def test_kept_action_forms_are_each_viewers_own(client, session, world, sign_in, xray):
-    d = open_xray(session, xray, world["hni.receiver"])
-    fire(session, world["hni.receiver"], d, "accept")
-    session.commit()
+    d = accepted_xray(session, xray, world["hni.receiver"])
     url = f"/dossiers/{d.code}"
     page.forget_all()
     first_token = sign_in(world["hni.handler"])
@@ -68,9 +66,7 @@ def test_kept_action_forms_are_each_viewers_own(client, session, world, sign_in,
 
 
 def test_kept_parts_follow_the_language(client, session, world, sign_in, xray):
-    d = open_xray(session, xray, world["hni.receiver"])
-    fire(session, world["hni.receiver"], d, "accept")
-    session.commit()
+    d = accepted_xray(session, xray, world["hni.receiver"])
     url = f"/dossiers/{d.code}"
     sign_in(world["hni.handler"])
     page.forget_all()
@@ -86,9 +82,7 @@ def test_kept_parts_follow_the_language(client, session, world, sign_in, xray):
 
 
 def test_kept_parts_are_not_stale_after_an_action(client, session, world, sign_in, xray):
-    d = open_xray(session, xray, world["hni.receiver"])
-    fire(session, world["hni.receiver"], d, "accept")
-    session.commit()
+    d = accepted_xray(session, xray, world["hni.receiver"])
     url = f"/dossiers/{d.code}"
     page.forget_all()
     token = sign_in(world["hni.handler"])
@@ -120,9 +114,7 @@ def test_kept_parts_are_not_stale_after_an_action(client, session, world, sign_i
 def test_a_failed_action_keeps_what_was_typed_and_is_not_kept(
     client, session, world, sign_in, xray
 ):
-    d = open_xray(session, xray, world["hni.receiver"])
-    fire(session, world["hni.receiver"], d, "accept")
-    session.commit()
+    d = accepted_xray(session, xray, world["hni.receiver"])
     url = f"/dossiers/{d.code}"
     token = sign_in(world["hni.handler"])
     client.get(url)

@@ -19,7 +19,7 @@ from casework.dossiers import page
 from casework.dossiers.events import event_hash
 from casework.dossiers.fragments import StepLines
 from casework.dossiers.models import Event
-from tests.factories import fire, open_xray
+from tests.factories import accepted_xray
 
 
 def line_of(html: str, seq: int) -> str:
@@ -38,9 +38,7 @@ def relabel(session, code: str, ev: Event, label: str) -> None:  # type: ignore[
 
 
 def test_the_window_leaves_line_only_payloads_out(session, world, xray):
-    d = open_xray(session, xray, world["hni.receiver"])
-    fire(session, world["hni.receiver"], d, "accept")
-    session.commit()
+    d = accepted_xray(session, xray, world["hni.receiver"])
     rows = page.window(session, d, None).events
     assert {r.kind for r in rows} >= {"opened", "action"}
     for r in rows:
@@ -50,9 +48,7 @@ def test_the_window_leaves_line_only_payloads_out(session, world, xray):
 
 
 def test_each_line_shows_its_own_payload_kept_or_not(client, session, world, sign_in, xray):
-    d = open_xray(session, xray, world["hni.receiver"])
-    fire(session, world["hni.receiver"], d, "accept")
-    session.commit()
+    d = accepted_xray(session, xray, world["hni.receiver"])
     events = session.exec(select(Event).where(Event.dossier_id == d.id).order_by(Event.seq)).all()
     opened, accepted = events[0], events[-1]
     assert (opened.kind, accepted.kind) == ("opened", "action")
@@ -75,9 +71,7 @@ def test_each_line_shows_its_own_payload_kept_or_not(client, session, world, sig
 
 
 def test_kept_lines_read_no_payload(client, session, engine, world, sign_in, xray):
-    d = open_xray(session, xray, world["hni.receiver"])
-    fire(session, world["hni.receiver"], d, "accept")
-    session.commit()
+    d = accepted_xray(session, xray, world["hni.receiver"])
     url = f"/dossiers/{d.code}"
     sign_in(world["hni.handler"])
     page.forget_all()
