@@ -19,11 +19,11 @@ from casework.reviews.models import MentorAssignment
 from tests.factories import fire, open_xray
 
 
-def practice_at_signing(session, xray, world):
-    """A practice dossier of Hà Nội taken to the leader's signature (steps received → reviewing
-    → signing)."""
-    d = open_xray(session, xray, world["hni.receiver"], mode="practice")
-    fire(session, world["hni.receiver"], d, "accept")
+def practice_at_signing(session, xray, world, receiver: str = "hni.receiver"):
+    """A practice dossier of Hà Nội opened and accepted by `receiver`, taken to the leader's
+    signature (steps received → reviewing → signing)."""
+    d = open_xray(session, xray, world[receiver], mode="practice")
+    fire(session, world[receiver], d, "accept")
     fire(
         session, world["hni.handler"], d, "submit_for_signing",
         ket_qua_tham_dinh="Đủ điều kiện xác nhận khai báo", result_summary="Một máy X-quang",

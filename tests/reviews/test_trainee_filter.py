@@ -19,6 +19,7 @@ from casework.dossiers.models import Dossier, Event
 from casework.reviews import queue, submissions, trainees
 from casework.text import fold
 from tests.factories import TZ, fire, open_xray
+from tests.reviews.test_reviews import practice_at_signing
 
 
 def codes(session, mentor, trainee, status="all"):  # type: ignore[no-untyped-def]
@@ -94,12 +95,7 @@ def test_the_filter_finds_every_trainee_as_the_python_fold_did(
     mentor = world["bo.mentor"]
     worked = open_xray(session, xray, world["hni.receiver"], mode="practice")
     fire(session, world["hni.receiver"], worked, "accept")
-    handed = open_xray(session, xray, world["hni.receiver2"], mode="practice")
-    fire(session, world["hni.receiver2"], handed, "accept")
-    fire(
-        session, world["hni.handler"], handed, "submit_for_signing",
-        ket_qua_tham_dinh="Đủ điều kiện xác nhận khai báo", result_summary="Một máy X-quang",
-    )  # fmt: skip
+    handed = practice_at_signing(session, xray, world, receiver="hni.receiver2")
     submissions.submit(session, actor=world["hni.handler"], code=handed.code)
     local = next(p for p in registry.all() if p.level == "commune")
     commune = open_xray(session, local, world["badinh.receiver"], mode="practice")
