@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 import threading
 import weakref
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,6 +24,7 @@ from urllib.parse import urlencode
 
 from sqlmodel import Session
 
+from casework.caching.kept import Kept
 from casework.handbook import service
 from casework.handbook.passages import (
     LEVELS,
@@ -183,9 +183,7 @@ def of_field(
 # ---- the PDFs kept -------------------------------------------------------------------------------
 
 _lock = threading.Lock()
-_kept: weakref.WeakKeyDictionary[ProcedureRegistry, OrderedDict[tuple[object, ...], bytes]] = (
-    weakref.WeakKeyDictionary()
-)
+_kept: weakref.WeakKeyDictionary[ProcedureRegistry, Kept] = weakref.WeakKeyDictionary()
 
 
 def pdf(
@@ -198,13 +196,9 @@ def pdf(
     """The PDF for `key` as of today and the published answers, made by `make` if not kept."""
     full = (*key, today, service.faq_signature(session))
     with _lock:
-        kept = _kept.setdefault(registry, OrderedDict())
-        if full in kept:
-            kept.move_to_end(full)
-            return kept[full]
-    made = make()
-    with _lock:
-        kept[full] = made
-        while len(kept) > KEEP:
-            kept.popitem(last=False)
+        kept = _kept.setdefault(registry, Kept(KEEP))
+    made: bytes | None = kept.get(full)
+    if made is None:
+        made = make()
+        kept.put(full, made)
     return made
