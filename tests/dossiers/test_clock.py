@@ -163,6 +163,24 @@ def test_each_step_gets_its_own_deadline_and_result(session, world, xray):
     assert [s.bucket for s in v.steps] == ["on_time", "overdue"]
 
 
+def test_kept_step_views_still_judge_the_open_step_at_the_time_of_the_view(session, world, xray):
+    """The dossier page keeps the Mẫu 06 rows that do not depend on the time (issue 19): the
+    open step with an allotment is judged again at each view, the closed one is kept as is."""
+    d = received_and_accepted(session, world, xray)
+    steps = clockwork.steps_of(session, d)
+    fixed = clockwork.fixed_step_views(xray, steps)
+    assert fixed[0] is not None and fixed[0].bucket == "on_time"
+    assert fixed[1] is None  # reviewing: open, 3 days allotted, no bucket yet
+    for now, bucket in ((at(4, 3, 9), "on_track"), (at(5, 3, 12), "overdue")):
+        kept = clockwork.clock_view(
+            session, dossier=d, procedure=xray, cal=CalendarSource().base, now=now,
+            steps=steps, fixed_steps=fixed,
+        )  # fmt: skip
+        assert kept.steps == view(session, d, xray, now).steps
+        assert kept.steps[0] is fixed[0]
+        assert kept.steps[1].bucket == bucket
+
+
 def test_fee_start_procedure_starts_the_clock_at_payment(session, world):
     fee = load_procedure_file(
         PROJECT_ROOT / "tests/fixtures/workflows/phi_truoc.yaml",

@@ -16,6 +16,7 @@ right, inside the caller's transaction, and explains them on request:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain
@@ -395,11 +396,48 @@ class ClockView:
     parts: tuple[PartDue, ...] = ()
 
 
+def _step_view(s: StepRecord, procedure: Procedure, bucket: str | None) -> StepView:
+    return StepView(
+        ordinal=s.ordinal,
+        state=s.state,
+        label=procedure.states[s.state].label if s.state in procedure.states else s.state,
+        entered_at=s.entered_at,
+        left_at=s.left_at,
+        left_action=s.left_action,
+        allot=s.allot,
+        due_at=s.due_at,
+        bucket=bucket,
+    )
+
+
+def _judged_at_view(s: StepRecord) -> bool:
+    """An open step with an allotment and no bucket yet: its Mẫu 06 row is judged at `now`."""
+    return not s.bucket and bool(s.allot) and s.left_at is None
+
+
+def _bucket_at(s: StepRecord, now: datetime, cal: WorkCalendar) -> str | None:
+    """The bucket of a step judged at `now` (`_judged_at_view`)."""
+    return (
+        step_status(s.entered_at, s.allot, now=now, calendar=cal).bucket.value if s.allot else None
+    )
+
+
+def fixed_step_views(procedure: Procedure, rows: Sequence[StepRecord]) -> list[StepView | None]:
+    """The Mẫu 06 rows of `rows` that are the same at any time of view (None for those judged
+    at `now`), to keep with the rows: the dossier page keeps them per process (fifty rows were
+    ~5% of a page's CPU, py-spy, issue 19). Shared between views: read them, never change them."""
+    return [
+        None if _judged_at_view(s) else _step_view(s, procedure, s.bucket or None) for s in rows
+    ]
+
+
 def clock_view(
     session: Session, *, dossier: Dossier, procedure: Procedure, cal: WorkCalendar, now: datetime,
     pauses: list[ClockPause] | None = None, steps: list[StepRecord] | None = None,
+    fixed_steps: Sequence[StepView | None] | None = None,
 ) -> ClockView:  # fmt: skip
-    """`pauses`, `steps`: the dossier's rows as already read (an action's answer, a cache)."""
+    """`pauses`, `steps`: the dossier's rows as already read (an action's answer, a cache);
+    `fixed_steps`: `fixed_step_views(procedure, steps)`, kept with them."""
     pauses = pauses_of(session, dossier) if pauses is None else pauses
     rows = steps_of(session, dossier) if steps is None else steps
     result = legal_due(dossier, procedure, pauses, cal, now=now, explain=True)
@@ -419,24 +457,10 @@ def clock_view(
             status = open_bucket(
                 result.due, now, supplement_requests=dossier.supplement_requests, calendar=cal
             )
+    fixed = fixed_steps if fixed_steps is not None else fixed_step_views(procedure, rows)
     views = [
-        StepView(
-            ordinal=s.ordinal,
-            state=s.state,
-            label=procedure.states[s.state].label if s.state in procedure.states else s.state,
-            entered_at=s.entered_at,
-            left_at=s.left_at,
-            left_action=s.left_action,
-            allot=s.allot,
-            due_at=s.due_at,
-            bucket=s.bucket
-            or (
-                step_status(s.entered_at, s.allot, now=now, calendar=cal).bucket.value
-                if s.allot and s.left_at is None
-                else None
-            ),
-        )
-        for s in rows
+        view if view is not None else _step_view(s, procedure, _bucket_at(s, now, cal))
+        for s, view in zip(rows, fixed, strict=True)
     ]
     trace = list(result.trace) if result else ["Chưa bắt đầu tính thời hạn (chờ nộp phí, lệ phí)."]
     where = standing(

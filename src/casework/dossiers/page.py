@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from types import SimpleNamespace
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
 import jinja2
@@ -50,7 +50,7 @@ from casework.caching.service import cached, detached_copy, generation_column, s
 from casework.dossiers import fragments
 from casework.dossiers.access import BoundViewer, viewer_params, visible_filter
 from casework.dossiers.catalog import procedure_of
-from casework.dossiers.clockwork import pauses_of
+from casework.dossiers.clockwork import StepView, fixed_step_views, pauses_of
 from casework.dossiers.fields import is_money
 from casework.dossiers.models import ClockPause, Dossier, EventKind, ProcedureVersion, StepRecord
 from casework.dossiers.models import Event as EventRow
@@ -264,7 +264,23 @@ def attachments(events: Sequence[Any]) -> list[AttachmentItem]:
 _CLOCK_ROWS = Kept(CLOCK_ROWS_KEPT)
 
 
-def clock_rows(session: Session, dossier: Dossier) -> tuple[list[ClockPause], list[StepRecord]]:
+class ClockRows(NamedTuple):
+    """A dossier's clock rows as kept per process, with the Mẫu 06 rows drawn from them that do
+    not depend on the time of the view (`clockwork.fixed_step_views`), per procedure version."""
+
+    pauses: list[ClockPause]
+    steps: list[StepRecord]
+    #: procedure version's content hash -> `fixed_step_views(procedure, steps)`
+    fixed: dict[str, list[StepView | None]]
+
+    def fixed_views(self, version: ProcedureVersion, procedure: Procedure) -> list[StepView | None]:
+        views = self.fixed.get(version.content_hash)
+        if views is None:
+            views = self.fixed[version.content_hash] = fixed_step_views(procedure, self.steps)
+        return views
+
+
+def clock_rows(session: Session, dossier: Dossier) -> ClockRows:
     """The dossier's pause and step rows (detached copies), kept per process while its event
     count and latest event hash stay the same (the hash tells two databases' dossiers apart)."""
     database = str(session.get_bind().engine.url)
@@ -277,7 +293,7 @@ def clock_rows(session: Session, dossier: Dossier) -> tuple[list[ClockPause], li
         .where(StepRecord.dossier_id == dossier.id)
         .order_by(col(StepRecord.ordinal))
     ).all()
-    rows = ([_copy(p) for p in pauses_of(session, dossier)], [_copy(s) for s in steps])
+    rows = ClockRows([_copy(p) for p in pauses_of(session, dossier)], [_copy(s) for s in steps], {})
     _CLOCK_ROWS.put(key, rows)
     return rows
 

@@ -349,8 +349,8 @@ def dossier_context(
     shown_state = snapshot["state"] if snapshot else dossier.state
     rows = page.clock_rows(session, dossier)
     clock = clockwork.clock_view(
-        session, dossier=dossier, procedure=procedure, cal=cal, now=now, pauses=rows[0],
-        steps=rows[1],
+        session, dossier=dossier, procedure=procedure, cal=cal, now=now, pauses=rows.pauses,
+        steps=rows.steps, fixed_steps=rows.fixed_views(version, procedure),
     )  # fmt: skip
     printable = (
         (set(DOSSIER_SLIPS) - ONE_STOP_SLIPS) | set(INSPECTION_SLIPS)
