@@ -341,7 +341,11 @@ def dossier_context(
     read = page.window(session, dossier, None if whole else shown)
     events = read.events
     units = loaded.units
-    allowed = service.allowed_actions(session, actor=user, dossier=dossier) if after is None else []
+    allowed = (
+        service.allowed_actions(session, actor=user, dossier=dossier, procedure=procedure)
+        if after is None
+        else []
+    )
     inspection = inspection_view(session, dossier, procedure)
     if inspection is not None:  # no applicant: no apology and extension letter (Mẫu 04) to one
         allowed = [t for t in allowed if t.slip not in ONE_STOP_SLIPS]
