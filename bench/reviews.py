@@ -7,7 +7,8 @@ On a fresh database per backend (the demo world: the real tree of 34 provinces a
 communes), it adds 30,000 officers spread over the communes and departments, and 30,000 practice
 runs of the commune procedures (a third of them scenario runs), each by one of its unit's
 officers over the last 60 days: opened and one action, then 60% submitted for review ("Nộp để
-nhận xét"), of which a quarter judged since and a twentieth withdrawn; ~110,000 events. The demo's
+nhận xét"), of which a quarter judged since and a twentieth withdrawn; ~110,000 events; the runs
+left waiting get their `waiting_since`, as `record_event` keeps it. The demo's
 mentor (bo.mentor) is assigned the ministry, so the queue covers the whole country. On
 PostgreSQL it then runs ANALYZE, as autovacuum would within a minute of such a load.
 
@@ -34,7 +35,7 @@ from urllib.parse import quote_plus
 import national
 from harness import registry
 from national import Bench, main
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -110,7 +111,8 @@ def fill(session: Session) -> dict[str, int]:
     ids = session.execute(
         select(Dossier.id).where(Dossier.code.startswith("LT-BENCH-")).order_by(Dossier.id)  # type: ignore[union-attr]
     ).scalars()
-    events = []
+    events: list[dict[str, Any]] = []
+    waiting: list[dict[str, Any]] = []  # the runs left waiting: `waiting_since`, as record_event
     for dossier_id, (trainee, start, first, initial) in zip(ids, plans, strict=True):
         hour = timedelta(hours=1)
         events.append(_event(dossier_id, 1, start, trainee, "opened", to_state=initial))
@@ -129,7 +131,16 @@ def fill(session: Session) -> dict[str, int]:
                 )  # fmt: skip
             elif draw < 0.18:
                 events.append(_event(dossier_id, 4, start + 3 * hour, trainee, "withdrawn"))
+            else:
+                waiting.append({"dossier": dossier_id, "since": start + 2 * hour})
     national.bulk(session, Event, events)
+    table = Dossier.__table__  # type: ignore[attr-defined]
+    session.execute(
+        update(table)
+        .where(table.c.id == bindparam("dossier"))
+        .values(waiting_since=bindparam("since")),
+        waiting,
+    )
     session.commit()
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("ANALYZE"))

@@ -15,8 +15,9 @@ time (`elapsed`), each step's due, bucket and time spent, and the due after a me
 closed a pause. A calendar day added or removed after the fact, between such a step's or
 dossier's instants, therefore shows here too (docs/security.md says how to read it).
 The columns kept for speed — `step_count`, `current_roles`, `queue_bucket` — are checked too
-(`dossiers.kept`). Not checked: `data` (scenario bookkeeping writes it outside events),
-`version`, `updated_at` and `assignee_id`, which no report reads.
+(`dossiers.kept`), and `waiting_since` (the review queue's) against the review events. Not
+checked: `data` (scenario bookkeeping writes it outside events), `version`, `updated_at` and
+`assignee_id`, which no report reads.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from casework import clock
 from casework.clock import WorkCalendar, compute_due_parts, finished_bucket, step_due
 from casework.dossiers import kept
 from casework.dossiers.clockwork import END_STATUSES
+from casework.dossiers.events import waiting_since
 from casework.dossiers.models import ApplicantKind, Channel, EventKind
 from casework.procedures import Procedure
 from casework.reports import stats
@@ -301,6 +303,7 @@ def compare(
         found.append(ColumnProblem(code, "(nhật ký)", problem, "một nhật ký đúng quy trình"))
     for column, have, want in kept.compare_row(row._mapping, done.columns, steps, procedure):
         found.append(ColumnProblem(code, column, have, want))  # the columns kept for speed
+    differ("waiting_since", row.waiting_since, waiting_since(events))  # (the review queue's)
     if not done.columns:
         return found
     pinned = (events[0].payload.get("procedure") or {}) if events else {}

@@ -39,6 +39,27 @@ def event_hash(ev: Event, dossier_code: str) -> str:
     return hashlib.sha256(canonical_json(body).encode()).hexdigest()
 
 
+#: a practice run waits for a mentor's verdict from a submission until a verdict or the
+#: submission's withdrawal (casework.reviews.runs; strings: `reviews` builds on `dossiers`)
+WAIT_STARTS = "submitted"
+WAIT_ENDS = frozenset({"withdrawn", "review"})
+
+
+def waiting_after(since: datetime | None, kind: str, at: datetime) -> datetime | None:
+    """`dossier.waiting_since` once an event of `kind` at `at` follows one that left `since`."""
+    if kind == WAIT_STARTS:
+        return at
+    return None if kind in WAIT_ENDS else since
+
+
+def waiting_since(events: Sequence[Any]) -> datetime | None:
+    """`dossier.waiting_since` as the dossier's events (in `seq` order) say."""
+    since = None
+    for ev in events:
+        since = waiting_after(since, ev.kind, ev.at)
+    return since
+
+
 def record_event(
     session: Session,
     *,
@@ -70,6 +91,7 @@ def record_event(
     session.add(row)
     dossier.event_count = row.seq
     dossier.last_event_hash = row.hash
+    dossier.waiting_since = waiting_after(dossier.waiting_since, kind, row.at)
     return row
 
 

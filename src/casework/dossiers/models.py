@@ -69,6 +69,8 @@ class ProcedureVersion(SQLModel, table=True):
 RUNNING = "finished_at IS NULL AND processing_ended_at IS NULL AND paused_since IS NULL"
 #: received by one unit, handled by another
 ELSEWHERE = "receiving_unit_id <> handling_unit_id"
+#: a practice run waiting for a mentor's verdict (casework.reviews.waiting)
+WAITING = "waiting_since IS NOT NULL"
 
 
 class Dossier(SQLModel, table=True):
@@ -119,6 +121,17 @@ class Dossier(SQLModel, table=True):
             "id",
             postgresql_where=text(ELSEWHERE),
             sqlite_where=text(ELSEWHERE),
+        ),
+        # the mentors' review queue (casework.reviews.queue): the waiting runs, oldest first
+        # (with the unit and mode its filters read, so its count reads the index alone)
+        Index(
+            "ix_dossier_review_waiting",
+            "waiting_since",
+            "id",
+            "handling_unit_id",
+            "mode",
+            postgresql_where=text(WAITING),
+            sqlite_where=text(WAITING),
         ),
     )
 
@@ -179,6 +192,9 @@ class Dossier(SQLModel, table=True):
     #: counting the rows on every action. 0 on rows written before it existed or by a bulk
     #: writer: then the rows are counted (`clockwork.steps_of`).
     step_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    #: A practice run's submission for review that no verdict nor withdrawal followed: its
+    #: instant (`events.record_event` keeps it; None: nothing waits).
+    waiting_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
     # ---- for the auditor (reports.stats keeps the monthly counters from these) ----
     #: National status of the state that ended processing (9/10: a result; 3, 7, 8: none).

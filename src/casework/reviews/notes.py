@@ -170,27 +170,29 @@ def mentor_reminders(
     waits anew). Every mentor assigned to the run's unit (or above) is reminded."""
     if not user.is_active or not user.has_role(Role.mentor):
         return [], 0, 0
-    sub, on = waiting_submission()
     days = REMIND_AFTER_DAYS
+    since = col(Dossier.waiting_since)  # the waiting submission's instant, kept on the dossier
     where = [
         access.mentor_filter(user),
         col(Dossier.mode) == Mode.practice,
-        waited_more_than(session, calendars, sub.at, days, now),
+        since.is_not(None),
+        waited_more_than(session, calendars, since, days, now),
     ]
-    count = select(func.count()).select_from(Dossier).join(sub, on)
+    count = select(func.count()).select_from(Dossier)
     total = int(session.exec(count.where(*where)).one())
     if seen_at is None:
         new = total
     else:
-        then = waited_more_than(session, calendars, sub.at, days, seen_at)
+        then = waited_more_than(session, calendars, since, days, seen_at)
         new = int(session.exec(count.where(*where, ~then)).one())
     if not total or limit <= 0:
         return [], total, new
+    sub, on = waiting_submission()  # (its event, for the trainee: only the rows shown)
     rows = session.exec(
         select(Dossier, sub)
         .join(sub, on)
         .where(*where)
-        .order_by(col(sub.at), col(Dossier.id))
+        .order_by(since, col(Dossier.id))
         .limit(limit)
     ).all()
     people = {r[1].actor_id for r in rows}

@@ -9,7 +9,9 @@ text is matched, accents and case ignored, against the code, name and province o
 have practice runs in the mentor's scope; no list of 3,300 units),
 the procedure, the trainee (name or user name of anyone who did the run's work or submitted it),
 and the waiting time ("more than N working days" on the unit's calendar, `waiting`; it keeps only
-waiting runs). Everything is one SQL query with a count, so paging is exact.
+waiting runs). Everything is one SQL query with a count, so paging is exact. The waiting runs
+are the dossiers with `waiting_since` (their waiting submission's instant, kept by every event:
+`dossiers.events.record_event`), read through its partial index.
 
 **Bulk pass**: several runs, one common comment. Each run is its own transaction: lock, check,
 write its own ``review`` event (pass), commit — so a run is passed whole or not at all, and a
@@ -60,7 +62,6 @@ from casework.reviews.waiting import (
     REMIND_AFTER_DAYS,
     waited_days,
     waited_more_than,
-    waiting_submission,
 )
 from casework.scenarios import service as scenario_service
 from casework.scenarios.schema import ScenarioRegistry
@@ -179,8 +180,7 @@ def review_queue(
     f = filters or Filters()
     now = now or utcnow()
     where = _practice_of(user)
-    sub, on = waiting_submission()
-    joined = f.status == "submitted" or f.waiting > 0
+    waiting = f.status == "submitted" or f.waiting > 0
     if f.status == "pending":
         where.append(~reviewed_clause())
     elif f.status == "reviewed":
@@ -193,13 +193,13 @@ def review_queue(
         where.append(trainee_clause(session, f.trainee))
     if f.waiting:
         cals = calendars or default_calendars()
-        where.append(waited_more_than(session, cals, sub.at, f.waiting, now))
+        where.append(waited_more_than(session, cals, Dossier.waiting_since, f.waiting, now))
     rows = select(Dossier)
     count = select(func.count()).select_from(Dossier)
     order: list[Any] = [col(Dossier.updated_at).desc(), col(Dossier.id).desc()]
-    if joined:
-        rows, count = rows.join(sub, on), count.join(sub, on)
-        order = [col(sub.at), col(Dossier.id)]
+    if waiting:  # the partial index of the waiting runs, oldest submission first
+        where.append(col(Dossier.waiting_since).is_not(None))
+        order = [col(Dossier.waiting_since), col(Dossier.id)]
     total = int(session.exec(count.where(*where)).one())
     pages = max(1, -(-total // per_page))
     f = replace(f, page=min(f.page, pages))

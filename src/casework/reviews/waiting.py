@@ -76,8 +76,9 @@ def own_calendar_units(session: Session) -> list[int]:
 def waited_more_than(
     session: Session, calendars: CalendarSource, at: Any, days: float, now: datetime
 ) -> Any:
-    """A WHERE clause: the instant column `at` (of a dossier's event) is more than `days`
-    working days before `now` on the calendar of the dossier's handling unit."""
+    """A WHERE clause: the instant column `at` (of a dossier's event, or the dossier's
+    `waiting_since`) is more than `days` working days before `now` on the calendar of the
+    dossier's handling unit."""
     own = own_calendar_units(session)
     national = working_cutoff(calendars.for_unit(session, None), now, days)
     shared = col(at) < national
