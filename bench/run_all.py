@@ -1,16 +1,17 @@
 """Every benchmark in turn, then the performance page from their JSON results.
 
     .venv/bin/python bench/run_all.py [--quick]
-                                      [--only clock,actions,pages,reports,readiness,…,handbook]
+                                      [--only clock,actions,action_cpu,pages,reports,…,handbook]
                                       [--doc-only] [--output PATH] [--note TEXT]
 
-`make bench` runs bench/clock.py, bench/actions.py, bench/pages.py, bench/reports.py (on the
-1,000,000-dossier database, created and generated on first use, about ten minutes),
-bench/readiness.py, bench/progress.py and bench/reviews.py (the national pages over HTTP with wrk
-on the real tree of 3,321 communes, the review queue with 30,000 officers) and bench/handbook.py
-(the handbook's search) at full size and writes docs/performance.md. `make bench-quick` (--quick)
-runs shorter and smaller, without the reports and with the national pages on SQLite only, and
-writes bench/out/performance.md, leaving docs/ alone. A script that fails does not stop the
+`make bench` runs bench/clock.py, bench/actions.py, bench/action_cpu.py (the action without
+HTTP), bench/pages.py, bench/reports.py (on the 1,000,000-dossier database, created and generated
+on first use, about ten minutes), bench/readiness.py, bench/progress.py and bench/reviews.py (the
+national pages over HTTP with wrk on the real tree of 3,321 communes, the review queue with 30,000
+officers) and bench/handbook.py (the handbook's search) at full size and writes
+docs/performance.md. `make bench-quick` (--quick) runs shorter and smaller, without the reports
+and with the national pages on SQLite only, and writes bench/out/performance.md, leaving docs/
+alone. A script that fails does not stop the
 others; its rows say "not measured" and the exit code is 1. --doc-only writes the page from the
 results already in bench/out/ (e.g. after editing bench/limits.toml, where the "what limits it"
 lines live).
@@ -38,6 +39,7 @@ NATIONAL_QUICK = ["--sqlite-only", "--seconds", "3", "--warmup", "1", "--repeat"
 FULL: dict[str, list[str]] = {
     "clock": [],
     "actions": [],
+    "action_cpu": [],
     "pages": [],
     "reports": ["--generate-if-empty", "1000000"],
     "readiness": [],
@@ -48,6 +50,7 @@ FULL: dict[str, list[str]] = {
 QUICK: dict[str, list[str]] = {
     "clock": ["--n", "5000", "--naive", "500"],
     "actions": ["--seconds", "5", "--warmup", "3", "--pool", "1000"],
+    "action_cpu": ["--accepts", "200", "--rounds", "1"],
     "pages": ["--seconds", "5", "--warmup", "2", "--queue-size", "2000", "--dossiers", "10"],
     "readiness": NATIONAL_QUICK,
     "progress": NATIONAL_QUICK,
@@ -133,7 +136,27 @@ def missing(name: str, codes: dict[str, int]) -> str:
     return f"Not run this time (`make bench` runs `bench/{name}.py`).\n"
 
 
-def section_actions(a: dict[str, Any], limits: dict[str, str]) -> list[str]:
+def action_cpu_lines(x: dict[str, Any] | None) -> list[str]:
+    """bench/action_cpu.py's split: the action's own CPU, without HTTP, against the bare's."""
+    if x is None:
+        return ["The action without HTTP (`bench/action_cpu.py`): not measured this time.", ""]
+    app, bare = x["app"], x["bare"]
+    return [
+        "The action without HTTP, in one process (`bench/action_cpu.py`: what the endpoint does "
+        "in its trip to the thread pool, against the bare app's `accept` called as a function, "
+        f"{x['accepts_per_kind']:,} accepts each in blocks of {x['block']}): Python "
+        f"**{app['python_ms_least']:.2f} ms** per accept at best "
+        f"({app['python_ms_median']:.2f} ms median) against the bare statements' "
+        f"{bare['python_ms_least']:.2f} ms ({bare['python_ms_median']:.2f}), "
+        f"{x['python_ratio']:.0f}×; the PostgreSQL backend {app['postgres_ms_median']:.2f} ms "
+        f"against {bare['postgres_ms_median']:.2f} ms (medians).",
+        "",
+    ]
+
+
+def section_actions(
+    a: dict[str, Any], limits: dict[str, str], cpu: dict[str, Any] | None = None
+) -> list[str]:
     c, accepted, bare = a["config"], a["checks"]["accepted"], a["bare"]
     cases = [a[k] for k in ("app", "app_one_token") if k in a]
     base = bare["run"]["requests_per_s"]
@@ -185,6 +208,7 @@ def section_actions(a: dict[str, Any], limits: dict[str, str]) -> list[str]:
         f"`casework audit verify`: {a['checks']['audit_verify']}"
         + ("" if a["ok"] else f" — **problems:** {'; '.join(a['checks']['problems'])}"),
         "",
+        *action_cpu_lines(cpu),
         f"What limits it: {limits.get('actions', '')}",
         "",
     ]
@@ -564,7 +588,7 @@ def write_page(
         *summary(res),
     ]
     for name, section in (
-        ("actions", lambda: section_actions(res["actions"], limits)),
+        ("actions", lambda: section_actions(res["actions"], limits, res.get("action_cpu"))),
         ("pages", lambda: section_pages(res["pages"], limits)),
         ("memory", lambda: section_memory(res.get("actions"), res.get("pages"), limits)),
         ("clock", lambda: section_clock(res["clock"], limits)),
@@ -589,7 +613,7 @@ def main() -> int:
     parser.add_argument(
         "--only",
         help="comma-separated subset: "
-        "clock,actions,pages,reports,readiness,progress,reviews,handbook",
+        "clock,actions,action_cpu,pages,reports,readiness,progress,reviews,handbook",
     )
     parser.add_argument("--doc-only", action="store_true", help="write the page, run nothing")
     parser.add_argument("--output", type=Path, help="default: docs/performance.md (quick: out/)")
