@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from time import monotonic
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+import psycopg
 from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, bindparam, event, inspect
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -84,6 +85,7 @@ def make_engine(url: str, *, sqlite_timeout: float = 30.0, **kwargs: Any) -> Eng
     engine = create_engine(url, **kwargs)
     _ping_idle_connections(engine)
     _cache_long_statements()
+    _end_reads_with_commit(engine)
     return engine
 
 
@@ -102,6 +104,54 @@ def _cache_long_statements() -> None:
 
     _queries.MAX_CACHED_STATEMENT_LENGTH = max(_queries.MAX_CACHED_STATEMENT_LENGTH, 65_536)
     _queries.MAX_CACHED_STATEMENT_PARAMS = max(_queries.MAX_CACHED_STATEMENT_PARAMS, 1_000)
+
+
+def _end_reads_with_commit(engine: Engine) -> None:
+    """A transaction that only ran SELECTs ends with COMMIT instead of ROLLBACK (PostgreSQL).
+
+    psycopg forgets every prepared statement of a connection on ROLLBACK
+    (`Connection._rollback_gen`: `_prepared.clear()`), and a page's session ends with one (it
+    read; nothing to commit): a statement then never reached psycopg's threshold of 5
+    executions, and PostgreSQL parsed and planned each page's statements at every view (its log
+    with `log_parser_stats`/`log_planner_stats`; issue 19). For a transaction that wrote nothing
+    COMMIT and ROLLBACK are the same (its locks go either way), so SQLAlchemy's rollback sends
+    COMMIT when no statement but a SELECT ran since BEGIN and the transaction is not in error.
+    Anything else — a write, a `text()` statement not starting with "SELECT", a failed statement
+    — is rolled back as before. tests/perf/test_read_commit.py."""
+    plain_rollback = engine.dialect.do_rollback
+
+    @event.listens_for(engine, "begin")
+    def _reads_only(conn: Any) -> None:
+        conn.info[_WROTE] = False
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _note_write(conn: Any, _cur: Any, statement: str, *_args: Any) -> None:
+        if not statement.startswith("SELECT"):
+            conn.info[_WROTE] = True
+
+    def do_rollback(dbapi_connection: Any) -> None:
+        raw = getattr(dbapi_connection, "driver_connection", None)
+        if (
+            isinstance(raw, psycopg.Connection)
+            and raw.info.transaction_status == _INTRANS
+            and _read_only(dbapi_connection)
+        ):
+            raw.commit()
+            return
+        plain_rollback(dbapi_connection)
+
+    engine.dialect.do_rollback = do_rollback  # type: ignore[method-assign]
+
+
+def _read_only(dbapi_connection: Any) -> bool:
+    try:
+        return dbapi_connection.info.get(_WROTE, True) is False
+    except NotImplementedError:  # the dialect's first connection: an ad-hoc proxy, no info
+        return False
+
+
+_WROTE = "casework_wrote"
+_INTRANS = psycopg.pq.TransactionStatus.INTRANS
 
 
 #: A pooled connection that waited longer than this (seconds) is checked before it is used.
