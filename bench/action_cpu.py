@@ -35,11 +35,11 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import clone, fresh_database, open_real, pg_url, say, token_for, user, write_json
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
 
-from casework.db import utcnow
+from casework.db import make_engine, utcnow
 
 BLOCK = 40
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -65,7 +65,7 @@ def app_accept(engine: Engine, token: str) -> Any:
     request = Request({"type": "http", "state": {}, "headers": []})
 
     def accept(code: str) -> Any:
-        with Session(engine) as session:
+        with Session(engine, expire_on_commit=False) as session:  # as deps.get_session
             actor = token_user(request, session, token)
             fired = service.fire(
                 session, actor=actor, code=code, action="accept", data={}, tz=TZ,
@@ -110,7 +110,7 @@ def main() -> int:
         os.environ["BARE_ACTOR_ID"] = str(actor_id)
         import bare_app
 
-        engine = create_engine(url, pool_size=1, max_overflow=0)
+        engine = make_engine(url, pool_size=1, max_overflow=0)  # the app's settings
         accepts = {"app": app_accept(engine, token), "bare": bare_app.accept}
         with engine.connect() as conn:
             app_pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
