@@ -269,3 +269,19 @@ def test_catalog_loads_in_memory_and_vietnamese_needs_none():
     vi = i18n.load_translations("vi")
     assert vi.gettext("Sổ tay thủ tục") == "Sổ tay thủ tục"
     assert not list((ROOT / "locales").rglob("*.mo"))
+
+
+def lang_link(html: str) -> str:
+    return html.split('<a class="lang" href="', 1)[1].split('"', 1)[0]
+
+
+def test_the_switch_links_to_this_page_and_query_in_the_other_language(client):
+    # the links are kept per process (issue 19): each path and query still gets its own
+    assert lang_link(client.get("/procedures?q=abc").text) == "/procedures?q=abc&amp;lang=en"
+    assert lang_link(client.get("/procedures?q=xyz").text) == "/procedures?q=xyz&amp;lang=en"
+    assert lang_link(client.get("/procedures").text) == "/procedures?lang=en"
+    assert (
+        lang_link(client.get("/procedures?q=abc&lang=en").text) == "/procedures?q=abc&amp;lang=vi"
+    )
+    assert lang_link(client.get("/procedures?q=abc").text) == "/procedures?q=abc&amp;lang=vi"
+    assert lang_link(client.get("/questions").text) == "/questions?lang=vi"
