@@ -98,3 +98,20 @@ def test_serve_with_several_workers_shares_a_nodelay_socket(monkeypatch):
     finally:
         for s in sockets:
             s.close()
+
+
+def test_the_threads_setting_bounds_the_requests_run_at_once(tmp_path: Path):
+    from anyio import to_thread
+    from fastapi.testclient import TestClient
+
+    from casework.main import create_app
+    from casework.migrations import upgrade
+    from casework.settings import Settings
+
+    db = f"sqlite:///{tmp_path / 'threads.db'}"
+    upgrade(db)
+    app = create_app(Settings(env="test", database_url=db, upload_dir=tmp_path, threads=3))
+    with TestClient(app) as client:
+        tokens = client.portal.call(lambda: to_thread.current_default_thread_limiter().total_tokens)
+        assert tokens == 3
+        assert client.get("/healthz").status_code == 200

@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             engine.url.get_backend_name(),
         )
         capabilities.log_missing()  # one line per missing system package (diagrams, PDF)
+        to_thread.current_default_thread_limiter().total_tokens = settings.threads
         yield
         if own_engine:
             engine.dispose()

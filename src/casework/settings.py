@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     #: close overflow connections all the time (issue 19).
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)
+    #: Threads per app worker for the requests' blocking work (database, templates): at most
+    #: this many requests of a worker run at once, the others wait their turn in the event loop.
+    threads: int = Field(default=40, ge=1, le=1000)
     #: Signed-in sessions end after this many idle minutes, and at the latest after max_age hours.
     session_idle_minutes: int = 30
     session_max_age_hours: int = 12
