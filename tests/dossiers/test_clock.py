@@ -9,7 +9,7 @@ from datetime import datetime
 import pytest
 from sqlmodel import select
 
-from casework.clock import Bucket
+from casework.clock import Bucket, step_status
 from casework.dossiers import audit, calendars, clockwork, service
 from casework.dossiers.clockwork import CalendarSource
 from casework.dossiers.models import ClockPause, Dossier, Event, StepRecord
@@ -179,6 +179,9 @@ def test_kept_step_views_still_judge_the_open_step_at_the_time_of_the_view(sessi
         assert kept.steps == view(session, d, xray, now).steps
         assert kept.steps[0] is fixed[0]
         assert kept.steps[1].bucket == bucket
+        # the open step's due is kept per calendar object; its bucket is still step_status's
+        judged = step_status(steps[1].entered_at, 3, now=now, calendar=CalendarSource().base)
+        assert kept.steps[1].bucket == judged.bucket.value
 
 
 def test_fee_start_procedure_starts_the_clock_at_payment(session, world):

@@ -162,6 +162,8 @@ def legal_due(
 
 #: Dues with their traces kept per calendar object (a calendar change makes a new object).
 _DUE_KEPT = "casework_dues_kept"
+#: the calendar's kept step dues (`_bucket_at`), by (entered, allot)
+_STEP_DUE_KEPT = "casework_step_dues_kept"
 DUES_KEPT = 2_000
 
 
@@ -416,10 +418,18 @@ def _judged_at_view(s: StepRecord) -> bool:
 
 
 def _bucket_at(s: StepRecord, now: datetime, cal: WorkCalendar) -> str | None:
-    """The bucket of a step judged at `now` (`_judged_at_view`)."""
-    return (
-        step_status(s.entered_at, s.allot, now=now, calendar=cal).bucket.value if s.allot else None
-    )
+    """The bucket of a step judged at `now` (`_judged_at_view`): `step_status`, with the step's
+    due (which does not depend on `now`: a step's due counts no pause) kept per calendar object
+    like the legal due (a calendar change is a new object; ~0.1 ms a dossier page, issue 19)."""
+    if not s.allot:
+        return None
+    kept = cal.kept(_STEP_DUE_KEPT, lambda: Kept(DUES_KEPT))
+    key = (s.entered_at, s.allot)
+    due: datetime | None = kept.get(key)
+    if due is None:
+        due = step_due(s.entered_at, s.allot, cal, now=now, explain=False).due
+        kept.put(key, due)
+    return open_bucket(due, now, calendar=cal).value
 
 
 def fixed_step_views(procedure: Procedure, rows: Sequence[StepRecord]) -> list[StepView | None]:
