@@ -9,6 +9,8 @@ It counts statements, not time: the time is `bench/actions.py`'s.
 
 from __future__ import annotations
 
+from sqlalchemy import event
+
 from tests.api.test_api import open_one
 from tests.statements import counted
 
@@ -40,3 +42,24 @@ def test_one_accept_over_the_api_is_a_handful_of_statements(client, engine, worl
     seen = _accept(client, engine, rec, d["code"])
     listing = "\n".join(f"{n:2}. {s}" for n, s in enumerate(seen, start=1))
     assert len(seen) <= MAX_STATEMENTS[engine.dialect.name], listing
+
+
+def test_an_accept_writes_only_the_columns_it_changed(client, engine, world, token_for):
+    """An unchanged column the action assigns anyway (`record_event`'s `waiting_since`) is not
+    written: `writes.Batch` writes every column the ORM saw assigned."""
+    rec = token_for(world["hni.receiver"])
+    codes = [open_one(client, rec)["code"] for _ in range(2)]
+    _accept(client, engine, rec, codes[0])
+    whole: list[str] = []
+
+    def note(_conn, _cursor, statement, *_rest) -> None:  # type: ignore[no-untyped-def]
+        whole.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        _accept(client, engine, rec, codes[1])
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    updates = [s for s in whole if "UPDATE dossier" in s]
+    assert updates and "state" in updates[0]
+    assert not any("waiting_since" in s for s in updates), updates

@@ -91,7 +91,9 @@ def record_event(
     session.add(row)
     dossier.event_count = row.seq
     dossier.last_event_hash = row.hash
-    dossier.waiting_since = waiting_after(dossier.waiting_since, kind, row.at)
+    since = waiting_after(dossier.waiting_since, kind, row.at)
+    if since != dossier.waiting_since:  # an assignment alone would add the column to the
+        dossier.waiting_since = since  # UPDATE of every action (`writes.Batch` writes those)
     return row
 
 
