@@ -115,3 +115,32 @@ def test_the_threads_setting_bounds_the_requests_run_at_once(tmp_path: Path):
         tokens = client.portal.call(lambda: to_thread.current_default_thread_limiter().total_tokens)
         assert tokens == 3
         assert client.get("/healthz").status_code == 200
+
+
+def test_a_served_worker_freezes_its_start_up_objects_and_a_test_app_does_not(
+    tmp_path: Path, monkeypatch
+):
+    import gc
+
+    from fastapi.testclient import TestClient
+
+    from casework.main import create_app
+    from casework.migrations import upgrade
+    from casework.serving import served_app
+    from casework.settings import get_settings
+
+    db = f"sqlite:///{tmp_path / 'frozen.db'}"
+    upgrade(db)
+    monkeypatch.setenv("CASEWORK_DATABASE_URL", db)
+    monkeypatch.setenv("CASEWORK_UPLOAD_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    try:
+        with TestClient(create_app()) as client:
+            assert client.get("/healthz").status_code == 200
+            assert gc.get_freeze_count() == 0
+        with TestClient(served_app()) as client:
+            assert gc.get_freeze_count() > 50_000  # the app's start-up objects
+            assert client.get("/healthz").status_code == 200
+    finally:
+        gc.unfreeze()  # the test process goes on making apps
+        get_settings.cache_clear()

@@ -89,7 +89,7 @@ def serve(
         raise _fail(f"Không khởi động: cấu hình sai.\n{exc}") from exc
     typer.echo(f"casework: http://{host}:{port}")
     serving.run(
-        "casework.main:create_app",
+        "casework.serving:served_app",
         factory=True,
         host=host,
         port=port,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -88,6 +89,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         )
         capabilities.log_missing()  # one line per missing system package (diagrams, PDF)
         to_thread.current_default_thread_limiter().total_tokens = settings.threads
+        if getattr(app.state, "freeze_heap", False):  # a served worker (`serving.served_app`)
+            gc.collect()
+            gc.freeze()
         yield
         if own_engine:
             engine.dispose()
