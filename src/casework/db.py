@@ -86,6 +86,7 @@ def make_engine(url: str, *, sqlite_timeout: float = 30.0, **kwargs: Any) -> Eng
     _ping_idle_connections(engine)
     _cache_long_statements()
     _end_reads_with_commit(engine)
+    _custom_plans_where_asked(engine)
     return engine
 
 
@@ -104,6 +105,31 @@ def _cache_long_statements() -> None:
 
     _queries.MAX_CACHED_STATEMENT_LENGTH = max(_queries.MAX_CACHED_STATEMENT_LENGTH, 65_536)
     _queries.MAX_CACHED_STATEMENT_PARAMS = max(_queries.MAX_CACHED_STATEMENT_PARAMS, 1_000)
+
+
+#: Execution option of a statement whose best plan depends on its parameters' values (see
+#: `_custom_plans_where_asked`).
+CUSTOM_PLAN = "casework_custom_plan"
+
+
+def _custom_plans_where_asked(engine: Engine) -> None:
+    """A statement with the `CUSTOM_PLAN` execution option is never prepared by psycopg, so
+    PostgreSQL plans it for its parameters' values at every execution.
+
+    Prepared (psycopg does it at a statement's 5th execution on a connection), a statement is
+    soon run on PostgreSQL's generic plan, made without the values; for the work queue's counts
+    and pages (ranges of due instants around now, index ranges per roles value) that plan was
+    slower: bench/pages.py's queue p95 went 30-32 -> 41-45 ms when page statements began to be
+    prepared (`_end_reads_with_commit`). tests/perf/test_read_commit.py."""
+    plain_execute = engine.dialect.do_execute
+
+    def do_execute(cursor: Any, statement: str, parameters: Any, context: Any = None) -> None:
+        if context is not None and context.execution_options.get(CUSTOM_PLAN):
+            cursor.execute(statement, parameters, prepare=False)
+            return
+        plain_execute(cursor, statement, parameters, context)
+
+    engine.dialect.do_execute = do_execute  # type: ignore[method-assign]
 
 
 def _end_reads_with_commit(engine: Engine) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy.exc import ProgrammingError
 from sqlmodel import Session, select
 
 from casework.accounts.models import Unit
-from casework.db import make_engine
+from casework.db import CUSTOM_PLAN, make_engine
 from tests.factories import open_xray
 
 pytestmark = pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
@@ -86,3 +86,28 @@ def test_viewing_pages_does_not_make_psycopg_forget(client, session, world, xray
     for path in (f"/dossiers/{dossier.code}", "/dossiers?queue=unit", "/", "/procedures") * 3:
         assert client.get(path).status_code == 200, path
     assert cleared == [], f"psycopg forgot its prepared statements {len(cleared)} times"
+
+
+def test_a_statement_asking_for_custom_plans_is_never_prepared(one_connection):
+    """`db.CUSTOM_PLAN` (the work queue's counts and pages): planned for its values each time."""
+    asked = text("SELECT 41 + :n").execution_options(**{CUSTOM_PLAN: True})
+    for n in range(7):
+        with Session(one_connection) as s:
+            assert s.execute(asked, {"n": n}).scalar() == 41 + n
+            assert s.execute(text("SELECT 42 + :n"), {"n": n}).scalar() == 42 + n
+    with Session(one_connection) as s:
+        kept = prepared(s)
+    assert "SELECT 42 + $1" in kept and "SELECT 41 + $1" not in kept
+
+
+def test_the_work_queue_asks_for_custom_plans(engine):  # noqa: ARG001 - the module's PostgreSQL
+    from casework.dossiers import worklist
+
+    roles = frozenset({"receiver"})
+    for query in (
+        worklist._counts_query(roles),
+        worklist._plain_count_query(roles, "unit", False),
+        worklist._plain_page_query(roles, "unit", False, True),
+        worklist._plain_page_query(roles, "mine", False, False),
+    ):
+        assert query.get_execution_options().get(CUSTOM_PLAN) is True

@@ -28,7 +28,7 @@ from sqlmodel import Session, col, select
 
 from casework.accounts.models import Unit, User
 from casework.caching.service import row_by_id
-from casework.db import UTCDateTime, memo
+from casework.db import CUSTOM_PLAN, UTCDateTime, memo
 from casework.dossiers.access import (
     BoundViewer,
     UnitColumns,
@@ -241,7 +241,7 @@ def _counts_query(roles: frozenset[str]) -> Any:
         ranged((col(Dossier.due_at) > now) & (col(Dossier.due_at) <= soon)),
         ranged(col(Dossier.due_at) < now),
     )
-    return union_all(_counter_query(roles), due)
+    return union_all(_counter_query(roles), due).execution_options(**{CUSTOM_PLAN: True})
 
 
 # ---- a page of a queue ------------------------------------------------------------------------
@@ -271,7 +271,7 @@ def _count_query(branches: list[list[Any]], extra: list[Any]) -> Any:
     added: Any = parts[0]
     for part in parts[1:]:
         added = added + part
-    return sa_select(added)
+    return sa_select(added).execution_options(**{CUSTOM_PLAN: True})
 
 
 def _page_query(branches: list[list[Any]], extra: list[Any], *, rows: bool = False) -> Any:
@@ -293,14 +293,17 @@ def _page_query(branches: list[list[Any]], extra: list[Any], *, rows: bool = Fal
         .offset(bindparam("skip", type_=Integer))
         .limit(bindparam("per_page", type_=Integer))
     )
+    # planned for the values at each execution (`db.CUSTOM_PLAN`): the ranges around now
     if rows:
-        return sa_select(*SHOWN_COLUMNS).where(_TABLE.c.id.in_(ids)).order_by(*_NEWEST_CORE)
-    return (
-        select(Dossier)
-        .where(col(Dossier.id).in_(ids))
-        .order_by(*_NEWEST)
-        .options(load_only(*_SHOWN))  # type: ignore[arg-type]
-    )
+        query = sa_select(*SHOWN_COLUMNS).where(_TABLE.c.id.in_(ids)).order_by(*_NEWEST_CORE)
+    else:
+        query = (
+            select(Dossier)
+            .where(col(Dossier.id).in_(ids))
+            .order_by(*_NEWEST)
+            .options(load_only(*_SHOWN))  # type: ignore[arg-type]
+        )
+    return query.execution_options(**{CUSTOM_PLAN: True})
 
 
 @lru_cache(maxsize=256)
