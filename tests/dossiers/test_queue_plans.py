@@ -4,13 +4,11 @@ ten units after `ANALYZE`, names the queue's indexes and never scans the dossier
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Text, cast, event, func, insert, literal, literal_column, select, text, true
+from sqlalchemy import Text, cast, func, insert, literal, literal_column, select, text, true
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -19,6 +17,7 @@ from casework.db import utcnow
 from casework.dossiers import queries, queue_index
 from casework.dossiers.models import Dossier
 from tests.factories import fire, open_xray
+from tests.statements import statements
 
 pytestmark = pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
 
@@ -60,20 +59,6 @@ def build(session: Session, engine: Engine, world: Any, xray: Any) -> None:
     session.commit()
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE"))
-
-
-@contextmanager
-def statements(engine: Engine) -> Iterator[list[tuple[str, Any]]]:
-    seen: list[tuple[str, Any]] = []
-
-    def note(_conn, _cursor, statement, params, _context, _many) -> None:  # type: ignore[no-untyped-def]
-        seen.append((statement, params))
-
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
 
 
 def plans(engine: Engine, seen: list[tuple[str, Any]]) -> list[str]:

@@ -9,10 +9,8 @@ It counts statements, not time: the time is `bench/actions.py`'s.
 
 from __future__ import annotations
 
-from sqlalchemy import event
-
 from tests.api.test_api import open_one
-from tests.statements import counted
+from tests.statements import counted, statements
 
 #: The bound, per database. PostgreSQL: the token with its user, the dossier under its lock, its
 #: step rows, and every write (dossier, event, steps closed and opened, report and work-queue
@@ -50,16 +48,8 @@ def test_an_accept_writes_only_the_columns_it_changed(client, engine, world, tok
     rec = token_for(world["hni.receiver"])
     codes = [open_one(client, rec)["code"] for _ in range(2)]
     _accept(client, engine, rec, codes[0])
-    whole: list[str] = []
-
-    def note(_conn, _cursor, statement, *_rest) -> None:  # type: ignore[no-untyped-def]
-        whole.append(statement)
-
-    event.listen(engine, "before_cursor_execute", note)
-    try:
+    with statements(engine) as whole:
         _accept(client, engine, rec, codes[1])
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
-    updates = [s for s in whole if "UPDATE dossier" in s]
+    updates = [s for s, _ in whole if "UPDATE dossier" in s]
     assert updates and "state" in updates[0]
     assert not any("waiting_since" in s for s in updates), updates

@@ -7,13 +7,11 @@ dossier table, reads no event to find the waiting runs, and the pages come in th
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Text, cast, event, func, insert, literal, literal_column, select, text, true
+from sqlalchemy import Text, cast, func, insert, literal, literal_column, select, text, true
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -23,6 +21,7 @@ from casework.dossiers.service import default_calendars
 from casework.reviews import notes, queue, submissions
 from tests.factories import fire, open_xray
 from tests.reviews.test_reviews import practice_at_signing
+from tests.statements import statements
 
 pytestmark = pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
 
@@ -62,19 +61,9 @@ def build(session: Session, engine: Engine, world: Any, xray: Any) -> None:
         conn.execute(text("VACUUM ANALYZE"))
 
 
-@contextmanager
-def statements(engine: Engine) -> Iterator[list[tuple[str, Any]]]:
-    seen: list[tuple[str, Any]] = []
-
-    def note(_conn, _cursor, statement, params, _context, _many) -> None:  # type: ignore[no-untyped-def]
-        if "FROM dossier" in statement and "waiting_since IS NOT NULL" in statement:
-            seen.append((statement, params))
-
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
+def waiting_reads(seen: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """The statements of `seen` that read the dossiers by their waiting instant."""
+    return [(s, p) for s, p in seen if "FROM dossier" in s and "waiting_since IS NOT NULL" in s]
 
 
 def plan(engine: Engine, statement: str, params: Any) -> str:
@@ -87,10 +76,11 @@ def plan(engine: Engine, statement: str, params: Any) -> str:
 def test_the_waiting_runs_are_an_index_range(engine, session, world, xray, assigned, waiting):
     build(session, engine, world, xray)
     now = utcnow() + timedelta(days=10)  # the copies have all waited more than 2 working days
-    with statements(engine) as seen:
+    with statements(engine) as sent:
         found, _ = queue.review_queue(
             session, user=world["bo.mentor"], filters=queue.Filters(waiting=waiting), now=now
         )
+    seen = waiting_reads(sent)
     assert found.total == 5 + COPIES // 10 and len(found.items) == queue.PER_PAGE
     assert len(seen) == 2  # the count and the page
     for statement, params in seen:
@@ -105,13 +95,13 @@ def test_the_waiting_runs_are_an_index_range(engine, session, world, xray, assig
 def test_the_reminders_count_is_an_index_range(engine, session, world, xray, assigned):
     build(session, engine, world, xray)
     now = utcnow() + timedelta(days=10)
-    with statements(engine) as seen:
+    with statements(engine) as sent:
         _, total, _ = notes.mentor_reminders(
             session, user=world["bo.mentor"], calendars=default_calendars(), now=now,
             seen_at=now - timedelta(days=1),
         )  # fmt: skip
     assert total == 5 + COPIES // 10
-    counts = [(s, p) for s, p in seen if "count(" in s]
+    counts = [(s, p) for s, p in waiting_reads(sent) if "count(" in s]
     assert len(counts) == 2  # every reminder, and the new ones
     for statement, params in counts:
         shown = plan(engine, statement, params)
