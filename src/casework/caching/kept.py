@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 
@@ -22,6 +22,15 @@ class Kept:
             if value is not None:
                 self.entries.move_to_end(key)
             return value
+
+    def get_or_make(self, key: Hashable, make: Callable[[], Any]) -> Any:
+        """The value kept for `key`, else `make()`, kept (made outside the lock: two threads
+        may both make it; the second's is kept)."""
+        value = self.get(key)
+        if value is None:
+            value = make()
+            self.put(key, value)
+        return value
 
     def put(self, key: Hashable, value: Any) -> None:
         with self.lock:

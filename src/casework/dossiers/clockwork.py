@@ -141,14 +141,12 @@ def legal_due(
     if explain and all(p.end is not None for p in spans):
         # With every pause closed the due and its trace do not depend on `now`: a page view
         # reuses the ones worked out for the same inputs on the same calendar (issue 19).
-        key = (dossier.clock_started_at, procedure.limit.parts, tuple(spans))
+        started, parts = dossier.clock_started_at, procedure.limit.parts
         kept = cal.kept(_DUE_KEPT, lambda: Kept(DUES_KEPT))
-        found: DueResult | None = kept.get(key)
-        if found is None:
-            found = compute_due_parts(
-                dossier.clock_started_at, procedure.limit.parts, cal, pauses=spans
-            )
-            kept.put(key, found)
+        found: DueResult = kept.get_or_make(
+            (started, parts, tuple(spans)),
+            lambda: compute_due_parts(started, parts, cal, pauses=spans),
+        )
         return found
     return compute_due_parts(
         dossier.clock_started_at,
@@ -421,14 +419,13 @@ def _bucket_at(s: StepRecord, now: datetime, cal: WorkCalendar) -> str | None:
     """The bucket of a step judged at `now` (`_judged_at_view`): `step_status`, with the step's
     due (which does not depend on `now`: a step's due counts no pause) kept per calendar object
     like the legal due (a calendar change is a new object; ~0.1 ms a dossier page, issue 19)."""
-    if not s.allot:
+    entered, allot = s.entered_at, s.allot
+    if not allot:
         return None
     kept = cal.kept(_STEP_DUE_KEPT, lambda: Kept(DUES_KEPT))
-    key = (s.entered_at, s.allot)
-    due: datetime | None = kept.get(key)
-    if due is None:
-        due = step_due(s.entered_at, s.allot, cal, now=now, explain=False).due
-        kept.put(key, due)
+    due: datetime = kept.get_or_make(
+        (entered, allot), lambda: step_due(entered, allot, cal, now=now, explain=False).due
+    )
     return open_bucket(due, now, calendar=cal).value
 
 

@@ -76,11 +76,10 @@ class StepLines:
             s.allot,
             s.bucket,
         )
-        kept = kept_for(env, "step")
-        html = kept.get(key)
-        if html is None:
-            html = Markup(env.get_template("dossiers/_step_row.html").render(s=s))  # noqa: S704
-            kept.put(key, html)
+        html: Markup = kept_for(env, "step").get_or_make(
+            key,
+            lambda: Markup(env.get_template("dossiers/_step_row.html").render(s=s)),  # noqa: S704
+        )
         return html
 
     @jinja2.pass_environment
@@ -132,11 +131,9 @@ class ActionForms:
             return Markup(self._render(env, self.code, self.version, csrf_token))  # noqa: S704
         names = tuple(t.action for t, _ in self.actions)
         key = (i18n.current_lang.get(), self.content_hash, self.state, names, self.inspection)
-        kept = kept_for(env, "actions")
-        html = kept.get(key)
-        if html is None:
-            html = self._render(env, CODE_MARK, VERSION_MARK, CSRF_MARK)
-            kept.put(key, html)
+        html: str = kept_for(env, "actions").get_or_make(
+            key, lambda: self._render(env, CODE_MARK, VERSION_MARK, CSRF_MARK)
+        )
         return Markup(  # noqa: S704 - the kept autoescaped HTML, with escaped values put in
             html.replace(CODE_MARK, escape(self.code))
             .replace(VERSION_MARK, str(int(self.version)))

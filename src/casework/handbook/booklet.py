@@ -197,8 +197,5 @@ def pdf(
     full = (*key, today, service.faq_signature(session))
     with _lock:
         kept = _kept.setdefault(registry, Kept(KEEP))
-    made: bytes | None = kept.get(full)
-    if made is None:
-        made = make()
-        kept.put(full, made)
+    made: bytes = kept.get_or_make(full, make)
     return made

@@ -202,11 +202,12 @@ def _lang_link(request: Request, other: str) -> str:
     at each view was ~0.08 ms a dossier page (py-spy, issue 19)."""
     scope = request.scope
     key = (other, scope.get("root_path", ""), scope["path"], scope.get("query_string", b""))
-    target = _LANG_LINKS.get(key)
-    if target is None:
+
+    def make() -> str:
         url = request.url.include_query_params(lang=other)
-        target = url.path + ("?" + url.query if url.query else "")
-        _LANG_LINKS.put(key, target)
+        return url.path + ("?" + url.query if url.query else "")
+
+    target: str = _LANG_LINKS.get_or_make(key, make)
     return target
 
 
